@@ -1,0 +1,166 @@
+// `forktrace`: the same core as the extension, for terminals and CI.
+import { writeFileSync } from 'node:fs';
+import type { SnapshotJson } from '../core/snapshot';
+import { analyzeLog } from '../tracer/logReader';
+import { LiveTrace } from '../tracer/liveTrace';
+import { TraceError } from '../tracer/strace';
+import { renderSnapshot } from './render';
+
+const VERSION = '0.1.0';
+
+const HELP = `forktrace ${VERSION}: see a program's fork tree, zombies and orphans, from strace.
+
+Usage:
+  forktrace trace [options] -- PROGRAM [ARGS...]   run PROGRAM under strace and report
+  forktrace analyze [options] LOG_OR_DIR           report on a strace -f log (or a -ff directory)
+
+Options:
+  --json FILE|-        also write the snapshot as JSON (schema 1); - is standard output
+  --log FILE           (trace) keep strace's raw output in FILE
+  --duration SECONDS   (trace) stop after this long: snapshot, then kill the whole tree
+  --linger SECONDS     report zombies reaped later than this (default 1)
+  --no-color           plain text output
+  -h, --help           this help
+  --version            print the version
+
+Ctrl-C (or SIGTERM) stops a trace: the picture is taken first, then every process
+of the trace is killed. Exit status: 0 done, 2 usage or input error.
+`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  command: 'trace' | 'analyze';
+  json: string | null;
+  log: string | null;
+  duration: number | null;
+  linger: number | undefined;
+  color: boolean;
+  positional: string[];
+}
+
+function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
+  if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') return 'help';
+  if (argv[0] === '--version') return 'version';
+  const command = argv[0];
+  if (command !== 'trace' && command !== 'analyze') throw new UsageError(`unknown command "${command}" (expected trace or analyze)`);
+  const parsed: Parsed = { command, json: null, log: null, duration: null, linger: undefined, color: process.stdout.isTTY === true, positional: [] };
+  let k = 1;
+  const value = (flag: string): string => {
+    const v = argv[++k];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const seconds = (flag: string): number => {
+    const v = Number(value(flag));
+    if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} takes a positive number of seconds`);
+    return v;
+  };
+  for (; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === '--') {
+      parsed.positional.push(...argv.slice(k + 1));
+      break;
+    }
+    if (parsed.positional.length > 0 && command === 'trace') {
+      // The program's own arguments start at the program.
+      parsed.positional.push(...argv.slice(k));
+      break;
+    }
+    if (a === '--json') parsed.json = value(a);
+    else if (a === '--log' && command === 'trace') parsed.log = value(a);
+    else if (a === '--duration' && command === 'trace') parsed.duration = seconds(a);
+    else if (a === '--linger') parsed.linger = seconds(a);
+    else if (a === '--no-color') parsed.color = false;
+    else if (a === '-h' || a === '--help') return 'help';
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else parsed.positional.push(a);
+  }
+  if (parsed.positional.length === 0) throw new UsageError(command === 'trace' ? 'no program given: forktrace trace -- PROGRAM [ARGS...]' : 'no log given: forktrace analyze LOG_OR_DIR');
+  if (command === 'analyze' && parsed.positional.length > 1) throw new UsageError('analyze takes one log file or -ff directory');
+  return parsed;
+}
+
+function output(snapshot: SnapshotJson, parsed: Parsed): void {
+  if (parsed.json !== null) {
+    const text = JSON.stringify(snapshot, null, 2) + '\n';
+    if (parsed.json === '-') process.stdout.write(text);
+    else writeFileSync(parsed.json, text);
+  }
+  const human = renderSnapshot(snapshot, { color: parsed.color });
+  // With JSON on stdout the human report goes to stderr, so the JSON stays parseable.
+  (parsed.json === '-' ? process.stderr : process.stdout).write(human);
+  if (snapshot.warnings.length > 0) {
+    const shown = snapshot.warnings.slice(0, 10);
+    process.stderr.write(`${snapshot.warnings.length} warning(s) while reading the trace:\n`);
+    for (const w of shown) process.stderr.write(`  ${w.file ? `${w.file}:` : ''}line ${w.line}: ${w.reason}\n`);
+    if (snapshot.warnings.length > shown.length) process.stderr.write(`  … ${snapshot.warnings.length - shown.length} more (see --json)\n`);
+  }
+}
+
+async function trace(parsed: Parsed): Promise<number> {
+  const [program, ...args] = parsed.positional;
+  const live = LiveTrace.start({ program, args, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger });
+  const stop = (): void => {
+    void live.stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  const timer = parsed.duration !== null ? setTimeout(stop, parsed.duration * 1000) : null;
+  try {
+    const end = await live.done;
+    output(end.snapshot, parsed);
+    return 0;
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', stop);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`forktrace: ${e.message}\nRun forktrace --help for usage.\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (parsed === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (parsed === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  try {
+    if (parsed.command === 'analyze') {
+      const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger });
+      output(session.snapshot(), parsed);
+      return 0;
+    }
+    return await trace(parsed);
+  } catch (e) {
+    if (e instanceof TraceError) {
+      process.stderr.write(`forktrace: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`forktrace: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

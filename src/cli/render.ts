@@ -1,0 +1,83 @@
+// The terminal view of a snapshot: an indented tree, then the diagnostics.
+import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../core/snapshot';
+
+export interface RenderOptions {
+  color?: boolean;
+  /** Shown instead of listing every child when a parent has more. */
+  maxChildren?: number;
+}
+
+const ESC = '\u001b[';
+
+export function renderSnapshot(snapshot: SnapshotJson, options: RenderOptions = {}): string {
+  const paint = (code: string, text: string): string => (options.color ? `${ESC}${code}m${text}${ESC}0m` : text);
+  const maxChildren = options.maxChildren ?? 200;
+  const children = new Map<string | null, ProcessJson[]>();
+  const ids = new Set(snapshot.processes.map((p) => p.id));
+  for (const p of snapshot.processes) {
+    const key = p.parentId !== null && ids.has(p.parentId) ? p.parentId : null;
+    const list = children.get(key) ?? [];
+    list.push(p);
+    children.set(key, list);
+  }
+  const lines: string[] = [];
+  const walk = (p: ProcessJson, prefix: string, isLast: boolean, depth: number): void => {
+    const branch = depth === 0 ? '' : isLast ? '└─ ' : '├─ ';
+    lines.push(`${prefix}${branch}${describe(p, paint)}`);
+    const kids = children.get(p.id) ?? [];
+    const nextPrefix = depth === 0 ? '' : prefix + (isLast ? '   ' : '│  ');
+    const shown = kids.length > maxChildren ? kids.slice(0, maxChildren) : kids;
+    shown.forEach((k, i) => walk(k, nextPrefix, i === shown.length - 1 && kids.length === shown.length, depth + 1));
+    if (kids.length > shown.length) lines.push(`${nextPrefix}└─ … ${kids.length - shown.length} more children`);
+  };
+  const roots = children.get(null) ?? [];
+  roots.forEach((r) => walk(r, '', true, 0));
+
+  const s = snapshot.summary;
+  lines.push('');
+  lines.push(
+    `${s.processes} processes, ${s.running} running, ${paint(s.zombiesAtEnd > 0 ? '31' : '0', `${s.zombiesAtEnd} zombies at end`)}, most zombies at once ${s.maxZombies}, ${s.orphans} orphans` +
+      (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''),
+  );
+  if (snapshot.diagnostics.length > 0) {
+    lines.push('');
+    for (const d of snapshot.diagnostics) lines.push(renderDiagnostic(d, paint));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function describe(p: ProcessJson, paint: (code: string, text: string) => string): string {
+  const parts = [paint('1', String(p.pid)), p.command];
+  const start = p.start === null ? '?' : p.start.toFixed(3);
+  const end = p.exit ? (p.exit.time === null ? '?' : p.exit.time.toFixed(3)) : '…';
+  parts.push(`${start}–${end}s`);
+  if (p.exit) {
+    parts.push(p.exit.signal ? `killed by ${p.exit.signal}${p.exit.core ? ' (core dumped)' : ''}` : `exited ${p.exit.code}`);
+  } else {
+    parts.push('running');
+  }
+  if (p.threads > 1) parts.push(`${p.threads} threads`);
+  if (p.state === 'zombie') parts.push(paint('31;1', `ZOMBIE since ${fmt(p.zombie?.from ?? null)}s`));
+  else if (p.zombie) parts.push(`zombie ${fmt(p.zombie.from)}–${fmt(p.zombie.to)}s`);
+  if (p.reaped) {
+    const by = p.reaped.by !== null ? ` ${p.reaped.by}` : '';
+    const how = { wait: `reaped by${by || ' its parent'}`, auto: 'auto-reaped', adopter: `reaped by its adopter${by}`, tracer: 'reaped by strace' }[p.reaped.how];
+    parts.push(p.reaped.seen ? how : `${how} (unseen)`);
+  }
+  for (const a of p.adoptedBy) {
+    const who = a.pid === null ? 'an adopter outside the trace' : `${a.command ?? (a.pid === 1 ? 'init' : '?')} (${a.pid})`;
+    parts.push(paint('33', `adopted by ${who} at ${fmt(a.time)}s`));
+  }
+  if (p.forkSite) parts.push(`forked at ${p.forkSite.file}:${p.forkSite.line}`);
+  return parts.join('  ');
+}
+
+export function renderDiagnostic(d: DiagnosticJson, paint: (code: string, text: string) => string = (_c, t) => t): string {
+  const color = d.severity === 'error' ? '31;1' : d.severity === 'warning' ? '33;1' : '36';
+  const where = d.location ? `${d.location.file}:${d.location.line}${d.location.function ? ` (${d.location.function})` : ''}` : `no source location${d.locationNote ? `: ${d.locationNote}` : ''}`;
+  return `${paint(color, `${d.severity} ${d.kind}`)}  ${where}\n  ${d.message}`;
+}
+
+function fmt(t: number | null): string {
+  return t === null ? '?' : t.toFixed(3);
+}

@@ -1,0 +1,204 @@
+// Findings derived from the model, each in plain words: what happened, and the fix.
+import type { CallSite, ProcessModel, ProcessNode } from './model';
+import type { DiagnosticJson, RelatedJson, SourceLocation } from './snapshot';
+
+export type SiteRole = 'fork' | 'wait' | 'sigaction' | 'interrupted';
+
+export interface Located {
+  location: SourceLocation | null;
+  /** Why there is no location, when there is none. */
+  note: string | null;
+}
+
+/** Maps a traced call to its source line; the tracer supplies one that knows binaries. */
+export type SiteLocator = (site: CallSite, role: SiteRole) => Located;
+
+export const NO_LOCATOR: SiteLocator = () => ({
+  location: null,
+  note: 'no source locations were resolved for this trace',
+});
+
+/** A double fork's middle process exits this soon after forking the daemon. */
+const DOUBLE_FORK_WINDOW = 1;
+const MAX_LISTED_PIDS = 8;
+
+export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: number) => number | null): DiagnosticJson[] {
+  const out: DiagnosticJson[] = [];
+  const at = (site: CallSite | null, role: SiteRole): Located =>
+    site ? locate(site, role) : { location: null, note: 'the call was not in the trace' };
+
+  // zombie-leak: grouped by the process that should have reaped.
+  const leaks = new Map<ProcessNode, { atEnd: ProcessNode[]; viaAdopter: ProcessNode[] }>();
+  for (const p of model.processes) {
+    const owner = p.ownerAtExit;
+    if (!p.exit || !owner) continue;
+    let group = leaks.get(owner);
+    const stillZombie = p.isZombie && p.owner === owner;
+    const adopterReaped = p.reaped !== null && p.reaped.how === 'adopter' && p.adoptions.some((a) => a.formerParent === owner);
+    if (!stillZombie && !adopterReaped) continue;
+    if (!group) leaks.set(owner, (group = { atEnd: [], viaAdopter: [] }));
+    (stillZombie ? group.atEnd : group.viaAdopter).push(p);
+  }
+  for (const [owner, { atEnd, viaAdopter }] of leaks) {
+    const children = [...atEnd, ...viaAdopter];
+    const coalesced = model.coalescing.get(owner);
+    let why: string;
+    let fix: string;
+    let where: Located;
+    if (coalesced) {
+      why = 'Its SIGCHLD handler reaps one child per signal, and signals of one kind do not queue, so children that exit together are left behind.';
+      fix = 'Loop in the handler: while (waitpid(-1, &status, WNOHANG) > 0) ;';
+      where = at(coalesced.handlerWait, 'wait');
+    } else if (owner.lastWait) {
+      why = `It calls ${owner.lastWait.event.name}, but never for ${children.length === 1 ? 'this child' : 'these children'}.`;
+      fix = 'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
+      where = at(owner.lastWait, 'wait');
+    } else {
+      why = 'It never calls wait(), waitpid() or waitid().';
+      fix = 'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
+      where = at(children[0].forkSite, 'fork');
+    }
+    const one = children.length === 1;
+    const until = atEnd.length > 0 && viaAdopter.length === 0
+      ? `stayed ${one ? 'a zombie' : 'zombies'} until the trace ended`
+      : atEnd.length === 0
+        ? `stayed ${one ? 'a zombie' : 'zombies'} until ${name(owner)} exited and ${adopterWords(viaAdopter[0])} reaped ${one ? 'it' : 'them'}`
+        : 'stayed zombies (some until the trace ended, some until an adopter reaped them)';
+    const first = Math.min(...children.map((c) => c.exit?.time ?? NaN));
+    out.push({
+      kind: 'zombie-leak',
+      severity: 'error',
+      pids: [owner.pid, ...children.map((c) => c.pid)],
+      message: `${name(owner)} never reaped ${count(children.length, 'child process', 'child processes')} (${pidList(children)}): ${one ? 'it' : 'they'} ${until}. ${why} ${fix}`,
+      location: where.location,
+      locationNote: where.location ? null : where.note,
+      related: relatedForkSite(children[0], at),
+      time: rel(first),
+    });
+  }
+
+  for (const [proc, record] of model.coalescing) {
+    const where = at(record.handlerWait, 'wait');
+    const left = [...record.leftBehind];
+    const related: RelatedJson[] = [];
+    if (proc.sigchld.site) related.push({ message: 'the SIGCHLD handler is installed here', location: at(proc.sigchld.site, 'sigaction').location });
+    out.push({
+      kind: 'sigchld-coalesced',
+      severity: 'warning',
+      pids: [proc.pid, ...left.map((c) => c.pid)],
+      message: `The SIGCHLD handler of ${name(proc)} reaped one child and returned ${count(record.times, 'time', 'times')} while other children had already exited (${pidList(left)} left as zombies). Signals of one kind do not queue: one SIGCHLD can stand for several exits. Loop: while (waitpid(-1, &status, WNOHANG) > 0) ;`,
+      location: where.location,
+      locationNote: where.location ? null : where.note,
+      related,
+      time: rel(record.firstTime),
+    });
+  }
+
+  for (const record of model.eintr.values()) {
+    const where = at(record.site, 'interrupted');
+    const sigactionAt = record.sigaction ? at(record.sigaction, 'sigaction').location : null;
+    const sigactionWords = sigactionAt ? ` (sigaction at ${sigactionAt.file}:${sigactionAt.line})` : '';
+    const fix = record.restartWouldHelp
+      ? `Add SA_RESTART to sa_flags where the handler is installed${sigactionWords}, or retry ${record.call} when errno == EINTR.`
+      : `${record.call} fails with EINTR even with SA_RESTART: retry it when errno == EINTR${sigactionWords}.`;
+    out.push({
+      kind: 'eintr-no-restart',
+      severity: 'warning',
+      pids: [record.process.pid],
+      message: `${record.call} in ${name(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: the SIGCHLD handler was installed without SA_RESTART. ${fix}`,
+      location: where.location,
+      locationNote: where.location ? null : where.note,
+      related: record.sigaction ? [{ message: 'the handler is installed here without SA_RESTART', location: sigactionAt }] : [],
+      time: rel(record.firstTime),
+    });
+  }
+
+  for (const p of model.processes) {
+    const adoption = p.adoptions[0];
+    if (!adoption || (p.exit && p.exit.time <= adoption.time)) continue; // adopted zombies are leaks
+    const former = adoption.formerParent;
+    const forked = p.forkSite?.event.time ?? p.start;
+    const deliberate =
+      p.parent === former &&
+      former.exit !== null &&
+      former.exit.time - forked <= DOUBLE_FORK_WINDOW &&
+      former.reaped?.how === 'wait';
+    const later = p.exit && p.reaped && !p.reaped.seen
+      ? ` It exited at ${fmt(rel(p.exit.time))} s and its adopter, outside the trace, reaped it unseen.`
+      : '';
+    out.push({
+      kind: 'orphan-adopted',
+      severity: 'info',
+      pids: [p.pid, former.pid, ...(adoption.pid !== null ? [adoption.pid] : [])],
+      message: deliberate
+        ? `${name(p)} was orphaned on purpose: a double fork. Its parent ${name(former)} forked it and exited at once, so ${adopterWords(p)} adopted it and the original program never has to reap it.${later}`
+        : `${name(p)} was orphaned when its parent ${name(former)} exited, and ${adopterWords(p)} adopted it.${later}`,
+      location: null,
+      locationNote: null,
+      related: relatedForkSite(p, at),
+      time: rel(adoption.time),
+    });
+  }
+
+  // zombie-lingering: reaped by a wait, but late.
+  const lingering = new Map<ProcessNode, ProcessNode[]>();
+  for (const p of model.processes) {
+    if (!p.exit || !p.reaped || p.reaped.how !== 'wait' || !p.reaped.by) continue;
+    if (!(p.reaped.time - p.exit.time > model.lingerThreshold)) continue;
+    const list = lingering.get(p.reaped.by) ?? [];
+    list.push(p);
+    lingering.set(p.reaped.by, list);
+  }
+  for (const [reaper, list] of lingering) {
+    const longest = list.reduce((a, b) => (span(b) > span(a) ? b : a));
+    const where = at(longest.reaped?.site ?? null, 'wait');
+    out.push({
+      kind: 'zombie-lingering',
+      severity: 'info',
+      pids: [reaper.pid, ...list.map((c) => c.pid)],
+      message: `${count(list.length, 'child', 'children')} of ${name(reaper)} stayed zombies longer than ${model.lingerThreshold} s before being reaped (longest: pid ${longest.pid}, ${span(longest).toFixed(3)} s). Reap sooner: wait from a SIGCHLD handler instead of later in the program.`,
+      location: where.location,
+      locationNote: where.location ? null : where.note,
+      related: [],
+      time: rel(Math.min(...list.map((c) => c.exit?.time ?? NaN))),
+    });
+  }
+  return out;
+}
+
+function relatedForkSite(p: ProcessNode, at: (site: CallSite | null, role: SiteRole) => Located): RelatedJson[] {
+  if (!p.forkSite) return [];
+  const location = at(p.forkSite, 'fork').location;
+  return location ? [{ message: `pid ${p.pid} was forked here`, location }] : [];
+}
+
+function span(p: ProcessNode): number {
+  return p.reaped && p.exit ? p.reaped.time - p.exit.time : 0;
+}
+
+export function name(p: ProcessNode): string {
+  return `${p.command} (pid ${p.pid})`;
+}
+
+function adopterWords(p: ProcessNode): string {
+  const a = p.adoptions[p.adoptions.length - 1];
+  if (!a) return 'its adopter';
+  if (a.adopter) return `the subreaper ${name(a.adopter)}`;
+  if (a.pid === 1) return a.command ? `init (${a.command}, pid 1)` : 'init (pid 1)';
+  if (a.pid !== null) return `${a.command ?? 'a subreaper'} (pid ${a.pid}, outside the trace)`;
+  return 'init or a subreaper outside the trace';
+}
+
+function pidList(ps: ProcessNode[]): string {
+  const shown = ps.slice(0, MAX_LISTED_PIDS).map((p) => p.pid).join(', ');
+  const more = ps.length - MAX_LISTED_PIDS;
+  return `${ps.length === 1 ? 'pid' : 'pids'} ${shown}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function fmt(t: number | null): string {
+  return t === null ? '?' : t.toFixed(3);
+}

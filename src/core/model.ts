@@ -1,0 +1,728 @@
+// The process model: design.md §2 applied one event at a time. Processes are thread
+// groups; a reused pid is a new process; a zombie lasts from exit to the parent's
+// reaping wait; orphans go to the nearest living subreaper, else outside the trace.
+import { basename, decodeString, decodeStringArray, fieldValue, flagSet, leadingInt, splitArgs } from './args';
+import type { ExitEvent, ParseWarning, Seconds, SignalEvent, SupersededEvent, SyscallEvent, TraceEvent } from './events';
+
+/** A traced call whose source line may be resolved later (fork site, wait, sigaction). */
+export interface CallSite {
+  event: SyscallEvent;
+  /** The program the calling process was running then (its latest exec), if known. */
+  executable: string | null;
+}
+
+export interface SigchldDisposition {
+  action: 'default' | 'ignore' | 'handler';
+  restart: boolean;
+  nocldwait: boolean;
+  site: CallSite | null;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+  core: boolean;
+}
+
+export interface ExitRecord {
+  time: Seconds;
+  code: number | null;
+  signal: string | null;
+  core: boolean;
+}
+
+export interface ReapRecord {
+  time: Seconds;
+  by: ProcessNode | null;
+  byPid: number | null;
+  how: 'wait' | 'auto' | 'adopter' | 'tracer';
+  seen: boolean;
+  site: CallSite | null;
+}
+
+export interface Adoption {
+  time: Seconds;
+  /** The traced adopter, or null when it is outside the trace. */
+  adopter: ProcessNode | null;
+  pid: number | null;
+  command: string | null;
+  /** The process whose exit orphaned this one. */
+  formerParent: ProcessNode;
+}
+
+export interface ExecRecord {
+  time: Seconds;
+  path: string;
+  argv: string[];
+}
+
+export class ProcessNode {
+  /** Forking parent (never strace); null for the root or when unknown. */
+  parent: ProcessNode | null = null;
+  /** Who reaps it now: the parent, then an adopter; null when that is outside the trace. */
+  owner: ProcessNode | null = null;
+  /** Who reaped-or-should-reap it when it exited. */
+  ownerAtExit: ProcessNode | null = null;
+  command: string;
+  argv: string[];
+  readonly execs: ExecRecord[] = [];
+  exit: ExitRecord | null = null;
+  zombieFrom: Seconds | null = null;
+  reaped: ReapRecord | null = null;
+  readonly adoptions: Adoption[] = [];
+  readonly liveTids = new Set<number>();
+  threadCount = 1;
+  sigchld: SigchldDisposition = { action: 'default', restart: false, nocldwait: false, site: null };
+  subreaper = false;
+  /** Unreaped children it owns now (alive or zombie). */
+  readonly children = new Set<ProcessNode>();
+  forkSite: CallSite | null = null;
+  /** Its latest wait call (any result), for locating where reaping belongs. */
+  lastWait: CallSite | null = null;
+  /** True once a traced process created it or it was the first one seen. */
+  linked = false;
+  /** Started by strace itself (its first record is the execve strace made). */
+  launchedByTracer = false;
+  /**
+   * A wait that reaped it before its exit record was read: in `-ff` files a blocking
+   * wait carries its entry time, so it can sort before the exit it waited for.
+   */
+  pendingReap: { waiter: ProcessNode; site: CallSite; time: Seconds; status: ExitStatus } | null = null;
+  /** The exit record of the leader thread, kept until the last thread is gone. */
+  leaderExit: ExitEvent | null = null;
+
+  constructor(
+    readonly id: string,
+    public pid: number,
+    readonly start: Seconds,
+    command: string,
+    argv: string[],
+  ) {
+    this.command = command;
+    this.argv = argv;
+    this.liveTids.add(pid);
+  }
+
+  get alive(): boolean {
+    return this.exit === null;
+  }
+
+  get isZombie(): boolean {
+    return this.exit !== null && this.reaped === null;
+  }
+
+  get executable(): string | null {
+    return this.execs.length > 0 ? this.execs[this.execs.length - 1].path : null;
+  }
+}
+
+/** One run of a SIGCHLD handler: from delivery to rt_sigreturn. */
+interface HandlerRun {
+  tid: number;
+  start: Seconds;
+  reaped: number;
+  /** A wait in the handler returned 0 or ECHILD: it looped until nothing was left. */
+  drained: boolean;
+  lastWait: CallSite | null;
+  lastWaitTime: Seconds;
+  interrupted: SyscallEvent | null;
+}
+
+export interface CoalescingRecord {
+  times: number;
+  firstTime: Seconds;
+  leftBehind: Set<ProcessNode>;
+  handlerWait: CallSite | null;
+}
+
+export interface EintrRecord {
+  process: ProcessNode;
+  call: string;
+  times: number;
+  firstTime: Seconds;
+  site: CallSite;
+  /** ERESTARTNOHAND calls (select, poll, …) fail with EINTR even with SA_RESTART. */
+  restartWouldHelp: boolean;
+  sigaction: CallSite | null;
+}
+
+/** exec resets handled signals to SIG_DFL and clears every sa_flags; SIG_IGN stays. */
+function afterExec(d: SigchldDisposition): SigchldDisposition {
+  return { action: d.action === 'ignore' ? 'ignore' : 'default', restart: false, nocldwait: false, site: d.site };
+}
+
+const FORK_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+const EXEC_CALLS = new Set(['execve', 'execveat']);
+const WAIT_CALLS = new Set(['wait4', 'waitpid', 'waitid']);
+const SIGACTION_CALLS = new Set(['rt_sigaction', 'sigaction', 'signal']);
+
+export interface ModelOptions {
+  /** Report zombies that lasted longer than this before being reaped (seconds). */
+  lingerThreshold?: number;
+}
+
+export class ProcessModel {
+  readonly processes: ProcessNode[] = [];
+  readonly warnings: ParseWarning[] = [];
+  readonly coalescing = new Map<ProcessNode, CoalescingRecord>();
+  readonly eintr = new Map<string, EintrRecord>();
+  readonly lingerThreshold: number;
+  origin: Seconds = NaN;
+  lastTime: Seconds = NaN;
+  ended = false;
+  zombiesNow = 0;
+  maxZombies = 0;
+  /** Called when a process is adopted by someone outside the trace (a live trace reads /proc). */
+  onAdoption: ((pid: number) => void) | null = null;
+  /** Bumped on every change, so views can tell whether to redraw. */
+  version = 0;
+  /** Processes changed since the last `takeChanged()`. */
+  private changed = new Set<ProcessNode>();
+
+  private readonly byTid = new Map<number, ProcessNode>();
+  private readonly byPid = new Map<number, ProcessNode>();
+  private readonly reuseCount = new Map<number, number>();
+  private readonly handlerRuns = new Map<ProcessNode, HandlerRun>();
+  private readonly interruptedByTid = new Map<number, SyscallEvent>();
+  /** Pids strace announced as attached: new tasks, never the unnamed root. */
+  private readonly announced = new Set<number>();
+  /** The first process, while strace printed no pid for it yet. */
+  private unnamedRoot: ProcessNode | null = null;
+  private sigreturnTraced = false;
+  private maxWarnings = 1000;
+  private droppedWarnings = 0;
+
+  constructor(options: ModelOptions = {}) {
+    this.lingerThreshold = options.lingerThreshold ?? 1;
+  }
+
+  get droppedWarningCount(): number {
+    return this.droppedWarnings;
+  }
+
+  warn(warning: ParseWarning): void {
+    if (this.warnings.length < this.maxWarnings) this.warnings.push(warning);
+    else this.droppedWarnings++;
+  }
+
+  /** Processes whose state changed since the last call. */
+  takeChanged(): ProcessNode[] {
+    const out = [...this.changed];
+    this.changed = new Set();
+    return out;
+  }
+
+  livePids(): number[] {
+    const out: number[] = [];
+    for (const p of this.processes) if (p.alive && p.pid > 0) out.push(p.pid);
+    return out;
+  }
+
+  processByPid(pid: number): ProcessNode | undefined {
+    return this.byPid.get(pid);
+  }
+
+  apply(event: TraceEvent): void {
+    if (!Number.isNaN(event.time)) {
+      if (Number.isNaN(this.origin)) this.origin = event.time;
+      this.lastTime = event.time;
+    }
+    if (event.kind === 'message') {
+      if (event.attachedPid !== null) this.announced.add(event.attachedPid);
+      return;
+    }
+    const proc = this.taskOwner(event);
+    if (!proc) return;
+    this.version++;
+    switch (event.kind) {
+      case 'syscall':
+        this.syscall(proc, event);
+        break;
+      case 'exit':
+        this.taskExit(proc, event);
+        break;
+      case 'superseded':
+        this.superseded(proc, event);
+        break;
+      case 'signal':
+        this.signal(proc, event);
+        break;
+    }
+  }
+
+  /** The trace is over: whatever is a zombie now stays counted as one at the end. */
+  finish(): void {
+    for (const p of this.processes) {
+      if (!p.pendingReap || p.exit) continue;
+      // The wait's status is the only record of this exit.
+      const { status, time, site } = p.pendingReap;
+      this.warn({ line: site.event.line, reason: `${site.event.name} reaped pid ${p.pid}, but the trace never showed it exit` });
+      this.processExit(p, time, status.code, status.signal, status.core);
+    }
+    for (const [proc, run] of this.handlerRuns) this.endHandler(proc, run);
+    this.handlerRuns.clear();
+    this.ended = true;
+    this.version++;
+  }
+
+  /** What a live trace read from /proc: `pid`'s parent is now `adopterPid`. */
+  observeAdopter(pid: number, adopterPid: number, command: string | null): void {
+    const proc = this.byPid.get(pid);
+    if (!proc) return;
+    const adoption = proc.adoptions[proc.adoptions.length - 1];
+    if (!adoption || adoption.adopter) return;
+    adoption.pid = adopterPid;
+    if (command !== null) adoption.command = command;
+    this.touch(proc);
+  }
+
+  // --- tasks and processes -------------------------------------------------------
+
+  private touch(proc: ProcessNode): void {
+    this.changed.add(proc);
+  }
+
+  private newProcess(pid: number, time: Seconds, template: ProcessNode | null): ProcessNode {
+    const n = this.reuseCount.get(pid) ?? 0;
+    this.reuseCount.set(pid, n + 1);
+    const id = n === 0 ? String(pid) : `${pid}.${n + 1}`;
+    const proc = new ProcessNode(id, pid, time, template?.command ?? '?', template ? template.argv : []);
+    if (template) {
+      // fork copies dispositions; the subreaper attribute is not inherited.
+      proc.sigchld = { ...template.sigchld };
+      if (template.execs.length > 0) proc.execs.push(template.execs[template.execs.length - 1]);
+    }
+    this.processes.push(proc);
+    this.byPid.set(pid, proc);
+    this.byTid.set(pid, proc);
+    this.touch(proc);
+    return proc;
+  }
+
+  /** The process a record belongs to, creating what the record proves exists. */
+  private taskOwner(event: Exclude<TraceEvent, { kind: 'message' }>): ProcessNode | null {
+    if (event.pid === null) return this.unprefixedOwner(event);
+    const known = this.byTid.get(event.pid);
+    if (known && (known.liveTids.has(event.pid) || event.kind !== 'syscall')) return this.noteComm(known, event);
+    if (this.unnamedRoot && !this.announced.has(event.pid)) {
+      // strace printed no pid while one task existed; the first unannounced pid is the root's.
+      const root = this.unnamedRoot;
+      this.unnamedRoot = null;
+      this.byTid.delete(root.pid);
+      this.byPid.delete(root.pid);
+      root.liveTids.delete(root.pid);
+      root.pid = event.pid;
+      root.liveTids.add(event.pid);
+      this.byTid.set(event.pid, root);
+      this.byPid.set(event.pid, root);
+      return this.noteComm(root, event);
+    }
+    // A pid never seen, or one whose process is gone: a new process, whose parent's
+    // clone may not have returned yet (its first record can come first).
+    const proc = this.newProcess(event.pid, event.time, null);
+    if (this.processes.length === 1) this.markRoot(proc, event);
+    return this.noteComm(proc, event);
+  }
+
+  private unprefixedOwner(event: Exclude<TraceEvent, { kind: 'message' }>): ProcessNode {
+    // Without -o, strace prefixes pids only while more than one task is traced.
+    let only: ProcessNode | null = null;
+    let count = 0;
+    for (const p of this.byPid.values()) {
+      if (p.alive) {
+        only = p;
+        count++;
+        if (count > 1) break;
+      }
+    }
+    if (count === 1 && only) return this.noteComm(only, event);
+    if (this.unnamedRoot) return this.unnamedRoot;
+    if (this.processes.length > 0) return this.processes[0];
+    const root = this.newProcess(0, event.time, null);
+    this.unnamedRoot = root;
+    this.markRoot(root, event);
+    return this.noteComm(root, event);
+  }
+
+  private markRoot(root: ProcessNode, event: TraceEvent): void {
+    root.linked = true;
+    root.launchedByTracer = event.kind === 'syscall' && EXEC_CALLS.has(event.name);
+  }
+
+  private noteComm(proc: ProcessNode, event: TraceEvent): ProcessNode {
+    if (event.comm !== undefined && proc.execs.length === 0 && proc.command === '?') proc.command = event.comm;
+    return proc;
+  }
+
+  // --- syscalls ------------------------------------------------------------------
+
+  private syscall(proc: ProcessNode, event: SyscallEvent): void {
+    const tid = event.pid ?? proc.pid;
+    const name = event.name;
+    const run = this.handlerRuns.get(proc);
+    if (name === 'rt_sigreturn' || name === 'sigreturn') {
+      this.sigreturnTraced = true;
+      if (run && run.tid === tid) {
+        if (event.errno === 'EINTR' && run.interrupted) this.recordEintr(proc, run.interrupted, true);
+        this.endHandler(proc, run);
+        this.handlerRuns.delete(proc);
+      }
+      return;
+    }
+    if (run && run.tid === tid && !WAIT_CALLS.has(name) && !this.sigreturnTraced) {
+      // No rt_sigreturn in this log: the handler ended by the next call that is not a wait.
+      this.endHandler(proc, run);
+      this.handlerRuns.delete(proc);
+    }
+    if (event.errno !== null && event.errno.startsWith('ERESTART')) {
+      this.interruptedByTid.set(tid, event);
+      return;
+    }
+    this.interruptedByTid.delete(tid);
+    if (FORK_CALLS.has(name)) return this.forkCall(proc, event);
+    if (EXEC_CALLS.has(name)) return this.execCall(proc, event, tid);
+    if (WAIT_CALLS.has(name)) return this.waitCall(proc, event);
+    if (SIGACTION_CALLS.has(name)) return this.sigactionCall(proc, event);
+    if (name === 'prctl') return this.prctlCall(proc, event);
+    if (name === 'getppid') return this.getppidCall(proc, event);
+  }
+
+  private site(proc: ProcessNode, event: SyscallEvent): CallSite {
+    return { event, executable: proc.executable };
+  }
+
+  private forkCall(proc: ProcessNode, event: SyscallEvent): void {
+    const childPid = Number(event.result);
+    if (!Number.isInteger(childPid) || childPid <= 0) return; // failed, or ERESTARTNOINTR: no child
+    let flags: Set<string>;
+    if (event.name === 'fork') flags = new Set(['SIGCHLD']);
+    else if (event.name === 'vfork') flags = new Set(['CLONE_VM', 'CLONE_VFORK', 'SIGCHLD']);
+    else flags = flagSet(fieldValue(event.args, 'flags'));
+    const time = event.entryTime ?? event.time;
+    if (flags.has('CLONE_THREAD')) return this.threadCreated(proc, childPid);
+    const parent = flags.has('CLONE_PARENT') ? proc.owner : proc;
+    let child = this.byPid.get(childPid);
+    if (child && !child.linked && child.alive) {
+      // Its first record came before the parent's clone returned: same process.
+    } else {
+      if (child && child.alive) {
+        this.warn({ line: event.line, reason: `clone returned pid ${childPid}, which the trace still had as running; treating it as a new process` });
+      } else if (child && child.reaped === null) {
+        // The kernel reuses a pid only after reaping: someone outside the trace did it.
+        this.reap(child, time, null, null, 'adopter', false, null);
+      }
+      child = this.newProcess(childPid, time, proc);
+    }
+    if (!child.linked) {
+      // Records seen before the clone returned were the child's own; what it had not
+      // replaced by exec yet it inherited from the parent.
+      const execed = child.execs.length > 0;
+      if (!execed) {
+        child.command = proc.command;
+        child.argv = proc.argv;
+        if (proc.execs.length > 0) child.execs.push(proc.execs[proc.execs.length - 1]);
+      }
+      child.sigchld = execed ? afterExec(proc.sigchld) : { ...proc.sigchld };
+    }
+    child.linked = true;
+    child.parent = parent;
+    child.owner = parent;
+    child.forkSite = this.site(proc, event);
+    if (parent) parent.children.add(child);
+    this.touch(child);
+    this.touch(proc);
+  }
+
+  private threadCreated(proc: ProcessNode, tid: number): void {
+    const early = this.byTid.get(tid);
+    if (early && early !== proc && !early.linked) {
+      // The thread's first record came before clone returned; it was never a process.
+      const at = this.processes.indexOf(early);
+      if (at >= 0) this.processes.splice(at, 1);
+      if (this.byPid.get(tid) === early) this.byPid.delete(tid);
+      const n = this.reuseCount.get(tid) ?? 1;
+      if (n <= 1) this.reuseCount.delete(tid);
+      else this.reuseCount.set(tid, n - 1);
+    }
+    this.byTid.set(tid, proc);
+    proc.liveTids.add(tid);
+    proc.threadCount++;
+    this.touch(proc);
+  }
+
+  private execCall(proc: ProcessNode, event: SyscallEvent, tid: number): void {
+    if (event.result !== '0') return;
+    const args = splitArgs(event.args);
+    // execveat(dirfd, path, argv, envp, flags) has the path second.
+    const pathArg = event.name === 'execveat' ? args[1] : args[0];
+    const argvArg = event.name === 'execveat' ? args[2] : args[1];
+    const path = (pathArg === undefined ? null : decodeString(pathArg)?.value) ?? '?';
+    const argv = (argvArg === undefined ? null : decodeStringArray(argvArg)?.values) ?? [];
+    proc.execs.push({ time: event.time, path, argv });
+    proc.command = basename(path);
+    proc.argv = argv;
+    proc.sigchld = afterExec(proc.sigchld);
+    // Other threads die in exec; the exec'ing thread now has the leader's pid.
+    for (const t of proc.liveTids) if (t !== proc.pid && t !== tid) this.byTid.delete(t);
+    proc.liveTids.clear();
+    proc.liveTids.add(proc.pid);
+    this.touch(proc);
+  }
+
+  private waitCall(proc: ProcessNode, event: SyscallEvent): void {
+    const site = this.site(proc, event);
+    proc.lastWait = site;
+    const run = this.handlerRuns.get(proc);
+    const inHandler = run !== undefined && run.tid === (event.pid ?? proc.pid);
+    const reapedPid = this.reapedBy(event);
+    if (inHandler) {
+      run.lastWait = site;
+      run.lastWaitTime = event.time;
+      if (reapedPid === null) {
+        if (event.result === '0' || event.errno === 'ECHILD') run.drained = true;
+      }
+    }
+    if (reapedPid === null) return;
+    const child = this.byPid.get(reapedPid);
+    if (!child) {
+      this.warn({ line: event.line, reason: `${event.name} reaped pid ${reapedPid}, which the trace never saw start` });
+      return;
+    }
+    if (!child.exit) {
+      if (!child.pendingReap) child.pendingReap = { waiter: proc, site, time: event.time, status: waitStatus(event) };
+      if (inHandler) run.reaped++;
+      return;
+    }
+    if (child.reaped) {
+      this.warn({ line: event.line, reason: `${event.name} reaped pid ${reapedPid}, already reaped at ${child.reaped.time}` });
+      return;
+    }
+    // A wait printed on one line carries its entry time; it returned after the exit.
+    this.reap(child, Math.max(event.time, child.exit.time), proc, proc.pid, 'wait', true, site);
+    if (inHandler) run.reaped++;
+  }
+
+  /** The pid a wait call reaped, or null (nothing, stopped/continued, WNOWAIT, error). */
+  private reapedBy(event: SyscallEvent): number | null {
+    if (event.name === 'waitid') {
+      if (event.result !== '0') return null;
+      const args = splitArgs(event.args);
+      if ((args[3] ?? '').includes('WNOWAIT')) return null;
+      const info = args[2] ?? '';
+      const code = fieldValue(info, 'si_code');
+      if (code !== 'CLD_EXITED' && code !== 'CLD_KILLED' && code !== 'CLD_DUMPED') return null;
+      const pid = leadingInt(fieldValue(info, 'si_pid') ?? '');
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    }
+    const pid = Number(event.result);
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    const status = splitArgs(event.args)[1] ?? '';
+    if (status.includes('WIFSTOPPED') || status.includes('WIFCONTINUED')) return null;
+    return pid;
+  }
+
+  private sigactionCall(proc: ProcessNode, event: SyscallEvent): void {
+    if (event.result !== '0' && event.name !== 'signal') return;
+    const args = splitArgs(event.args);
+    if (args[0] !== 'SIGCHLD' || args[1] === undefined || args[1] === 'NULL') return;
+    let handler: string;
+    let flags = new Set<string>();
+    if (event.name === 'signal') {
+      handler = args[1];
+    } else {
+      handler = fieldValue(args[1], 'sa_handler') ?? args[1].replace(/^\{/, '').split(',')[0];
+      flags = flagSet(fieldValue(args[1], 'sa_flags'));
+    }
+    proc.sigchld = {
+      action: handler === 'SIG_IGN' ? 'ignore' : handler === 'SIG_DFL' ? 'default' : 'handler',
+      restart: flags.has('SA_RESTART'),
+      nocldwait: flags.has('SA_NOCLDWAIT'),
+      site: this.site(proc, event),
+    };
+    this.touch(proc);
+  }
+
+  private prctlCall(proc: ProcessNode, event: SyscallEvent): void {
+    const args = splitArgs(event.args);
+    if (args[0] === 'PR_SET_CHILD_SUBREAPER' && event.result === '0') proc.subreaper = args[1] !== '0';
+  }
+
+  private getppidCall(proc: ProcessNode, event: SyscallEvent): void {
+    // After an adoption, getppid() names the adopter even when it is outside the trace.
+    const ppid = Number(event.result);
+    const adoption = proc.adoptions[proc.adoptions.length - 1];
+    if (!adoption || adoption.adopter || !Number.isInteger(ppid) || ppid <= 0) return;
+    adoption.pid = ppid;
+    this.touch(proc);
+  }
+
+  // --- signals -------------------------------------------------------------------
+
+  private signal(proc: ProcessNode, event: SignalEvent): void {
+    if (event.signal !== 'SIGCHLD' || event.info === 'stopped') return;
+    const tid = event.pid ?? proc.pid;
+    const interrupted = this.interruptedByTid.get(tid) ?? null;
+    this.interruptedByTid.delete(tid);
+    const previous = this.handlerRuns.get(proc);
+    if (previous) {
+      this.endHandler(proc, previous);
+      this.handlerRuns.delete(proc);
+    }
+    if (proc.sigchld.action !== 'handler') return;
+    if (interrupted && proc.sigchld.site) {
+      // The kernel's rule: with a handler, ERESTARTSYS restarts only under SA_RESTART;
+      // ERESTARTNOHAND and ERESTART_RESTARTBLOCK never do; ERESTARTNOINTR always does.
+      const errno = interrupted.errno;
+      const eintr = (errno === 'ERESTARTSYS' && !proc.sigchld.restart) || errno === 'ERESTARTNOHAND' || errno === 'ERESTART_RESTARTBLOCK';
+      if (eintr) this.recordEintr(proc, interrupted, false);
+    }
+    this.handlerRuns.set(proc, {
+      tid,
+      start: event.time,
+      reaped: 0,
+      drained: false,
+      lastWait: null,
+      lastWaitTime: event.time,
+      // Without the sigaction in the log, rt_sigreturn's -1 EINTR is the evidence.
+      interrupted: interrupted && !proc.sigchld.site ? interrupted : null,
+    });
+  }
+
+  private recordEintr(proc: ProcessNode, call: SyscallEvent, _fromSigreturn: boolean): void {
+    const key = `${proc.id}\u0000${call.name}`;
+    const known = this.eintr.get(key);
+    if (known) {
+      known.times++;
+      return;
+    }
+    this.eintr.set(key, {
+      process: proc,
+      call: call.name,
+      times: 1,
+      firstTime: call.time,
+      site: this.site(proc, call),
+      restartWouldHelp: call.errno === 'ERESTARTSYS',
+      sigaction: proc.sigchld.site,
+    });
+    this.touch(proc);
+  }
+
+  private endHandler(proc: ProcessNode, run: HandlerRun): void {
+    if (run.reaped === 0 || run.drained) return;
+    // The handler reaped and returned without looping: were others already zombies?
+    const left: ProcessNode[] = [];
+    for (const c of proc.children) {
+      if (c.isZombie && c.exit && !(c.exit.time > run.lastWaitTime)) left.push(c);
+    }
+    if (left.length === 0) return;
+    let record = this.coalescing.get(proc);
+    if (!record) {
+      record = { times: 0, firstTime: run.start, leftBehind: new Set(), handlerWait: run.lastWait };
+      this.coalescing.set(proc, record);
+    }
+    record.times++;
+    for (const c of left) record.leftBehind.add(c);
+    this.touch(proc);
+  }
+
+  // --- exits, zombies, reaping, adoption -----------------------------------------
+
+  private taskExit(proc: ProcessNode, event: ExitEvent): void {
+    const tid = event.pid ?? proc.pid;
+    this.interruptedByTid.delete(tid);
+    proc.liveTids.delete(tid);
+    if (tid === proc.pid) proc.leaderExit = event;
+    else this.byTid.delete(tid);
+    if (proc.liveTids.size > 0 || !proc.alive) return;
+    const final = proc.leaderExit ?? event;
+    this.processExit(proc, event.time, final.code, final.signal, final.core);
+  }
+
+  private superseded(proc: ProcessNode, event: SupersededEvent): void {
+    if (event.byTid !== proc.pid) {
+      proc.liveTids.delete(event.byTid);
+      this.byTid.delete(event.byTid);
+    }
+    this.touch(proc);
+  }
+
+  private processExit(proc: ProcessNode, time: Seconds, code: number | null, signal: string | null, core: boolean): void {
+    proc.exit = { time, code, signal, core };
+    proc.zombieFrom = time;
+    proc.ownerAtExit = proc.owner;
+    this.zombiesNow++;
+    this.handlerRuns.delete(proc);
+    for (const child of [...proc.children]) this.reparent(child, proc, time);
+    this.settleExit(proc, time);
+    if (proc.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+    this.touch(proc);
+  }
+
+  /** Who reaps a process that just exited, if anyone does so at once. */
+  private settleExit(proc: ProcessNode, time: Seconds): void {
+    const owner = proc.owner;
+    const pending = proc.pendingReap;
+    if (pending) {
+      proc.pendingReap = null;
+      this.reap(proc, Math.max(time, pending.time), pending.waiter, pending.waiter.pid, 'wait', true, pending.site);
+    } else if (!owner) {
+      if (proc.launchedByTracer) this.reap(proc, time, null, null, 'tracer', true, null);
+      else this.reap(proc, time, null, null, proc.adoptions.length > 0 ? 'adopter' : 'wait', false, null);
+    } else if (owner.sigchld.action === 'ignore' || owner.sigchld.nocldwait) {
+      this.reap(proc, time, owner, owner.pid, 'auto', true, null);
+    }
+  }
+
+  private reparent(child: ProcessNode, formerParent: ProcessNode, time: Seconds): void {
+    formerParent.children.delete(child);
+    let adopter: ProcessNode | null = null;
+    for (let a = formerParent.owner; a; a = a.owner) {
+      if (a.subreaper && a.alive) {
+        adopter = a;
+        break;
+      }
+    }
+    child.owner = adopter;
+    child.adoptions.push({ time, adopter, pid: adopter?.pid ?? null, command: adopter?.command ?? null, formerParent });
+    if (adopter) {
+      adopter.children.add(child);
+      if (child.isZombie && (adopter.sigchld.action === 'ignore' || adopter.sigchld.nocldwait)) {
+        this.reap(child, time, adopter, adopter.pid, 'auto', true, null);
+      }
+    } else {
+      this.onAdoption?.(child.pid);
+      // init (or a subreaper outside the trace) reaps adopted zombies at once, unseen.
+      if (child.isZombie) this.reap(child, time, null, null, 'adopter', false, null);
+    }
+    this.touch(child);
+  }
+
+  private reap(child: ProcessNode, time: Seconds, by: ProcessNode | null, byPid: number | null, how: ReapRecord['how'], seen: boolean, site: CallSite | null): void {
+    if (child.reaped) return;
+    if (how === 'adopter' && byPid === null) {
+      const adoption = child.adoptions[child.adoptions.length - 1];
+      if (adoption) byPid = adoption.pid;
+    }
+    child.reaped = { time, by, byPid, how, seen, site };
+    if (child.exit) this.zombiesNow--;
+    child.owner?.children.delete(child);
+    this.touch(child);
+  }
+}
+
+/** The exit a wait reported: `[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]`, or waitid's si_status. */
+function waitStatus(event: SyscallEvent): ExitStatus {
+  const args = splitArgs(event.args);
+  if (event.name === 'waitid') {
+    const info = args[2] ?? '';
+    const code = fieldValue(info, 'si_code');
+    const status = fieldValue(info, 'si_status') ?? '';
+    if (code === 'CLD_EXITED') return { code: leadingInt(status), signal: null, core: false };
+    return { code: null, signal: status || null, core: code === 'CLD_DUMPED' };
+  }
+  const text = args[1] ?? '';
+  const exited = /WEXITSTATUS\(s\) == (\d+)/.exec(text);
+  if (exited) return { code: Number(exited[1]), signal: null, core: false };
+  const killed = /WTERMSIG\(s\) == (SIG[A-Z0-9]+|\d+)/.exec(text);
+  return { code: null, signal: killed ? killed[1] : null, core: text.includes('WCOREDUMP') };
+}

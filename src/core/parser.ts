@@ -1,0 +1,434 @@
+// Streaming strace parser: text chunks in (split anywhere), events out. Memory is the
+// open state only: one partial line, one unfinished call per task, nothing per line.
+import type { ParseWarning, Seconds, SyscallEvent, TraceEvent } from './events';
+
+export interface ParserSink {
+  event(event: TraceEvent): void;
+  warning(warning: ParseWarning): void;
+}
+
+export interface ParserOptions {
+  /** Every line belongs to this task (a `-ff` file named `trace.1234`). */
+  fixedPid?: number;
+  /** Reported with warnings and events, for `-ff` directories. */
+  file?: string;
+}
+
+export type TimestampStyle = 'unknown' | 'none' | 'clock' | 'epoch' | 'relative';
+
+interface PendingCall {
+  name: string;
+  text: string;
+  time: Seconds;
+  line: number;
+  stack?: string[];
+}
+
+const UNFINISHED = ' <unfinished ...>';
+const UNFINISHED_BARE = '<unfinished ...>';
+const PID_CHANGED = / <pid changed to (\d+) \.\.\.>$/;
+const MID_LINE_MESSAGE = 'strace: Process ';
+/** Timestamps below this are `-r` deltas, above it `-ttt` epoch seconds (1973 onwards). */
+const EPOCH_THRESHOLD = 1e8;
+/** Looked at before the first line to tell a log from a binary file. */
+const SNIFF_BYTES = 4096;
+
+export class StraceParser {
+  /** Set once the input cannot be a strace log; no more events follow. */
+  fatal: string | null = null;
+  timestampStyle: TimestampStyle = 'unknown';
+  /** Lines that produced an event or a stack frame. */
+  recognizedLines = 0;
+  lineCount = 0;
+
+  private carry = '';
+  private sniffed = false;
+  /** Text before a `strace: Process N attached` that landed mid-line, joined to the next line. */
+  private cutFragment = '';
+  private cutLine = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  /** Where ` > ` stack lines go: the last event or unfinished call. */
+  private stackTarget: { stack?: string[] } | null = null;
+  private relativeClock = 0;
+  private lastClock = -1;
+  private dayOffset = 0;
+
+  constructor(
+    private readonly sink: ParserSink,
+    private readonly options: ParserOptions = {},
+  ) {}
+
+  push(chunk: string): void {
+    if (this.fatal) return;
+    if (!this.sniffed && chunk.length > 0) {
+      this.sniffed = true;
+      const reason = binaryReason(chunk.slice(0, SNIFF_BYTES));
+      if (reason) {
+        this.fatal = reason;
+        return;
+      }
+    }
+    let start = 0;
+    let text = chunk;
+    if (this.carry) {
+      text = this.carry + chunk;
+      this.carry = '';
+    }
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.physicalLine(text.slice(start, end));
+      start = nl + 1;
+    }
+    if (start < text.length) this.carry = text.slice(start);
+  }
+
+  /** End of input: the last line may lack its newline; calls still open are reported. */
+  finish(): void {
+    if (this.fatal) return;
+    if (this.carry) {
+      const last = this.carry;
+      this.carry = '';
+      this.physicalLine(last.endsWith('\r') ? last.slice(0, -1) : last);
+    }
+    if (this.cutFragment) {
+      this.logicalLine(this.cutFragment, this.cutLine);
+      this.cutFragment = '';
+    }
+    if (this.lineCount === 0) this.fatal = 'the log is empty';
+    else if (this.recognizedLines === 0) this.fatal = 'no strace output found in it';
+    this.pending.clear();
+  }
+
+  private physicalLine(raw: string): void {
+    this.lineCount++;
+    let line = raw;
+    let lineNo = this.lineCount;
+    if (this.cutFragment) {
+      line = this.cutFragment + raw;
+      lineNo = this.cutLine;
+      this.cutFragment = '';
+    }
+    const cut = midLineMessageAt(line);
+    if (cut > 0) {
+      this.cutFragment = line.slice(0, cut);
+      this.cutLine = lineNo;
+      this.logicalLine(line.slice(cut), this.lineCount);
+      return;
+    }
+    this.logicalLine(line, lineNo);
+  }
+
+  private warn(line: number, reason: string): void {
+    const warning: ParseWarning = { line, reason };
+    if (this.options.file !== undefined) warning.file = this.options.file;
+    this.sink.warning(warning);
+  }
+
+  private logicalLine(text: string, lineNo: number): void {
+    if (text.length === 0) return;
+    // ` > /bin/server(main+0x10f) [0x121f]`: a -k frame of the record above.
+    if (text.charCodeAt(0) === 32 && text.charCodeAt(1) === 62) {
+      if (this.stackTarget) {
+        (this.stackTarget.stack ??= []).push(text.slice(3));
+        this.recognizedLines++;
+      } else {
+        this.warn(lineNo, 'stack frame with no event before it');
+      }
+      return;
+    }
+    let i = 0;
+    let pid: number | null = this.options.fixedPid ?? null;
+    let comm: string | undefined;
+    const n = text.length;
+    // Pid prefix: `[pid  1234] `, `[pid 1234<comm>] `, `1234  `, `1234<comm> `.
+    if (text.startsWith('[pid ')) {
+      i = 5;
+      while (i < n && text.charCodeAt(i) === 32) i++;
+      const digitsStart = i;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      if (i === digitsStart) return this.warn(lineNo, 'malformed [pid …] prefix');
+      pid = Number(text.slice(digitsStart, i));
+      if (text.charCodeAt(i) === 60) {
+        const close = text.indexOf('>]', i);
+        if (close < 0) return this.warn(lineNo, 'malformed [pid …<comm>] prefix');
+        comm = text.slice(i + 1, close);
+        i = close + 1;
+      }
+      if (text.charCodeAt(i) !== 93) return this.warn(lineNo, 'malformed [pid …] prefix');
+      i++;
+    } else if (isDigit(text.charCodeAt(0))) {
+      let j = 0;
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      const next = text.charCodeAt(j);
+      if (next === 32 || next === 60) {
+        pid = Number(text.slice(0, j));
+        i = j;
+        if (next === 60) {
+          const close = text.indexOf('> ', j);
+          if (close < 0) return this.warn(lineNo, 'malformed pid<comm> prefix');
+          comm = text.slice(j + 1, close);
+          i = close + 1;
+        }
+      }
+    }
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    // Timestamp: `12:01:02`, `12:01:02.123456`, `1700000000.123456`, or a -r delta.
+    let time: Seconds = NaN;
+    if (isDigit(text.charCodeAt(i))) {
+      let j = i;
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      const sep = text.charCodeAt(j);
+      if (sep === 58 /* : */) {
+        const end = text.indexOf(' ', j);
+        if (end < 0) return this.warn(lineNo, 'timestamp with nothing after it');
+        time = this.clockTime(text.slice(i, end));
+        if (Number.isNaN(time)) return this.warn(lineNo, `malformed timestamp "${text.slice(i, end)}"`);
+        i = end + 1;
+      } else if (sep === 46 /* . */) {
+        const end = text.indexOf(' ', j);
+        if (end < 0) return this.warn(lineNo, 'timestamp with nothing after it');
+        const value = Number(text.slice(i, end));
+        if (Number.isNaN(value)) return this.warn(lineNo, `malformed timestamp "${text.slice(i, end)}"`);
+        time = this.numericTime(value);
+        i = end + 1;
+      }
+    } else if (this.timestampStyle === 'unknown') {
+      this.timestampStyle = 'none';
+    }
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    let body = i === 0 ? text : text.slice(i);
+    if (body.length === 0) return this.warn(lineNo, 'a pid or timestamp with no record after it');
+    const durationAt = syscallDurationAt(body);
+    let duration: number | undefined;
+    if (durationAt > 0) {
+      duration = Number(body.slice(durationAt + 2, body.length - 1));
+      body = body.slice(0, durationAt);
+    }
+    const first = body.charCodeAt(0);
+    const key = pid ?? -1;
+    if (first === 43 /* + */ && body.startsWith('+++ ')) return this.exitLine(body, pid, comm, time, lineNo);
+    if (first === 45 /* - */ && body.startsWith('--- ')) return this.signalLine(body, pid, comm, time, lineNo);
+    if (first === 60 /* < */ && body.startsWith('<... ')) return this.resumedLine(body, key, pid, comm, time, lineNo);
+    if (first === 115 /* s */ && body.startsWith('strace: ')) {
+      const attached = /^strace: Process (\d+) attached/.exec(body);
+      this.recognizedLines++;
+      this.emit({ kind: 'message', line: lineNo, pid, time, text: body.slice(8), attachedPid: attached ? Number(attached[1]) : null }, comm);
+      return;
+    }
+    if (first === 91 /* [ */ && body.startsWith('[ Process PID=')) {
+      this.recognizedLines++; // personality change notice: nothing to model
+      return;
+    }
+    const open = body.indexOf('(');
+    if (open <= 0 || !isSyscallName(body, open)) {
+      return this.warn(lineNo, `unrecognized line: ${preview(body)}`);
+    }
+    const name = body.slice(0, open);
+    // exec from a non-leader thread: the call resumes under the leader's pid.
+    const pidChange = body.endsWith(' ...>') ? PID_CHANGED.exec(body) : null;
+    if (pidChange) {
+      this.recognizedLines++;
+      const call: PendingCall = { name, text: body.slice(0, pidChange.index), time, line: lineNo };
+      this.pending.set(Number(pidChange[1]), call);
+      this.stackTarget = call;
+      return;
+    }
+    if (body.endsWith(UNFINISHED)) {
+      this.recognizedLines++;
+      if (this.pending.has(key)) this.warn(lineNo, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
+      const call: PendingCall = { name, text: body.slice(0, body.length - UNFINISHED.length), time, line: lineNo };
+      this.pending.set(key, call);
+      this.stackTarget = call;
+      return;
+    }
+    // A call printed whole carries its entry time; -T tells when it returned.
+    if (duration !== undefined && Number.isFinite(duration)) this.completeCall(name, body, pid, comm, time + duration, lineNo, time);
+    else this.completeCall(name, body, pid, comm, time, lineNo, undefined);
+  }
+
+  private resumedLine(body: string, key: number, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number): void {
+    const close = body.indexOf(' resumed>');
+    if (close < 0) return this.warn(lineNo, `malformed resumed call: ${preview(body)}`);
+    const name = body.slice(5, close);
+    let rest = body.slice(close + 9);
+    const call = this.pending.get(key);
+    if (call) this.pending.delete(key);
+    if (call && call.name !== name) {
+      this.warn(lineNo, `pid ${pid ?? '?'}: ${name} resumed while ${call.name} (line ${call.line}) was unfinished`);
+    }
+    // strace 4.x: `<... accept resumed> <unfinished ...>) = ?` when the task died in the call.
+    if (rest.startsWith(' ' + UNFINISHED_BARE)) rest = rest.slice(UNFINISHED_BARE.length + 1);
+    if (!call || call.name !== name) {
+      // No start seen: the result still counts (a wait4 that returned a pid reaped it).
+      this.completeCall(name, `${name}(${rest.trimStart()}`, pid, comm, time, lineNo, undefined);
+      return;
+    }
+    const event = this.completeCall(name, call.text + rest, pid, comm, time, call.line, call.time);
+    if (event && call.stack) event.stack = call.stack;
+  }
+
+  private completeCall(name: string, text: string, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number, entryTime: Seconds | undefined): SyscallEvent | null {
+    const eq = text.lastIndexOf(' = ');
+    if (eq < 0) {
+      this.warn(lineNo, `${name} call with no result: ${preview(text)}`);
+      return null;
+    }
+    let headEnd = eq;
+    while (headEnd > 0 && text.charCodeAt(headEnd - 1) === 32) headEnd--;
+    if (text.charCodeAt(headEnd - 1) !== 41 /* ) */) {
+      this.warn(lineNo, `${name} call with unbalanced parentheses: ${preview(text)}`);
+      return null;
+    }
+    const args = text.slice(name.length + 1, headEnd - 1);
+    const resultText = text.slice(eq + 3);
+    const space = resultText.indexOf(' ');
+    let result = space < 0 ? resultText : resultText.slice(0, space);
+    const annotation = result.indexOf('<');
+    if (annotation > 0) result = result.slice(0, annotation); // -Y: `4481<server>`
+    let errno: string | null = null;
+    if (space >= 0) {
+      const after = resultText.slice(space + 1);
+      const errEnd = after.indexOf(' ');
+      const token = errEnd < 0 ? after : after.slice(0, errEnd);
+      if (/^E[A-Z0-9_]+$/.test(token)) errno = token;
+    }
+    const event: SyscallEvent = { kind: 'syscall', line: lineNo, pid, time, name, args, result, errno };
+    if (entryTime !== undefined) event.entryTime = entryTime;
+    this.recognizedLines++;
+    this.emit(event, comm);
+    return event;
+  }
+
+  private exitLine(body: string, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number): void {
+    let m = /^\+\+\+ exited with (-?\d+) \+\+\+$/.exec(body);
+    if (m) {
+      this.endOfTask(pid);
+      this.recognizedLines++;
+      this.emit({ kind: 'exit', line: lineNo, pid, time, code: Number(m[1]), signal: null, core: false }, comm);
+      return;
+    }
+    m = /^\+\+\+ killed by (SIG[A-Z0-9+-]+|\d+)( \(core dumped\))? \+\+\+$/.exec(body);
+    if (m) {
+      this.endOfTask(pid);
+      this.recognizedLines++;
+      this.emit({ kind: 'exit', line: lineNo, pid, time, code: null, signal: m[1], core: m[2] !== undefined }, comm);
+      return;
+    }
+    m = /^\+\+\+ superseded by execve in pid (\d+) \+\+\+$/.exec(body);
+    if (m) {
+      // The exec'ing thread now has the leader's pid; its execve resumes under that pid.
+      const byTid = Number(m[1]);
+      const execCall = this.pending.get(byTid);
+      if (execCall && pid !== null) {
+        this.pending.delete(byTid);
+        this.pending.set(pid, execCall);
+      }
+      this.recognizedLines++;
+      this.emit({ kind: 'superseded', line: lineNo, pid, time, byTid }, comm);
+      return;
+    }
+    this.warn(lineNo, `unrecognized +++ line: ${preview(body)}`);
+  }
+
+  private signalLine(body: string, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number): void {
+    if (!body.endsWith(' ---')) return this.warn(lineNo, `unterminated signal line: ${preview(body)}`);
+    const inner = body.slice(4, body.length - 4);
+    const space = inner.indexOf(' ');
+    let signal = space < 0 ? inner : inner.slice(0, space);
+    let info = space < 0 ? '' : inner.slice(space + 1);
+    if (signal === 'stopped') {
+      // `--- stopped by SIGSTOP ---`
+      const m = /^by (SIG[A-Z0-9]+)/.exec(info);
+      signal = m ? m[1] : 'SIGSTOP';
+      info = 'stopped';
+    }
+    if (!/^(SIG[A-Z0-9+-]+|\d+)$/.test(signal)) return this.warn(lineNo, `unrecognized signal line: ${preview(body)}`);
+    this.recognizedLines++;
+    this.emit({ kind: 'signal', line: lineNo, pid, time, signal, info }, comm);
+  }
+
+  /** A task that died inside a call never resumes it. */
+  private endOfTask(pid: number | null): void {
+    this.pending.delete(pid ?? -1);
+  }
+
+  private emit(event: TraceEvent, comm: string | undefined): void {
+    if (comm !== undefined) event.comm = comm;
+    if (this.options.file !== undefined) event.file = this.options.file;
+    this.stackTarget = event;
+    this.sink.event(event);
+  }
+
+  private clockTime(text: string): Seconds {
+    const m = /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(text);
+    if (!m) return NaN;
+    if (this.timestampStyle === 'unknown' || this.timestampStyle === 'none') this.timestampStyle = 'clock';
+    let t = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+    // `-t` wraps at midnight: a jump back of more than half a day is the next day.
+    if (this.lastClock >= 0 && t + this.dayOffset < this.lastClock - 43200) this.dayOffset += 86400;
+    t += this.dayOffset;
+    this.lastClock = t;
+    return t;
+  }
+
+  private numericTime(value: number): Seconds {
+    if (this.timestampStyle === 'unknown' || this.timestampStyle === 'none') {
+      this.timestampStyle = value >= EPOCH_THRESHOLD ? 'epoch' : 'relative';
+    }
+    if (this.timestampStyle === 'relative') {
+      // -r: each stamp is the time since the previous line, whichever task printed it.
+      this.relativeClock += value;
+      return this.relativeClock;
+    }
+    return value;
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isSyscallName(text: string, end: number): boolean {
+  for (let k = 0; k < end; k++) {
+    const c = text.charCodeAt(k);
+    const ok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90) || c === 63;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Index of a `strace: Process N attached` that strace's stderr wrote into the middle of a line. */
+function midLineMessageAt(line: string): number {
+  const at = line.indexOf(MID_LINE_MESSAGE);
+  if (at <= 0) return -1;
+  return /^strace: Process \d+ (attached|detached|suspended)/.test(line.slice(at)) ? at : -1;
+}
+
+/** Where `-T`'s ` <0.000123>` starts at the end of a record, or -1. */
+function syscallDurationAt(body: string): number {
+  if (body.charCodeAt(body.length - 1) !== 62) return -1;
+  const lt = body.lastIndexOf(' <');
+  if (lt < 0 || !isDigit(body.charCodeAt(lt + 2))) return -1;
+  for (let k = lt + 2; k < body.length - 1; k++) {
+    const c = body.charCodeAt(k);
+    if (!isDigit(c) && c !== 46) return -1;
+  }
+  return lt;
+}
+
+function binaryReason(head: string): string | null {
+  if (head.includes('\u0000')) return 'it is a binary file (it contains NUL bytes), not strace text output';
+  let odd = 0;
+  for (let k = 0; k < head.length; k++) {
+    const c = head.charCodeAt(k);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) odd++;
+  }
+  if (head.length >= 64 && odd / head.length > 0.1) return 'it is a binary file, not strace text output';
+  return null;
+}
+
+function preview(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,48 @@
+// Parser and model wired together: text in, snapshot out. What the CLI, the
+// extension and the debug adapter each hold one of.
+import type { ParseWarning, TraceEvent } from './events';
+import { ProcessModel, type ModelOptions } from './model';
+import { StraceParser, type ParserOptions } from './parser';
+import { buildSnapshot } from './snapshotBuilder';
+import type { SiteLocator } from './diagnostics';
+import type { SnapshotJson } from './snapshot';
+
+export class TraceSession {
+  readonly model: ProcessModel;
+  readonly parser: StraceParser;
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(options: ModelOptions & ParserOptions = {}) {
+    this.model = new ProcessModel(options);
+    const model = this.model;
+    this.parser = new StraceParser(
+      {
+        event: (e: TraceEvent) => model.apply(e),
+        warning: (w: ParseWarning) => model.warn(w),
+      },
+      options,
+    );
+  }
+
+  /** Feeds raw bytes (split anywhere, even inside a UTF-8 sequence) or text. */
+  push(chunk: Uint8Array | string): void {
+    this.parser.push(typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
+  }
+
+  /** End of input; returns the fatal error, if the input was not a strace log. */
+  finish(): string | null {
+    const tail = this.decoder.decode();
+    if (tail) this.parser.push(tail);
+    this.parser.finish();
+    this.model.finish();
+    return this.parser.fatal;
+  }
+
+  get fatal(): string | null {
+    return this.parser.fatal;
+  }
+
+  snapshot(locate?: SiteLocator): SnapshotJson {
+    return buildSnapshot(this.model, locate);
+  }
+}

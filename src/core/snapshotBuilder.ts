@@ -1,0 +1,66 @@
+// Turns the live model into schema 1: the one picture every view renders.
+import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
+import type { ProcessModel, ProcessNode } from './model';
+import type { ProcessJson, ProcessState, SnapshotJson } from './snapshot';
+
+export function processState(p: ProcessNode): ProcessState {
+  if (!p.exit) return 'running';
+  if (!p.reaped) return 'zombie';
+  return p.reaped.how === 'wait' ? 'reaped' : 'exited';
+}
+
+export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotJson {
+  const origin = model.origin;
+  const rel = (t: number): number | null => (Number.isFinite(t) && Number.isFinite(origin) ? round(t - origin) : null);
+  const processes: ProcessJson[] = model.processes.map((p) => ({
+    id: p.id,
+    pid: p.pid,
+    parentPid: p.parent?.pid ?? null,
+    parentId: p.parent?.id ?? null,
+    command: p.command,
+    argv: p.argv,
+    execs: p.execs.map((e) => ({ time: rel(e.time), path: e.path, argv: e.argv })),
+    start: rel(p.start),
+    exit: p.exit ? { time: rel(p.exit.time), code: p.exit.code, signal: p.exit.signal, core: p.exit.core } : null,
+    zombie: zombieInterval(p, rel),
+    reaped: p.reaped ? { time: rel(p.reaped.time), by: p.reaped.byPid, how: p.reaped.how, seen: p.reaped.seen } : null,
+    adoptedBy: p.adoptions.map((a) => ({ time: rel(a.time), pid: a.pid, command: a.command })),
+    threads: p.threadCount,
+    forkSite: p.forkSite ? locate(p.forkSite, 'fork').location : null,
+    state: processState(p),
+  }));
+  let running = 0;
+  let zombiesAtEnd = 0;
+  let orphans = 0;
+  for (const p of model.processes) {
+    if (!p.exit) running++;
+    else if (!p.reaped) zombiesAtEnd++;
+    if (p.adoptions.length > 0) orphans++;
+  }
+  const warnings = model.warnings.map((w) => ({ ...w }));
+  if (model.droppedWarningCount > 0) {
+    warnings.push({ line: 0, reason: `${model.droppedWarningCount} more warnings not listed` });
+  }
+  return {
+    schema: 1,
+    origin: Number.isFinite(origin) ? origin : null,
+    duration: rel(model.lastTime),
+    ended: model.ended,
+    processes,
+    diagnostics: diagnose(model, locate, rel),
+    summary: { processes: model.processes.length, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans },
+    warnings,
+  };
+}
+
+/** A zombie that an outside adopter reaped the moment it exited was never visible as one. */
+function zombieInterval(p: ProcessNode, rel: (t: number) => number | null): ProcessJson['zombie'] {
+  if (!p.exit || p.zombieFrom === null) return null;
+  if (!p.reaped) return { from: rel(p.zombieFrom), to: null };
+  if (p.reaped.how !== 'wait' && Object.is(p.reaped.time, p.exit.time)) return null;
+  return { from: rel(p.zombieFrom), to: rel(p.reaped.time) };
+}
+
+function round(t: number): number {
+  return Math.round(t * 1e6) / 1e6;
+}

@@ -1,0 +1,169 @@
+// A program running under strace, its trace streaming into the model. strace writes
+// to a FIFO of its own (close-on-exec, so the program never sees it); the program
+// keeps its stdin, stdout and stderr. Stop = snapshot first, then kill every task.
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TraceSession } from '../core/session';
+import type { SnapshotJson } from '../core/snapshot';
+import type { SiteLocator } from '../core/diagnostics';
+import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
+import { killTraceesOf, readProcStatus, readComm } from './procfs';
+
+export interface LiveTraceOptions {
+  program: string;
+  args?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** How the program's stdin/stdout/stderr are connected (default: inherit ours). */
+  stdio?: StdioOptions;
+  /** Also write strace's raw output here. */
+  logFile?: string;
+  lingerThreshold?: number;
+  strace?: string;
+  /** Extra strace options (the precise mode adds -k). */
+  straceOptions?: string[];
+  /** Called (at most every `updateIntervalMs`) after new events reached the model. */
+  onUpdate?: () => void;
+  updateIntervalMs?: number;
+  locator?: SiteLocator;
+}
+
+export interface TraceEnd {
+  /** The picture at the end: at stop time for a stopped trace, else at exit. */
+  snapshot: SnapshotJson;
+  /** strace's exit status (the program's, for a program that exited on its own). */
+  exitCode: number | null;
+  stoppedByUser: boolean;
+}
+
+export class LiveTrace {
+  readonly session: TraceSession;
+  readonly strace: ChildProcess;
+  readonly info: StraceInfo;
+  readonly program: string;
+  /** Resolves once strace has exited and its last line was read. */
+  readonly done: Promise<TraceEnd>;
+  private stopSnapshot: SnapshotJson | null = null;
+  private stopping: Promise<TraceEnd> | null = null;
+  private straceExited = false;
+  private updateTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly tmp: string;
+
+  private constructor(private readonly options: LiveTraceOptions) {
+    this.info = detectStrace(options.strace);
+    const cwd = options.cwd ?? process.cwd();
+    const env = options.env ?? process.env;
+    this.program = resolveProgram(options.program, cwd, env);
+    this.session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+    this.session.model.onAdoption = (pid) => this.nameAdopter(pid);
+    this.tmp = mkdtempSync(join(tmpdir(), 'forktrace-'));
+    const fifo = join(this.tmp, 'trace.fifo');
+    const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
+    if (mk.status !== 0) throw new TraceError(`Could not create a FIFO in ${this.tmp}: ${mk.stderr?.toString().trim()}`, 'strace-failed');
+
+    const log: WriteStream | null = options.logFile ? createWriteStream(options.logFile) : null;
+    this.strace = spawn(this.info.path, straceArgs(this.info, fifo, this.program, options.args ?? [], options.straceOptions), {
+      cwd,
+      env,
+      stdio: options.stdio ?? 'inherit',
+    });
+    const reader = createReadStream(fifo, { highWaterMark: 256 * 1024 });
+    let opened = false;
+    reader.on('open', () => (opened = true));
+    reader.on('data', (chunk) => {
+      log?.write(chunk);
+      this.session.push(chunk as Buffer);
+      this.scheduleUpdate();
+    });
+    const readerDone = new Promise<void>((resolveRead) => {
+      reader.on('close', () => resolveRead());
+      reader.on('error', () => resolveRead());
+    });
+    const exited = new Promise<{ code: number | null; error: Error | null }>((resolveExit) => {
+      this.strace.on('error', (error) => resolveExit({ code: null, error }));
+      this.strace.on('exit', (code, signal) => resolveExit({ code: code ?? (signal ? 128 : null), error: null }));
+    });
+    this.done = exited.then(async ({ code, error }) => {
+      this.straceExited = true;
+      // strace never opened the FIFO (it failed early): open the other end so the read returns.
+      if (!opened) {
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          /* the reader is already gone */
+        }
+      }
+      await readerDone;
+      await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
+      this.session.finish();
+      if (this.updateTimer) clearTimeout(this.updateTimer);
+      this.options.onUpdate?.();
+      rmSync(this.tmp, { recursive: true, force: true });
+      if (error) throw new TraceError(`Could not start strace: ${error.message}`, 'strace-failed');
+      const snapshot = this.stopSnapshot ?? this.session.snapshot(this.options.locator);
+      if (this.stopSnapshot) this.stopSnapshot.ended = true;
+      return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null };
+    });
+  }
+
+  /** Starts the program under strace; throws TraceError with the fix when it cannot. */
+  static start(options: LiveTraceOptions): LiveTrace {
+    return new LiveTrace(options);
+  }
+
+  get pid(): number | undefined {
+    return this.strace.pid;
+  }
+
+  get running(): boolean {
+    return !this.straceExited;
+  }
+
+  snapshot(): SnapshotJson {
+    return this.session.snapshot(this.options.locator);
+  }
+
+  /** Snapshot first (zombies at end are counted now), then kill the whole traced tree. */
+  stop(): Promise<TraceEnd> {
+    if (this.stopping) return this.stopping;
+    if (!this.straceExited) this.stopSnapshot = this.snapshot();
+    this.stopping = (async () => {
+      const stracePid = this.strace.pid;
+      if (stracePid !== undefined && !this.straceExited) {
+        // Every task of the trace, double-forked escapees included, is a tracee of
+        // strace; strace exits by itself once the last one is gone.
+        const deadline = Date.now() + 10_000;
+        while (!this.straceExited && Date.now() < deadline) {
+          killTraceesOf(stracePid, this.session.model.livePids());
+          await Promise.race([this.done.catch(() => undefined), sleep(25)]);
+        }
+        if (!this.straceExited) this.strace.kill('SIGKILL');
+      }
+      return this.done;
+    })();
+    return this.stopping;
+  }
+
+  private scheduleUpdate(): void {
+    const onUpdate = this.options.onUpdate;
+    if (!onUpdate || this.updateTimer) return;
+    this.updateTimer = setTimeout(() => {
+      this.updateTimer = null;
+      onUpdate();
+    }, this.options.updateIntervalMs ?? 100);
+  }
+
+  /** An orphan's new parent, read from /proc while it is still alive. */
+  private nameAdopter(pid: number): void {
+    const status = readProcStatus(pid);
+    // Only a tracee of ours is the process the model means (pids get reused).
+    if (!status || status.ppid <= 0 || status.tracerPid !== this.strace.pid) return;
+    this.session.model.observeAdopter(pid, status.ppid, readComm(status.ppid));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

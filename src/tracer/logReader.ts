@@ -1,0 +1,129 @@
+// `forktrace analyze`: a strace log file, or a `-ff` directory of per-pid files merged
+// in time order, streamed through the same parser and model as a live trace.
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { TraceEvent } from '../core/events';
+import { StraceParser } from '../core/parser';
+import { TraceSession } from '../core/session';
+import { TraceError } from './strace';
+
+const CHUNK = 1 << 20;
+
+export interface AnalyzeOptions {
+  lingerThreshold?: number;
+}
+
+export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSession {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new TraceError(`${path} does not exist. Record a log with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
+  }
+  return stat.isDirectory() ? analyzeDirectory(path, options) : analyzeFile(path, options);
+}
+
+function analyzeFile(path: string, options: AnalyzeOptions): TraceSession {
+  const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+  readChunks(path, (chunk) => {
+    session.push(chunk);
+    return session.fatal === null;
+  });
+  const fatal = session.finish();
+  if (fatal) throw new TraceError(`${path} is not a strace log: ${fatal}. Record one with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
+  return session;
+}
+
+function readChunks(path: string, each: (chunk: Uint8Array) => boolean): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new TraceError(`Cannot read ${path}: ${(e as Error).message}`, 'bad-log');
+  }
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  try {
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK, null);
+      if (n === 0 || !each(buffer.subarray(0, n))) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One `-ff` file: read a chunk at a time, its events queued until merged. */
+class PerPidFile {
+  readonly queue: TraceEvent[] = [];
+  private head = 0;
+  private readonly fd: number;
+  private readonly buffer = Buffer.allocUnsafe(64 * 1024);
+  private readonly decoder = new TextDecoder('utf-8');
+  private eof = false;
+  readonly parser: StraceParser;
+
+  constructor(readonly path: string, pid: number, warn: (w: { line: number; reason: string; file?: string }) => void) {
+    this.fd = openSync(path, 'r');
+    this.parser = new StraceParser({ event: (e) => this.queue.push(e), warning: warn }, { fixedPid: pid, file: basename(path) });
+  }
+
+  /** The next event in this file, reading more when the queue is empty; null at the end. */
+  peek(): TraceEvent | null {
+    while (this.head >= this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      if (this.eof) return null;
+      const n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+      if (n === 0) {
+        this.eof = true;
+        this.parser.push(this.decoder.decode());
+        this.parser.finish();
+        closeSync(this.fd);
+      } else {
+        this.parser.push(this.decoder.decode(this.buffer.subarray(0, n), { stream: true }));
+      }
+    }
+    return this.queue[this.head];
+  }
+
+  take(): void {
+    this.head++;
+  }
+}
+
+function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
+  const files = readdirSync(dir)
+    .map((name) => ({ name, m: /\.(\d+)$/.exec(name) }))
+    .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
+    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]));
+  if (files.length === 0) {
+    throw new TraceError(`${dir} holds no per-pid strace files (named like trace.1234). Record them with: strace -ff -ttt -o ${dir}/trace PROGRAM`, 'bad-log');
+  }
+  const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+  const model = session.model;
+  const sources = files.map((f) => new PerPidFile(join(dir, f.name), Number(f.m[1]), (w) => model.warn(w)));
+  // k-way merge by time: each file is in order, and the model needs one global order.
+  for (;;) {
+    let best: PerPidFile | null = null;
+    let bestEvent: TraceEvent | null = null;
+    for (const source of sources) {
+      const e = source.peek();
+      if (e && (!bestEvent || e.time < bestEvent.time)) {
+        best = source;
+        bestEvent = e;
+      }
+    }
+    if (!best || !bestEvent) break;
+    if (Number.isNaN(bestEvent.time)) {
+      throw new TraceError(`${dir}: per-pid files need timestamps to be merged in order. Record them with: strace -ff -ttt -o ${dir}/trace PROGRAM`, 'bad-log');
+    }
+    best.take();
+    model.apply(bestEvent);
+  }
+  for (const source of sources) {
+    if (source.parser.fatal && source.parser.lineCount > 0) model.warn({ line: 0, reason: `${basename(source.path)}: ${source.parser.fatal}`, file: basename(source.path) });
+  }
+  model.finish();
+  if (model.processes.length === 0) throw new TraceError(`${dir}: none of its files hold strace output.`, 'bad-log');
+  return session;
+}
