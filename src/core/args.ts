@@ -27,45 +27,72 @@ export function splitArgs(text: string): string[] {
   return out;
 }
 
-/** Decodes one C string literal as strace prints it; `"abc"...` is a truncated string. */
+const utf8 = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Decodes one C string literal as strace prints it; `"abc"...` is a truncated string.
+ * strace escapes non-ASCII bytes (`\303\251`), so escapes are bytes and the whole
+ * is decoded as UTF-8 at the end.
+ */
 export function decodeString(literal: string): { value: string; truncated: boolean } | null {
   const text = literal.trim();
   if (text.charCodeAt(0) !== 34) return null;
-  let value = '';
+  const bytes: number[] = [];
+  let sawByteEscape = false;
+  let plain = '';
+  const flushPlain = (): void => {
+    if (plain) {
+      for (const b of utf8Encoder.encode(plain)) bytes.push(b);
+      plain = '';
+    }
+  };
+  const byte = (b: number): void => {
+    flushPlain();
+    bytes.push(b & 0xff);
+    sawByteEscape = true;
+  };
   let k = 1;
   for (; k < text.length; k++) {
     const c = text[k];
     if (c === '"') break;
     if (c !== '\\') {
-      value += c;
+      plain += c;
       continue;
     }
     const e = text[++k];
     switch (e) {
-      case 'n': value += '\n'; break;
-      case 't': value += '\t'; break;
-      case 'r': value += '\r'; break;
-      case 'v': value += '\v'; break;
-      case 'f': value += '\f'; break;
-      case 'a': value += '\x07'; break;
-      case 'b': value += '\b'; break;
+      case 'n': plain += '\n'; break;
+      case 't': plain += '\t'; break;
+      case 'r': plain += '\r'; break;
+      case 'v': plain += '\v'; break;
+      case 'f': plain += '\f'; break;
+      case 'a': plain += '\x07'; break;
+      case 'b': plain += '\b'; break;
       case 'x': {
-        const hex = text.slice(k + 1, k + 3);
-        value += String.fromCharCode(parseInt(hex, 16) || 0);
-        k += 2;
+        let hex = '';
+        while (hex.length < 2 && /[0-9a-fA-F]/.test(text[k + 1] ?? '')) hex += text[++k];
+        byte(parseInt(hex || '0', 16));
         break;
       }
       default:
         if (e !== undefined && e >= '0' && e <= '7') {
           let oct = e;
           while (oct.length < 3 && text[k + 1] >= '0' && text[k + 1] <= '7') oct += text[++k];
-          value += String.fromCharCode(parseInt(oct, 8));
+          byte(parseInt(oct, 8));
         } else if (e !== undefined) {
-          value += e;
+          plain += e;
         }
     }
   }
   if (k >= text.length) return null;
+  let value: string;
+  if (sawByteEscape) {
+    flushPlain();
+    value = utf8.decode(new Uint8Array(bytes));
+  } else {
+    value = plain;
+  }
   return { value, truncated: text.slice(k + 1).startsWith('...') };
 }
 
@@ -97,11 +124,32 @@ export function fieldValue(text: string, key: string): string | null {
     const before = at === 0 ? 32 : text.charCodeAt(at - 1);
     // Whole key only: `si_pid=` must not match inside `xsi_pid=`.
     if (before === 32 || before === 123 || before === 44 || before === 40) {
-      const rest = text.slice(at + key.length + 1);
-      return splitArgs(rest)[0] ?? '';
+      return valueAt(text, at + key.length + 1);
     }
     from = at + key.length;
   }
+}
+
+/** The value starting at `start`: up to a top-level comma or the bracket that closes its struct. */
+function valueAt(text: string, start: number): string {
+  let depth = 0;
+  let inString = false;
+  let k = start;
+  for (; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (inString) {
+      if (c === 92) k++;
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 123 || c === 91 || c === 40) depth++;
+    else if (c === 125 || c === 93 || c === 41) {
+      if (depth === 0) break;
+      depth--;
+    } else if (c === 44 && depth === 0) break;
+  }
+  return text.slice(start, k).trim();
 }
 
 /** `CLONE_VM|CLONE_VFORK|SIGCHLD` → the set of names. */

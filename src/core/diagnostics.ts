@@ -115,7 +115,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
 
   for (const p of model.processes) {
     const adoption = p.adoptions[0];
-    if (!adoption || (p.exit && p.exit.time <= adoption.time)) continue; // adopted zombies are leaks
+    if (!adoption || adoption.wasZombie) continue; // adopted zombies are leaks, reported above
     const former = adoption.formerParent;
     const forked = p.forkSite?.event.time ?? p.start;
     const deliberate =
@@ -123,8 +123,9 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       former.exit !== null &&
       former.exit.time - forked <= DOUBLE_FORK_WINDOW &&
       former.reaped?.how === 'wait';
+    const exitedAt = p.exit ? rel(p.exit.time) : null;
     const later = p.exit && p.reaped && !p.reaped.seen
-      ? ` It exited at ${fmt(rel(p.exit.time))} s and its adopter, outside the trace, reaped it unseen.`
+      ? ` It exited${exitedAt === null ? '' : ` at ${exitedAt.toFixed(3)} s`} and its adopter, outside the trace, reaped it unseen.`
       : '';
     out.push({
       kind: 'orphan-adopted',
@@ -156,7 +157,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       kind: 'zombie-lingering',
       severity: 'info',
       pids: [reaper.pid, ...list.map((c) => c.pid)],
-      message: `${count(list.length, 'child', 'children')} of ${name(reaper)} stayed zombies longer than ${model.lingerThreshold} s before being reaped (longest: pid ${longest.pid}, ${span(longest).toFixed(3)} s). Reap sooner: wait from a SIGCHLD handler instead of later in the program.`,
+      message: `${count(list.length, 'child', 'children')} of ${name(reaper)} stayed ${list.length === 1 ? 'a zombie' : 'zombies'} longer than ${model.lingerThreshold} s before being reaped (longest: pid ${longest.pid}, ${span(longest).toFixed(3)} s). Reap sooner: wait from a SIGCHLD handler instead of later in the program.`,
       location: where.location,
       locationNote: where.location ? null : where.note,
       related: [],
@@ -197,8 +198,4 @@ function pidList(ps: ProcessNode[]): string {
 
 function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function fmt(t: number | null): string {
-  return t === null ? '?' : t.toFixed(3);
 }

@@ -48,6 +48,8 @@ export interface Adoption {
   command: string | null;
   /** The process whose exit orphaned this one. */
   formerParent: ProcessNode;
+  /** It had exited already: a zombie its parent never reaped, not a living orphan. */
+  wasZombie: boolean;
 }
 
 export interface ExecRecord {
@@ -74,6 +76,10 @@ export class ProcessNode {
   threadCount = 1;
   sigchld: SigchldDisposition = { action: 'default', restart: false, nocldwait: false, site: null };
   subreaper = false;
+  /** It set its own SIGCHLD disposition (so inheriting the parent's must not overwrite it). */
+  ownSigchld = false;
+  /** Its children that exited since its last SIGCHLD delivery: what one pending SIGCHLD stands for. */
+  exitsSinceDelivery: ProcessNode[] = [];
   /** Unreaped children it owns now (alive or zombie). */
   readonly children = new Set<ProcessNode>();
   forkSite: CallSite | null = null;
@@ -92,7 +98,7 @@ export class ProcessNode {
   leaderExit: ExitEvent | null = null;
 
   constructor(
-    readonly id: string,
+    public id: string,
     public pid: number,
     readonly start: Seconds,
     command: string,
@@ -124,8 +130,8 @@ interface HandlerRun {
   /** A wait in the handler returned 0 or ECHILD: it looped until nothing was left. */
   drained: boolean;
   lastWait: CallSite | null;
-  lastWaitTime: Seconds;
-  interrupted: SyscallEvent | null;
+  /** The children whose exits this one signal stood for (signals of one kind do not queue). */
+  covered: ProcessNode[];
 }
 
 export interface CoalescingRecord {
@@ -184,6 +190,8 @@ export class ProcessModel {
   private readonly reuseCount = new Map<number, number>();
   private readonly handlerRuns = new Map<ProcessNode, HandlerRun>();
   private readonly interruptedByTid = new Map<number, SyscallEvent>();
+  /** A slow call SIGCHLD interrupted in a process whose disposition the log never showed: rt_sigreturn tells. */
+  private readonly unknownDispositionEintr = new Map<number, { proc: ProcessNode; call: SyscallEvent }>();
   /** Pids strace announced as attached: new tasks, never the unnamed root. */
   private readonly announced = new Set<number>();
   /** The first process, while strace printed no pid for it yet. */
@@ -282,11 +290,15 @@ export class ProcessModel {
     this.changed.add(proc);
   }
 
-  private newProcess(pid: number, time: Seconds, template: ProcessNode | null): ProcessNode {
+  /** `1234` for the first process with a pid, `1234.2` for the next one that reuses it. */
+  private nextId(pid: number): string {
     const n = this.reuseCount.get(pid) ?? 0;
     this.reuseCount.set(pid, n + 1);
-    const id = n === 0 ? String(pid) : `${pid}.${n + 1}`;
-    const proc = new ProcessNode(id, pid, time, template?.command ?? '?', template ? template.argv : []);
+    return n === 0 ? String(pid) : `${pid}.${n + 1}`;
+  }
+
+  private newProcess(pid: number, time: Seconds, template: ProcessNode | null): ProcessNode {
+    const proc = new ProcessNode(this.nextId(pid), pid, time, template?.command ?? '?', template ? template.argv : []);
     if (template) {
       // fork copies dispositions; the subreaper attribute is not inherited.
       proc.sigchld = { ...template.sigchld };
@@ -311,7 +323,9 @@ export class ProcessModel {
       this.byTid.delete(root.pid);
       this.byPid.delete(root.pid);
       root.liveTids.delete(root.pid);
+      this.reuseCount.delete(0);
       root.pid = event.pid;
+      root.id = this.nextId(event.pid);
       root.liveTids.add(event.pid);
       this.byTid.set(event.pid, root);
       this.byPid.set(event.pid, root);
@@ -362,8 +376,11 @@ export class ProcessModel {
     const run = this.handlerRuns.get(proc);
     if (name === 'rt_sigreturn' || name === 'sigreturn') {
       this.sigreturnTraced = true;
+      const unknown = this.unknownDispositionEintr.get(tid);
+      this.unknownDispositionEintr.delete(tid);
+      // The program saw EINTR: the handler lacked SA_RESTART, though the log never showed it installed.
+      if (unknown && event.errno === 'EINTR') this.recordEintr(unknown.proc, unknown.call);
       if (run && run.tid === tid) {
-        if (event.errno === 'EINTR' && run.interrupted) this.recordEintr(proc, run.interrupted, true);
         this.endHandler(proc, run);
         this.handlerRuns.delete(proc);
       }
@@ -422,7 +439,7 @@ export class ProcessModel {
         child.argv = proc.argv;
         if (proc.execs.length > 0) child.execs.push(proc.execs[proc.execs.length - 1]);
       }
-      child.sigchld = execed ? afterExec(proc.sigchld) : { ...proc.sigchld };
+      if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : { ...proc.sigchld };
     }
     child.linked = true;
     child.parent = parent;
@@ -477,7 +494,6 @@ export class ProcessModel {
     const reapedPid = this.reapedBy(event);
     if (inHandler) {
       run.lastWait = site;
-      run.lastWaitTime = event.time;
       if (reapedPid === null) {
         if (event.result === '0' || event.errno === 'ECHILD') run.drained = true;
       }
@@ -539,6 +555,7 @@ export class ProcessModel {
       nocldwait: flags.has('SA_NOCLDWAIT'),
       site: this.site(proc, event),
     };
+    proc.ownSigchld = true;
     this.touch(proc);
   }
 
@@ -568,27 +585,23 @@ export class ProcessModel {
       this.endHandler(proc, previous);
       this.handlerRuns.delete(proc);
     }
-    if (proc.sigchld.action !== 'handler') return;
-    if (interrupted && proc.sigchld.site) {
+    const covered = proc.exitsSinceDelivery;
+    proc.exitsSinceDelivery = [];
+    if (proc.sigchld.action !== 'handler') {
+      if (interrupted && !proc.sigchld.site) this.unknownDispositionEintr.set(tid, { proc, call: interrupted });
+      return;
+    }
+    if (interrupted) {
       // The kernel's rule: with a handler, ERESTARTSYS restarts only under SA_RESTART;
       // ERESTARTNOHAND and ERESTART_RESTARTBLOCK never do; ERESTARTNOINTR always does.
       const errno = interrupted.errno;
       const eintr = (errno === 'ERESTARTSYS' && !proc.sigchld.restart) || errno === 'ERESTARTNOHAND' || errno === 'ERESTART_RESTARTBLOCK';
-      if (eintr) this.recordEintr(proc, interrupted, false);
+      if (eintr) this.recordEintr(proc, interrupted);
     }
-    this.handlerRuns.set(proc, {
-      tid,
-      start: event.time,
-      reaped: 0,
-      drained: false,
-      lastWait: null,
-      lastWaitTime: event.time,
-      // Without the sigaction in the log, rt_sigreturn's -1 EINTR is the evidence.
-      interrupted: interrupted && !proc.sigchld.site ? interrupted : null,
-    });
+    this.handlerRuns.set(proc, { tid, start: event.time, reaped: 0, drained: false, lastWait: null, covered });
   }
 
-  private recordEintr(proc: ProcessNode, call: SyscallEvent, _fromSigreturn: boolean): void {
+  private recordEintr(proc: ProcessNode, call: SyscallEvent): void {
     const key = `${proc.id}\u0000${call.name}`;
     const known = this.eintr.get(key);
     if (known) {
@@ -609,11 +622,9 @@ export class ProcessModel {
 
   private endHandler(proc: ProcessNode, run: HandlerRun): void {
     if (run.reaped === 0 || run.drained) return;
-    // The handler reaped and returned without looping: were others already zombies?
-    const left: ProcessNode[] = [];
-    for (const c of proc.children) {
-      if (c.isZombie && c.exit && !(c.exit.time > run.lastWaitTime)) left.push(c);
-    }
+    // It reaped and returned without looping: exits its one signal stood for are left behind.
+    // (A child that exited during the handler raised a new SIGCHLD and is not counted.)
+    const left = run.covered.filter((c) => c.isZombie && c.owner === proc);
     if (left.length === 0) return;
     let record = this.coalescing.get(proc);
     if (!record) {
@@ -655,6 +666,7 @@ export class ProcessModel {
     for (const child of [...proc.children]) this.reparent(child, proc, time);
     this.settleExit(proc, time);
     if (proc.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+    if (proc.isZombie && proc.owner?.sigchld.action === 'handler') proc.owner.exitsSinceDelivery.push(proc);
     this.touch(proc);
   }
 
@@ -683,7 +695,7 @@ export class ProcessModel {
       }
     }
     child.owner = adopter;
-    child.adoptions.push({ time, adopter, pid: adopter?.pid ?? null, command: adopter?.command ?? null, formerParent });
+    child.adoptions.push({ time, adopter, pid: adopter?.pid ?? null, command: adopter?.command ?? null, formerParent, wasZombie: child.isZombie });
     if (adopter) {
       adopter.children.add(child);
       if (child.isZombie && (adopter.sigchld.action === 'ignore' || adopter.sigchld.nocldwait)) {

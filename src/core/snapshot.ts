@@ -18,9 +18,10 @@ export interface ExitJson {
   core: boolean;
 }
 
+/** `to` is null only while it is still a zombie; a reaped one in a log with no timestamps has `zombie: null`. */
 export interface ZombieJson {
   from: number | null;
-  /** Null while it is still a zombie. */
+  /** Null while it is still a zombie (state 'zombie'). */
   to: number | null;
 }
 

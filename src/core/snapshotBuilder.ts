@@ -58,7 +58,10 @@ function zombieInterval(p: ProcessNode, rel: (t: number) => number | null): Proc
   if (!p.exit || p.zombieFrom === null) return null;
   if (!p.reaped) return { from: rel(p.zombieFrom), to: null };
   if (p.reaped.how !== 'wait' && Object.is(p.reaped.time, p.exit.time)) return null;
-  return { from: rel(p.zombieFrom), to: rel(p.reaped.time) };
+  const to = rel(p.reaped.time);
+  // `to: null` means "still a zombie"; a reaped one with no timestamps has no known interval.
+  if (to === null) return null;
+  return { from: rel(p.zombieFrom), to };
 }
 
 function round(t: number): number {

@@ -49,6 +49,7 @@ export class LiveTrace {
   private stopping: Promise<TraceEnd> | null = null;
   private straceExited = false;
   private updateTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastData = Date.now();
   private readonly tmp: string;
 
   private constructor(private readonly options: LiveTraceOptions) {
@@ -73,6 +74,7 @@ export class LiveTrace {
     let opened = false;
     reader.on('open', () => (opened = true));
     reader.on('data', (chunk) => {
+      this.lastData = Date.now();
       log?.write(chunk);
       this.session.push(chunk as Buffer);
       this.scheduleUpdate();
@@ -128,8 +130,10 @@ export class LiveTrace {
   /** Snapshot first (zombies at end are counted now), then kill the whole traced tree. */
   stop(): Promise<TraceEnd> {
     if (this.stopping) return this.stopping;
-    if (!this.straceExited) this.stopSnapshot = this.snapshot();
     this.stopping = (async () => {
+      // What strace already wrote happened before the stop: let it arrive, then take the picture.
+      await this.quiet();
+      if (!this.straceExited) this.stopSnapshot = this.snapshot();
       const stracePid = this.strace.pid;
       if (stracePid !== undefined && !this.straceExited) {
         // Every task of the trace, double-forked escapees included, is a tracee of
@@ -144,6 +148,14 @@ export class LiveTrace {
       return this.done;
     })();
     return this.stopping;
+  }
+
+  /** Resolves once no trace data arrived for a moment (at most `QUIET_MAX_MS`). */
+  private async quiet(): Promise<void> {
+    const start = Date.now();
+    while (!this.straceExited && Date.now() - start < QUIET_MAX_MS && Date.now() - this.lastData < QUIET_GAP_MS) {
+      await sleep(QUIET_GAP_MS);
+    }
   }
 
   private scheduleUpdate(): void {
@@ -163,6 +175,9 @@ export class LiveTrace {
     this.session.model.observeAdopter(pid, status.ppid, readComm(status.ppid));
   }
 }
+
+const QUIET_GAP_MS = 40;
+const QUIET_MAX_MS = 300;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
