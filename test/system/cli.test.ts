@@ -1,0 +1,140 @@
+// `forktrace` as a user runs it: the built bin, real programs, real strace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SnapshotJson } from '../../src/core/snapshot';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, processIdentity, ROOT, runClients, waitForOutput } from '../support/system';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'logs');
+
+function forktrace(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('forktrace --help lists both commands and exits 0', () => {
+  const r = forktrace(['--help']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /forktrace trace \[options\] -- PROGRAM/);
+  assert.match(r.stdout, /forktrace analyze \[options\] LOG_OR_DIR/);
+});
+
+test('a usage error exits 2 with the reason on stderr', () => {
+  const r = forktrace(['frobnicate']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+  assert.equal(forktrace(['trace']).status, 2);
+  assert.equal(forktrace(['analyze', '--duration', '3', 'x.log']).status, 2, '--duration belongs to trace');
+});
+
+test('analyze prints the indented tree and the diagnostic with its pids', () => {
+  const r = forktrace(['analyze', '--no-color', join(FIXTURES, 'zombie_then_orphan.ttt.log')]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[0], /^4284 {2}zombie_then_orphan {2}0\.000–0\.205s {2}exited 0/);
+  assert.match(lines[1], /^└─ 4285 {2}zombie_then_orphan .* reaped by 4284/);
+  assert.match(lines[2], /^ {3}└─ 4286 {2}zombie_then_orphan .*adopted by an adopter outside the trace/);
+  assert.match(r.stdout, /error zombie-leak/);
+  assert.match(r.stdout, /zombie_then_orphan \(pid 4285\) never reaped 1 child process \(pid 4286\)/);
+});
+
+test('analyze --json - writes schema 1 to stdout and the report to stderr', () => {
+  const r = forktrace(['analyze', '--json', '-', join(FIXTURES, 'reap_once_server.ttt.log')]);
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  assert.equal(snap.schema, 1);
+  assert.equal(snap.ended, true);
+  const p = snap.processes[1];
+  for (const key of ['id', 'pid', 'parentPid', 'command', 'argv', 'start', 'exit', 'zombie', 'reaped', 'adoptedBy', 'threads', 'forkSite']) {
+    assert.ok(key in p, `processes[] has ${key}`);
+  }
+  assert.deepEqual(Object.keys(snap.summary).sort(), ['maxZombies', 'orphans', 'processes', 'running', 'zombiesAtEnd']);
+  assert.deepEqual(snap.diagnostics.map((d) => d.kind).sort(), ['sigchld-coalesced', 'zombie-leak']);
+  assert.match(r.stderr, /warning sigchld-coalesced/);
+});
+
+test('analyze refuses a binary file and an empty file with a clear message and exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
+  const bin = join(dir, 'core.bin');
+  writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3, 0, 0, 0]));
+  let r = forktrace(['analyze', bin]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /is not a strace log: it is a binary file/);
+  const empty = join(dir, 'empty.log');
+  writeFileSync(empty, '');
+  r = forktrace(['analyze', empty]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /the log is empty/);
+  r = forktrace(['analyze', join(dir, 'missing.log')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /does not exist/);
+});
+
+test('analyze warns with line numbers about lines it cannot read, and still draws the tree', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
+  const log = join(dir, 'mixed.log');
+  const lines = readFileSync(join(FIXTURES, 'clone_parent.ttt.log'), 'utf8').split('\n');
+  lines.splice(2, 0, 'this is not strace output');
+  writeFileSync(log, lines.join('\n'));
+  const r = forktrace(['analyze', '--no-color', log]);
+  assert.equal(r.status, 0);
+  assert.match(r.stderr, /line 3: unrecognized line: this is not strace output/);
+  assert.match(r.stdout, /^3 processes/m);
+});
+
+test('without strace on PATH, trace says which package to install and exits 2', () => {
+  buildPrograms();
+  const emptyDir = mkdtempSync(join(tmpdir(), 'forktrace-nopath-'));
+  const r = forktrace(['trace', '--', join(EXAMPLES, 'zombie_server')], { ...process.env, PATH: emptyDir });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /strace was not found on PATH\. Install it: sudo apt-get install strace/);
+});
+
+test('trace --duration stops the server, reports its zombies and leaves no process behind', async () => {
+  buildPrograms();
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
+  const json = join(dir, 'snap.json');
+  const log = join(dir, 'trace.log');
+  const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--json', json, '--log', log, '--duration', '2', '--', join(EXAMPLES, 'zombie_server')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const m = await waitForOutput(cli.stdout, /listening on 127\.0\.0\.1:(\d+)/);
+  assert.equal((await runClients({ port: Number(m[1]), count: 3 })).ok, 3);
+  const status = await new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
+  assert.equal(status, 0);
+  const snap = JSON.parse(readFileSync(json, 'utf8')) as SnapshotJson;
+  assert.equal(snap.summary.zombiesAtEnd, 3);
+  assert.equal(snap.ended, true);
+  assert.match(stdout, /ZOMBIE since/);
+  assert.match(stdout, /error zombie-leak/);
+  const pids = snap.processes.map((p) => p.pid);
+  await eventually(() => pids.every((pid) => processIdentity(pid) === null || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zombie_server')), 8000, 'every process of the trace to be gone');
+  // The raw log it kept analyzes to the same tree.
+  const again = forktrace(['analyze', '--json', '-', log]);
+  const replay = JSON.parse(again.stdout) as SnapshotJson;
+  assert.deepEqual(replay.processes.map((p) => p.pid), pids);
+});
+
+test('Ctrl-C stops a trace: the report is printed and the tree is killed', async () => {
+  buildPrograms();
+  const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--', join(EXAMPLES, 'double_fork_daemon'), '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  // The launcher has exited and the daemon lives on, orphaned.
+  const m = await waitForOutput(cli.stdout, /^(?=[^]*daemon pid (\d+))(?=[^]*parent pid (\d+))/);
+  // The launcher has exited (strace reaped it) and the daemon lives on, orphaned.
+  await eventually(() => processIdentity(Number(m[2])) === null, 10_000, 'the launcher to exit');
+  const daemon = processIdentity(Number(m[1]));
+  assert.ok(daemon, 'the daemon runs');
+  cli.kill('SIGINT');
+  const status = await new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
+  assert.equal(status, 0);
+  assert.match(stdout, /3 processes, 1 running/);
+  await assertAllGone([daemon]);
+});

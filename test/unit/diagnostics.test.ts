@@ -1,0 +1,383 @@
+// Diagnostics: what the user is told, about which pids, on hand-written logs.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeText, byPid, diagnosticsOf, kindsOf, log } from '../support/core';
+
+const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0';
+const FORK = (child: number, t: string): string =>
+  `100  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${child}`;
+const HANDLER_RESTART = '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, NULL, 8) = 0';
+const HANDLER_NO_RESTART = '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0';
+const sigchld = (t: string, pid: number): string =>
+  `100  1700000000.${t} --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${pid}, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`;
+const reapNoHang = (t: string, pid: number): string =>
+  `100  1700000000.${t} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${pid}`;
+
+describe('zombie-leak', () => {
+  test('a parent that never waits: its zombies are a leak, and the message says it never calls wait', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '102  1700000000.300000 +++ exited with 0 +++',
+      ),
+    );
+    const leaks = diagnosticsOf(s, 'zombie-leak');
+    assert.equal(leaks.length, 1);
+    assert.equal(leaks[0].severity, 'error');
+    assert.deepEqual(leaks[0].pids, [100, 101, 102]);
+    assert.equal(leaks[0].time, 0.2);
+    assert.match(leaks[0].message, /^srv \(pid 100\) never reaped 2 child processes \(pids 101, 102\): they stayed zombies until the trace ended\./);
+    assert.match(leaks[0].message, /It never calls wait\(\), waitpid\(\) or waitid\(\)\./);
+  });
+
+  test('a parent that waits, but not for these children: the message names its wait call', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '102  1700000000.300000 +++ exited with 0 +++',
+        '100  1700000000.400000 wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 102',
+      ),
+    );
+    const [leak] = diagnosticsOf(s, 'zombie-leak');
+    assert.deepEqual(leak.pids, [100, 101]);
+    assert.match(leak.message, /never reaped 1 child process \(pid 101\): it stayed a zombie until the trace ended\./);
+    assert.match(leak.message, /It calls wait4, but never for this child\./);
+  });
+
+  test('zombies reaped by init after their parent died are still a leak of that parent', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        FORK(101, '100000'),
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.300000 +++ exited with 0 +++',
+        '101  1700000000.600000 +++ exited with 0 +++',
+        '100  1700000000.700000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+      ),
+    );
+    const leaks = diagnosticsOf(s, 'zombie-leak');
+    assert.deepEqual(leaks.map((d) => d.pids), [[101, 102]]);
+    assert.match(leaks[0].message, /it stayed a zombie until srv \(pid 101\) exited and init or a subreaper outside the trace reaped it/);
+  });
+
+  test('an adopted zombie is a leak, not an orphan, also in a log without timestamps', () => {
+    const s = analyzeText(
+      log(
+        '100  execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  +++ exited with 0 +++',
+        '101  +++ exited with 0 +++',
+        '100  wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+      ),
+    );
+    assert.deepEqual(s.diagnostics.map((d) => [d.kind, d.pids]), [['zombie-leak', [101, 102]]]);
+  });
+
+  test('a handler that reaps once: the leak message blames SIGCHLD coalescing', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '102  1700000000.210000 +++ exited with 0 +++',
+        sigchld('220000', 101),
+        reapNoHang('230000', 101),
+        '100  1700000000.240000 rt_sigreturn({mask=[]}) = 43',
+      ),
+    );
+    const [leak] = diagnosticsOf(s, 'zombie-leak');
+    assert.deepEqual(leak.pids, [100, 102]);
+    assert.match(leak.message, /Its SIGCHLD handler reaps one child per signal/);
+    assert.match(leak.message, /while \(waitpid\(-1, &status, WNOHANG\) > 0\)/);
+  });
+
+  test('auto-reaped children are no leak', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        FORK(101, '100000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(s.diagnostics, []);
+  });
+});
+
+describe('sigchld-coalesced', () => {
+  test('two exits behind one SIGCHLD and a handler that waits once: reported with the pid left behind', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '102  1700000000.210000 +++ exited with 0 +++',
+        sigchld('220000', 101),
+        reapNoHang('230000', 101),
+        '100  1700000000.240000 rt_sigreturn({mask=[]}) = 43',
+      ),
+    );
+    const coalesced = diagnosticsOf(s, 'sigchld-coalesced');
+    assert.equal(coalesced.length, 1);
+    assert.equal(coalesced[0].severity, 'warning');
+    assert.deepEqual(coalesced[0].pids, [100, 102]);
+    assert.match(coalesced[0].message, /pid 102 left as zombies/);
+    assert.equal(byPid(s, 102).state, 'zombie');
+  });
+
+  test('a child that exits while SIGCHLD is blocked stays a zombie until the handler\'s second waitpid', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        sigchld('220000', 101),
+        '102  1700000000.230000 +++ exited with 0 +++',
+        reapNoHang('240000', 101),
+        reapNoHang('250000', 102),
+        '100  1700000000.260000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+        '100  1700000000.270000 rt_sigreturn({mask=[]}) = 43',
+      ),
+    );
+    assert.deepEqual(byPid(s, 102).zombie, { from: 0.23, to: 0.25 });
+    assert.deepEqual(byPid(s, 102).reaped, { time: 0.25, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test('a reap-once handler whose every exit got its own SIGCHLD leaves no zombie and is not reported', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        sigchld('220000', 101),
+        '102  1700000000.230000 +++ exited with 0 +++',
+        reapNoHang('240000', 101),
+        '100  1700000000.250000 rt_sigreturn({mask=[]}) = 43',
+        sigchld('260000', 102),
+        reapNoHang('270000', 102),
+        '100  1700000000.280000 rt_sigreturn({mask=[]}) = 43',
+      ),
+    );
+    assert.equal(byPid(s, 101).state, 'reaped');
+    assert.equal(byPid(s, 102).state, 'reaped');
+    assert.deepEqual(diagnosticsOf(s, 'sigchld-coalesced'), []);
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test('without rt_sigreturn in the trace, the handler run ends at the next call that is not a wait', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '102  1700000000.210000 +++ exited with 0 +++',
+        sigchld('220000', 101),
+        reapNoHang('230000', 101),
+        '100  1700000000.240000 accept(3, NULL, NULL) = 4',
+      ),
+    );
+    assert.deepEqual(diagnosticsOf(s, 'sigchld-coalesced').map((d) => d.pids), [[100, 102]]);
+  });
+});
+
+describe('eintr-no-restart', () => {
+  const interrupted = (sigaction: string | null, sigreturn: string): string =>
+    log(
+      EXEC_SRV,
+      ...(sigaction ? [sigaction] : []),
+      FORK(101, '100000'),
+      '100  1700000000.110000 accept(3, NULL, NULL <unfinished ...>',
+      '101  1700000000.200000 exit_group(0)   = ?',
+      '101  1700000000.210000 +++ exited with 0 +++',
+      '100  1700000000.220000 <... accept resumed>) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)',
+      sigchld('230000', 101),
+      reapNoHang('240000', 101),
+      '100  1700000000.250000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+      `100  1700000000.260000 ${sigreturn}`,
+      '100  1700000000.270000 accept(3, NULL, NULL) = 4',
+    );
+
+  test('ERESTARTSYS, then SIGCHLD to a handler installed without SA_RESTART: reported', () => {
+    const s = analyzeText(interrupted(HANDLER_NO_RESTART, 'rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)'));
+    const eintr = diagnosticsOf(s, 'eintr-no-restart');
+    assert.equal(eintr.length, 1);
+    assert.equal(eintr[0].severity, 'warning');
+    assert.deepEqual(eintr[0].pids, [100]);
+    assert.equal(eintr[0].time, 0.22);
+    assert.match(eintr[0].message, /^accept in srv \(pid 100\) was interrupted by SIGCHLD and failed with EINTR \("Interrupted system call"\) 1 time/);
+    assert.match(eintr[0].message, /Add SA_RESTART/);
+  });
+
+  test('the same with SA_RESTART: not reported', () => {
+    const s = analyzeText(interrupted(HANDLER_RESTART, 'rt_sigreturn({mask=[]}) = 43'));
+    assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test('SA_RESTART as the last field of the struct (no sa_restorer, as on aarch64): not reported', () => {
+    const s = analyzeText(
+      interrupted('100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTART}, NULL, 8) = 0', 'rt_sigreturn({mask=[]}) = 43'),
+    );
+    assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
+  });
+
+  test('no handler at all (SIG_DFL) but ERESTARTSYS under ptrace: not reported', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        FORK(101, '100000'),
+        '100  1700000000.110000 accept(3, NULL, NULL <unfinished ...>',
+        '101  1700000000.210000 +++ exited with 0 +++',
+        '100  1700000000.220000 <... accept resumed>) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)',
+        sigchld('230000', 101),
+        '100  1700000000.240000 accept(3, NULL, NULL) = 4',
+      ),
+    );
+    assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
+  });
+
+  test('the sigaction is not in the log: rt_sigreturn `= -1 EINTR` is the evidence, and it is reported', () => {
+    const s = analyzeText(interrupted(null, 'rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)'));
+    const eintr = diagnosticsOf(s, 'eintr-no-restart');
+    assert.deepEqual(eintr.map((d) => d.pids), [[100]]);
+    assert.match(eintr[0].message, /^accept in srv \(pid 100\)/);
+  });
+
+  test('the sigaction is not in the log and rt_sigreturn restarts the call: not reported', () => {
+    const s = analyzeText(interrupted(null, 'rt_sigreturn({mask=[]}) = 43'));
+    assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
+  });
+
+  test('ERESTARTNOHAND (select) fails with EINTR even with SA_RESTART: reported, with a retry fix', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        FORK(101, '100000'),
+        '100  1700000000.110000 select(4, [3], NULL, NULL, NULL <unfinished ...>',
+        '101  1700000000.210000 +++ exited with 0 +++',
+        '100  1700000000.220000 <... select resumed>) = ? ERESTARTNOHAND (To be restarted if no handler)',
+        sigchld('230000', 101),
+        reapNoHang('240000', 101),
+        '100  1700000000.250000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+        '100  1700000000.260000 rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)',
+      ),
+    );
+    const [eintr] = diagnosticsOf(s, 'eintr-no-restart');
+    assert.deepEqual(eintr.pids, [100]);
+    assert.match(eintr.message, /select fails with EINTR even with SA_RESTART/);
+  });
+
+  test('two interruptions of the same call are one diagnostic counting 2 times', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_NO_RESTART,
+        FORK(101, '100000'),
+        '101  1700000000.110000 +++ exited with 0 +++',
+        '100  1700000000.120000 accept(3, NULL, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)',
+        sigchld('130000', 101),
+        reapNoHang('140000', 101),
+        '100  1700000000.150000 rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)',
+        FORK(102, '200000'),
+        '102  1700000000.210000 +++ exited with 0 +++',
+        '100  1700000000.220000 accept(3, NULL, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)',
+        sigchld('230000', 102),
+        reapNoHang('240000', 102),
+        '100  1700000000.250000 rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)',
+      ),
+    );
+    const eintr = diagnosticsOf(s, 'eintr-no-restart');
+    assert.equal(eintr.length, 1);
+    assert.match(eintr[0].message, / 2 times: /);
+  });
+});
+
+describe('orphan-adopted', () => {
+  const doubleFork = (middleExit: string, extra: string[] = []): string =>
+    log(
+      EXEC_SRV,
+      FORK(101, '100000'),
+      '101  1700000000.110000 setsid()        = 101',
+      '101  1700000000.120000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+      `101  ${middleExit} +++ exited with 0 +++`,
+      `100  ${middleExit} wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101`,
+      ...extra,
+      '102  1700000009.000000 exit_group(0)   = ?',
+      '102  1700000009.100000 +++ exited with 0 +++',
+    );
+
+  test('a double fork (the middle process exits at once, its parent reaps it) is named deliberate', () => {
+    const s = analyzeText(doubleFork('1700000000.130000', ['102  1700000000.200000 getppid()       = 1']));
+    assert.deepEqual(kindsOf(s), ['orphan-adopted']);
+    const [d] = diagnosticsOf(s, 'orphan-adopted');
+    assert.equal(d.severity, 'info');
+    assert.deepEqual(d.pids, [102, 101, 1]);
+    assert.equal(d.time, 0.13);
+    assert.match(d.message, /^srv \(pid 102\) was orphaned on purpose: a double fork\. Its parent srv \(pid 101\) forked it and exited at once, so init \(pid 1\) adopted it/);
+    assert.match(d.message, /reaped it unseen/);
+  });
+
+  test('a parent that dies long after forking orphans its child by accident: not called a double fork', () => {
+    const s = analyzeText(doubleFork('1700000005.000000'));
+    const [d] = diagnosticsOf(s, 'orphan-adopted');
+    assert.deepEqual(d.pids, [102, 101]);
+    assert.match(d.message, /^srv \(pid 102\) was orphaned when its parent srv \(pid 101\) exited, and init or a subreaper outside the trace adopted it\./);
+    assert.doesNotMatch(d.message, /double fork/);
+  });
+});
+
+describe('zombie-lingering', () => {
+  const lateWait = (reapAt: string): string =>
+    log(
+      EXEC_SRV,
+      FORK(101, '100000'),
+      '101  1700000000.200000 exit_group(0)   = ?',
+      '101  1700000000.300000 +++ exited with 0 +++',
+      `100  ${reapAt} wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101`,
+    );
+
+  test('a zombie reaped more than 1 s after its exit is reported (default threshold)', () => {
+    const s = analyzeText(lateWait('1700000002.500000'));
+    const [d] = diagnosticsOf(s, 'zombie-lingering');
+    assert.equal(d.severity, 'info');
+    assert.deepEqual(d.pids, [100, 101]);
+    assert.equal(d.time, 0.3);
+    assert.match(d.message, /^1 child of srv \(pid 100\) stayed a zombie longer than 1 s before being reaped \(longest: pid 101, 2\.200 s\)/);
+    assert.deepEqual(kindsOf(s), ['zombie-lingering']);
+  });
+
+  test('a zombie reaped 0.5 s after its exit is not reported by default', () => {
+    assert.deepEqual(analyzeText(lateWait('1700000000.800000')).diagnostics, []);
+  });
+
+  test('lingerThreshold lowers the bar', () => {
+    const s = analyzeText(lateWait('1700000000.800000'), { lingerThreshold: 0.25 });
+    const [d] = diagnosticsOf(s, 'zombie-lingering');
+    assert.deepEqual(d.pids, [100, 101]);
+    assert.match(d.message, /longer than 0\.25 s/);
+    assert.match(d.message, /pid 101, 0\.500 s/);
+  });
+
+  test('lingerThreshold raises the bar', () => {
+    assert.deepEqual(diagnosticsOf(analyzeText(lateWait('1700000002.500000'), { lingerThreshold: 5 }), 'zombie-lingering'), []);
+  });
+});

@@ -1,0 +1,155 @@
+// analyzeLog: one file, or a -ff directory of per-pid files merged in time order.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeLog } from '../../src/tracer/logReader';
+import { TraceError } from '../../src/tracer/strace';
+import { byPid, diagnosticsOf, fixturePath, log, us } from '../support/core';
+
+const scratch = mkdtempSync(join(tmpdir(), 'forktrace-logreader-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A directory holding these files; returns its path. */
+function dirWith(name: string, files: Record<string, string>): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+function fileWith(name: string, content: string | Uint8Array): string {
+  const path = join(scratch, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function assertTraceError(run: () => unknown, message: RegExp): void {
+  assert.throws(run, (e: unknown) => {
+    assert.ok(e instanceof TraceError, `expected a TraceError, got ${String(e)}`);
+    assert.equal(e.code, 'bad-log');
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+describe('-ff directories', () => {
+  test('a blocking wait4 that carries its entry time sorts before the child\'s exit, and still reaps it', () => {
+    const dir = dirWith('ff-blocking-wait', {
+      'trace.200': log(
+        '1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 201',
+        '1700000000.200000 wait4(201, [{WIFEXITED(s) && WEXITSTATUS(s) == 9}], 0, NULL) = 201',
+        '1700000001.000000 exit_group(0)         = ?',
+        '1700000001.100000 +++ exited with 0 +++',
+      ),
+      'trace.201': log(
+        '1700000000.150000 getppid()             = 200',
+        '1700000000.500000 exit_group(9)         = ?',
+        '1700000000.600000 +++ exited with 9 +++',
+      ),
+    });
+    const s = analyzeLog(dir).snapshot();
+    assert.deepEqual(s.warnings, []);
+    const child = byPid(s, 201);
+    assert.equal(child.parentPid, 200);
+    assert.deepEqual(child.exit, { time: 0.6, code: 9, signal: null, core: false });
+    assert.equal(child.state, 'reaped');
+    assert.deepEqual(child.reaped, { time: 0.6, by: 200, how: 'wait', seen: true });
+    assert.deepEqual(s.diagnostics, []);
+    assert.equal(s.summary.zombiesAtEnd, 0);
+  });
+
+  test('the recorded variant.ff: 4495 reaped by 4494 although its wait4 (entry .152245) sorts before the exit (.152948)', () => {
+    const s = analyzeLog(fixturePath('variant.ff')).snapshot();
+    assert.deepEqual(s.processes.map((p) => [p.pid, p.parentPid]), [
+      [4494, null],
+      [4495, 4494],
+      [4496, 4495],
+    ]);
+    assert.deepEqual(byPid(s, 4495).reaped, { time: us(1795356404.152948 - 1795356404.150049), by: 4494, how: 'wait', seen: true });
+    assert.equal(byPid(s, 4495).state, 'reaped');
+    assert.deepEqual(byPid(s, 4496).adoptedBy.map((a) => a.pid), [1]);
+    assert.equal(byPid(s, 4496).reaped?.how, 'adopter');
+  });
+
+  test('a wait that reaped a child whose exit the files never show: the status is used, with a warning', () => {
+    const dir = dirWith('ff-no-exit', {
+      'trace.300': log(
+        '1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 301',
+        '1700000000.200000 wait4(301, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 301',
+      ),
+      'trace.301': log('1700000000.150000 getppid()             = 300'),
+    });
+    const s = analyzeLog(dir).snapshot();
+    const child = byPid(s, 301);
+    assert.deepEqual(child.exit, { time: 0.2, code: null, signal: 'SIGKILL', core: false });
+    assert.equal(child.reaped?.by, 300);
+    assert.deepEqual(s.warnings.map((w) => w.line), [3]);
+    assert.match(s.warnings[0].reason, /wait4 reaped pid 301, but the trace never showed it exit/);
+  });
+
+  test('a malformed line in one per-pid file is a warning naming that file and line', () => {
+    const dir = dirWith('ff-warning', {
+      'trace.400': log(
+        '1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 401',
+      ),
+      'trace.401': log('1700000000.150000 getppid()             = 400', '1700000000.160000 garbage here', '1700000000.170000 +++ exited with 0 +++'),
+    });
+    const s = analyzeLog(dir).snapshot();
+    assert.deepEqual(s.warnings.map((w) => [w.file, w.line]), [['trace.401', 2]]);
+    assert.equal(byPid(s, 401).exit?.code, 0);
+  });
+
+  test('a directory without per-pid files is a TraceError that says how to record them', () => {
+    const dir = dirWith('ff-none', { 'notes.txt': 'hello\n', 'trace.log': 'x\n' });
+    assertTraceError(() => analyzeLog(dir), /holds no per-pid strace files.*strace -ff -ttt -o/);
+  });
+
+  test('an empty directory is a TraceError', () => {
+    assertTraceError(() => analyzeLog(dirWith('ff-empty', {})), /no per-pid strace files/);
+  });
+
+  test('-ff files without timestamps cannot be merged: a TraceError that asks for -ttt', () => {
+    const dir = dirWith('ff-untimed', {
+      'trace.500': log('execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0', 'clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f00) = 501'),
+      'trace.501': log('exit_group(0)                           = ?', '+++ exited with 0 +++'),
+    });
+    assertTraceError(() => analyzeLog(dir), /need timestamps.*-ttt/);
+  });
+});
+
+describe('single files', () => {
+  test('a missing file is a TraceError that says it does not exist', () => {
+    assertTraceError(() => analyzeLog(join(scratch, 'no-such.log')), /no-such\.log does not exist/);
+  });
+
+  test('an empty file is a TraceError: not a strace log, empty', () => {
+    assertTraceError(() => analyzeLog(fileWith('empty.log', '')), /is not a strace log: the log is empty/);
+  });
+
+  test('a binary file is a TraceError: not a strace log, binary', () => {
+    assertTraceError(() => analyzeLog(fileWith('a.out', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0]))), /is not a strace log: .*binary/);
+  });
+
+  test('a text file that is not strace is a TraceError: no strace output', () => {
+    assertTraceError(() => analyzeLog(fileWith('README.md', '# Hello\n\nNothing to see here.\n')), /is not a strace log: no strace output/);
+  });
+
+  test('a recorded log file analyzes like the same text', () => {
+    const s = analyzeLog(fixturePath('reap_loop_server.ttt.log')).snapshot();
+    assert.equal(s.processes.length, 5);
+    assert.equal(s.ended, true);
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test('lingerThreshold is passed through to the model', () => {
+    const path = fixturePath('waitid_nowait.ttt.log');
+    assert.deepEqual(diagnosticsOf(analyzeLog(path).snapshot(), 'zombie-lingering'), []);
+    const s = analyzeLog(path, { lingerThreshold: 0.05 }).snapshot();
+    assert.deepEqual(diagnosticsOf(s, 'zombie-lingering').map((d) => d.pids), [[4247, 4248]]);
+  });
+});

@@ -1,0 +1,685 @@
+// The process model against design.md §2, one rule per test, on hand-written logs.
+// Times are -ttt stamps from 1700000000.000000, so snapshot times read as offsets.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TraceSession } from '../../src/core/session';
+import { analyzeText, byId, byPid, diagnosticsOf, log } from '../support/core';
+
+const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv", "--port", "8080"], 0x7ffd0000 /* 3 vars */) = 0';
+const THREAD_FLAGS = 'CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID';
+
+describe('threads are grouped under their process', () => {
+  const text = log(
+    EXEC_SRV,
+    `100  1700000000.100000 clone3({flags=${THREAD_FLAGS}, child_tid=0x7f00, parent_tid=0x7f00, exit_signal=0, stack=0x7f00, stack_size=0x7fff80, tls=0x7f00} => {parent_tid=[101]}, 88) = 101`,
+    `100  1700000000.200000 clone(child_stack=0x7f00, flags=${THREAD_FLAGS}, parent_tid=[102], tls=0x7f00, child_tidptr=0x7f00) = 102`,
+    '101  1700000000.300000 exit(0)         = ?',
+    '101  1700000000.400000 +++ exited with 0 +++',
+    '102  1700000000.500000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 103',
+    '103  1700000000.600000 exit_group(9)   = ?',
+    '103  1700000000.700000 +++ exited with 9 +++',
+    '102  1700000000.800000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 9}], 0, NULL) = 103',
+  );
+
+  test('CLONE_THREAD makes threads of one process, counted in threads', () => {
+    const s = analyzeText(text);
+    assert.deepEqual(s.processes.map((p) => p.id), ['100', '103']);
+    assert.equal(byPid(s, 100).threads, 3);
+    assert.equal(s.summary.processes, 2);
+  });
+
+  test('a thread exiting does not end its process', () => {
+    const p = byPid(analyzeText(text), 100);
+    assert.equal(p.state, 'running');
+    assert.equal(p.exit, null);
+  });
+
+  test('a child forked by a non-leader thread has the process as parent, and a thread\'s wait reaps for the process', () => {
+    const s = analyzeText(text);
+    const child = byPid(s, 103);
+    assert.equal(child.parentPid, 100);
+    assert.equal(child.command, 'srv');
+    assert.deepEqual(child.reaped, { time: 0.8, by: 100, how: 'wait', seen: true });
+  });
+
+  test('exit_group: the process exits with the leader\'s status once its last thread is gone', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        `100  1700000000.100000 clone(child_stack=0x7f00, flags=${THREAD_FLAGS}, parent_tid=[101], tls=0x7f00, child_tidptr=0x7f00) = 101`,
+        '101  1700000000.200000 exit_group(3)   = ?',
+        '101  1700000000.300000 +++ exited with 3 +++',
+        '100  1700000000.400000 +++ exited with 3 +++',
+      ),
+    );
+    assert.equal(s.processes.length, 1);
+    assert.deepEqual(byPid(s, 100).exit, { time: 0.4, code: 3, signal: null, core: false });
+  });
+
+  test('a thread whose first record comes before clone returns is not a process, and leaves no mark on later pid ids', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        `100  1700000000.100000 clone3({flags=${THREAD_FLAGS}, child_tid=0x7f00, parent_tid=0x7f00, exit_signal=0, stack=0x7f00, stack_size=0x7fff80, tls=0x7f00} <unfinished ...>`,
+        '101  1700000000.150000 exit(0 <unfinished ...>',
+        '100  1700000000.200000 <... clone3 resumed> => {parent_tid=[101]}, 88) = 101',
+        '101  1700000000.250000 <... exit resumed>) = ?',
+        '101  1700000000.300000 +++ exited with 0 +++',
+        '100  1700000000.400000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.500000 exit_group(1)   = ?',
+        '101  1700000000.600000 +++ exited with 1 +++',
+      ),
+    );
+    assert.deepEqual(s.processes.map((p) => [p.id, p.parentId]), [
+      ['100', null],
+      ['101', '100'],
+    ]);
+    assert.equal(byPid(s, 100).threads, 2);
+    assert.equal(byPid(s, 100).state, 'running');
+    assert.equal(byPid(s, 101).exit?.code, 1);
+    assert.equal(byPid(s, 101).start, 0.4);
+  });
+});
+
+describe('parents', () => {
+  test('CLONE_PARENT makes the caller\'s parent the parent, and the caller\'s exit orphans nothing', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=0x5611, flags=CLONE_PARENT|SIGCHLD) = 102',
+        '101  1700000000.300000 exit_group(0)   = ?',
+        '101  1700000000.400000 +++ exited with 0 +++',
+        '100  1700000000.500000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+        '102  1700000000.600000 exit_group(3)   = ?',
+        '102  1700000000.700000 +++ exited with 3 +++',
+        '100  1700000000.800000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 102',
+      ),
+    );
+    const g = byPid(s, 102);
+    assert.equal(g.parentPid, 100);
+    assert.equal(g.parentId, '100');
+    assert.deepEqual(g.adoptedBy, []);
+    assert.deepEqual(g.reaped, { time: 0.8, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(diagnosticsOf(s, 'orphan-adopted'), []);
+  });
+
+  test('a child whose first event (an exec) comes before the parent\'s clone returns is the same process, with its own command', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>',
+        '101  1700000000.150000 execve("/bin/echo", ["echo", "hi"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.200000 <... clone resumed>, child_tidptr=0x7f00) = 101',
+        '101  1700000000.300000 exit_group(0)   = ?',
+        '101  1700000000.400000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(s.processes.map((p) => p.id), ['100', '101']);
+    const child = byPid(s, 101);
+    assert.equal(child.parentPid, 100);
+    assert.equal(child.command, 'echo');
+    assert.deepEqual(child.argv, ['echo', 'hi']);
+    assert.equal(child.state, 'zombie');
+    assert.deepEqual(s.warnings, []);
+  });
+
+  test('a child whose first event is not an exec inherits the parent\'s command', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>',
+        '101  1700000000.150000 getppid()       = 100',
+        '100  1700000000.200000 <... clone resumed>, child_tidptr=0x7f00) = 101',
+      ),
+    );
+    const child = byPid(s, 101);
+    assert.equal(child.parentPid, 100);
+    assert.equal(child.command, 'srv');
+    assert.deepEqual(child.argv, ['srv', '--port', '8080']);
+    assert.equal(s.processes.length, 2);
+  });
+
+  test('a SIGCHLD disposition the child set before its parent\'s clone returned is kept', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>',
+        '101  1700000000.150000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.200000 <... clone resumed>, child_tidptr=0x7f00) = 101',
+        '101  1700000000.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.400000 exit_group(0)   = ?',
+        '102  1700000000.500000 +++ exited with 0 +++',
+      ),
+    );
+    const g = byPid(s, 102);
+    assert.equal(g.state, 'exited');
+    assert.deepEqual(g.reaped, { time: 0.5, by: 101, how: 'auto', seen: true });
+  });
+});
+
+describe('pid reuse', () => {
+  test('a pid reused after reaping is a new process: ids N and N.2', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 exit_group(0)   = ?',
+        '101  1700000000.300000 +++ exited with 0 +++',
+        '100  1700000000.400000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+        '100  1700000000.500000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.600000 exit_group(1)   = ?',
+        '101  1700000000.700000 +++ exited with 1 +++',
+        '100  1700000000.800000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 1}], 0, NULL) = 101',
+      ),
+    );
+    assert.deepEqual(s.processes.map((p) => [p.id, p.pid, p.parentId]), [
+      ['100', 100, null],
+      ['101', 101, '100'],
+      ['101.2', 101, '100'],
+    ]);
+    assert.equal(byId(s, '101').exit?.code, 0);
+    assert.equal(byId(s, '101.2').exit?.code, 1);
+    assert.deepEqual(byId(s, '101').reaped, { time: 0.4, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(byId(s, '101.2').reaped, { time: 0.8, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(byId(s, '101.2').zombie, { from: 0.7, to: 0.8 });
+    assert.deepEqual(s.warnings, []);
+  });
+});
+
+describe('exec', () => {
+  test('exec history is kept; command is the basename of the latest path; argv is decoded', () => {
+    const s = analyzeText(
+      log(
+        '100  1700000000.000000 execve("/usr/local/bin/launcher", ["launcher"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.100000 execve("/usr/bin/missing", ["missing"], 0x7ffd0000 /* 3 vars */) = -1 ENOENT (No such file or directory)',
+        '100  1700000000.200000 execve("/opt/app/bin/server", ["server", "--name=a \\"b\\"", "tab\\there"], 0x7ffd0000 /* 3 vars */) = 0',
+      ),
+    );
+    const p = byPid(s, 100);
+    assert.equal(p.command, 'server');
+    assert.deepEqual(p.argv, ['server', '--name=a "b"', 'tab\there']);
+    assert.deepEqual(p.execs, [
+      { time: 0, path: '/usr/local/bin/launcher', argv: ['launcher'] },
+      { time: 0.2, path: '/opt/app/bin/server', argv: ['server', '--name=a "b"', 'tab\there'] },
+    ]);
+  });
+
+  test('argv bytes that strace escapes in octal are decoded as UTF-8', () => {
+    const s = analyzeText(
+      log('100  1700000000.000000 execve("/tmp/caf\\303\\251", ["caf\\303\\251", "\\342\\234\\223"], 0x7ffd0000 /* 3 vars */) = 0'),
+    );
+    const p = byPid(s, 100);
+    assert.equal(p.command, 'café');
+    assert.deepEqual(p.argv, ['café', '✓']);
+  });
+
+  test('exec from a non-leader thread keeps one process, which runs the new program', () => {
+    const s = analyzeText(
+      log(
+        '4196  1795356398.572868 execve("test/programs/exec_from_thread", ["test/programs/exec_from_thread"], 0x7ffdcfe06790 /* 39 vars */) = 0',
+        `4196  1795356398.577099 clone3({flags=${THREAD_FLAGS}, child_tid=0x7f9a73cfe990, parent_tid=0x7f9a73cfe990, exit_signal=0, stack=0x7f9a734fe000, stack_size=0x7fff80, tls=0x7f9a73cfe6c0} => {parent_tid=[4197]}, 88) = 4197`,
+        '4197  1795356398.577374 execve("/bin/true", ["/bin/true"], 0x7f9a73cfdeb8 /* 0 vars */ <pid changed to 4196 ...>',
+        '4196  1795356398.577827 +++ superseded by execve in pid 4197 +++',
+        '4196  1795356398.577895 <... execve resumed>) = 0',
+        '4196  1795356398.580741 exit_group(0)   = ?',
+        '4196  1795356398.580924 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(s.processes.map((p) => p.id), ['4196']);
+    const p = byPid(s, 4196);
+    assert.equal(p.command, 'true');
+    assert.deepEqual(p.execs.map((e) => e.path), ['test/programs/exec_from_thread', '/bin/true']);
+    assert.deepEqual(p.exit, { time: 0.008056, code: 0, signal: null, core: false });
+    assert.equal(p.state, 'exited');
+    assert.deepEqual(s.warnings, []);
+  });
+});
+
+describe('exits and zombies', () => {
+  const zombies = log(
+    EXEC_SRV,
+    '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+    '100  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+    '100  1700000000.120000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 103',
+    '101  1700000000.200000 exit_group(0)   = ?',
+    '101  1700000000.300000 +++ exited with 0 +++',
+    '102  1700000000.400000 --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---',
+    '102  1700000000.500000 +++ killed by SIGSEGV (core dumped) +++',
+    '103  1700000000.600000 +++ killed by SIGKILL +++',
+    '100  1700000000.800000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+  );
+
+  test('exit code, signal and core dump are recorded', () => {
+    const s = analyzeText(zombies);
+    assert.deepEqual(byPid(s, 101).exit, { time: 0.3, code: 0, signal: null, core: false });
+    assert.deepEqual(byPid(s, 102).exit, { time: 0.5, code: null, signal: 'SIGSEGV', core: true });
+    assert.deepEqual(byPid(s, 103).exit, { time: 0.6, code: null, signal: 'SIGKILL', core: false });
+  });
+
+  test('the zombie interval runs from the exit to the parent\'s reaping wait4', () => {
+    const s = analyzeText(zombies);
+    assert.deepEqual(byPid(s, 101).zombie, { from: 0.3, to: 0.8 });
+    assert.equal(byPid(s, 101).state, 'reaped');
+  });
+
+  test('a log ending with zombies leaves them zombies: state zombie, zombie.to null, not reaped', () => {
+    const s = analyzeText(zombies);
+    for (const pid of [102, 103]) {
+      const p = byPid(s, pid);
+      assert.equal(p.state, 'zombie');
+      assert.equal(p.reaped, null);
+      assert.equal(p.zombie?.to, null);
+    }
+    assert.deepEqual(byPid(s, 102).zombie, { from: 0.5, to: null });
+  });
+
+  test('maxZombies counts the most at once; zombiesAtEnd those left when the trace ended', () => {
+    const s = analyzeText(zombies);
+    assert.deepEqual(s.summary, { processes: 4, running: 1, zombiesAtEnd: 2, maxZombies: 3, orphans: 0 });
+  });
+
+  test('a snapshot taken before finish is not ended; after finish it is', () => {
+    const session = new TraceSession();
+    session.push(zombies);
+    assert.equal(session.snapshot().ended, false);
+    assert.equal(session.finish(), null);
+    assert.equal(session.snapshot().ended, true);
+  });
+
+  test('a live snapshot shows a child as a zombie before its parent\'s wait is read', () => {
+    const session = new TraceSession();
+    const lines = zombies.split('\n');
+    session.push(lines.slice(0, 6).join('\n') + '\n');
+    const live = session.snapshot();
+    assert.equal(byPid(live, 101).state, 'zombie');
+    assert.deepEqual(byPid(live, 101).zombie, { from: 0.3, to: null });
+    assert.equal(byPid(live, 102).state, 'running');
+  });
+
+  test('the root launched by strace (its first record is the execve) is reaped by the tracer', () => {
+    const s = analyzeText(log(EXEC_SRV, '100  1700000000.500000 exit_group(2)   = ?', '100  1700000000.600000 +++ exited with 2 +++'));
+    const root = byPid(s, 100);
+    assert.equal(root.parentPid, null);
+    assert.equal(root.state, 'exited');
+    assert.deepEqual(root.reaped, { time: 0.6, by: null, how: 'tracer', seen: true });
+    assert.equal(root.zombie, null);
+    assert.deepEqual(s.diagnostics, []);
+  });
+});
+
+describe('which waits reap', () => {
+  test('waitid with WNOWAIT does not reap; a later waitpid does', () => {
+    const lines = [
+      EXEC_SRV,
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+      '100  1700000000.150000 waitid(P_PID, 101,  <unfinished ...>',
+      '101  1700000000.200000 exit_group(4)   = ?',
+      '101  1700000000.300000 +++ exited with 4 +++',
+      '100  1700000000.350000 <... waitid resumed>{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=4, si_utime=0, si_stime=0}, WEXITED|WNOWAIT, NULL) = 0',
+      '100  1700000000.600000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 4}], 0, NULL) = 101',
+    ];
+    const before = analyzeText(log(...lines.slice(0, 6)));
+    assert.equal(byPid(before, 101).state, 'zombie');
+    assert.equal(byPid(before, 101).reaped, null);
+    const after = analyzeText(log(...lines));
+    assert.deepEqual(byPid(after, 101).zombie, { from: 0.3, to: 0.6 });
+    assert.deepEqual(byPid(after, 101).reaped, { time: 0.6, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(after.warnings, []);
+  });
+
+  test('waitid without WNOWAIT reaps the pid in si_pid', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 +++ killed by SIGTERM +++',
+        '100  1700000000.300000 waitid(P_ALL, 0, {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=101, si_uid=0, si_status=SIGTERM, si_utime=0, si_stime=0}, WEXITED, NULL) = 0',
+      ),
+    );
+    assert.deepEqual(byPid(s, 101).reaped, { time: 0.3, by: 100, how: 'wait', seen: true });
+  });
+
+  test('wait4 reporting WIFSTOPPED does not reap; the wait after the real exit does', () => {
+    const lines = [
+      EXEC_SRV,
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+      '101  1700000000.200000 --- SIGSTOP {si_signo=SIGSTOP, si_code=SI_USER, si_pid=100, si_uid=0} ---',
+      '101  1700000000.210000 --- stopped by SIGSTOP ---',
+      '100  1700000000.300000 wait4(-1, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WUNTRACED, NULL) = 101',
+      '100  1700000000.350000 waitid(P_ALL, 0, {si_signo=SIGCHLD, si_code=CLD_STOPPED, si_pid=101, si_uid=0, si_status=SIGSTOP, si_utime=0, si_stime=0}, WSTOPPED, NULL) = 0',
+      '101  1700000000.400000 +++ killed by SIGKILL +++',
+      '100  1700000000.500000 wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], WUNTRACED, NULL) = 101',
+    ];
+    const stopped = analyzeText(log(...lines.slice(0, 6)));
+    assert.equal(byPid(stopped, 101).state, 'running');
+    assert.equal(byPid(stopped, 101).reaped, null);
+    const s = analyzeText(log(...lines));
+    assert.deepEqual(byPid(s, 101).reaped, { time: 0.5, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(s.warnings, []);
+  });
+
+  test('a failed wait4 (-1 ECHILD) and a WNOHANG wait4 returning 0 reap nothing', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '100  1700000000.300000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = 0',
+        '100  1700000000.400000 wait4(-1, NULL, 0, NULL) = -1 ECHILD (No child processes)',
+      ),
+    );
+    assert.equal(byPid(s, 101).state, 'zombie');
+  });
+});
+
+describe('auto-reaping', () => {
+  const ignoring = (sigaction: string): string =>
+    log(
+      EXEC_SRV,
+      `100  1700000000.050000 ${sigaction}`,
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+      '101  1700000000.200000 exit_group(1)   = ?',
+      '101  1700000000.300000 +++ exited with 1 +++',
+      '100  1700000000.400000 wait4(-1, NULL, 0, NULL) = -1 ECHILD (No child processes)',
+    );
+
+  test('SIGCHLD set to SIG_IGN: the kernel reaps at once, no zombie interval, state exited, how auto', () => {
+    const s = analyzeText(
+      ignoring('rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[CHLD], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0'),
+    );
+    const child = byPid(s, 101);
+    assert.equal(child.state, 'exited');
+    assert.equal(child.zombie, null);
+    assert.deepEqual(child.reaped, { time: 0.3, by: 100, how: 'auto', seen: true });
+    assert.equal(s.summary.maxZombies, 0);
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test('a handler with SA_NOCLDWAIT: auto-reaped too', () => {
+    const s = analyzeText(
+      ignoring('rt_sigaction(SIGCHLD, {sa_handler=0x55d6073831d9, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART|SA_NOCLDWAIT, sa_restorer=0x7f00}, NULL, 8) = 0'),
+    );
+    const child = byPid(s, 101);
+    assert.equal(child.state, 'exited');
+    assert.equal(child.zombie, null);
+    assert.deepEqual(child.reaped, { time: 0.3, by: 100, how: 'auto', seen: true });
+  });
+
+  test('SA_NOCLDWAIT as the last field of the struct (no sa_restorer, as on aarch64): auto-reaped', () => {
+    const s = analyzeText(ignoring('rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_NOCLDWAIT}, NULL, 8) = 0'));
+    assert.deepEqual(byPid(s, 101).reaped, { time: 0.3, by: 100, how: 'auto', seen: true });
+  });
+
+  test('SIGCHLD set back to SIG_DFL: children are zombies again', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.020000 rt_sigaction(SIGCHLD, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.300000 +++ exited with 0 +++',
+      ),
+    );
+    assert.equal(byPid(s, 101).state, 'zombie');
+  });
+
+  test('a read-only rt_sigaction (new action NULL) changes nothing', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.020000 rt_sigaction(SIGCHLD, NULL, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, 8) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.300000 +++ exited with 0 +++',
+      ),
+    );
+    assert.equal(byPid(s, 101).reaped?.how, 'auto');
+  });
+
+  test('exec resets a SIGCHLD handler (and its SA_NOCLDWAIT) to default: children become zombies', () => {
+    const s = analyzeText(
+      log(
+        '100  1700000000.000000 execve("/usr/bin/launcher", ["launcher"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER|SA_NOCLDWAIT, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.020000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.300000 +++ exited with 0 +++',
+      ),
+    );
+    assert.equal(byPid(s, 101).state, 'zombie');
+    assert.deepEqual(byPid(s, 101).zombie, { from: 0.3, to: null });
+  });
+
+  test('SIG_IGN survives exec: children of the new program are still auto-reaped', () => {
+    const s = analyzeText(
+      log(
+        '100  1700000000.000000 execve("/usr/bin/launcher", ["launcher"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.020000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.300000 +++ exited with 0 +++',
+      ),
+    );
+    assert.equal(byPid(s, 101).state, 'exited');
+    assert.equal(byPid(s, 101).reaped?.how, 'auto');
+  });
+
+  test('fork copies SIG_IGN: a grandchild of an ignoring parent is auto-reaped by the child', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.300000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(byPid(s, 102).reaped, { time: 0.3, by: 101, how: 'auto', seen: true });
+  });
+});
+
+describe('reparenting', () => {
+  const orphan = (extra: string[]): string =>
+    log(
+      EXEC_SRV,
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+      '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+      '101  1700000000.300000 exit_group(0)   = ?',
+      '101  1700000000.400000 +++ exited with 0 +++',
+      '100  1700000000.500000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+      ...extra,
+      '102  1700000000.700000 exit_group(0)   = ?',
+      '102  1700000000.800000 +++ exited with 0 +++',
+    );
+
+  test('a live child whose parent exits is adopted outside the trace, which reaps it unseen', () => {
+    const s = analyzeText(orphan([]));
+    const d = byPid(s, 102);
+    assert.equal(d.parentPid, 101);
+    assert.deepEqual(d.adoptedBy, [{ time: 0.4, pid: null, command: null }]);
+    assert.equal(d.state, 'exited');
+    assert.deepEqual(d.reaped, { time: 0.8, by: null, how: 'adopter', seen: false });
+    assert.equal(s.summary.orphans, 1);
+  });
+
+  test('getppid() after the adoption names the outside adopter', () => {
+    const s = analyzeText(orphan(['102  1700000000.600000 getppid()       = 1']));
+    const d = byPid(s, 102);
+    assert.deepEqual(d.adoptedBy, [{ time: 0.4, pid: 1, command: null }]);
+    assert.deepEqual(d.reaped, { time: 0.8, by: 1, how: 'adopter', seen: false });
+  });
+
+  test('getppid() naming a subreaper outside the trace (e.g. systemd --user) gives that pid', () => {
+    const s = analyzeText(orphan(['102  1700000000.600000 getppid()       = 1234']));
+    assert.deepEqual(byPid(s, 102).adoptedBy, [{ time: 0.4, pid: 1234, command: null }]);
+    assert.equal(byPid(s, 102).reaped?.by, 1234);
+  });
+
+  test('getppid() from a process that was never orphaned records no adoption', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 getppid()       = 100',
+      ),
+    );
+    assert.deepEqual(byPid(s, 101).adoptedBy, []);
+    assert.equal(s.summary.orphans, 0);
+  });
+
+  test('observeAdopter() names an outside adopter read from /proc, and onAdoption reports the orphan', () => {
+    const session = new TraceSession();
+    const orphans: number[] = [];
+    session.model.onAdoption = (pid) => orphans.push(pid);
+    const lines = orphan([]).split('\n');
+    session.push(lines.slice(0, 6).join('\n') + '\n');
+    assert.deepEqual(orphans, [102]);
+    session.model.observeAdopter(102, 1, 'systemd');
+    session.push(lines.slice(6).join('\n'));
+    session.finish();
+    const s = session.snapshot();
+    const d = byPid(s, 102);
+    assert.deepEqual(d.adoptedBy, [{ time: 0.4, pid: 1, command: 'systemd' }]);
+    assert.deepEqual(d.reaped, { time: 0.8, by: 1, how: 'adopter', seen: false });
+    const [diag] = diagnosticsOf(s, 'orphan-adopted');
+    assert.deepEqual(diag.pids, [102, 101, 1]);
+    assert.match(diag.message, /init \(systemd, pid 1\)/);
+  });
+
+  test('observeAdopter() does not overwrite a traced subreaper', () => {
+    const session = new TraceSession();
+    session.push(
+      log(
+        EXEC_SRV,
+        '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '101  1700000000.400000 +++ exited with 0 +++',
+      ),
+    );
+    session.model.observeAdopter(102, 1, 'systemd');
+    session.finish();
+    assert.deepEqual(byPid(session.snapshot(), 102).adoptedBy, [{ time: 0.4, pid: 100, command: 'srv' }]);
+  });
+
+  test('a traced subreaper (PR_SET_CHILD_SUBREAPER) adopts the orphan and reaps it with wait', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '101  1700000000.300000 exit_group(0)   = ?',
+        '101  1700000000.400000 +++ exited with 0 +++',
+        '100  1700000000.500000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+        '102  1700000000.600000 getppid()       = 100',
+        '102  1700000000.700000 exit_group(5)   = ?',
+        '102  1700000000.800000 +++ exited with 5 +++',
+        '100  1700000000.900000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 5}], 0, NULL) = 102',
+      ),
+    );
+    const d = byPid(s, 102);
+    assert.equal(d.parentPid, 101);
+    assert.deepEqual(d.adoptedBy, [{ time: 0.4, pid: 100, command: 'srv' }]);
+    assert.equal(d.state, 'reaped');
+    assert.deepEqual(d.reaped, { time: 0.9, by: 100, how: 'wait', seen: true });
+    assert.deepEqual(d.zombie, { from: 0.8, to: 0.9 });
+    assert.deepEqual(s.warnings, []);
+  });
+
+  test('the nearest living subreaper adopts; the subreaper flag is not inherited across fork', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.010000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 103',
+        '102  1700000000.400000 +++ exited with 0 +++',
+        '101  1700000000.500000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
+        '101  1700000000.600000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 104',
+        '104  1700000000.700000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 105',
+        '104  1700000000.800000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(byPid(s, 103).adoptedBy.map((a) => a.pid), [100]);
+    assert.deepEqual(byPid(s, 105).adoptedBy.map((a) => a.pid), [101]);
+  });
+
+  test('a zombie whose parent exits is reparented to init and reaped there, unseen', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.300000 exit_group(0)   = ?',
+        '102  1700000000.400000 +++ exited with 0 +++',
+        '101  1700000000.600000 exit_group(0)   = ?',
+        '101  1700000000.700000 +++ exited with 0 +++',
+        '100  1700000000.800000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+      ),
+    );
+    const g = byPid(s, 102);
+    assert.equal(g.parentPid, 101);
+    assert.equal(g.state, 'exited');
+    assert.deepEqual(g.reaped, { time: 0.7, by: null, how: 'adopter', seen: false });
+    assert.deepEqual(g.zombie, { from: 0.4, to: 0.7 });
+    assert.deepEqual(g.adoptedBy, [{ time: 0.7, pid: null, command: null }]);
+    assert.equal(s.summary.zombiesAtEnd, 0);
+  });
+});
+
+describe('logs without -o (no pid prefix while one process is traced)', () => {
+  const stderrLog = log(
+    'execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+    'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+    'strace: Process 101 attached',
+    '[pid   100] exit_group(0)               = ?',
+    '[pid   100] +++ exited with 0 +++',
+    'getppid()                               = 1',
+    'exit_group(4)                           = ?',
+    '+++ exited with 4 +++',
+  );
+
+  test('unprefixed lines while only one process is alive belong to it, even when it is not the root', () => {
+    const s = analyzeText(stderrLog);
+    assert.equal(s.processes.length, 2);
+    const child = byPid(s, 101);
+    assert.equal(child.parentPid, 100);
+    assert.deepEqual(child.exit, { time: null, code: 4, signal: null, core: false });
+    assert.deepEqual(child.adoptedBy.map((a) => a.pid), [1]);
+    assert.equal(byPid(s, 100).exit?.code, 0);
+  });
+
+  test('the root\'s pid is learnt from its first prefixed line, and its id is that pid', () => {
+    const s = analyzeText(stderrLog);
+    const root = s.processes[0];
+    assert.equal(root.pid, 100);
+    assert.equal(root.id, '100');
+    assert.equal(byPid(s, 101).parentId, '100');
+    assert.deepEqual(s.processes.map((p) => p.id), ['100', '101']);
+  });
+
+  test('without timestamps, a reaped child\'s zombie interval is not left open (to: null means "still a zombie")', () => {
+    const s = analyzeText(
+      log(
+        '100  execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  +++ exited with 0 +++',
+        '100  wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+      ),
+    );
+    const child = byPid(s, 101);
+    assert.equal(child.state, 'reaped');
+    assert.notDeepEqual(child.zombie, { from: null, to: null });
+  });
+
+  test('a log with no prefix at all is one process', () => {
+    const s = analyzeText(log('execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0', 'exit_group(0)                           = ?', '+++ exited with 0 +++'));
+    assert.equal(s.processes.length, 1);
+    assert.equal(s.processes[0].command, 'true');
+    assert.equal(s.processes[0].state, 'exited');
+    assert.equal(s.processes[0].reaped?.how, 'tracer');
+  });
+});
