@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import type { SnapshotJson } from '../core/snapshot';
 import { analyzeLog } from '../tracer/logReader';
-import { LiveTrace } from '../tracer/liveTrace';
+import { LiveTrace, type StackMode } from '../tracer/liveTrace';
+import { SiteResolver } from '../tracer/sites';
 import { TraceError } from '../tracer/strace';
 import { renderSnapshot } from './render';
 
@@ -18,6 +19,8 @@ Options:
   --json FILE|-        also write the snapshot as JSON (schema 1); - is standard output
   --log FILE           (trace) keep strace's raw output in FILE
   --duration SECONDS   (trace) stop after this long: snapshot, then kill the whole tree
+  --stack-mode MODE    (trace) fast (default): source lines from the program's own call
+                       sites, at ptrace's floor; precise: strace -k stacks on every call
   --linger SECONDS     report zombies reaped later than this (default 1)
   --no-color           plain text output
   -h, --help           this help
@@ -35,6 +38,7 @@ interface Parsed {
   log: string | null;
   duration: number | null;
   linger: number | undefined;
+  stackMode: StackMode;
   color: boolean;
   positional: string[];
 }
@@ -44,7 +48,7 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
   if (argv[0] === '--version') return 'version';
   const command = argv[0];
   if (command !== 'trace' && command !== 'analyze') throw new UsageError(`unknown command "${command}" (expected trace or analyze)`);
-  const parsed: Parsed = { command, json: null, log: null, duration: null, linger: undefined, color: process.stdout.isTTY === true, positional: [] };
+  const parsed: Parsed = { command, json: null, log: null, duration: null, linger: undefined, stackMode: 'fast', color: process.stdout.isTTY === true, positional: [] };
   let k = 1;
   const value = (flag: string): string => {
     const v = argv[++k];
@@ -71,6 +75,11 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
     else if (a === '--log' && command === 'trace') parsed.log = value(a);
     else if (a === '--duration' && command === 'trace') parsed.duration = seconds(a);
     else if (a === '--linger') parsed.linger = seconds(a);
+    else if (a === '--stack-mode' && command === 'trace') {
+      const mode = value(a);
+      if (mode !== 'fast' && mode !== 'precise') throw new UsageError('--stack-mode is fast or precise');
+      parsed.stackMode = mode;
+    }
     else if (a === '--no-color') parsed.color = false;
     else if (a === '-h' || a === '--help') return 'help';
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
@@ -100,7 +109,7 @@ function output(snapshot: SnapshotJson, parsed: Parsed): void {
 
 async function trace(parsed: Parsed): Promise<number> {
   const [program, ...args] = parsed.positional;
-  const live = LiveTrace.start({ program, args, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger });
+  const live = LiveTrace.start({ program, args, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger, stackMode: parsed.stackMode });
   const stop = (): void => {
     void live.stop();
   };
@@ -142,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (parsed.command === 'analyze') {
       const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger });
-      output(session.snapshot(), parsed);
+      output(session.snapshot(new SiteResolver({ cwd: process.cwd() }).locator()), parsed);
       return 0;
     }
     return await trace(parsed);

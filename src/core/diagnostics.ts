@@ -86,7 +86,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       kind: 'sigchld-coalesced',
       severity: 'warning',
       pids: [proc.pid, ...left.map((c) => c.pid)],
-      message: `The SIGCHLD handler of ${name(proc)} reaped one child and returned ${count(record.times, 'time', 'times')} while other children had already exited (${pidList(left)} left as zombies). Signals of one kind do not queue: one SIGCHLD can stand for several exits. Loop: while (waitpid(-1, &status, WNOHANG) > 0) ;`,
+      message: `The SIGCHLD handler of ${name(proc)} reaped one child and returned ${count(record.times, 'time', 'times')} while other children had already exited (${pidList(left)} left as ${left.length === 1 ? 'a zombie' : 'zombies'}). Signals of one kind do not queue: one SIGCHLD can stand for several exits. Loop: while (waitpid(-1, &status, WNOHANG) > 0) ;`,
       location: where.location,
       locationNote: where.location ? null : where.note,
       related,

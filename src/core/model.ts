@@ -273,6 +273,11 @@ export class ProcessModel {
     this.version++;
   }
 
+  /** A live trace's clock reading: the picture reaches up to now, not just to the last event. */
+  markTime(time: Seconds): void {
+    if (Number.isFinite(this.origin) && time > this.lastTime) this.lastTime = time;
+  }
+
   /** What a live trace read from /proc: `pid`'s parent is now `adopterPid`. */
   observeAdopter(pid: number, adopterPid: number, command: string | null): void {
     const proc = this.byPid.get(pid);

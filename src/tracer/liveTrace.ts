@@ -10,6 +10,7 @@ import type { SnapshotJson } from '../core/snapshot';
 import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { killTraceesOf, readProcStatus, readComm } from './procfs';
+import { SiteResolver } from './sites';
 
 export interface LiveTraceOptions {
   program: string;
@@ -22,13 +23,19 @@ export interface LiveTraceOptions {
   logFile?: string;
   lingerThreshold?: number;
   strace?: string;
-  /** Extra strace options (the precise mode adds -k). */
-  straceOptions?: string[];
+  /**
+   * `fast` (default): source lines from the binaries' own call sites, at ptrace's floor.
+   * `precise`: strace -k stack traces on every traced call, exact even with several sites.
+   */
+  stackMode?: StackMode;
   /** Called (at most every `updateIntervalMs`) after new events reached the model. */
   onUpdate?: () => void;
   updateIntervalMs?: number;
+  /** Maps call sites to source lines; default: a SiteResolver for this program. */
   locator?: SiteLocator;
 }
+
+export type StackMode = 'fast' | 'precise';
 
 export interface TraceEnd {
   /** The picture at the end: at stop time for a stopped trace, else at exit. */
@@ -51,12 +58,27 @@ export class LiveTrace {
   private updateTimer: ReturnType<typeof setTimeout> | null = null;
   private lastData = Date.now();
   private readonly tmp: string;
+  private readonly locator: SiteLocator;
 
   private constructor(private readonly options: LiveTraceOptions) {
     this.info = detectStrace(options.strace);
     const cwd = options.cwd ?? process.cwd();
     const env = options.env ?? process.env;
     this.program = resolveProgram(options.program, cwd, env);
+    const precise = options.stackMode === 'precise';
+    if (precise && !this.info.stackTrace) {
+      throw new TraceError(
+        `This strace (${this.info.path}, ${this.info.version}) was built without stack trace support, which the precise mode needs. Use the fast mode, or install a strace built with libunwind or libdw (Debian's and Ubuntu's are).`,
+        'strace-failed',
+      );
+    }
+    if (!options.locator) {
+      const resolver = new SiteResolver({ cwd, program: this.program });
+      void resolver.prepare([this.program]); // disassemble while the program starts
+      this.locator = resolver.locator();
+    } else {
+      this.locator = options.locator;
+    }
     this.session = new TraceSession({ lingerThreshold: options.lingerThreshold });
     this.session.model.onAdoption = (pid) => this.nameAdopter(pid);
     this.tmp = mkdtempSync(join(tmpdir(), 'forktrace-'));
@@ -65,7 +87,7 @@ export class LiveTrace {
     if (mk.status !== 0) throw new TraceError(`Could not create a FIFO in ${this.tmp}: ${mk.stderr?.toString().trim()}`, 'strace-failed');
 
     const log: WriteStream | null = options.logFile ? createWriteStream(options.logFile) : null;
-    this.strace = spawn(this.info.path, straceArgs(this.info, fifo, this.program, options.args ?? [], options.straceOptions), {
+    this.strace = spawn(this.info.path, straceArgs(this.info, fifo, this.program, options.args ?? [], precise ? ['-k'] : []), {
       cwd,
       env,
       stdio: options.stdio ?? 'inherit',
@@ -104,7 +126,7 @@ export class LiveTrace {
       this.options.onUpdate?.();
       rmSync(this.tmp, { recursive: true, force: true });
       if (error) throw new TraceError(`Could not start strace: ${error.message}`, 'strace-failed');
-      const snapshot = this.stopSnapshot ?? this.session.snapshot(this.options.locator);
+      const snapshot = this.stopSnapshot ?? this.session.snapshot(this.locator);
       if (this.stopSnapshot) this.stopSnapshot.ended = true;
       return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null };
     });
@@ -124,7 +146,9 @@ export class LiveTrace {
   }
 
   snapshot(): SnapshotJson {
-    return this.session.snapshot(this.options.locator);
+    // strace's -ttt and Date.now() read the same clock (CLOCK_REALTIME).
+    if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
+    return this.session.snapshot(this.locator);
   }
 
   /** Snapshot first (zombies at end are counted now), then kill the whole traced tree. */

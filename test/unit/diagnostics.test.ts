@@ -132,7 +132,7 @@ describe('sigchld-coalesced', () => {
     assert.equal(coalesced.length, 1);
     assert.equal(coalesced[0].severity, 'warning');
     assert.deepEqual(coalesced[0].pids, [100, 102]);
-    assert.match(coalesced[0].message, /pid 102 left as zombies/);
+    assert.match(coalesced[0].message, /pid 102 left as a zombie/);
     assert.equal(byPid(s, 102).state, 'zombie');
   });
 
