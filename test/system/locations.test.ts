@@ -1,0 +1,132 @@
+// Every diagnostic points at the line where the fix belongs, in both stack modes,
+// on binaries built with gcc -g and traced by the real strace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
+import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
+import { buildPrograms, eventually, EXAMPLES, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
+
+/** The 1-based line of `source` whose text matches `pattern` (exactly one must). */
+function lineOf(source: string, pattern: RegExp): number {
+  const lines = readFileSync(source, 'utf8').split('\n');
+  const hits = lines.flatMap((text, i) => (pattern.test(text) ? [i + 1] : []));
+  assert.equal(hits.length, 1, `${pattern} matches one line of ${source}`);
+  return hits[0];
+}
+
+function diagnostic(snapshot: SnapshotJson, kind: DiagnosticJson['kind']): DiagnosticJson {
+  const d = snapshot.diagnostics.find((x) => x.kind === kind);
+  assert.ok(d, `a ${kind} diagnostic among ${snapshot.diagnostics.map((x) => x.kind).join(', ')}`);
+  return d;
+}
+
+for (const mode of ['fast', 'precise'] as StackMode[]) {
+  test(`${mode} mode: a zombie leak points at the fork that made the children, and so does each fork site`, async () => {
+    const source = join(EXAMPLES, 'zombie_server.c');
+    const forkLine = lineOf(source, /pid_t pid = fork\(\);/);
+    const { live, port } = await traceServer('zombie_server', { stackMode: mode });
+    try {
+      await runClients({ port, count: 2 });
+      await eventually(() => live.snapshot().summary.zombiesAtEnd === 2 || undefined, 10_000, 'two zombies');
+      const { snapshot } = await live.stop();
+      const leak = diagnostic(snapshot, 'zombie-leak');
+      assert.deepEqual(leak.location, { file: source, line: forkLine, function: 'main' });
+      for (const child of snapshot.processes.slice(1)) assert.deepEqual(child.forkSite, { file: source, line: forkLine, function: 'main' });
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test(`${mode} mode: coalesced SIGCHLD points at the handler's single waitpid`, async () => {
+    const source = join(EXAMPLES, 'reap_once_server.c');
+    const waitLine = lineOf(source, /^\s+waitpid\(-1, &st, WNOHANG\);/);
+    const sigactionLine = lineOf(source, /^\s+sigaction\(SIGCHLD, &sa, NULL\);/);
+    const { live, port } = await traceServer('reap_once_server', { stackMode: mode });
+    try {
+      let snapshot: SnapshotJson | null = null;
+      for (let batch = 0; batch < 20 && !snapshot; batch++) {
+        await runClients({ port, count: 8, parallel: 8 });
+        await sleep(100);
+        const s = live.snapshot();
+        if (s.diagnostics.some((d) => d.kind === 'sigchld-coalesced')) snapshot = s;
+      }
+      assert.ok(snapshot, 'children exiting together coalesced at least once in 20 batches');
+      const coalesced = diagnostic(snapshot, 'sigchld-coalesced');
+      assert.deepEqual(coalesced.location, { file: source, line: waitLine, function: 'on_sigchld' });
+      assert.deepEqual(coalesced.related.map((r) => r.location?.line), [sigactionLine]);
+      const leak = diagnostic(snapshot, 'zombie-leak');
+      assert.equal(leak.location?.line, waitLine, 'the leak is fixed in the handler, not at the fork');
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test(`${mode} mode: EINTR points at the accept, and names the sigaction that lacks SA_RESTART`, async () => {
+    const source = join(EXAMPLES, 'eintr_server.c');
+    const acceptLine = lineOf(source, /int conn = accept\(/);
+    const sigactionLine = lineOf(source, /^\s+sigaction\(SIGCHLD, &sa, NULL\);/);
+    const { live, port } = await traceServer('eintr_server', { stackMode: mode });
+    try {
+      await runClients({ port, count: 2 });
+      const snapshot = await eventually(() => {
+        const s = live.snapshot();
+        return s.diagnostics.some((d) => d.kind === 'eintr-no-restart') ? s : undefined;
+      }, 10_000, 'an eintr-no-restart diagnostic');
+      const eintr = diagnostic(snapshot, 'eintr-no-restart');
+      assert.deepEqual(eintr.location, { file: source, line: acceptLine, function: 'main' });
+      assert.deepEqual(eintr.related[0].location, { file: source, line: sigactionLine, function: 'main' });
+      assert.ok(eintr.message.includes(`sigaction at ${source}:${sigactionLine}`), eintr.message);
+    } finally {
+      await live.stop();
+    }
+  });
+}
+
+test('fast mode: two fork call sites give no guessed line, but a note naming both candidates', async () => {
+  buildPrograms();
+  const source = join(PROGRAMS, 'two_fork_sites.c');
+  const sites = [lineOf(source, /fork site 1: worker/), lineOf(source, /fork site 2: logger/)];
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'two_fork_sites'), stdio: ['ignore', 'ignore', 'inherit'] });
+  const { snapshot } = await live.done;
+  const leak = diagnostic(snapshot, 'zombie-leak');
+  assert.equal(leak.location, null);
+  assert.match(leak.locationNote ?? '', /^2 call sites of fork\(\)/);
+  for (const line of sites) assert.ok(leak.locationNote?.includes(`two_fork_sites.c:${line}`), leak.locationNote ?? '');
+  assert.match(leak.locationNote ?? '', /precise/);
+  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [null, null]);
+});
+
+test('precise mode: each of two fork call sites is pinned to its own line', async () => {
+  buildPrograms();
+  const source = join(PROGRAMS, 'two_fork_sites.c');
+  const worker = lineOf(source, /fork site 1: worker/);
+  const logger = lineOf(source, /fork site 2: logger/);
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'two_fork_sites'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: 'precise' });
+  const { snapshot } = await live.done;
+  const [, first, second] = snapshot.processes;
+  assert.deepEqual(first.forkSite, { file: source, line: worker, function: 'spawn_worker' });
+  assert.deepEqual(second.forkSite, { file: source, line: logger, function: 'spawn_logger' });
+  assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location, { file: source, line: worker, function: 'spawn_worker' });
+});
+
+test('a binary without debug info says no location is known and to rebuild with -g', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-nodebug-'));
+  const bin = join(dir, 'zombie_server');
+  execFileSync('gcc', ['-O0', '-o', bin, join(EXAMPLES, 'zombie_server.c')]);
+  const { live, port } = await traceServer('zombie_server', { program: bin });
+  try {
+    await runClients({ port, count: 1 });
+    await eventually(() => live.snapshot().summary.zombiesAtEnd === 1 || undefined, 10_000, 'a zombie');
+    const { snapshot } = await live.stop();
+    const leak = diagnostic(snapshot, 'zombie-leak');
+    assert.equal(leak.location, null);
+    assert.match(leak.locationNote ?? '', /debug info/);
+    assert.match(leak.locationNote ?? '', /-g/);
+  } finally {
+    await live.stop();
+  }
+});
