@@ -1,0 +1,149 @@
+// Which libc functions make which syscall, per role: what the static path looks for in
+// the disassembly, and how their names read in notes.
+import { splitArgs } from '../../core/args';
+import type { SiteRole } from '../../core/diagnostics';
+import type { SyscallEvent } from '../../core/events';
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17,
+  SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
+const FORK_FAMILY = ['fork', '_Fork', 'daemon', 'forkpty', 'clone'];
+const SPAWN_FAMILY = ['posix_spawn', 'posix_spawnp', 'system', 'popen', 'pidfd_spawn', 'pidfd_spawnp', 'clone'];
+const WAIT_FAMILY = ['wait', 'waitpid', 'wait3', 'wait4', 'system', 'pclose'];
+const SIGACTION_FAMILY = ['sigaction', 'signal', 'sigset', 'bsd_signal', 'sysv_signal'];
+/** Syscall → the libc functions that make it when they block (for interrupted calls). */
+const SLOW_CALLS: Record<string, string[]> = {
+  accept: ['accept'],
+  accept4: ['accept4', 'accept'],
+  read: ['read'],
+  readv: ['readv'],
+  write: ['write'],
+  writev: ['writev'],
+  pread64: ['pread', 'pread64'],
+  pwrite64: ['pwrite', 'pwrite64'],
+  recvfrom: ['recv', 'recvfrom'],
+  recvmsg: ['recvmsg'],
+  recvmmsg: ['recvmmsg'],
+  sendto: ['send', 'sendto'],
+  sendmsg: ['sendmsg'],
+  connect: ['connect'],
+  select: ['select'],
+  pselect6: ['pselect', 'select'],
+  poll: ['poll'],
+  ppoll: ['ppoll', 'poll'],
+  epoll_wait: ['epoll_wait'],
+  epoll_pwait: ['epoll_pwait', 'epoll_wait'],
+  epoll_pwait2: ['epoll_pwait2', 'epoll_pwait', 'epoll_wait'],
+  nanosleep: ['nanosleep', 'sleep', 'usleep'],
+  clock_nanosleep: ['clock_nanosleep', 'nanosleep', 'sleep', 'usleep'],
+  pause: ['pause'],
+  rt_sigsuspend: ['sigsuspend', 'pause'],
+  rt_sigtimedwait: ['sigwait', 'sigwaitinfo', 'sigtimedwait'],
+  wait4: WAIT_FAMILY,
+  waitid: ['waitid'],
+  openat: ['open', 'open64', 'openat', 'fopen', 'fopen64'],
+  open: ['open', 'open64', 'fopen'],
+  flock: ['flock'],
+  fcntl: ['fcntl', 'fcntl64', 'lockf'],
+  msgrcv: ['msgrcv'],
+  msgsnd: ['msgsnd'],
+  semop: ['semop'],
+  semtimedop: ['semtimedop', 'semop'],
+  mq_timedreceive: ['mq_receive', 'mq_timedreceive'],
+  mq_timedsend: ['mq_send', 'mq_timedsend'],
+  futex: ['pthread_join', 'pthread_cond_wait', 'pthread_cond_timedwait', 'sem_wait', 'sem_timedwait', 'pthread_mutex_lock'],
+};
+
+let glibcVersion: number | null | undefined;
+/** The C library of this machine (major*1000+minor), or null for non-glibc. */
+function glibc(): number | null {
+  if (glibcVersion === undefined) {
+    glibcVersion = null;
+    try {
+      const report = process.report?.getReport() as unknown as { header?: { glibcVersionRuntime?: string } } | undefined;
+      const m = /^(\d+)\.(\d+)/.exec(report?.header?.glibcVersionRuntime ?? '');
+      if (m) glibcVersion = Number(m[1]) * 1000 + Number(m[2]);
+    } catch {
+      // unknown: treated as a modern libc
+    }
+  }
+  return glibcVersion;
+}
+
+/**
+ * The libc functions whose call can make this traced syscall, for the static path.
+ * clone flags split fork() (no CLONE_VM) from posix_spawn/system/popen (CLONE_VM|CLONE_VFORK
+ * in glibc >= 2.29 and musl); a wait4 can also come from system() or pclose().
+ */
+export function libcFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): string[] {
+  const name = event.name;
+  const old = glibc();
+  const x86 = process.arch === 'x64' || process.arch === 'ia32';
+  const oldSystem = old !== null && old < 2029; // system/popen forked before glibc 2.29
+  if (role === 'fork' || name === 'clone' || name === 'clone3' || name === 'fork' || name === 'vfork') {
+    if (name === 'vfork') return old !== null && old < 2024 ? ['vfork', 'posix_spawn', 'posix_spawnp'] : ['vfork'];
+    if (name === 'fork') return oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
+    // clone(…, flags=A|B, …) and clone3({flags=A|B, exit_signal=…}, …)
+    const flagsText = /\bflags=([\w|]+)/.exec(event.args)?.[1] ?? null;
+    const flags = new Set(flagsText ? flagsText.split('|') : []);
+    const vforkLike = x86 ? [] : ['vfork']; // vfork is clone(CLONE_VM|CLONE_VFORK) where there is no vfork syscall
+    if (flagsText === null) return unique([...FORK_FAMILY, ...SPAWN_FAMILY, ...vforkLike]);
+    if (flags.has('CLONE_VM') && flags.has('CLONE_VFORK')) return unique([...SPAWN_FAMILY, ...vforkLike]);
+    return oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
+  }
+  if (name === 'wait4' || name === 'waitpid') return WAIT_FAMILY;
+  if (name === 'waitid') return ['waitid'];
+  if (name === 'rt_sigaction' || name === 'sigaction' || name === 'signal') return SIGACTION_FAMILY;
+  return blockingFunctionsFor(name);
+}
+
+/** Every function name the static analysis resolves up front. */
+const KNOWN_TARGETS = new Set<string>([
+  ...FORK_FAMILY, ...SPAWN_FAMILY, 'vfork', ...WAIT_FAMILY, 'waitid', ...SIGACTION_FAMILY,
+  ...Object.values(SLOW_CALLS).flat(),
+]);
+
+/** `fork@plt`, `__libc_fork`, `fork@GLIBC_2.2.5`, `__read_chk` → the public name. */
+export function normalizeTarget(raw: string): string {
+  let name = raw.replace(/@plt$/, '').replace(/@.*$/, '');
+  const chk = /^__(\w+)_chk$/.exec(name);
+  if (chk) name = chk[1];
+  const libc = /^__libc_(\w+)$/.exec(name);
+  if (libc) name = libc[1];
+  else if (/^__\w+$/.test(name) && KNOWN_TARGETS.has(name.slice(2))) name = name.slice(2);
+  if (name === '_IO_popen') name = 'popen';
+  if (name === '__sysv_signal') name = 'sysv_signal';
+  return name;
+}
+
+export function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** The libc functions that block in this syscall (itself, when no other is known). */
+export function blockingFunctionsFor(syscall: string): string[] {
+  return SLOW_CALLS[syscall] ?? [syscall];
+}
+
+/** True for a function name the static analysis resolves up front. */
+export function isKnownTarget(name: string): boolean {
+  return KNOWN_TARGETS.has(name);
+}
+
+/** The signal a sigaction/signal call is for (`SIGCHLD` or `17`), if it is a constant. */
+export function signalNumber(event: SyscallEvent): number | null {
+  const first = (splitArgs(event.args)[0] ?? '').trim();
+  if (/^\d+$/.test(first)) return Number(first);
+  return SIGNALS[first] ?? null;
+}
+
+/** `fork(), daemon() or clone()`, leaving out the internal aliases. */
+export function describeFunctions(fns: string[]): string {
+  const shown = fns.filter((f) => f !== '_Fork' && f !== 'bsd_signal' && f !== 'sysv_signal').map((f) => `${f}()`);
+  if (shown.length <= 1) return shown[0] ?? 'it';
+  return `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+}

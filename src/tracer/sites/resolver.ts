@@ -1,0 +1,539 @@
+// The SiteResolver: picks the precise or the static path per event and caches per binary
+// and per address. Synchronous for the SiteLocator contract and never throws: every
+// failure becomes a note the user can act on.
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Located, SiteLocator, SiteRole } from '../../core/diagnostics';
+import type { SyscallEvent } from '../../core/events';
+import type { CallSite } from '../../core/model';
+import type { SourceLocation } from '../../core/snapshot';
+import { which } from '../strace';
+import { addr2lineCommand, chooseEntry, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
+import { EM_X86_64, readElf, readFunctionSymbols, type ElfFile } from './elf';
+import { interpretedNote, interpreterLanguage, readHead, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, signalNumber, unique } from './libcCalls';
+import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
+
+export interface SiteResolverOptions {
+  /** Where relative executable paths from the trace are resolved (the traced program's cwd). */
+  cwd?: string;
+  /** The workspace: searched for candidates of interpreted programs, and a base for relative source paths. */
+  workspaceRoot?: string;
+  /** The program, for call sites whose executable the trace does not show. */
+  program?: string;
+  objdump?: string;
+  addr2line?: string;
+  /**
+   * How strace printed the bracketed `-k` value: libunwind prints the file offset of the
+   * return address, libdw the link-time address of (return address - 1). Only matters
+   * when a frame has no usable symbol and the two differ; default: read `strace -V`.
+   */
+  unwinder?: 'libunwind' | 'libdw';
+  /** Executables with more machine code than this are not disassembled (default 32 MiB). */
+  maxTextBytes?: number;
+  /** Per tool run (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface SiteResolverStats {
+  /** locate() calls. */
+  lookups: number;
+  /** locate() calls answered from the cache. */
+  cacheHits: number;
+  objdumpRuns: number;
+  objdumpMs: number;
+  addr2lineRuns: number;
+  addr2lineAddresses: number;
+  addr2lineMs: number;
+  /** Wall time spent inside locate() and prepare(), tools included. */
+  ms: number;
+}
+
+interface ResolvedAddress {
+  /** The inline chain, innermost first. */
+  chain: AddrFrame[];
+  /** The line to show: innermost entry in the user's own source (see chooseEntry). */
+  location: SourceLocation | null;
+  /** A function name, even without debug info. */
+  fn: string | null;
+}
+
+interface StaticAnalysis {
+  calls: Map<string, CallInstruction[]>;
+  ms: number;
+}
+
+interface Binary {
+  /** The path as given (absolute). */
+  path: string;
+  real: string;
+  /** Why it cannot be used, in words. */
+  problem: string | null;
+  elf: ElfFile | null;
+  /** `#!` line of a script. */
+  shebang: string | null;
+  addresses: Map<number, ResolvedAddress>;
+  analysis: StaticAnalysis | { error: string } | null;
+  symbols: Map<string, number> | null;
+  /** The interpreter's language, once known (null: compiled code). */
+  language?: Language | null;
+}
+
+export class SiteResolver {
+  readonly stats: SiteResolverStats = {
+    lookups: 0, cacheHits: 0, objdumpRuns: 0, objdumpMs: 0, addr2lineRuns: 0, addr2lineAddresses: 0, addr2lineMs: 0, ms: 0,
+  };
+  private readonly binaries = new Map<string, Binary>();
+  private results = new WeakMap<SyscallEvent, Map<SiteRole, { located: Located; candidates: CandidateLocation[] }>>();
+  private readonly staticResults = new Map<string, { located: Located; candidates: CandidateLocation[] }>();
+  private readonly sourcePaths = new Map<string, string>();
+  private readonly workspaceCache = new Map<string, CandidateLocation[]>();
+  private tools: { objdump: string | null; addr2line: string | null } | null = null;
+  private unwinder: 'libunwind' | 'libdw' | null = null;
+  private readonly timeout: number;
+  private readonly maxTextBytes: number;
+
+  constructor(private readonly options: SiteResolverOptions = {}) {
+    this.timeout = options.timeoutMs ?? 30_000;
+    this.maxTextBytes = options.maxTextBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** A SiteLocator for buildSnapshot / TraceSession.snapshot. */
+  locator(): SiteLocator {
+    return (site, role) => this.locate(site, role);
+  }
+
+  /** Where this call is in the source, or why that is not known. Never throws. */
+  locate(site: CallSite, role: SiteRole): Located {
+    return this.lookup(site, role).located;
+  }
+
+  /**
+   * Every line that may have made this call, labelled as candidates: the disassembly's
+   * call sites when there are several, or workspace matches for interpreted programs.
+   */
+  candidates(site: CallSite, role: SiteRole): CandidateLocation[] {
+    return this.lookup(site, role).candidates;
+  }
+
+  /**
+   * Does the slow work ahead of time without blocking: disassembles the executables and
+   * resolves the `-k` frames of the given call sites, one addr2line run per binary.
+   * Strings are executable paths. Never rejects.
+   */
+  async prepare(items: Iterable<CallSite | string>): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const tools = this.toolPaths();
+      const executables = new Set<string>();
+      const frames = new Map<Binary, Set<number>>();
+      for (const item of items) {
+        const exe = typeof item === 'string' ? item : item.executable ?? this.options.program ?? null;
+        if (exe) executables.add(exe);
+        if (typeof item !== 'string' && item.event.stack) {
+          const pick = this.userFrame(item.event.stack);
+          if (pick && !pick.bin.problem && pick.bin.elf) {
+            const set = frames.get(pick.bin) ?? new Set<number>();
+            set.add(pick.address);
+            frames.set(pick.bin, set);
+          }
+        }
+      }
+      const jobs: Array<Promise<void>> = [];
+      for (const exe of executables) {
+        const bin = this.binary(exe);
+        if (!bin.problem && bin.elf && !bin.analysis && tools.objdump && !this.interpreted(bin)) jobs.push(this.analyzeAsync(bin, tools.objdump));
+      }
+      for (const [bin, set] of frames) {
+        const missing = [...set].filter((a) => !bin.addresses.has(a));
+        if (missing.length > 0 && tools.addr2line) jobs.push(this.resolveAsync(bin, missing, tools.addr2line));
+      }
+      await Promise.all(jobs);
+    } catch {
+      // prepare is only an optimisation: locate() reports problems
+    }
+    this.stats.ms += performance.now() - t0;
+  }
+
+  /** Forgets every binary (call after rebuilding the program). */
+  clear(): void {
+    this.results = new WeakMap();
+    this.binaries.clear();
+    this.staticResults.clear();
+    this.sourcePaths.clear();
+    this.workspaceCache.clear();
+  }
+
+  // --- the two paths -----------------------------------------------------------------
+
+  private lookup(site: CallSite, role: SiteRole): { located: Located; candidates: CandidateLocation[] } {
+    const t0 = performance.now();
+    this.stats.lookups++;
+    if (!site || typeof site.event !== 'object' || site.event === null) {
+      return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
+    }
+    let perEvent = this.results.get(site.event);
+    const known = perEvent?.get(role);
+    if (known) {
+      this.stats.cacheHits++;
+      this.stats.ms += performance.now() - t0;
+      return known;
+    }
+    let result: { located: Located; candidates: CandidateLocation[] };
+    try {
+      result = this.compute(site, role);
+    } catch (err) {
+      result = { located: { location: null, note: `The source line could not be worked out: ${(err as Error).message}` }, candidates: [] };
+    }
+    if (!perEvent) this.results.set(site.event, (perEvent = new Map()));
+    perEvent.set(role, result);
+    this.stats.ms += performance.now() - t0;
+    return result;
+  }
+
+  private compute(site: CallSite, role: SiteRole): { located: Located; candidates: CandidateLocation[] } {
+    const exePath = site.executable ?? this.options.program ?? null;
+    const exe = exePath ? this.binary(exePath) : null;
+    if (exe) {
+      const lang = this.interpreted(exe);
+      if (lang) return this.interpretedResult(exe, lang, site, role);
+    }
+    const tools = this.toolPaths();
+    if (site.event.stack && site.event.stack.length > 0) {
+      const precise = this.precise(site.event.stack, tools.addr2line);
+      if (precise) return { located: precise, candidates: [] };
+    }
+    if (!exePath || !exe) {
+      return none('The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode (-k, "stackMode": "precise").');
+    }
+    if (exe.problem) return none(exe.problem);
+    if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
+    return this.staticLocate(exe, site.event, role, tools);
+  }
+
+  /** The `-k` path; null when no frame is in the program's own code. */
+  private precise(stack: string[], addr2line: string | null): Located | null {
+    const pick = this.userFrame(stack);
+    if (!pick) return null;
+    const { bin, frame, address, stale } = pick;
+    if (this.interpreted(bin)) return null;
+    if (stale) {
+      return { location: null, note: `${basename(bin.path)} was rebuilt after this trace was recorded: the recorded stack (${frame.symbol}+0x${(frame.symbolOffset ?? 0).toString(16)}) no longer matches its symbols. Trace it again to see the line.` };
+    }
+    // strace -kk's own source position: used when addr2line cannot answer.
+    const orStrace = (note: string): Located =>
+      frame.source ? { location: { file: this.sourcePath(frame.source.file, bin), line: frame.source.line, function: frame.symbol }, note: null } : { location: null, note };
+    if (bin.problem) return orStrace(`${bin.problem}${frame.symbol ? ` (The call was made in ${frame.symbol}.)` : ''}`);
+    if (!addr2line) return orStrace(MISSING_BINUTILS);
+    const resolved = this.resolveSync(bin, [address], addr2line).get(address);
+    if (resolved?.location) return { location: resolved.location, note: null };
+    return orStrace(this.noDebugNote(bin, resolved?.fn ?? (bin.elf?.hasSymtab ? frame.symbol : null)));
+  }
+
+  /** The innermost frame in the program's own binaries, and the address to give addr2line. */
+  private userFrame(stack: string[]): { bin: Binary; frame: StackFrame; address: number; stale: boolean } | null {
+    for (const text of stack) {
+      const frame = parseStackFrame(text);
+      if (!frame || isSystemObject(frame.binary)) continue;
+      const bin = this.binary(frame.binary);
+      return { bin, frame, ...(bin.elf ? this.frameAddress(bin, frame) : { address: frame.value, stale: false }) };
+    }
+    return null;
+  }
+
+  /**
+   * The link-time address inside the call instruction. symbol+offset is exact with either
+   * unwinder (libunwind: offset of the return address; libdw: of return address - 1), so
+   * minus one lands in the call either way. Without a symbol: the bracketed value is a
+   * file offset (libunwind: mapped through PT_LOAD; for PIE text they are usually equal,
+   * for -no-pie 0x1173 means 0x401173) or already a link-time address (libdw).
+   */
+  private frameAddress(bin: Binary, frame: StackFrame): { address: number; stale: boolean } {
+    const elf = bin.elf as ElfFile;
+    const v = frame.value;
+    const inVaddr = elf.loads.find((l) => l.exec && v >= l.vaddr && v < l.vaddr + l.memsz);
+    const inOffset = elf.loads.find((l) => l.exec && v >= l.offset && v < l.offset + l.filesz);
+    const fromOffset = inOffset ? v - inOffset.offset + inOffset.vaddr : v;
+    if (frame.symbol && frame.symbolOffset !== null) {
+      if (!bin.symbols) {
+        try {
+          bin.symbols = readFunctionSymbols(bin.real, elf);
+        } catch {
+          bin.symbols = new Map();
+        }
+      }
+      const start = bin.symbols.get(frame.symbol);
+      if (start !== undefined && start >= 0) {
+        const at = start + frame.symbolOffset;
+        // Both numbers came from the traced binary: if today's symbols disagree, it was rebuilt.
+        return { address: at - 1, stale: at !== fromOffset && at !== v };
+      }
+    }
+    if (inVaddr && inOffset && fromOffset !== v) {
+      // Ambiguous (a layout where file offsets and addresses differ): ask strace's build.
+      return { address: (this.straceUnwinder() === 'libdw' ? v : fromOffset) - 1, stale: false };
+    }
+    return { address: (inOffset && !inVaddr ? fromOffset : v) - 1, stale: false };
+  }
+
+  private straceUnwinder(): 'libunwind' | 'libdw' {
+    if (this.options.unwinder) return this.options.unwinder;
+    if (this.unwinder === null) {
+      const r = runSync({ cmd: 'strace', args: ['-V'] }, 5000);
+      this.unwinder = /stack-trace=libdw/.test(r.stdout + r.stderr) ? 'libdw' : 'libunwind';
+    }
+    return this.unwinder;
+  }
+
+  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }): { located: Located; candidates: CandidateLocation[] } {
+    const functions = libcFunctionsFor(event, role);
+    const signal = role === 'sigaction' || event.name === 'rt_sigaction' ? signalNumber(event) : null;
+    const key = `${exe.real}\0${role}\0${functions.join(',')}\0${signal}`;
+    const cached = this.staticResults.get(key);
+    if (cached) return cached;
+    const result = this.staticCompute(exe, event, functions, signal, tools);
+    this.staticResults.set(key, result);
+    return result;
+  }
+
+  private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }): { located: Located; candidates: CandidateLocation[] } {
+    const what = describeFunctions(functions);
+    const precise = 'trace in precise mode (-k, "stackMode": "precise") to pin down each call';
+    if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
+    if (!exe.analysis) this.analyzeSync(exe, tools.objdump, tools.addr2line);
+    const analysis = exe.analysis;
+    if (!analysis || 'error' in analysis) return none(`${basename(exe.path)} could not be disassembled (${analysis ? analysis.error : 'unknown error'}), so the ${event.name} has no source line; ${precise}.`);
+    let calls = functions.flatMap((f) => analysis.calls.get(f) ?? []);
+    if (signal !== null) {
+      // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
+      const matching = calls.filter((c) => c.firstArg === null || c.firstArg === signal);
+      if (matching.length > 0) calls = matching;
+    }
+    if (calls.length === 0) {
+      return none(`No call to ${what} was found in ${basename(exe.path)}, so this ${event.name} probably came from a shared library or from code the disassembly does not show; ${precise}.`);
+    }
+    const addresses = unique(calls.map((c) => c.address));
+    const resolved = this.resolveSync(exe, addresses, tools.addr2line);
+    let sites = addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null }));
+    const withLine = sites.filter((s) => s.r?.location);
+    if (withLine.length === 0) return none(this.noDebugNote(exe, sites.map((s) => s.r?.fn).find((f) => f) ?? null));
+    // A static binary contains libc itself: its internal calls (no line info) are not the user's.
+    if (!exe.elf?.dynamic) sites = withLine;
+    const distinct = new Map<string, CandidateLocation>();
+    const unknown: string[] = [];
+    for (const s of sites) {
+      if (s.r?.location) {
+        const loc = s.r.location;
+        const k = `${loc.file}:${loc.line}`;
+        if (!distinct.has(k)) distinct.set(k, { ...loc, certainty: 'candidate', source: 'disassembly' });
+      } else {
+        unknown.push(`${s.r?.fn ?? '?'} at 0x${s.address.toString(16)} (no debug information)`);
+      }
+    }
+    const candidates = [...distinct.values()];
+    if (candidates.length === 1 && unknown.length === 0) {
+      const only = candidates[0];
+      return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null }, candidates: [] };
+    }
+    const total = candidates.length + unknown.length;
+    const found = describeFunctions(unique(calls.map((c) => c.target)));
+    const listed = [...candidates.map((c) => `${basename(c.file)}:${c.line}${c.function ? ` (${c.function})` : ''}`), ...unknown];
+    const shown = listed.slice(0, 3).join(', ');
+    const more = total > 3 ? ` and ${total - 3} more` : '';
+    return {
+      located: {
+        location: null,
+        note: `${total} call sites of ${found} in ${basename(exe.path)} could have made this ${event.name}: ${shown}${more}. The default trace cannot tell them apart; ${precise}.`,
+      },
+      candidates,
+    };
+  }
+
+  private interpretedResult(exe: Binary, lang: Language, site: CallSite, role: SiteRole): { located: Located; candidates: CandidateLocation[] } {
+    const script = exe.shebang !== null ? exe.real : null;
+    let candidates: CandidateLocation[] = [];
+    if (script) {
+      candidates = searchFiles([script], lang, role, site.event.name);
+    } else if (this.options.workspaceRoot) {
+      const key = `${this.options.workspaceRoot}\0${lang}\0${role}\0${site.event.name}`;
+      candidates = this.workspaceCache.get(key) ?? workspaceCandidates(this.options.workspaceRoot, lang, role, site.event.name);
+      this.workspaceCache.set(key, candidates);
+    }
+    const name = script ? basename(script) : basename(exe.path);
+    return {
+      located: { location: null, note: interpretedNote(name, script !== null, lang, role, site.event.name, candidates) },
+      candidates,
+    };
+  }
+
+  private interpreted(bin: Binary): Language | null {
+    if (bin.language === undefined) {
+      if (bin.shebang !== null) bin.language = shebangLanguage(bin.shebang) ?? 'other';
+      else bin.language = bin.elf || bin.problem ? interpreterLanguage(bin.path) : null;
+    }
+    return bin.language;
+  }
+
+  // --- binaries, tools, addr2line -------------------------------------------------------
+
+  private toolPaths(): { objdump: string | null; addr2line: string | null } {
+    if (!this.tools) {
+      const objdump = which(this.options.objdump ?? 'objdump');
+      const addr2line = which(this.options.addr2line ?? 'addr2line') ?? (this.options.addr2line ? null : which('eu-addr2line'));
+      this.tools = { objdump, addr2line };
+    }
+    return this.tools;
+  }
+
+  private binary(path: string): Binary {
+    const known = this.binaries.get(path);
+    if (known) return known;
+    const abs = isAbsolute(path) ? path : resolve(this.options.cwd ?? process.cwd(), path);
+    const bin: Binary = { path: abs, real: abs, problem: null, elf: null, shebang: null, addresses: new Map(), analysis: null, symbols: null };
+    try {
+      bin.real = realpathSync(abs);
+      bin.elf = readElf(bin.real);
+      if (!bin.elf) {
+        const head = readHead(bin.real);
+        if (head.startsWith('#!')) bin.shebang = head.slice(2).split('\n')[0].trim();
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      bin.problem = code === 'ENOENT' ? `${abs} does not exist on this machine (any more), so its calls cannot be located.` : `${abs} cannot be read (${code ?? (err as Error).message}).`;
+    }
+    this.binaries.set(path, bin);
+    return bin;
+  }
+
+  /** Disassembles now, then resolves every call any role can ask about in one addr2line run. */
+  private analyzeSync(bin: Binary, objdump: string, addr2line: string): void {
+    const run = this.objdumpRun(bin, objdump);
+    if (!run) return;
+    const unresolved = this.finishAnalysis(bin, runSync(run, this.timeout));
+    if (unresolved.length > 0) this.resolveSync(bin, unresolved, addr2line);
+  }
+
+  private async analyzeAsync(bin: Binary, objdump: string): Promise<void> {
+    const run = this.objdumpRun(bin, objdump);
+    if (!run) return;
+    const r = await runAsync(run, this.timeout);
+    if (bin.analysis) return; // a synchronous lookup got there first
+    const unresolved = this.finishAnalysis(bin, r);
+    const addr2line = this.toolPaths().addr2line;
+    if (addr2line && unresolved.length > 0) await this.resolveAsync(bin, unresolved, addr2line);
+  }
+
+  /** The objdump run for this binary; null (and an analysis error) when it is too big to read. */
+  private objdumpRun(bin: Binary, objdump: string): ToolRun | null {
+    const bytes = bin.elf?.textBytes ?? 0;
+    if (bytes > this.maxTextBytes) {
+      bin.analysis = { error: `it has ${(bytes / 1048576).toFixed(0)} MiB of machine code, more than the ${(this.maxTextBytes / 1048576).toFixed(0)} MiB the quick analysis reads` };
+      return null;
+    }
+    return objdumpCommand(objdump, bin.real);
+  }
+
+  /** Stores objdump's answer; returns the calls to known targets that addr2line has yet to resolve. */
+  private finishAnalysis(bin: Binary, r: RunResult): number[] {
+    this.stats.objdumpRuns++;
+    this.stats.objdumpMs += r.ms;
+    if (r.error || r.status !== 0) {
+      const why = r.error ?? (r.stderr.trim().split('\n')[0] || `exit status ${r.status}`);
+      bin.analysis = { error: why };
+      return [];
+    }
+    let analysis: StaticAnalysis;
+    try {
+      analysis = { calls: parseObjdump(r.stdout, bin.elf?.machine === EM_X86_64), ms: r.ms };
+    } catch (err) {
+      bin.analysis = { error: (err as Error).message };
+      return [];
+    }
+    bin.analysis = analysis;
+    return knownAddresses(analysis).filter((a) => !bin.addresses.has(a));
+  }
+
+  private resolveSync(bin: Binary, addresses: number[], addr2line: string): Map<number, ResolvedAddress> {
+    const missing = addresses.filter((a) => !bin.addresses.has(a));
+    if (missing.length > 0) this.storeResolved(bin, missing, runSync(addr2lineCommand(addr2line, bin.real, missing), this.timeout));
+    const out = new Map<number, ResolvedAddress>();
+    for (const a of addresses) {
+      const r = bin.addresses.get(a);
+      if (r) out.set(a, r);
+    }
+    return out;
+  }
+
+  private async resolveAsync(bin: Binary, addresses: number[], addr2line: string): Promise<void> {
+    const r = await runAsync(addr2lineCommand(addr2line, bin.real, addresses), this.timeout);
+    this.storeResolved(bin, addresses.filter((a) => !bin.addresses.has(a)), r);
+  }
+
+  private storeResolved(bin: Binary, addresses: number[], r: RunResult): void {
+    if (addresses.length === 0) return;
+    this.stats.addr2lineRuns++;
+    this.stats.addr2lineAddresses += addresses.length;
+    this.stats.addr2lineMs += r.ms;
+    if (r.error || r.status !== 0) throw new Error(`addr2line failed on ${bin.path}: ${r.error ?? r.stderr.trim().split('\n')[0]}`);
+    const parsed = parseAddr2line(r.stdout, basename(this.toolPaths().addr2line ?? '').startsWith('eu-'));
+    for (const a of addresses) {
+      const chain = parsed.get(a) ?? [];
+      const entry = chooseEntry(chain);
+      const location = entry && entry.file && entry.line !== null ? { file: this.sourcePath(entry.file, bin), line: entry.line, function: entry.fn } : null;
+      // Without .symtab, addr2line names the nearest exported symbol: not worth repeating.
+      const trusted = !!(bin.elf?.hasSymtab || bin.elf?.hasDebugInfo);
+      bin.addresses.set(a, { chain, location, fn: trusted ? entry?.fn ?? chain.find((c) => c.fn)?.fn ?? null : null });
+    }
+  }
+
+  /**
+   * addr2line already joins a relative DW_AT_name with DW_AT_comp_dir (it printed
+   * `/tmp/b/../src/x.c` for a `gcc -g ../src/x.c` run in /tmp/b); a relative path is left
+   * only when comp_dir itself is relative (-fdebug-prefix-map=…=.). Those are tried
+   * against the binary's directory, the program's cwd and the workspace.
+   */
+  private sourcePath(file: string, bin: Binary): string {
+    const key = `${dirname(bin.real)}\0${file}`;
+    const known = this.sourcePaths.get(key);
+    if (known) return known;
+    let p = file;
+    if (!isAbsolute(p)) {
+      const bases = [dirname(bin.real), this.options.cwd, this.options.workspaceRoot].filter((b): b is string => !!b);
+      p = bases.map((b) => resolve(b, file)).find((c) => existsSync(c)) ?? resolve(bases[0], file);
+    }
+    p = normalize(p);
+    try {
+      p = realpathSync(p);
+    } catch {
+      // a source file that is not on this machine: keep the absolute path
+    }
+    this.sourcePaths.set(key, p);
+    return p;
+  }
+
+  private noDebugNote(bin: Binary, fn: string | null): string {
+    const name = basename(bin.path);
+    const inFn = fn ? ` (the call is in ${fn})` : '';
+    const elf = bin.elf;
+    if (elf && !elf.hasSymtab && !elf.hasDebugInfo) {
+      return `${name} is stripped: it has no symbols and no debug information${inFn}, so the source line is unknown. Rebuild it with -g and without stripping (no -s, strip or install -s), then trace again.`;
+    }
+    if (elf && !elf.hasDebugInfo) {
+      return `${name} was built without debug information${inFn}, so the source line is unknown. Rebuild it with -g (for example gcc -g -O0) and trace again.`;
+    }
+    return `${name} has no line information for this call${inFn}: that part was probably compiled without -g. Rebuild it with -g and trace again.`;
+  }
+}
+
+const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binutils, which are not installed. Install them (sudo apt-get install binutils, or sudo dnf install binutils) and trace again.';
+
+function none(note: string): { located: Located; candidates: CandidateLocation[] } {
+  return { located: { location: null, note }, candidates: [] };
+}
+
+function knownAddresses(a: StaticAnalysis): number[] {
+  const out: number[] = [];
+  for (const [target, calls] of a.calls) if (isKnownTarget(target)) for (const c of calls) out.push(c.address);
+  return unique(out);
+}
