@@ -1,7 +1,7 @@
 // Turns the live model into schema 1: the one picture every view renders.
 import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
 import type { ProcessModel, ProcessNode } from './model';
-import type { ProcessJson, ProcessState, SnapshotJson } from './snapshot';
+import type { DiagnosticJson, ProcessJson, ProcessState, SnapshotJson, SummaryJson } from './snapshot';
 
 export function processState(p: ProcessNode): ProcessState {
   if (!p.exit) return 'running';
@@ -9,10 +9,15 @@ export function processState(p: ProcessNode): ProcessState {
   return p.reaped.how === 'wait' ? 'reaped' : 'exited';
 }
 
-export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotJson {
+type Rel = (t: number) => number | null;
+
+function relativeTo(model: ProcessModel): Rel {
   const origin = model.origin;
-  const rel = (t: number): number | null => (Number.isFinite(t) && Number.isFinite(origin) ? round(t - origin) : null);
-  const processes: ProcessJson[] = model.processes.map((p) => ({
+  return (t) => (Number.isFinite(t) && Number.isFinite(origin) ? round(t - origin) : null);
+}
+
+export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): ProcessJson {
+  return {
     id: p.id,
     pid: p.pid,
     parentPid: p.parent?.pid ?? null,
@@ -28,7 +33,10 @@ export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCA
     threads: p.threadCount,
     forkSite: p.forkSite ? locate(p.forkSite, 'fork').location : null,
     state: processState(p),
-  }));
+  };
+}
+
+export function summarize(model: ProcessModel): SummaryJson {
   let running = 0;
   let zombiesAtEnd = 0;
   let orphans = 0;
@@ -37,24 +45,51 @@ export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCA
     else if (!p.reaped) zombiesAtEnd++;
     if (p.adoptions.length > 0) orphans++;
   }
+  return { processes: model.processes.length, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans };
+}
+
+export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotJson {
+  const rel = relativeTo(model);
   const warnings = model.warnings.map((w) => ({ ...w }));
   if (model.droppedWarningCount > 0) {
     warnings.push({ line: 0, reason: `${model.droppedWarningCount} more warnings not listed` });
   }
   return {
     schema: 1,
-    origin: Number.isFinite(origin) ? origin : null,
+    origin: Number.isFinite(model.origin) ? model.origin : null,
     duration: rel(model.lastTime),
     ended: model.ended,
-    processes,
+    processes: model.processes.map((p) => processJson(p, rel, locate)),
     diagnostics: diagnose(model, locate, rel),
-    summary: { processes: model.processes.length, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans },
+    summary: summarize(model),
     warnings,
   };
 }
 
+/** What changed since the last delta (or snapshot): for live views, in place of whole snapshots. */
+export interface SnapshotDelta {
+  processes: ProcessJson[];
+  diagnostics: DiagnosticJson[];
+  summary: SummaryJson;
+  duration: number | null;
+  ended: boolean;
+  warningCount: number;
+}
+
+export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotDelta {
+  const rel = relativeTo(model);
+  return {
+    processes: model.takeChanged().map((p) => processJson(p, rel, locate)),
+    diagnostics: diagnose(model, locate, rel),
+    summary: summarize(model),
+    duration: rel(model.lastTime),
+    ended: model.ended,
+    warningCount: model.warnings.length + model.droppedWarningCount,
+  };
+}
+
 /** A zombie that an outside adopter reaped the moment it exited was never visible as one. */
-function zombieInterval(p: ProcessNode, rel: (t: number) => number | null): ProcessJson['zombie'] {
+function zombieInterval(p: ProcessNode, rel: Rel): ProcessJson['zombie'] {
   if (!p.exit || p.zombieFrom === null) return null;
   if (!p.reaped) return { from: rel(p.zombieFrom), to: null };
   if (p.reaped.how !== 'wait' && Object.is(p.reaped.time, p.exit.time)) return null;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceSession } from '../core/session';
 import type { SnapshotJson } from '../core/snapshot';
+import { buildDelta, type SnapshotDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { killTraceesOf, readProcStatus, readComm } from './procfs';
@@ -143,6 +144,12 @@ export class LiveTrace {
 
   get running(): boolean {
     return !this.straceExited;
+  }
+
+  /** What changed since the last delta: for live views, in place of whole snapshots. */
+  delta(): SnapshotDelta {
+    if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
+    return buildDelta(this.session.model, this.locator);
   }
 
   snapshot(): SnapshotJson {

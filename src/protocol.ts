@@ -1,0 +1,61 @@
+// Messages between the extension host and the fork-tree webview: one union each way,
+// string `type` tags, handled with exhaustive switches. The webview never names a
+// file to open: it names a process, and the host looks the location up itself.
+import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson } from './core/snapshot';
+
+export type TraceStatus = 'running' | 'stopping' | 'ended' | 'log';
+
+export interface TraceInfo {
+  /** Shown in the panel's header: the program and its arguments, or the log's path. */
+  title: string;
+  status: TraceStatus;
+  /** Why it ended, or a problem to show (e.g. "strace was killed"). */
+  message: string | null;
+}
+
+/** Host → webview. */
+export type HostMessage =
+  /** The whole picture: first render, a new trace, or after a reload. */
+  | { type: 'snapshot'; snapshot: SnapshotJson; trace: TraceInfo }
+  /**
+   * What changed since the last message: new or changed processes (by `id`), and the
+   * small parts in full. Batched by the host (about every 100 ms while tracing).
+   */
+  | {
+      type: 'delta';
+      processes: ProcessJson[];
+      diagnostics: DiagnosticJson[];
+      summary: SummaryJson;
+      duration: number | null;
+      ended: boolean;
+      warningCount: number;
+    }
+  | { type: 'trace'; trace: TraceInfo }
+  /** Select and scroll to a process (e.g. from a Problems entry or the debug view). */
+  | { type: 'reveal'; id: string };
+
+/** Webview → host. */
+export type WebviewMessage =
+  /** Sent once the page's script runs; the host answers with a `snapshot`. */
+  | { type: 'ready' }
+  /** The user clicked (or pressed Enter on) a process: open where its fix belongs. */
+  | { type: 'openProcess'; id: string }
+  | { type: 'stop' }
+  /** The user asked to run the same program again. */
+  | { type: 'restart' };
+
+/** What the webview persists with setState, so a reload brings the picture back. */
+export interface WebviewState {
+  snapshot: SnapshotJson | null;
+  trace: TraceInfo | null;
+  selectedId: string | null;
+  filter: ProcessFilter;
+  search: string;
+}
+
+export type ProcessFilter = 'all' | 'zombies' | 'orphans' | 'running';
+
+/** For exhaustive switches: a compile error when a message type is not handled. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+}
