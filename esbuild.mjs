@@ -48,6 +48,8 @@ const bundles = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // The walkthrough writes the example server's source into the user's folder.
+    loader: { '.c': 'text' },
   },
   {
     ...common,

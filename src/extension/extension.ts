@@ -1,0 +1,216 @@
+// Fork Trace in VS Code: commands, the panel serializer, the status bar, and the
+// runs they start. The core and the tracer know nothing of this file.
+import * as vscode from 'vscode';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WebviewState } from '../protocol';
+import { TraceError } from '../tracer/strace';
+import { PANEL_VIEW_TYPE } from './panel';
+import { buildCFile, chooseTraceRequest } from './programPicker';
+import { TraceRun, type RunHost, type TraceRequest } from './traceRun';
+import { clearExplanations } from './revealSource';
+import zombieServerSource from '../../examples/zombie_server.c';
+
+const TRACING_CONTEXT = 'forkTrace:tracing';
+
+class ForkTraceExtension implements RunHost, vscode.Disposable {
+  private readonly runs = new Set<TraceRun>();
+  private active: TraceRun | null = null;
+  private readonly status: vscode.StatusBarItem;
+  private readonly output: vscode.OutputChannel;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel('Fork Trace');
+    this.status = vscode.window.createStatusBarItem('forkTrace.status', vscode.StatusBarAlignment.Left, 50);
+    this.status.name = 'Fork Trace';
+    this.status.command = 'forkTrace.showPanel';
+    const command = (id: string, fn: (...args: unknown[]) => unknown): void => {
+      this.disposables.push(vscode.commands.registerCommand(id, fn));
+    };
+    command('forkTrace.traceForks', () => this.traceForks());
+    command('forkTrace.stopTracing', () => this.stopTracing());
+    command('forkTrace.openLog', () => this.openLog());
+    command('forkTrace.showPanel', () => this.active?.focus());
+    command('forkTrace.traceActiveCFile', () => this.traceActiveCFile());
+    command('forkTrace.createExample', () => this.createExample());
+    this.disposables.push(
+      this.output,
+      this.status,
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+          const saved = (state ?? {}) as Partial<WebviewState>;
+          this.adopt(TraceRun.restore(this, panel, saved.snapshot ?? null, saved.trace ?? null));
+        },
+      }),
+    );
+    void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, false);
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.context.extensionUri;
+  }
+
+  private adopt(run: TraceRun): TraceRun {
+    this.runs.add(run);
+    this.active = run;
+    this.changed(run);
+    return run;
+  }
+
+  changed(run: TraceRun): void {
+    if (run === this.active) this.updateStatus();
+    void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, [...this.runs].some((r) => r.isLive));
+  }
+
+  closed(run: TraceRun): void {
+    this.runs.delete(run);
+    if (this.active === run) this.active = [...this.runs].pop() ?? null;
+    this.updateStatus();
+    void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, [...this.runs].some((r) => r.isLive));
+  }
+
+  restart(request: TraceRequest): void {
+    void this.start(request);
+  }
+
+  private updateStatus(): void {
+    const run = this.active;
+    if (!run || !run.isLive) {
+      this.status.hide();
+      return;
+    }
+    const { processes, zombies } = run.counts;
+    this.status.text = `$(type-hierarchy) ${processes} proc · ${zombies} zombie${zombies === 1 ? '' : 's'}`;
+    this.status.tooltip = `Fork Trace: tracing ${run.trace.title}: ${processes} processes, ${zombies} zombies now. Click to show the fork tree.`;
+    this.status.backgroundColor = zombies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.status.show();
+  }
+
+  /** Running a program is code execution: only in a trusted workspace. */
+  private requireTrust(): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window
+      .showWarningMessage(
+        'Fork Trace runs a program from this workspace, which is not trusted. Trust the workspace to trace programs; opening an existing strace log works without trust.',
+        'Manage Workspace Trust',
+        'Open strace Log…',
+      )
+      .then((choice) => {
+        if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
+        if (choice === 'Open strace Log…') void this.openLog();
+      });
+    return false;
+  }
+
+  private async traceForks(): Promise<void> {
+    if (!this.requireTrust()) return;
+    let request: TraceRequest | undefined;
+    try {
+      request = await chooseTraceRequest(this.context.workspaceState, this.output);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Fork Trace: ${(e as Error).message}. Check the forkTrace.* settings.`);
+      return;
+    }
+    if (request) await this.start(request);
+  }
+
+  private async traceActiveCFile(): Promise<void> {
+    if (!this.requireTrust()) return;
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || !/\.(c|cc|cpp|cxx)$/.test(doc.uri.fsPath)) {
+      void vscode.window.showWarningMessage('Fork Trace: open a C source file first (the walkthrough creates one).');
+      return;
+    }
+    const program = await buildCFile(doc.uri.fsPath, this.output);
+    if (!program) return;
+    const config = vscode.workspace.getConfiguration('forkTrace', doc.uri);
+    await this.start({
+      program,
+      args: ['0'],
+      cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? join(program, '..'),
+      env: {},
+      stackMode: config.get('stackMode', 'fast'),
+      lingerThreshold: config.get('lingerThreshold', 1),
+      strace: config.get('straceCommand', 'strace') || 'strace',
+    });
+  }
+
+  private async start(request: TraceRequest): Promise<void> {
+    for (const run of this.runs) run.clearProblems();
+    clearExplanations();
+    try {
+      this.adopt(TraceRun.startLive(this, request));
+    } catch (e) {
+      if (e instanceof TraceError) {
+        const actions = e.code === 'not-linux' ? ['Learn about Remote Development'] : [];
+        const choice = await vscode.window.showErrorMessage(`Fork Trace: ${e.message}`, ...actions);
+        if (choice) void vscode.env.openExternal(vscode.Uri.parse('https://code.visualstudio.com/docs/remote/remote-overview'));
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private async stopTracing(): Promise<void> {
+    const live = [...this.runs].filter((r) => r.isLive);
+    if (live.length === 0) {
+      void vscode.window.showInformationMessage('Fork Trace: nothing is being traced.');
+      return;
+    }
+    const target = live.includes(this.active as TraceRun) ? (this.active as TraceRun) : live[live.length - 1];
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Fork Trace: stopping (snapshot, then kill the traced tree)' }, () => target.stop());
+  }
+
+  private async openLog(): Promise<void> {
+    const uris = await vscode.window.showOpenDialog({
+      title: 'Fork Trace: open an strace -f log (or a -ff folder)',
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: 'Open Log',
+    });
+    const path = uris?.[0]?.fsPath;
+    if (!path) return;
+    try {
+      for (const run of this.runs) run.clearProblems();
+      this.adopt(TraceRun.openLog(this, path));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Fork Trace: ${(e as Error).message}`);
+    }
+  }
+
+  /** The walkthrough's first step: the never-reaping server, in the open folder. */
+  private async createExample(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) {
+      void vscode.window.showWarningMessage('Fork Trace: open a folder first; the example is written into it.');
+      return;
+    }
+    const path = join(folder.uri.fsPath, 'zombie_server.c');
+    if (!existsSync(path)) writeFileSync(path, zombieServerSource);
+    await vscode.window.showTextDocument(vscode.Uri.file(path));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.runs].map((r) => r.stop()));
+  }
+
+  dispose(): void {
+    for (const run of this.runs) run.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+let instance: ForkTraceExtension | null = null;
+
+export function activate(context: vscode.ExtensionContext): void {
+  instance = new ForkTraceExtension(context);
+  context.subscriptions.push(instance);
+}
+
+/** A reload or shutdown ends every trace: the picture is kept, no process is left behind. */
+export async function deactivate(): Promise<void> {
+  await instance?.stopAll();
+  instance = null;
+}

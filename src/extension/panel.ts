@@ -1,0 +1,97 @@
+// The fork-tree webview panel: strict CSP, resources only from dist/, typed messages.
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { assertNever, type HostMessage, type WebviewMessage } from '../protocol';
+import { makeNonce, panelHtml } from './panelHtml';
+
+export const PANEL_VIEW_TYPE = 'forkTrace.panel';
+
+export interface PanelHandler {
+  ready(): void;
+  openProcess(id: string): void;
+  stop(): void;
+  restart(): void;
+  disposed(): void;
+}
+
+export class ForkTreePanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private isDisposed = false;
+
+  private constructor(
+    readonly webviewPanel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    title: string,
+    private readonly handler: PanelHandler,
+  ) {
+    const webview = webviewPanel.webview;
+    const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+    webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce((n) => randomBytes(n)),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+      title,
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((message: WebviewMessage) => this.receive(message)),
+      webviewPanel.onDidDispose(() => {
+        this.isDisposed = true;
+        this.handler.disposed();
+        this.dispose();
+      }),
+    );
+  }
+
+  /** A new panel beside the active editor. */
+  static create(extensionUri: vscode.Uri, title: string, handler: PanelHandler): ForkTreePanel {
+    const webviewPanel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+    });
+    webviewPanel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    return new ForkTreePanel(webviewPanel, extensionUri, title, handler);
+  }
+
+  /** A panel VS Code brings back after a reload (its webview state holds the last picture). */
+  static revive(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, handler: PanelHandler): ForkTreePanel {
+    return new ForkTreePanel(webviewPanel, extensionUri, webviewPanel.title, handler);
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  post(message: HostMessage): void {
+    if (!this.isDisposed) void this.webviewPanel.webview.postMessage(message);
+  }
+
+  reveal(): void {
+    if (!this.isDisposed) this.webviewPanel.reveal(undefined, true);
+  }
+
+  private receive(message: WebviewMessage): void {
+    switch (message.type) {
+      case 'ready':
+        return this.handler.ready();
+      case 'openProcess':
+        if (typeof message.id === 'string') this.handler.openProcess(message.id);
+        return;
+      case 'stop':
+        return this.handler.stop();
+      case 'restart':
+        return this.handler.restart();
+      default:
+        assertNever(message);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+    if (!this.isDisposed) {
+      this.isDisposed = true;
+      this.webviewPanel.dispose();
+    }
+  }
+}

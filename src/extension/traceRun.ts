@@ -1,0 +1,242 @@
+// One trace in the editor: a live program (or a log, or a panel restored after a
+// reload), its panel, its terminal, and its entries in the Problems list.
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { SnapshotJson } from '../core/snapshot';
+import type { TraceInfo } from '../protocol';
+import { LiveTrace, type StackMode } from '../tracer/liveTrace';
+import { SiteResolver } from '../tracer/sites';
+import { analyzeLog } from '../tracer/logReader';
+import { joinCommandLine } from './commandLine';
+import { ForkTreePanel, type PanelHandler } from './panel';
+import { problemEntries } from './problems';
+import { ProgramTerminal } from './programTerminal';
+import { sourceForProcess } from './processSource';
+import { revealLocation } from './revealSource';
+
+export interface TraceRequest {
+  program: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stackMode: StackMode;
+  lingerThreshold: number;
+  strace: string;
+}
+
+export interface RunHost {
+  extensionUri: vscode.Uri;
+  /** Something about a run changed (status bar, context keys). */
+  changed(run: TraceRun): void;
+  /** The run's panel was closed. */
+  closed(run: TraceRun): void;
+  restart(request: TraceRequest): void;
+}
+
+/** How often a live trace's panel and status bar are brought up to date. */
+const UPDATE_MS = 150;
+/** The Problems list changes less often: it re-sorts on every set. */
+const PROBLEMS_MS = 1000;
+
+export class TraceRun implements vscode.Disposable {
+  private live: LiveTrace | null = null;
+  private terminalPty: ProgramTerminal | null = null;
+  private terminal: vscode.Terminal | null = null;
+  private snapshotCache: SnapshotJson | null = null;
+  private problemsTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly problems: vscode.DiagnosticCollection;
+  private readonly panel: ForkTreePanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  trace: TraceInfo;
+
+  private constructor(
+    private readonly host: RunHost,
+    readonly request: TraceRequest | null,
+    title: string,
+    panel: ((handler: PanelHandler) => ForkTreePanel),
+    status: TraceInfo['status'],
+  ) {
+    this.trace = { title, status, message: null };
+    this.problems = vscode.languages.createDiagnosticCollection('forkTrace');
+    this.panel = panel({
+      ready: () => this.sendSnapshot(),
+      openProcess: (id) => void this.openProcess(id),
+      stop: () => void this.stop(),
+      restart: () => {
+        if (this.request) this.host.restart(this.request);
+      },
+      disposed: () => {
+        void this.stop();
+        this.host.closed(this);
+      },
+    });
+  }
+
+  /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
+  static startLive(host: RunHost, request: TraceRequest): TraceRun {
+    const title = `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
+    const resolver = new SiteResolver({ cwd: request.cwd, program: request.program, workspaceRoot: request.cwd });
+    const live = LiveTrace.start({
+      program: request.program,
+      args: request.args,
+      cwd: request.cwd,
+      env: { ...process.env, ...request.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      stackMode: request.stackMode,
+      lingerThreshold: request.lingerThreshold,
+      strace: request.strace,
+      locator: resolver.locator(),
+      updateIntervalMs: UPDATE_MS,
+      onUpdate: () => run.pushDelta(),
+    });
+    void resolver.prepare([live.program]);
+    const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(request.program)}`, h), 'running');
+    run.live = live;
+    run.attachTerminal(live, basename(request.program));
+    live.done.then(
+      (end) => run.finished(end.snapshot, end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`),
+      (e: unknown) => run.finished(live.snapshot(), `The trace failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    return run;
+  }
+
+  /** Shows an existing strace log (a file or a -ff directory). */
+  static openLog(host: RunHost, path: string): TraceRun {
+    const session = analyzeLog(path);
+    const snapshot = session.snapshot(new SiteResolver({ cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }).locator());
+    const run = new TraceRun(host, null, basename(path), (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(path)}`, h), 'log');
+    run.snapshotCache = snapshot;
+    run.trace.message = snapshot.warnings.length > 0 ? `${snapshot.warnings.length} line(s) of the log could not be read; see the details pane.` : null;
+    run.setProblems(snapshot);
+    run.sendSnapshot();
+    return run;
+  }
+
+  /** A panel brought back after a window reload: the picture comes back, the trace does not. */
+  static restore(host: RunHost, webviewPanel: vscode.WebviewPanel, snapshot: SnapshotJson | null, trace: TraceInfo | null): TraceRun {
+    const wasLive = trace?.status === 'running' || trace?.status === 'stopping';
+    const run = new TraceRun(host, null, trace?.title ?? webviewPanel.title, (h) => ForkTreePanel.revive(webviewPanel, host.extensionUri, h), trace?.status === 'log' ? 'log' : 'ended');
+    run.snapshotCache = snapshot;
+    if (wasLive) run.trace.message = 'The window was reloaded, which ended the trace: this is the last picture before the reload.';
+    if (snapshot) run.setProblems(snapshot);
+    return run;
+  }
+
+  get isLive(): boolean {
+    return this.live !== null && this.live.running;
+  }
+
+  /** Counts for the status bar. */
+  get counts(): { processes: number; zombies: number } {
+    const model = this.live?.session.model;
+    if (model) return { processes: model.processes.length, zombies: model.zombiesNow };
+    const s = this.snapshotCache?.summary;
+    return { processes: s?.processes ?? 0, zombies: s?.zombiesAtEnd ?? 0 };
+  }
+
+  snapshot(): SnapshotJson | null {
+    return this.live ? this.live.snapshot() : this.snapshotCache;
+  }
+
+  focus(): void {
+    this.panel.reveal();
+  }
+
+  reveal(id: string): void {
+    this.panel.reveal();
+    this.panel.post({ type: 'reveal', id });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.live || !this.live.running) return;
+    this.trace = { ...this.trace, status: 'stopping' };
+    this.panel.post({ type: 'trace', trace: this.trace });
+    this.host.changed(this);
+    await this.live.stop();
+  }
+
+  private attachTerminal(live: LiveTrace, name: string): void {
+    const pty = new ProgramTerminal(() => void this.stop());
+    pty.attach(live.strace.stdout, live.strace.stderr, live.strace.stdin);
+    this.terminalPty = pty;
+    this.terminal = vscode.window.createTerminal({ name: `Fork Trace: ${name}`, pty, iconPath: new vscode.ThemeIcon('type-hierarchy') });
+    this.terminal.show(true);
+  }
+
+  private sendSnapshot(): void {
+    const snapshot = this.snapshot();
+    if (!snapshot) return;
+    this.live?.session.model.takeChanged(); // deltas continue from this picture
+    this.panel.post({ type: 'snapshot', snapshot, trace: this.trace });
+  }
+
+  private pushDelta(): void {
+    if (!this.live || this.panel.disposed) return;
+    const delta = this.live.delta();
+    this.panel.post({ type: 'delta', ...delta });
+    this.host.changed(this);
+    if (!this.problemsTimer) {
+      this.problemsTimer = setTimeout(() => {
+        this.problemsTimer = null;
+        const s = this.live?.snapshot();
+        if (s) this.setProblems(s);
+      }, PROBLEMS_MS);
+    }
+  }
+
+  private finished(snapshot: SnapshotJson, message: string): void {
+    this.snapshotCache = snapshot;
+    this.live = null;
+    this.trace = { ...this.trace, status: 'ended', message };
+    this.setProblems(snapshot);
+    this.panel.post({ type: 'snapshot', snapshot, trace: this.trace });
+    const s = snapshot.summary;
+    this.terminalPty?.note(`${message} ${s.processes} processes, ${s.zombiesAtEnd} zombies at the end, ${snapshot.diagnostics.length} finding(s).`);
+    this.host.changed(this);
+  }
+
+  private setProblems(snapshot: SnapshotJson): void {
+    this.problems.clear();
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const entry of problemEntries(snapshot.diagnostics)) {
+      const range = new vscode.Range(entry.line - 1, 0, entry.line - 1, Number.MAX_SAFE_INTEGER);
+      const severity = entry.severity === 'error' ? vscode.DiagnosticSeverity.Error : entry.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+      const d = new vscode.Diagnostic(range, entry.message, severity);
+      d.source = 'Fork Trace';
+      d.code = entry.code;
+      d.relatedInformation = entry.related.map(
+        (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(r.file), new vscode.Position(r.line - 1, 0)), r.message),
+      );
+      const list = byFile.get(entry.file) ?? [];
+      list.push(d);
+      byFile.set(entry.file, list);
+    }
+    for (const [file, list] of byFile) this.problems.set(vscode.Uri.file(file), list);
+  }
+
+  /** Drops this run's entries from the Problems list (a new trace is starting). */
+  clearProblems(): void {
+    if (!this.isLive) this.problems.clear();
+  }
+
+  private async openProcess(id: string): Promise<void> {
+    const snapshot = this.snapshot();
+    if (!snapshot) return;
+    const source = sourceForProcess(snapshot, id);
+    if (source.kind === 'none') {
+      void vscode.window.showInformationMessage(`Fork Trace: ${source.reason}`);
+      return;
+    }
+    await revealLocation(source.location, source.diagnostic);
+  }
+
+  dispose(): void {
+    void this.stop();
+    if (this.problemsTimer) clearTimeout(this.problemsTimer);
+    this.problems.dispose();
+    this.panel.dispose();
+    this.terminalPty?.dispose();
+    this.terminal?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
