@@ -67,7 +67,10 @@ export class ProcessNode {
   ownerAtExit: ProcessNode | null = null;
   command: string;
   argv: string[];
+  /** Its own execs, in order (a forked child starts with none: it runs its parent's image). */
   readonly execs: ExecRecord[] = [];
+  /** The program it runs now: its last exec, or what its parent ran when it forked. */
+  image: string | null = null;
   exit: ExitRecord | null = null;
   zombieFrom: Seconds | null = null;
   reaped: ReapRecord | null = null;
@@ -118,7 +121,7 @@ export class ProcessNode {
   }
 
   get executable(): string | null {
-    return this.execs.length > 0 ? this.execs[this.execs.length - 1].path : null;
+    return this.image;
   }
 }
 
@@ -307,7 +310,7 @@ export class ProcessModel {
     if (template) {
       // fork copies dispositions; the subreaper attribute is not inherited.
       proc.sigchld = { ...template.sigchld };
-      if (template.execs.length > 0) proc.execs.push(template.execs[template.execs.length - 1]);
+      proc.image = template.image;
     }
     this.processes.push(proc);
     this.byPid.set(pid, proc);
@@ -442,7 +445,7 @@ export class ProcessModel {
       if (!execed) {
         child.command = proc.command;
         child.argv = proc.argv;
-        if (proc.execs.length > 0) child.execs.push(proc.execs[proc.execs.length - 1]);
+        child.image = proc.image;
       }
       if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : { ...proc.sigchld };
     }
@@ -481,6 +484,7 @@ export class ProcessModel {
     const path = (pathArg === undefined ? null : decodeString(pathArg)?.value) ?? '?';
     const argv = (argvArg === undefined ? null : decodeStringArray(argvArg)?.values) ?? [];
     proc.execs.push({ time: event.time, path, argv });
+    proc.image = path;
     proc.command = basename(path);
     proc.argv = argv;
     proc.sigchld = afterExec(proc.sigchld);
