@@ -30,6 +30,8 @@ const PID_CHANGED = / <pid changed to (\d+) \.\.\.>$/;
 const MID_LINE_MESSAGE = 'strace: Process ';
 /** Timestamps below this are `-r` deltas, above it `-ttt` epoch seconds (1973 onwards). */
 const EPOCH_THRESHOLD = 1e8;
+/** Longer lines are skipped with a warning (strace truncates strings at 32 chars by default). */
+const MAX_LINE = 16 * 1024 * 1024;
 /** Looked at before the first line to tell a log from a binary file. */
 const SNIFF_BYTES = 4096;
 
@@ -41,7 +43,10 @@ export class StraceParser {
   recognizedLines = 0;
   lineCount = 0;
 
-  private carry = '';
+  /** The unfinished last line, in pieces. */
+  private carry: string[] = [];
+  private carryLength = 0;
+  private skippingLongLine = false;
   private sniffed = false;
   /** Text before a `strace: Process N attached` that landed mid-line, joined to the next line. */
   private cutFragment = '';
@@ -59,7 +64,7 @@ export class StraceParser {
   ) {}
 
   push(chunk: string): void {
-    if (this.fatal) return;
+    if (this.fatal || chunk.length === 0) return;
     if (!this.sniffed && chunk.length > 0) {
       this.sniffed = true;
       const reason = binaryReason(chunk.slice(0, SNIFF_BYTES));
@@ -69,10 +74,30 @@ export class StraceParser {
       }
     }
     let start = 0;
+    if (this.skippingLongLine) {
+      const nl = chunk.indexOf('\n');
+      if (nl < 0) return;
+      this.skippingLongLine = false;
+      start = nl + 1;
+    } else if (chunk.indexOf('\n') < 0) {
+      // No line ends here: keep the piece without copying what came before (linear time).
+      this.carry.push(chunk);
+      this.carryLength += chunk.length;
+      if (this.carryLength > MAX_LINE) {
+        // Memory stays bounded: a line this long is no strace record anyone can use.
+        this.lineCount++;
+        this.warn(this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
+        this.carry = [];
+        this.carryLength = 0;
+        this.skippingLongLine = true;
+      }
+      return;
+    }
     let text = chunk;
-    if (this.carry) {
-      text = this.carry + chunk;
-      this.carry = '';
+    if (this.carry.length > 0) {
+      text = this.carry.join('') + chunk;
+      this.carry = [];
+      this.carryLength = 0;
     }
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -81,15 +106,19 @@ export class StraceParser {
       this.physicalLine(text.slice(start, end));
       start = nl + 1;
     }
-    if (start < text.length) this.carry = text.slice(start);
+    if (start < text.length) {
+      this.carry.push(text.slice(start));
+      this.carryLength = text.length - start;
+    }
   }
 
   /** End of input: the last line may lack its newline; calls still open are reported. */
   finish(): void {
     if (this.fatal) return;
-    if (this.carry) {
-      const last = this.carry;
-      this.carry = '';
+    if (this.carry.length > 0 && !this.skippingLongLine) {
+      const last = this.carry.join('');
+      this.carry = [];
+      this.carryLength = 0;
       this.physicalLine(last.endsWith('\r') ? last.slice(0, -1) : last);
     }
     if (this.cutFragment) {
