@@ -103,7 +103,7 @@ export class ProcessNode {
   constructor(
     public id: string,
     public pid: number,
-    readonly start: Seconds,
+    public start: Seconds,
     command: string,
     argv: string[],
   ) {
@@ -270,6 +270,10 @@ export class ProcessModel {
       this.warn({ line: site.event.line, reason: `${site.event.name} reaped pid ${p.pid}, but the trace never showed it exit` });
       this.processExit(p, time, status.code, status.signal, status.core);
     }
+    for (const p of this.processes) {
+      // Exited, and no traced clone ever named it: its parent is outside the trace (strace -p).
+      if (p.exit && !p.linked && !p.reaped) this.reap(p, p.exit.time, null, null, 'wait', false, null);
+    }
     for (const [proc, run] of this.handlerRuns) this.endHandler(proc, run);
     this.handlerRuns.clear();
     this.ended = true;
@@ -427,8 +431,8 @@ export class ProcessModel {
     if (flags.has('CLONE_THREAD')) return this.threadCreated(proc, childPid);
     const parent = flags.has('CLONE_PARENT') ? proc.owner : proc;
     let child = this.byPid.get(childPid);
-    if (child && !child.linked && child.alive) {
-      // Its first record came before the parent's clone returned: same process.
+    if (child && !child.linked && child.reaped === null) {
+      // Its records (even its whole life) came before the parent's clone returned: same process.
     } else {
       if (child && child.alive) {
         this.warn({ line: event.line, reason: `clone returned pid ${childPid}, which the trace still had as running; treating it as a new process` });
@@ -449,11 +453,18 @@ export class ProcessModel {
       }
       if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : { ...proc.sigchld };
     }
+    // It existed from the moment the clone was entered, even if its first record came first.
+    if (time < child.start) child.start = time;
     child.linked = true;
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.site(proc, event);
     if (parent) parent.children.add(child);
+    if (child.exit) {
+      // It exited before we knew its parent: it is that parent's zombie now.
+      child.ownerAtExit = parent;
+      this.settleExit(child, child.exit.time);
+    }
     this.touch(child);
     this.touch(proc);
   }
@@ -673,9 +684,9 @@ export class ProcessModel {
     this.zombiesNow++;
     this.handlerRuns.delete(proc);
     for (const child of [...proc.children]) this.reparent(child, proc, time);
-    this.settleExit(proc, time);
+    // A process whose parent's clone has not returned yet waits for it to be settled.
+    if (proc.linked) this.settleExit(proc, time);
     if (proc.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
-    if (proc.isZombie && proc.owner?.sigchld.action === 'handler') proc.owner.exitsSinceDelivery.push(proc);
     this.touch(proc);
   }
 
@@ -691,6 +702,8 @@ export class ProcessModel {
       else this.reap(proc, time, null, null, proc.adoptions.length > 0 ? 'adopter' : 'wait', false, null);
     } else if (owner.sigchld.action === 'ignore' || owner.sigchld.nocldwait) {
       this.reap(proc, time, owner, owner.pid, 'auto', true, null);
+    } else if (owner.sigchld.action === 'handler') {
+      owner.exitsSinceDelivery.push(proc);
     }
   }
 

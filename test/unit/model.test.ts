@@ -683,3 +683,23 @@ describe('logs without -o (no pid prefix while one process is traced)', () => {
     assert.equal(s.processes[0].reaped?.how, 'tracer');
   });
 });
+
+test('a child whose whole life is logged before its parent\'s clone returns is one process, reaped by that parent', () => {
+  const s = analyzeText(
+    [
+      '4242 1700000001.000 execve("/srv", ["srv"], 0x1 /* 1 var */) = 0',
+      '4242 1700000001.100 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>',
+      '4278 1700000001.200 exit_group(0) = ?',
+      '4278 1700000001.300 +++ exited with 0 +++',
+      '4242 1700000001.400 <... clone resumed>, child_tidptr=0x7f) = 4278',
+      '4242 1700000001.500 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 4278',
+    ].join('\n') + '\n',
+  );
+  assert.deepEqual(s.processes.map((p) => p.id), ['4242', '4278']);
+  const child = s.processes[1];
+  assert.equal(child.parentPid, 4242);
+  assert.equal(child.start, 0.1, 'it existed from the clone entry');
+  assert.deepEqual(child.zombie, { from: 0.3, to: 0.5 });
+  assert.deepEqual(child.reaped, { time: 0.5, by: 4242, how: 'wait', seen: true });
+  assert.deepEqual(s.warnings, []);
+});
