@@ -165,6 +165,18 @@ const EXEC_CALLS = new Set(['execve', 'execveat']);
 const WAIT_CALLS = new Set(['wait4', 'waitpid', 'waitid']);
 const SIGACTION_CALLS = new Set(['rt_sigaction', 'sigaction', 'signal']);
 
+/** The calls the model reads; a parser may skip the rest while `wantsEveryCall` is false. */
+export const MODEL_CALLS: ReadonlySet<string> = new Set([
+  ...FORK_CALLS,
+  ...EXEC_CALLS,
+  ...WAIT_CALLS,
+  ...SIGACTION_CALLS,
+  'prctl',
+  'getppid',
+  'rt_sigreturn',
+  'sigreturn',
+]);
+
 export interface ModelOptions {
   /** Report zombies that lasted longer than this before being reaped (seconds). */
   lingerThreshold?: number;
@@ -278,6 +290,14 @@ export class ProcessModel {
     this.handlerRuns.clear();
     this.ended = true;
     this.version++;
+  }
+
+  /**
+   * Other calls matter only while a handler may end without a traced rt_sigreturn, or
+   * an interrupted call waits for its signal.
+   */
+  get wantsEveryCall(): boolean {
+    return (this.handlerRuns.size > 0 && !this.sigreturnTraced) || this.interruptedByTid.size > 0;
   }
 
   /** A live trace's clock reading: the picture reaches up to now, not just to the last event. */

@@ -5,6 +5,8 @@ import type { ParseWarning, Seconds, SyscallEvent, TraceEvent } from './events';
 export interface ParserSink {
   event(event: TraceEvent): void;
   warning(warning: ParseWarning): void;
+  /** True while the consumer needs every call, not only the `interesting` ones. */
+  wantsEveryCall?(): boolean;
 }
 
 export interface ParserOptions {
@@ -12,6 +14,11 @@ export interface ParserOptions {
   fixedPid?: number;
   /** Reported with warnings and events, for `-ff` directories. */
   file?: string;
+  /**
+   * Calls the consumer reads; others are checked and counted but become no event
+   * (unless interrupted: ERESTART* results always do). Default: every call.
+   */
+  interesting?: ReadonlySet<string>;
 }
 
 export type TimestampStyle = 'unknown' | 'none' | 'clock' | 'epoch' | 'relative';
@@ -22,6 +29,8 @@ interface PendingCall {
   time: Seconds;
   line: number;
   stack?: string[];
+  /** Not interesting: its resumption is skipped too. */
+  skipped?: boolean;
 }
 
 const UNFINISHED = ' <unfinished ...>';
@@ -54,14 +63,29 @@ export class StraceParser {
   private readonly pending = new Map<number, PendingCall>();
   /** Where ` > ` stack lines go: the last event or unfinished call. */
   private stackTarget: { stack?: string[] } | null = null;
+  /** The last record was skipped: its -k frames are skipped with it. */
+  private skippedLast = false;
   private relativeClock = 0;
   private lastClock = -1;
   private dayOffset = 0;
 
+  /** The interesting names grouped by first character, for an allocation-free check. */
+  private readonly interestingByFirstChar: Map<number, string[]> | null = null;
+
   constructor(
     private readonly sink: ParserSink,
     private readonly options: ParserOptions = {},
-  ) {}
+  ) {
+    if (options.interesting) {
+      const byFirst = new Map<number, string[]>();
+      for (const name of options.interesting) {
+        const list = byFirst.get(name.charCodeAt(0)) ?? [];
+        list.push(name);
+        byFirst.set(name.charCodeAt(0), list);
+      }
+      this.interestingByFirstChar = byFirst;
+    }
+  }
 
   push(chunk: string): void {
     if (this.fatal || chunk.length === 0) return;
@@ -99,11 +123,19 @@ export class StraceParser {
       this.carry = [];
       this.carryLength = 0;
     }
+    // strace's stderr can cut a line with `strace: Process N attached`: find those once per chunk.
+    let messageAt = text.indexOf(MID_LINE_MESSAGE, start);
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.physicalLine(text.slice(start, end));
+      if (this.cutFragment || (messageAt >= 0 && messageAt < end)) {
+        this.physicalLine(text.slice(start, end));
+        if (messageAt >= 0 && messageAt < end) messageAt = text.indexOf(MID_LINE_MESSAGE, nl);
+      } else {
+        this.lineCount++;
+        this.logicalLine(text, start, end, this.lineCount);
+      }
       start = nl + 1;
     }
     if (start < text.length) {
@@ -122,8 +154,9 @@ export class StraceParser {
       this.physicalLine(last.endsWith('\r') ? last.slice(0, -1) : last);
     }
     if (this.cutFragment) {
-      this.logicalLine(this.cutFragment, this.cutLine);
+      const fragment = this.cutFragment;
       this.cutFragment = '';
+      this.logicalLine(fragment, 0, fragment.length, this.cutLine);
     }
     if (this.lineCount === 0) this.fatal = 'the log is empty';
     else if (this.recognizedLines === 0) this.fatal = 'no strace output found in it';
@@ -143,10 +176,10 @@ export class StraceParser {
     if (cut > 0) {
       this.cutFragment = line.slice(0, cut);
       this.cutLine = lineNo;
-      this.logicalLine(line.slice(cut), this.lineCount);
+      this.logicalLine(line, cut, line.length, this.lineCount);
       return;
     }
-    this.logicalLine(line, lineNo);
+    this.logicalLine(line, 0, line.length, lineNo);
   }
 
   private warn(line: number, reason: string): void {
@@ -155,47 +188,53 @@ export class StraceParser {
     this.sink.warning(warning);
   }
 
-  private logicalLine(text: string, lineNo: number): void {
-    if (text.length === 0) return;
+  /** One record: `text` from `from` to `to` (not sliced out unless the record is kept). */
+  private logicalLine(text: string, from: number, to: number, lineNo: number): void {
+    if (to <= from) return;
     // ` > /bin/server(main+0x10f) [0x121f]`: a -k frame of the record above.
-    if (text.charCodeAt(0) === 32 && text.charCodeAt(1) === 62) {
-      if (this.stackTarget) {
-        (this.stackTarget.stack ??= []).push(text.slice(3));
+    if (text.charCodeAt(from) === 32 && text.charCodeAt(from + 1) === 62) {
+      if (this.skippedLast) {
+        this.recognizedLines++;
+      } else if (this.stackTarget) {
+        (this.stackTarget.stack ??= []).push(text.slice(from + 3, to));
         this.recognizedLines++;
       } else {
         this.warn(lineNo, 'stack frame with no event before it');
       }
       return;
     }
-    let i = 0;
+    let i = from;
     let pid: number | null = this.options.fixedPid ?? null;
     let comm: string | undefined;
-    const n = text.length;
+    const n = to;
     // Pid prefix: `[pid  1234] `, `[pid 1234<comm>] `, `1234  `, `1234<comm> `.
-    if (text.startsWith('[pid ')) {
-      i = 5;
+    const c0 = text.charCodeAt(from);
+    if (c0 === 91 /* [ */ && text.startsWith('[pid ', from)) {
+      i = from + 5;
       while (i < n && text.charCodeAt(i) === 32) i++;
       const digitsStart = i;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      let value = 0;
+      while (i < n && isDigit(text.charCodeAt(i))) value = value * 10 + text.charCodeAt(i++) - 48;
       if (i === digitsStart) return this.warn(lineNo, 'malformed [pid …] prefix');
-      pid = Number(text.slice(digitsStart, i));
+      pid = value;
       if (text.charCodeAt(i) === 60) {
-        const close = text.indexOf('>]', i);
+        const close = indexWithin(text, '>]', i, n);
         if (close < 0) return this.warn(lineNo, 'malformed [pid …<comm>] prefix');
         comm = text.slice(i + 1, close);
         i = close + 1;
       }
       if (text.charCodeAt(i) !== 93) return this.warn(lineNo, 'malformed [pid …] prefix');
       i++;
-    } else if (isDigit(text.charCodeAt(0))) {
-      let j = 0;
-      while (j < n && isDigit(text.charCodeAt(j))) j++;
+    } else if (isDigit(c0)) {
+      let j = from;
+      let value = 0;
+      while (j < n && isDigit(text.charCodeAt(j))) value = value * 10 + text.charCodeAt(j++) - 48;
       const next = text.charCodeAt(j);
-      if (next === 32 || next === 60) {
-        pid = Number(text.slice(0, j));
+      if (j < n && (next === 32 || next === 60)) {
+        pid = value;
         i = j;
         if (next === 60) {
-          const close = text.indexOf('> ', j);
+          const close = indexWithin(text, '> ', j, n);
           if (close < 0) return this.warn(lineNo, 'malformed pid<comm> prefix');
           comm = text.slice(j + 1, close);
           i = close + 1;
@@ -204,38 +243,62 @@ export class StraceParser {
     }
     while (i < n && text.charCodeAt(i) === 32) i++;
     // Timestamp: `12:01:02`, `12:01:02.123456`, `1700000000.123456`, or a -r delta.
+    // Epoch stamps are read only for records that are kept.
     let time: Seconds = NaN;
+    let stampFrom = -1;
+    let stampTo = -1;
     if (isDigit(text.charCodeAt(i))) {
       let j = i;
       while (j < n && isDigit(text.charCodeAt(j))) j++;
       const sep = text.charCodeAt(j);
-      if (sep === 58 /* : */) {
-        const end = text.indexOf(' ', j);
-        if (end < 0) return this.warn(lineNo, 'timestamp with nothing after it');
-        time = this.clockTime(text.slice(i, end));
-        if (Number.isNaN(time)) return this.warn(lineNo, `malformed timestamp "${text.slice(i, end)}"`);
-        i = end + 1;
-      } else if (sep === 46 /* . */) {
-        const end = text.indexOf(' ', j);
-        if (end < 0) return this.warn(lineNo, 'timestamp with nothing after it');
-        const value = Number(text.slice(i, end));
-        if (Number.isNaN(value)) return this.warn(lineNo, `malformed timestamp "${text.slice(i, end)}"`);
-        time = this.numericTime(value);
+      if (sep === 58 /* : */ || sep === 46 /* . */) {
+        let end = j + 1;
+        for (let c = text.charCodeAt(end); end < n && (isDigit(c) || c === 46 || c === 58); c = text.charCodeAt(++end));
+        if (end >= n || text.charCodeAt(end) !== 32) return this.warn(lineNo, 'timestamp with nothing after it');
+        if (sep === 58) {
+          time = this.clockTime(text.slice(i, end));
+          if (Number.isNaN(time)) return this.warn(lineNo, `malformed timestamp "${text.slice(i, end)}"`);
+        } else if (this.timestampStyle !== 'epoch') {
+          const value = Number(text.slice(i, end));
+          if (Number.isNaN(value)) return this.warn(lineNo, `malformed timestamp "${text.slice(i, end)}"`);
+          time = this.numericTime(value);
+        } else {
+          stampFrom = i;
+          stampTo = end;
+        }
         i = end + 1;
       }
     } else if (this.timestampStyle === 'unknown') {
       this.timestampStyle = 'none';
     }
     while (i < n && text.charCodeAt(i) === 32) i++;
-    let body = i === 0 ? text : text.slice(i);
-    if (body.length === 0) return this.warn(lineNo, 'a pid or timestamp with no record after it');
+    if (i >= n) return this.warn(lineNo, 'a pid or timestamp with no record after it');
+    const b = i;
+    const first = text.charCodeAt(b);
+    // The common case, fast: a call the consumer does not read, not interrupted.
+    const interesting = this.options.interesting;
+    if (interesting && first >= 97 && first <= 122 && !this.sink.wantsEveryCall?.()) {
+      let k = b;
+      while (k < n && isNameChar(text.charCodeAt(k))) k++;
+      if (text.charCodeAt(k) === 40 /* ( */ && !this.isInteresting(text, b, k)) {
+        this.skipCall(text, b, k, n, pid, lineNo);
+        if (this.skippedLast) return;
+      }
+    } else if (interesting && first === 60 /* < */ && text.startsWith('<... ', b)) {
+      if (this.skipResumed(text, b, n, pid)) return;
+    }
+    this.skippedLast = false;
+    if (stampFrom >= 0) {
+      time = Number(text.slice(stampFrom, stampTo));
+      if (Number.isNaN(time)) return this.warn(lineNo, `malformed timestamp "${text.slice(stampFrom, stampTo)}"`);
+    }
+    let body = text.slice(b, n);
     const durationAt = syscallDurationAt(body);
     let duration: number | undefined;
     if (durationAt > 0) {
       duration = Number(body.slice(durationAt + 2, body.length - 1));
       body = body.slice(0, durationAt);
     }
-    const first = body.charCodeAt(0);
     const key = pid ?? -1;
     if (first === 43 /* + */ && body.startsWith('+++ ')) return this.exitLine(body, pid, comm, time, lineNo);
     if (first === 45 /* - */ && body.startsWith('--- ')) return this.signalLine(body, pid, comm, time, lineNo);
@@ -275,6 +338,56 @@ export class StraceParser {
     // A call printed whole carries its entry time; -T tells when it returned.
     if (duration !== undefined && Number.isFinite(duration)) this.completeCall(name, body, pid, comm, time + duration, lineNo, time);
     else this.completeCall(name, body, pid, comm, time, lineNo, undefined);
+  }
+
+  /** Whether the call named text[b, k) is read, without allocating a string for the name. */
+  private isInteresting(text: string, b: number, k: number): boolean {
+    const byFirst = this.interestingByFirstChar;
+    if (!byFirst) return true;
+    const candidates = byFirst.get(text.charCodeAt(b));
+    if (!candidates) return false;
+    const length = k - b;
+    for (const name of candidates) if (name.length === length && text.startsWith(name, b)) return true;
+    return false;
+  }
+
+  /**
+   * A call nobody reads: counted, and paired if unfinished, but no event. Leaves
+   * `skippedLast` false when it must be kept after all (an interrupted call).
+   */
+  private skipCall(text: string, b: number, open: number, n: number, pid: number | null, lineNo: number): void {
+    if (text.endsWith(UNFINISHED, n)) {
+      const key = pid ?? -1;
+      if (this.pending.has(key)) this.warn(lineNo, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
+      this.pending.set(key, { name: text.slice(b, open), text: '', time: NaN, line: lineNo, skipped: true });
+    } else {
+      // Malformed (no result) or interrupted: the full path warns or keeps it.
+      const eq = resultAt(text, open, n);
+      if (eq < 0 || text.startsWith('? ERESTART', eq + 3)) {
+        this.skippedLast = false;
+        return;
+      }
+    }
+    this.recognizedLines++;
+    this.skippedLast = true;
+  }
+
+  /** `<... read resumed>`: the end of a skipped call is skipped too, unless interrupted. */
+  private skipResumed(text: string, b: number, n: number, pid: number | null): boolean {
+    const call = this.pending.get(pid ?? -1);
+    if (!call || !call.skipped) return false;
+    const close = indexWithin(text, ' resumed>', b, n);
+    if (close < 0 || text.slice(b + 5, close) !== call.name) return false;
+    const eq = resultAt(text, close, n);
+    if (eq < 0 || text.startsWith('? ERESTART', eq + 3)) {
+      // Interrupted (the consumer needs it) or malformed (the full path warns).
+      this.pending.delete(pid ?? -1);
+      return false;
+    }
+    this.pending.delete(pid ?? -1);
+    this.recognizedLines++;
+    this.skippedLast = true;
+    return true;
   }
 
   private resumedLine(body: string, key: number, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number): void {
@@ -417,6 +530,26 @@ export class StraceParser {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** Names, comms and markers are short: look only this far, so a bad line costs no more than its length. */
+const SHORT_FIELD = 96;
+
+/** `needle` within the next SHORT_FIELD characters of the line, or -1. */
+function indexWithin(text: string, needle: string, from: number, to: number): number {
+  const window = text.slice(from, Math.min(to, from + SHORT_FIELD));
+  const at = window.indexOf(needle);
+  return at < 0 ? -1 : from + at;
+}
+
+/** The last ` = ` between `from` and `to`, or -1: never scans outside the line. */
+function resultAt(text: string, from: number, to: number): number {
+  const eq = text.lastIndexOf(' = ', to - 3);
+  return eq > from ? eq : -1;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95;
 }
 
 function isSyscallName(text: string, end: number): boolean {

@@ -1,7 +1,7 @@
 // Parser and model wired together: text in, snapshot out. What the CLI, the
 // extension and the debug adapter each hold one of.
 import type { ParseWarning, TraceEvent } from './events';
-import { ProcessModel, type ModelOptions } from './model';
+import { MODEL_CALLS, ProcessModel, type ModelOptions } from './model';
 import { StraceParser, type ParserOptions } from './parser';
 import { buildSnapshot } from './snapshotBuilder';
 import type { SiteLocator } from './diagnostics';
@@ -19,8 +19,9 @@ export class TraceSession {
       {
         event: (e: TraceEvent) => model.apply(e),
         warning: (w: ParseWarning) => model.warn(w),
+        wantsEveryCall: () => model.wantsEveryCall,
       },
-      options,
+      { interesting: MODEL_CALLS, ...options },
     );
   }
 

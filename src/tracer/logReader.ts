@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { TraceEvent } from '../core/events';
 import { StraceParser } from '../core/parser';
 import { TraceSession } from '../core/session';
+import { MODEL_CALLS, type ProcessModel } from '../core/model';
 import { TraceError } from './strace';
 
 const CHUNK = 1 << 20;
@@ -62,9 +63,12 @@ class PerPidFile {
   private eof = false;
   readonly parser: StraceParser;
 
-  constructor(readonly path: string, pid: number, warn: (w: { line: number; reason: string; file?: string }) => void) {
+  constructor(readonly path: string, pid: number, model: ProcessModel) {
     this.fd = openSync(path, 'r');
-    this.parser = new StraceParser({ event: (e) => this.queue.push(e), warning: warn }, { fixedPid: pid, file: basename(path) });
+    this.parser = new StraceParser(
+      { event: (e) => this.queue.push(e), warning: (w) => model.warn(w), wantsEveryCall: () => model.wantsEveryCall },
+      { fixedPid: pid, file: basename(path), interesting: MODEL_CALLS },
+    );
   }
 
   /** The next event in this file, reading more when the queue is empty; null at the end. */
@@ -101,7 +105,7 @@ function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
   }
   const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
   const model = session.model;
-  const sources = files.map((f) => new PerPidFile(join(dir, f.name), Number(f.m[1]), (w) => model.warn(w)));
+  const sources = files.map((f) => new PerPidFile(join(dir, f.name), Number(f.m[1]), model));
   // k-way merge by time: each file is in order, and the model needs one global order.
   for (;;) {
     let best: PerPidFile | null = null;
