@@ -52,6 +52,16 @@ const bundles = [
     loader: { '.c': 'text' },
   },
   {
+    // The debug adapter as a standalone program (DebugClient tests, adapter executables).
+    ...common,
+    entryPoints: ['src/debug/debugAdapter.ts'],
+    outfile: 'dist/debugAdapter.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
     ...common,
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',

@@ -2,9 +2,11 @@
 // runs they start. The core and the tracer know nothing of this file.
 import * as vscode from 'vscode';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { WebviewState } from '../protocol';
 import { TraceError } from '../tracer/strace';
+import type { LiveTrace } from '../tracer/liveTrace';
+import { registerDebugType } from '../debug/register';
 import { PANEL_VIEW_TYPE } from './panel';
 import { buildCFile, chooseTraceRequest } from './programPicker';
 import { TraceRun, type RunHost, type TraceRequest } from './traceRun';
@@ -45,6 +47,34 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
       }),
     );
     void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, false);
+    this.registerDebugType();
+  }
+
+  /** F5 on a `forktrace` configuration: the adapter runs the trace, this shows it like Trace Forks does. */
+  private registerDebugType(): void {
+    const debugRuns = new Map<LiveTrace, TraceRun>();
+    registerDebugType(
+      this.context,
+      {
+        traceStarted: (live, args) => {
+          for (const run of this.runs) run.clearProblems();
+          clearExplanations();
+          const request: TraceRequest = {
+            program: live.program,
+            args: args.args ?? [],
+            cwd: args.cwd ?? dirname(live.program),
+            env: args.env ?? {},
+            stackMode: args.stackMode ?? 'fast',
+            lingerThreshold: args.lingerThreshold ?? 1,
+            strace: live.info.path,
+          };
+          debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, args.console === 'integratedTerminal', true)));
+          void live.done.finally(() => debugRuns.delete(live));
+        },
+        traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
+      },
+      this.output,
+    );
   }
 
   get extensionUri(): vscode.Uri {

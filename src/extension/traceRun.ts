@@ -48,6 +48,7 @@ export class TraceRun implements vscode.Disposable {
   private readonly panel: ForkTreePanel;
   private readonly disposables: vscode.Disposable[] = [];
   trace: TraceInfo;
+  private fromDebugSession = false;
 
   private constructor(
     private readonly host: RunHost,
@@ -63,7 +64,9 @@ export class TraceRun implements vscode.Disposable {
       openProcess: (id) => void this.openProcess(id),
       stop: () => void this.stop(),
       restart: () => {
-        if (this.request) this.host.restart(this.request);
+        // A debug session restarts through the debugger, which owns that trace.
+        if (this.fromDebugSession) void vscode.commands.executeCommand('workbench.action.debug.restart');
+        else if (this.request) this.host.restart(this.request);
       },
       disposed: () => {
         void this.stop();
@@ -74,8 +77,8 @@ export class TraceRun implements vscode.Disposable {
 
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
   static startLive(host: RunHost, request: TraceRequest): TraceRun {
-    const title = `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
     const resolver = new SiteResolver({ cwd: request.cwd, program: request.program, workspaceRoot: request.cwd });
+    let run: TraceRun | null = null;
     const live = LiveTrace.start({
       program: request.program,
       args: request.args,
@@ -87,12 +90,23 @@ export class TraceRun implements vscode.Disposable {
       strace: request.strace,
       locator: resolver.locator(),
       updateIntervalMs: UPDATE_MS,
-      onUpdate: () => run.pushDelta(),
+      onUpdate: () => run?.pushDelta(),
     });
     void resolver.prepare([live.program]);
+    run = TraceRun.fromLive(host, request, live, true);
+    return run;
+  }
+
+  /**
+   * Shows a trace someone else started (F5's debug adapter): the same panel and
+   * Problems entries; a terminal only when the program's stdio is ours to show.
+   */
+  static fromLive(host: RunHost, request: TraceRequest, live: LiveTrace, withTerminal: boolean, fromDebugSession = false): TraceRun {
+    const title = `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
     const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(request.program)}`, h), 'running');
     run.live = live;
-    run.attachTerminal(live, basename(request.program));
+    run.fromDebugSession = fromDebugSession;
+    if (withTerminal) run.attachTerminal(live, basename(request.program));
     live.done.then(
       (end) => run.finished(end.snapshot, end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`),
       (e: unknown) => run.finished(live.snapshot(), `The trace failed: ${e instanceof Error ? e.message : String(e)}`),
@@ -170,7 +184,8 @@ export class TraceRun implements vscode.Disposable {
     this.panel.post({ type: 'snapshot', snapshot, trace: this.trace });
   }
 
-  private pushDelta(): void {
+  /** Brings the panel and the status bar up to date with what the trace saw since the last call. */
+  pushDelta(): void {
     if (!this.live || this.panel.disposed) return;
     const delta = this.live.delta();
     this.panel.post({ type: 'delta', ...delta });

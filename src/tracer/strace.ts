@@ -165,6 +165,9 @@ export function straceArgs(info: StraceInfo, output: string, program: string, ar
     '-f',
     '-ttt',
     '-q',
+    // Program paths and argv in full (strace cuts strings at 32 characters by default).
+    '-s',
+    '4096',
     ...(info.seccompBpf ? ['--seccomp-bpf'] : []),
     '-e',
     `trace=${TRACE_SET.join(',')}`,

@@ -1,0 +1,559 @@
+// The `forktrace` debug adapter: a LiveTrace (the same tracer and model as "Trace
+// Forks") seen through the Debug Adapter Protocol. No vscode import: it runs inline in
+// the extension host and standalone (dist/debugAdapter.js) for tests.
+//
+// Each traced process is a DAP thread. VS Code lists a running thread but shows frames
+// only for a stopped one, so a zombie - which has really stopped: it exited and waits
+// for its parent's waitpid - is reported stopped (reason "zombie"), and its frames lead
+// to the fork and to the wait that should reap it. Nothing is ever paused or stepped.
+import {
+  ExitedEvent,
+  InitializedEvent,
+  LoggingDebugSession,
+  OutputEvent,
+  Scope,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
+  ThreadEvent,
+  Variable,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { basename, dirname, isAbsolute } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
+import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../core/snapshot';
+import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
+import { SiteResolver } from '../tracer/sites';
+import { TraceError } from '../tracer/strace';
+import { checkLaunchArgs, type ForkTraceLaunchArgs } from './launchArgs';
+
+/** How the extension shows a trace the debugger started (panel, Problems, terminal). */
+export interface ForkTraceSessionHooks {
+  /** A trace started (on launch and on every restart). */
+  traceStarted(live: LiveTrace, args: ForkTraceLaunchArgs): void;
+  /**
+   * New events reached the model (at most every `updateIntervalMs`). A LiveTrace has one
+   * `onUpdate`, which the session owns; views that need live updates get them here.
+   */
+  traceUpdated?(live: LiveTrace): void;
+}
+
+export interface ForkTraceSessionOptions {
+  /** The strace executable (the forkTrace.straceCommand setting). */
+  strace?: string;
+  updateIntervalMs?: number;
+}
+
+/** Error ids of our error responses (DAP wants a number per kind of message). */
+const ErrorId = {
+  Launch: 5001,
+  Unsupported: 5002,
+  NoTrace: 5003,
+} as const;
+type ErrorId = (typeof ErrorId)[keyof typeof ErrorId];
+
+/** Frames per thread: frame id = thread id * FRAMES + index, unique across threads. */
+const FRAMES = 100;
+const UPDATE_MS = 150;
+const CONFIGURATION_WAIT_MS = 1000;
+
+/** What a process diagnostic frame says, by kind; the most useful first. */
+const ZOMBIE_FINDINGS: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesced', 'zombie-lingering', 'eintr-no-restart', 'orphan-adopted'];
+
+interface ProcessThread {
+  id: number;
+  process: ProcessJson;
+  /** Shown in the Call Stack view: announced by a `started` event and not yet `exited`. */
+  listed: boolean;
+  /** A `stopped` event (reason zombie) was sent for it. */
+  stoppedAsZombie: boolean;
+}
+
+export function threadName(p: ProcessJson): string {
+  return `${p.pid} ${p.command} [${p.state}]`;
+}
+
+export class ForkTraceDebugSession extends LoggingDebugSession {
+  private live: LiveTrace | null = null;
+  private args: ForkTraceLaunchArgs | null = null;
+  /** Bumped by every start, so a restarted trace's end does not end the session. */
+  private generation = 0;
+  private readonly threads = new Map<string, ProcessThread>();
+  private readonly threadsById = new Map<number, ProcessThread>();
+  private nextThreadId = 1;
+  private snapshot: SnapshotJson | null = null;
+  private configured = false;
+  private readonly configurationDone: Promise<void>;
+  private markConfigured: () => void = () => undefined;
+  private terminatedSent = false;
+
+  constructor(
+    private readonly hooks?: ForkTraceSessionHooks,
+    private readonly options: ForkTraceSessionOptions = {},
+  ) {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+    this.configurationDone = new Promise<void>((resolve) => (this.markConfigured = resolve));
+  }
+
+  protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      ...response.body,
+      supportsConfigurationDoneRequest: true,
+      supportsTerminateRequest: true,
+      supportsRestartRequest: true,
+      // Honest: the program runs under strace, never under a debugger's control.
+      supportsStepBack: false,
+      supportsSetVariable: false,
+      supportsRestartFrame: false,
+      supportsGotoTargetsRequest: false,
+      supportsStepInTargetsRequest: false,
+      supportsCompletionsRequest: false,
+      supportsEvaluateForHovers: false,
+      supportsFunctionBreakpoints: false,
+      supportsConditionalBreakpoints: false,
+      supportsHitConditionalBreakpoints: false,
+      supportsDataBreakpoints: false,
+      supportsReadMemoryRequest: false,
+      supportsDisassembleRequest: false,
+      supportsTerminateThreadsRequest: false,
+      exceptionBreakpointFilters: [],
+    };
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configured = true;
+    this.markConfigured();
+    this.sendResponse(response);
+  }
+
+  protected async launchRequest(response: DebugProtocol.LaunchResponse, raw: DebugProtocol.LaunchRequestArguments): Promise<void> {
+    const args = checkLaunchArgs(raw);
+    if (typeof args === 'string') return this.fail(response, ErrorId.Launch, args);
+    // Thread events before configurationDone could reach a client not yet listening.
+    if (!this.configured) await Promise.race([this.configurationDone, sleep(CONFIGURATION_WAIT_MS)]);
+    try {
+      this.startTrace(args);
+    } catch (e) {
+      return this.fail(response, ErrorId.Launch, launchErrorMessage(e));
+    }
+    this.sendResponse(response);
+  }
+
+  /** Restart = stop the whole traced tree, then launch again with the same (or the updated) arguments. */
+  protected async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments | undefined): Promise<void> {
+    const next = args?.arguments && 'program' in args.arguments ? checkLaunchArgs(args.arguments as DebugProtocol.LaunchRequestArguments) : this.args;
+    if (next === null) return this.fail(response, ErrorId.NoTrace, 'Nothing to restart: no program was launched.');
+    if (typeof next === 'string') return this.fail(response, ErrorId.Launch, next);
+    const old = this.live;
+    this.generation++; // the old trace's end is no longer the session's end
+    if (old) {
+      this.console(`Restarting: stopping ${basename(old.program)} and every process it started…\n`);
+      const end = await old.stop().catch(() => null);
+      if (end) this.console(summaryLine(end, old.program));
+    }
+    this.unlistAll();
+    try {
+      this.startTrace(next);
+    } catch (e) {
+      this.fail(response, ErrorId.Launch, launchErrorMessage(e));
+      this.end(null);
+      return;
+    }
+    this.sendResponse(response);
+  }
+
+  protected async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    await this.stopTrace();
+    this.sendResponse(response);
+  }
+
+  protected async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
+    // A launched program never outlives its session: disconnect kills the traced tree too.
+    await this.stopTrace();
+    super.disconnectRequest(response, args);
+  }
+
+  /** Stops the trace (snapshot, then kill the whole tree); resolves once strace is gone. */
+  async stopTrace(): Promise<void> {
+    const live = this.live;
+    if (!live || !live.running) return;
+    await live.stop().catch(() => undefined);
+    // The session ends from live.done's handler; let it run before answering.
+    await sleep(0);
+  }
+
+  dispose(): void {
+    void this.stopTrace();
+    super.dispose();
+  }
+
+  protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const listed = [...this.threads.values()].filter((t) => t.listed);
+    response.body = { threads: listed.map((t) => new Thread(t.id, threadName(t.process))) };
+    this.sendResponse(response);
+  }
+
+  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const thread = this.threadsById.get(args.threadId);
+    if (!thread) return this.fail(response, ErrorId.NoTrace, `Thread ${args.threadId} is not a process of this trace.`);
+    const frames = this.framesOf(thread);
+    const start = args.startFrame ?? 0;
+    const shown = args.levels ? frames.slice(start, start + args.levels) : frames.slice(start);
+    response.body = { stackFrames: shown, totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const threadId = Math.floor(args.frameId / FRAMES);
+    response.body = { scopes: this.threadsById.has(threadId) ? [new Scope('Process', threadId, false)] : [] };
+    this.sendResponse(response);
+  }
+
+  protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const thread = this.threadsById.get(args.variablesReference);
+    response.body = { variables: thread ? this.processVariables(thread.process) : [] };
+    this.sendResponse(response);
+  }
+
+  /** The Debug Console is the program's stdin (console: internalConsole): a line typed there is sent to it. */
+  protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    if (args.context !== 'repl') {
+      return this.fail(response, ErrorId.Unsupported, 'Fork Trace has no expressions to evaluate: the program runs under strace, not under a debugger.', false);
+    }
+    const stdin = this.live?.running ? this.live.strace.stdin : null;
+    if (!stdin || stdin.destroyed || stdin.writableEnded) return this.fail(response, ErrorId.NoTrace, 'The program is not running, or it closed its stdin.');
+    if (this.terminalShowsOutput()) return this.fail(response, ErrorId.Unsupported, "The program's stdin is its terminal (console: integratedTerminal): type there.");
+    stdin.write(`${args.expression}\n`);
+    response.body = { result: '', variablesReference: 0 };
+    this.sendResponse(response);
+  }
+
+  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.fail(response, ErrorId.Unsupported, 'Fork Trace cannot pause a traced program: it watches processes through strace without stopping them. Stop ends the trace and kills every process of it.');
+  }
+
+  protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
+    const p = this.threadsById.get(args.threadId)?.process;
+    const what = p?.state === 'zombie'
+      ? `pid ${p.pid} is a zombie: it has exited and cannot run again. It is gone once its parent reaps it with wait() or waitpid().`
+      : 'Nothing is paused: every traced process keeps running.';
+    this.fail(response, ErrorId.Unsupported, `Fork Trace cannot continue a process. ${what}`);
+  }
+
+  protected nextRequest(response: DebugProtocol.NextResponse): void {
+    this.noStepping(response);
+  }
+
+  protected stepInRequest(response: DebugProtocol.StepInResponse): void {
+    this.noStepping(response);
+  }
+
+  protected stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.noStepping(response);
+  }
+
+  protected stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.noStepping(response);
+  }
+
+  protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.noStepping(response);
+  }
+
+  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    // VS Code sends the editor's breakpoints to every session: say they do not apply here.
+    response.body = {
+      breakpoints: (args.breakpoints ?? []).map((b) => ({ verified: false, line: b.line, message: 'Fork Trace does not stop at breakpoints: it traces without pausing the program.' })),
+    };
+    this.sendResponse(response);
+  }
+
+  private noStepping(response: DebugProtocol.Response): void {
+    this.fail(response, ErrorId.Unsupported, 'Fork Trace cannot step: it traces the program with strace, not a debugger. Every process keeps running.');
+  }
+
+  // ---- the trace
+
+  private startTrace(args: ForkTraceLaunchArgs): void {
+    const generation = ++this.generation;
+    const cwd = args.cwd || (isAbsolute(args.program) ? dirname(args.program) : process.cwd());
+    const resolver = new SiteResolver({ cwd, program: args.program, workspaceRoot: cwd });
+    const live = LiveTrace.start({
+      program: args.program,
+      args: args.args ?? [],
+      cwd,
+      env: { ...process.env, ...(args.env ?? {}) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      stackMode: args.stackMode ?? 'fast',
+      lingerThreshold: args.lingerThreshold,
+      strace: this.options.strace,
+      locator: resolver.locator(),
+      updateIntervalMs: this.options.updateIntervalMs ?? UPDATE_MS,
+      onUpdate: () => {
+        if (generation !== this.generation) return;
+        this.refresh(live.snapshot());
+        this.hooks?.traceUpdated?.(live);
+      },
+    });
+    void resolver.prepare([live.program]);
+    this.live = live;
+    this.args = args;
+    live.strace.stdin?.on('error', () => undefined); // the program may close its stdin early
+    if (this.terminalShowsOutput()) {
+      // The hook's terminal reads stdout/stderr and writes stdin.
+    } else {
+      if (args.console === 'integratedTerminal') this.console('No terminal is available here (console: integratedTerminal needs the Fork Trace extension): the output follows in the Debug Console.\n');
+      this.forward(live.strace.stdout, 'stdout');
+      this.forward(live.strace.stderr, 'stderr');
+    }
+    const mode = args.stackMode === 'precise' ? 'precise mode, strace -k' : 'fast mode';
+    this.console(`Tracing ${live.program}${args.args?.length ? ` ${args.args.join(' ')}` : ''} with strace ${live.info.version} (${mode}). Processes appear in the Call Stack view; zombies show where they were forked and where they should be reaped.\n`);
+    live.done.then(
+      (end) => {
+        if (generation === this.generation) this.end(end);
+      },
+      (e: unknown) => {
+        if (generation !== this.generation) return;
+        this.console(`The trace failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        this.end(null);
+      },
+    );
+    try {
+      this.hooks?.traceStarted(live, args);
+    } catch (e) {
+      this.console(`Fork Trace could not show the trace's panel: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+
+  /** The program's I/O is in the extension's terminal, not the Debug Console. */
+  private terminalShowsOutput(): boolean {
+    return this.args?.console === 'integratedTerminal' && this.hooks !== undefined;
+  }
+
+  private forward(stream: Readable | null, category: 'stdout' | 'stderr'): void {
+    if (!stream) return;
+    const decoder = new StringDecoder('utf8');
+    stream.on('data', (chunk: Buffer) => {
+      const text = decoder.write(chunk);
+      if (text) this.sendEvent(new OutputEvent(text, category));
+    });
+    stream.on('end', () => {
+      const rest = decoder.end();
+      if (rest) this.sendEvent(new OutputEvent(rest, category));
+    });
+  }
+
+  /** Brings the thread list up to date with a snapshot: started, renamed, zombie (stopped), exited. */
+  private refresh(snapshot: SnapshotJson): void {
+    this.snapshot = snapshot;
+    let renamed: ProcessThread | null = null;
+    const started: ProcessThread[] = [];
+    const exited: ProcessThread[] = [];
+    const zombies: ProcessThread[] = [];
+    for (const p of snapshot.processes) {
+      const key = `${this.generation}:${p.id}`;
+      const gone = p.state === 'reaped' || p.state === 'exited';
+      let thread = this.threads.get(key);
+      if (!thread) {
+        // A process born and reaped between two updates is never listed: it would only flicker.
+        thread = { id: this.nextThreadId++, process: p, listed: !gone, stoppedAsZombie: false };
+        this.threads.set(key, thread);
+        this.threadsById.set(thread.id, thread);
+        if (thread.listed) started.push(thread);
+      } else {
+        const before = threadName(thread.process);
+        thread.process = p;
+        if (thread.listed && gone) {
+          thread.listed = false;
+          exited.push(thread);
+        } else if (thread.listed && threadName(p) !== before && p.state !== 'zombie') {
+          renamed = thread; // e.g. an exec changed the command
+        }
+      }
+      if (thread.listed && p.state === 'zombie' && !thread.stoppedAsZombie) zombies.push(thread);
+    }
+    for (const t of started) this.sendEvent(new ThreadEvent('started', t.id));
+    // VS Code re-reads `threads` (and takes the new names) after a `started` event,
+    // debounced; a `started` for a known id renames without adding a thread.
+    if (renamed && started.length === 0) this.sendEvent(new ThreadEvent('started', renamed.id));
+    for (const t of exited) this.sendEvent(new ThreadEvent('exited', t.id));
+    for (const t of zombies) {
+      t.stoppedAsZombie = true;
+      const event = new StoppedEvent('zombie', t.id) as DebugProtocol.StoppedEvent;
+      event.body.description = 'Zombie: exited, not reaped';
+      event.body.text = zombieText(t.process);
+      event.body.allThreadsStopped = false;
+      event.body.preserveFocusHint = true; // a server can make zombies by the hundred: never steal the editor
+      this.sendEvent(event);
+    }
+  }
+
+  /** A restart: the old trace's processes leave the Call Stack view. */
+  private unlistAll(): void {
+    for (const t of this.threads.values()) {
+      if (!t.listed) continue;
+      t.listed = false;
+      this.sendEvent(new ThreadEvent('exited', t.id));
+    }
+    this.snapshot = null;
+  }
+
+  /** The trace is over: the last picture, a summary with the findings, then the session ends. */
+  private end(end: TraceEnd | null): void {
+    if (end) {
+      this.refresh(end.snapshot);
+      const program = this.live?.program ?? this.args?.program ?? 'the program';
+      this.console(summaryLine(end, program));
+      for (const d of end.snapshot.diagnostics) {
+        const where = d.location ? `${d.location.file}:${d.location.line}` : (d.locationNote ?? 'no source line');
+        const event = new OutputEvent(`  ${d.severity} ${d.kind} ${where}: ${d.message}\n`, 'console') as DebugProtocol.OutputEvent;
+        if (d.location) {
+          // The Debug Console shows it as a link to the line.
+          event.body.source = this.source(d.location);
+          event.body.line = this.convertDebuggerLineToClient(d.location.line);
+        }
+        this.sendEvent(event);
+      }
+      if (!end.stoppedByUser && end.exitCode !== null) this.sendEvent(new ExitedEvent(end.exitCode));
+    }
+    this.live = null;
+    if (!this.terminatedSent) {
+      this.terminatedSent = true;
+      this.sendEvent(new TerminatedEvent());
+    }
+  }
+
+  // ---- frames and variables
+
+  private framesOf(thread: ProcessThread): DebugProtocol.StackFrame[] {
+    const p = thread.process;
+    const frames: DebugProtocol.StackFrame[] = [];
+    const frameId = (): number => thread.id * FRAMES + frames.length;
+    if (p.state === 'zombie') {
+      const finding = this.findingFor(p);
+      if (finding?.location) {
+        const coalesced = this.snapshot?.diagnostics.some((d) => d.kind === 'sigchld-coalesced' && d.pids[0] === p.parentPid) ?? false;
+        frames.push(new StackFrame(frameId(), findingFrameName(finding, p, coalesced), this.source(finding.location), this.convertDebuggerLineToClient(finding.location.line)));
+      } else if (finding?.locationNote) {
+        frames.push(labelFrame(frameId(), `${finding.kind}: no source line (${finding.locationNote})`));
+      }
+    }
+    if (p.forkSite) {
+      const fn = p.forkSite.function ? ` in ${p.forkSite.function}` : '';
+      frames.push(new StackFrame(frameId(), `fork()${fn} — created pid ${p.pid}`, this.source(p.forkSite), this.convertDebuggerLineToClient(p.forkSite.line)));
+    } else {
+      frames.push(labelFrame(frameId(), this.noForkSiteReason(p)));
+    }
+    return frames;
+  }
+
+  /** The finding that explains this zombie: one where it is the child, not the parent, first. */
+  private findingFor(p: ProcessJson): DiagnosticJson | null {
+    const about = (this.snapshot?.diagnostics ?? [])
+      .filter((d) => d.pids.indexOf(p.pid) > 0 || (d.pids[0] === p.pid && d.kind !== 'zombie-leak' && d.kind !== 'sigchld-coalesced' && d.kind !== 'zombie-lingering'))
+      .sort((a, b) => ZOMBIE_FINDINGS.indexOf(a.kind) - ZOMBIE_FINDINGS.indexOf(b.kind));
+    return about.find((d) => d.location) ?? about.find((d) => d.locationNote) ?? null;
+  }
+
+  private noForkSiteReason(p: ProcessJson): string {
+    if (p.parentPid === null) return `${p.command} (pid ${p.pid}) is the traced program itself: it was not forked by a traced process`;
+    const note = (this.snapshot?.diagnostics ?? []).find((d) => d.pids.includes(p.pid) && d.locationNote)?.locationNote;
+    return `fork site of pid ${p.pid} unknown${note ? `: ${note}` : ': the call was not resolved to a source line (is the program built with -g?)'}`;
+  }
+
+  private source(location: SourceLocation): Source {
+    return new Source(basename(location.file), this.convertDebuggerPathToClient(location.file));
+  }
+
+  private processVariables(p: ProcessJson): DebugProtocol.Variable[] {
+    const vars: DebugProtocol.Variable[] = [
+      new Variable('pid', String(p.pid)),
+      new Variable('state', p.state),
+      new Variable('command', p.command),
+      new Variable('argv', JSON.stringify(p.argv)),
+      new Variable('parent', p.parentPid === null ? 'none (the traced program)' : String(p.parentPid)),
+    ];
+    if (p.threads > 1) vars.push(new Variable('threads', String(p.threads)));
+    if (p.exit) vars.push(new Variable('exit', p.exit.signal ? `killed by ${p.exit.signal}${p.exit.core ? ' (core dumped)' : ''}` : `status ${p.exit.code}`));
+    if (p.zombie) vars.push(new Variable('zombie', p.zombie.to === null ? `since ${seconds(p.zombie.from)}` : `${seconds(p.zombie.from)} to ${seconds(p.zombie.to)}`));
+    if (p.reaped) vars.push(new Variable('reaped', `${p.reaped.how}${p.reaped.by !== null ? ` by pid ${p.reaped.by}` : ''}${p.reaped.seen ? '' : ' (not seen: outside the trace)'}`));
+    for (const a of p.adoptedBy) vars.push(new Variable('adopted by', a.pid === null ? 'a process outside the trace' : `${a.command ?? '?'} (pid ${a.pid})`));
+    const finding = p.state === 'zombie' ? this.findingFor(p) : null;
+    if (finding) vars.push(new Variable('finding', finding.message));
+    return vars;
+  }
+
+  // ---- output and errors
+
+  private console(text: string): void {
+    this.sendEvent(new OutputEvent(text, 'console'));
+  }
+
+  private fail(response: DebugProtocol.Response, id: ErrorId, message: string, showUser = true): void {
+    this.sendErrorResponse(response, { id, format: message, variables: {}, showUser });
+  }
+}
+
+function launchErrorMessage(e: unknown): string {
+  if (e instanceof TraceError) {
+    // resolveProgram says "does not exist" for a path: name the problem the user looks for.
+    if (e.code === 'program-not-found' && !/not found/i.test(e.message)) return `Program not found: ${e.message.replace(/^Program /, '')} Check "program" in the launch configuration.`;
+    return e.message;
+  }
+  return `Fork Trace could not start the trace: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+function summaryLine(end: TraceEnd, program: string): string {
+  const s = end.snapshot.summary;
+  const how = end.stoppedByUser
+    ? 'Stopped: the picture was taken, then every process of the trace was killed.'
+    : `${basename(program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`;
+  const findings = end.snapshot.diagnostics.length;
+  return `${how} ${s.processes} process${s.processes === 1 ? '' : 'es'}, ${s.zombiesAtEnd} zombie${s.zombiesAtEnd === 1 ? '' : 's'} at the end (at most ${s.maxZombies} at once), ${findings} finding${findings === 1 ? '' : 's'}${findings ? ':' : '.'}\n`;
+}
+
+/** The frame of the line where the zombie's fix belongs, named for what happens there. */
+function findingFrameName(d: DiagnosticJson, p: ProcessJson, parentCoalesces: boolean): string {
+  const parent = p.parentPid !== null ? `pid ${p.parentPid}` : 'its parent';
+  const fn = d.location?.function ? ` in ${d.location.function}` : '';
+  const sameAsFork = p.forkSite && d.location && p.forkSite.file === d.location.file && p.forkSite.line === d.location.line;
+  switch (d.kind) {
+    case 'zombie-leak':
+      if (parentCoalesces) return `zombie leak — ${parent}'s SIGCHLD handler reaps one child per signal here${fn}; pid ${p.pid} is left behind`;
+      return sameAsFork
+        ? `zombie leak — ${parent} never waits: reap pid ${p.pid}${fn}`
+        : `zombie leak — ${parent} waits here${fn}, never for pid ${p.pid}`;
+    case 'sigchld-coalesced':
+      return `SIGCHLD coalescing — ${parent}'s handler reaps one child per signal here${fn}`;
+    case 'zombie-lingering':
+      return `zombie lingering — reaped late here${fn}`;
+    default:
+      return `${d.kind}${fn}`;
+  }
+}
+
+function zombieText(p: ProcessJson): string {
+  const exit = p.exit ? (p.exit.signal ? `killed by ${p.exit.signal}` : `exited with ${p.exit.code}`) : 'exited';
+  return `${p.command} (pid ${p.pid}) ${exit} and is a zombie until its parent reaps it`;
+}
+
+function labelFrame(id: number, name: string): DebugProtocol.StackFrame {
+  const frame = new StackFrame(id, name) as DebugProtocol.StackFrame;
+  frame.presentationHint = 'label';
+  return frame;
+}
+
+function seconds(t: number | null): string {
+  return t === null ? '?' : `${t.toFixed(3)} s`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

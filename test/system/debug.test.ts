@@ -1,0 +1,191 @@
+// The `forktrace` debug adapter as VS Code drives it: DAP over stdio (DebugClient), the
+// built dist/debugAdapter.js, the real strace, the example servers and real clients.
+import { afterEach, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { CONFIGURATION_SNIPPETS, DEBUG_TYPE, INITIAL_CONFIGURATIONS, LAUNCH_PROPERTIES, type ForkTraceLaunchArgs, type LaunchAttribute } from '../../src/debug/launchArgs';
+import { procState } from '../../src/tracer/procfs';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, processIdentity, ROOT, runClients } from '../support/system';
+
+const ADAPTER = join(ROOT, 'dist', 'debugAdapter.js');
+const ZOMBIE_SERVER_C = join(EXAMPLES, 'zombie_server.c');
+
+let dc: DebugClient;
+let output = '';
+
+before(() => {
+  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  buildPrograms();
+});
+
+beforeEach(async () => {
+  dc = new DebugClient('node', ADAPTER, DEBUG_TYPE);
+  dc.defaultTimeout = 15_000;
+  output = '';
+  dc.on('output', (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+  await dc.start();
+});
+
+afterEach(async () => {
+  await dc.stop().catch(() => undefined);
+});
+
+function launchArgs(name: string, args: string[] = ['0'], extra: Partial<ForkTraceLaunchArgs> = {}): ForkTraceLaunchArgs {
+  return { program: join(EXAMPLES, name), args, cwd: EXAMPLES, ...extra };
+}
+
+async function threads(): Promise<DebugProtocol.Thread[]> {
+  return (await dc.threadsRequest()).body.threads;
+}
+
+function pidOf(thread: DebugProtocol.Thread): number {
+  return Number(/^(\d+) /.exec(thread.name)?.[1]);
+}
+
+async function waitForPort(): Promise<number> {
+  const m = await eventually(() => /listening on 127\.0\.0\.1:(\d+)/.exec(output) ?? undefined, 10_000, '"listening on" in the output events');
+  return Number(m[1]);
+}
+
+function lineOf(file: string, text: string): number {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const matches = lines.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+  assert.equal(matches.length, 1, `exactly one line of ${file} contains ${text}`);
+  return matches[0];
+}
+
+test('the launch schema in package.json is exactly the typed launch arguments', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const debuggers = pkg.contributes.debuggers as Array<Record<string, unknown> & { configurationAttributes: { launch: { properties: object; required: string[] } } }>;
+  assert.equal(debuggers.length, 1);
+  const contribution = debuggers[0];
+  assert.equal(contribution.type, 'forktrace');
+  assert.equal(contribution.label, 'Fork Trace');
+  assert.deepEqual(contribution.languages, ['c', 'cpp']);
+  // Every key of ForkTraceLaunchArgs (beyond the protocol's): this object fails to compile when one is added or removed.
+  const attributes: Record<LaunchAttribute, true> = { program: true, args: true, cwd: true, env: true, stackMode: true, console: true, lingerThreshold: true };
+  const schema = contribution.configurationAttributes.launch;
+  assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(attributes).sort());
+  assert.deepEqual(schema.properties, JSON.parse(JSON.stringify(LAUNCH_PROPERTIES)), 'package.json holds the schema written in launchArgs.ts');
+  assert.deepEqual(schema.required, ['program']);
+  assert.deepEqual(contribution.initialConfigurations, INITIAL_CONFIGURATIONS);
+  assert.deepEqual(contribution.configurationSnippets, CONFIGURATION_SNIPPETS);
+  const known = new Set(['type', 'request', 'name', ...Object.keys(attributes)]);
+  for (const config of [...INITIAL_CONFIGURATIONS, ...CONFIGURATION_SNIPPETS.map((s) => s.body)]) {
+    for (const key of Object.keys(config)) assert.ok(known.has(key), `${key} is a launch attribute`);
+  }
+});
+
+test('the zombie server: processes are threads, zombies say so and point at the fork, pause is refused, terminate leaves nothing', async () => {
+  await dc.launch(launchArgs('zombie_server'));
+  const port = await waitForPort();
+  const serverThread = await pollThreads((list) => list.find((t) => /^\d+ zombie_server \[running\]$/.test(t.name)), 'a threads request listing the server');
+  const serverPid = pidOf(serverThread);
+  assert.equal(procState(serverPid), 'S', 'the thread names the real server process');
+
+  const stopped: DebugProtocol.StoppedEvent[] = [];
+  dc.on('stopped', (e: DebugProtocol.StoppedEvent) => stopped.push(e));
+  assert.equal((await runClients({ port, count: 2 })).ok, 2);
+  const zombies = await pollThreads((list) => {
+    const z = list.filter((t) => / zombie_server \[zombie\]$/.test(t.name));
+    return z.length === 2 ? z : undefined;
+  }, 'two [zombie] threads');
+  for (const z of zombies) {
+    assert.notEqual(z.id, pidOf(z), 'thread ids are not pids');
+    assert.equal(procState(pidOf(z)), 'Z', `/proc says pid ${pidOf(z)} is a zombie`);
+  }
+  await eventually(() => (stopped.length >= 2 ? true : undefined), 5_000, 'a stopped event for each zombie');
+  assert.ok(stopped.every((e) => e.body.reason === 'zombie' && e.body.preserveFocusHint === true && e.body.allThreadsStopped === false));
+
+  const frames = (await dc.stackTraceRequest({ threadId: zombies[0].id })).body.stackFrames;
+  const forkLine = lineOf(ZOMBIE_SERVER_C, 'pid_t pid = fork();');
+  const forkFrame = frames.find((f) => f.source?.path === ZOMBIE_SERVER_C && f.line === forkLine && /^fork\(\)/.test(f.name));
+  assert.ok(forkFrame, `a fork() frame at zombie_server.c:${forkLine}; got ${JSON.stringify(frames.map((f) => [f.name, f.source?.path, f.line]))}`);
+  assert.match(forkFrame.name, new RegExp(`created pid ${pidOf(zombies[0])}`));
+  // The server never waits: the finding's line is the fork too, and it comes first.
+  assert.match(frames[0].name, /zombie leak/);
+  assert.equal(frames[0].line, forkLine);
+  const vars = (await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes[0].variablesReference })).body.variables;
+  assert.match(vars.find((v) => v.name === 'finding')?.value ?? '', /never calls wait/);
+  const serverFrames = (await dc.stackTraceRequest({ threadId: serverThread.id })).body.stackFrames;
+  assert.equal(serverFrames.length, 1);
+  assert.equal(serverFrames[0].source, undefined);
+  assert.match(serverFrames[0].name, /traced program itself/);
+
+  await assert.rejects(dc.pauseRequest({ threadId: serverThread.id }), /Fork Trace cannot pause a traced program/);
+  await assert.rejects(dc.nextRequest({ threadId: serverThread.id }), /cannot step/);
+  await assert.rejects(dc.continueRequest({ threadId: zombies[0].id }), /is a zombie/);
+
+  const named = [serverThread, ...zombies].map(pidOf);
+  const identities = named.map(processIdentity).filter((x): x is string => x !== null);
+  assert.equal(identities.length, 3);
+  const terminated = dc.waitForEvent('terminated');
+  await dc.terminateRequest({});
+  await terminated;
+  assert.match(output, /Stopped: .* 3 processes, 2 zombies at the end/);
+  assert.match(output, new RegExp(`zombie-leak ${ZOMBIE_SERVER_C.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${forkLine}`));
+  await assertAllGone(identities, 5_000);
+});
+
+test('a program that ends on its own ends the session: exited, then terminated, with the summary', async () => {
+  const exited = dc.waitForEvent('exited', 20_000);
+  const terminated = dc.waitForEvent('terminated', 20_000);
+  const started: number[] = [];
+  const gone: number[] = [];
+  dc.on('thread', (e: DebugProtocol.ThreadEvent) => (e.body.reason === 'started' ? started : gone).push(e.body.threadId));
+  await dc.launch(launchArgs('double_fork_daemon', ['0.3']));
+  const exit = (await exited) as DebugProtocol.ExitedEvent;
+  await terminated;
+  assert.equal(exit.body.exitCode, 0);
+  assert.match(output, /parent reaped child/);
+  assert.match(output, /double_fork_daemon exited with status 0; the trace is over\. 3 processes/);
+  assert.match(output, /info orphan-adopted/);
+  assert.ok(started.length >= 1, 'processes appeared as threads');
+  assert.ok(gone.length >= 1, 'reaped processes left the thread list');
+});
+
+test('restart stops the whole tree and launches the same program again', async () => {
+  await dc.launch(launchArgs('zombie_server'));
+  await waitForPort();
+  const first = await pollThreads((list) => list.find((t) => / zombie_server \[running\]$/.test(t.name)), 'the first server');
+  const firstIdentity = processIdentity(pidOf(first));
+  assert.ok(firstIdentity);
+  output = '';
+  await dc.restartRequest({});
+  await waitForPort();
+  const second = await pollThreads((list) => list.find((t) => / zombie_server \[running\]$/.test(t.name) && t.id !== first.id), 'the restarted server');
+  assert.notEqual(pidOf(second), pidOf(first));
+  await assertAllGone([firstIdentity], 5_000);
+  assert.ok(!(await threads()).some((t) => t.id === first.id), 'the old server left the thread list');
+});
+
+test('a line typed in the Debug Console goes to the program\'s stdin', async () => {
+  await dc.launch({ program: 'cat', cwd: EXAMPLES } satisfies ForkTraceLaunchArgs);
+  await pollThreads((list) => list.find((t) => / cat \[running\]$/.test(t.name)), 'cat');
+  await dc.evaluateRequest({ expression: 'hello from the console', context: 'repl' });
+  await eventually(() => (output.includes('hello from the console\n') ? true : undefined), 5_000, 'the echo from cat');
+  await assert.rejects(dc.evaluateRequest({ expression: 'x', context: 'watch' }), /no expressions/);
+});
+
+test('launching a missing program is an error response that says it was not found', async () => {
+  await assert.rejects(dc.launch(launchArgs('no_such_program')), /not found/);
+  await assert.rejects(dc.launch({ program: 'no-such-program-anywhere' }), /not found on PATH/);
+});
+
+test('stopOnEntry is refused with the reason', async () => {
+  await assert.rejects(dc.launch({ ...launchArgs('zombie_server'), stopOnEntry: true }), /cannot stop on entry/);
+});
+
+async function pollThreads<T>(pick: (list: DebugProtocol.Thread[]) => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = pick(await threads());
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; threads: ${JSON.stringify(await threads())}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
