@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// Tracing overhead: examples/reap_loop_server (fork per connection, SIGCHLD handler
+// with a reaping loop) driven by N sequential loopback connections, bare and under
+// every way of tracing it. The figure is the wall time of the whole client run, from
+// the first connect to the last close (design.md §3 measured the same thing).
+//
+//   node bench/overhead.mjs        BENCH_CONNECTIONS (default 2000), BENCH_RUNS (default 5),
+//                                  BENCH_KEEP_JSON=DIR keeps forktrace's --json of every run
+//
+// Runs are interleaved (round-robin over the configurations) to spread machine noise.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  build,
+  childNamed,
+  childrenOf,
+  cliPath,
+  cpuSeconds,
+  envInt,
+  exited,
+  killTagged,
+  now,
+  procCheck,
+  root,
+  runClients,
+  serverPath,
+  startListening,
+  stats,
+  stopChild,
+  straceInfo,
+  table,
+  traceSet,
+  within,
+} from './lib.mjs';
+
+export const TARGET_RATIO = 3.5;
+
+function configurations(tmp) {
+  const info = straceInfo();
+  const set = traceSet();
+  const defaultArgs = ['-f', '-ttt', '-q', ...(info.seccompBpf ? ['--seccomp-bpf'] : []), '-e', `trace=${set.join(',')}`, '-o', '/dev/null'];
+  const cli = (extra) => (run) => [process.execPath, [cliPath, 'trace', '--no-color', ...extra, '--json', join(tmp, `${run}.json`), '--', serverPath]];
+  return [
+    { key: 'a', label: '(a) bare', kind: 'bare', command: () => [serverPath, []] },
+    { key: 'b', label: '(b) forktrace trace (fast, default)', kind: 'forktrace', check: true, command: cli([]) },
+    { key: 'c', label: '(c) forktrace trace --stack-mode precise', kind: 'forktrace', check: true, command: cli(['--stack-mode', 'precise']) },
+    { key: 'd', label: "(d) strace -f, default mode's set", kind: 'strace', command: () => ['strace', [...defaultArgs, '--', serverPath]], shown: `strace ${defaultArgs.join(' ')}` },
+    { key: 'e', label: '(e) strace -f -ttt (every syscall)', kind: 'strace', command: () => ['strace', ['-f', '-ttt', '-o', '/dev/null', '--', serverPath]], shown: 'strace -f -ttt -o /dev/null' },
+  ];
+}
+
+/** One run of one configuration: start, wait for "listening on", time the clients, stop. */
+async function runOnce(config, runId, connections) {
+  const [cmd, args] = config.command(runId);
+  const { child, port } = await startListening(cmd, args);
+  try {
+    // Who is who, for CPU accounting: the forktrace CLI (node), strace, the server.
+    let straceP = null;
+    if (config.kind === 'forktrace') straceP = childNamed(child.pid, 'strace');
+    if (config.kind === 'strace') straceP = child.pid;
+    const cliP = config.kind === 'forktrace' ? child.pid : null;
+    const cpu0 = { cli: cliP && cpuSeconds(cliP), strace: straceP && cpuSeconds(straceP), client: process.cpuUsage() };
+
+    const t0 = now();
+    const result = await runClients({ port, count: connections, parallel: 1 });
+    const seconds = (now() - t0) / 1000;
+
+    const cpu = {
+      cli: cliP ? (cpuSeconds(cliP) ?? NaN) - cpu0.cli : null,
+      strace: straceP ? (cpuSeconds(straceP) ?? NaN) - cpu0.strace : null,
+      client: (() => {
+        const u = process.cpuUsage(cpu0.client);
+        return (u.user + u.system) / 1e6;
+      })(),
+    };
+    if (result.failed > 0) throw new Error(`${config.label}: ${result.failed} of ${connections} connections failed (${[...new Set(result.errors)].slice(0, 3).join('; ')})`);
+
+    // Stop. forktrace: SIGINT to the CLI (it takes the picture, then kills the tree).
+    // strace: SIGTERM to the server (strace's child); strace exits with its last tracee.
+    const t1 = now();
+    let stopped;
+    if (config.kind === 'forktrace') stopped = await stopChild(child, 'SIGINT', 60_000);
+    else if (config.kind === 'strace') {
+      const server = childrenOf(child.pid)[0];
+      if (server) process.kill(server, 'SIGTERM');
+      else child.kill('SIGTERM');
+      stopped = await within(exited(child).then((r) => ({ ...r, killed: false })), 20_000);
+      if (!stopped) stopped = await stopChild(child, 'SIGKILL', 5_000);
+    } else stopped = await stopChild(child, 'SIGTERM');
+    const stopSeconds = (now() - t1) / 1000;
+    if (stopped.killed) throw new Error(`${config.label}: did not exit after the stop signal; killed`);
+    if (config.kind === 'forktrace' && stopped.code !== 0) throw new Error(`${config.label}: forktrace exited with ${stopped.code ?? stopped.signal}`);
+    return { seconds, stopSeconds, cpu };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) await stopChild(child, 'SIGKILL', 5_000);
+  }
+}
+
+/** What --json wrote: process count and the first child's fork site. */
+function checkJson(file, connections) {
+  const snap = JSON.parse(readFileSync(file, 'utf8'));
+  const count = snap.processes.length;
+  const site = snap.processes[1]?.forkSite ?? null;
+  const siteOk = site !== null && typeof site.file === 'string' && site.file.endsWith('reap_loop_server.c');
+  const expected = connections + 1;
+  const countOk = Math.abs(count - expected) <= Math.max(1, Math.round(connections * 0.01));
+  // Anything but the server and its N children is suspect: report processes without a parent.
+  const orphanIds = snap.processes.slice(1).filter((p) => p.parentId === null).map((p) => p.id);
+  return { count, site, siteOk, countOk, exact: count === expected, orphanIds, warnings: snap.warnings.length };
+}
+
+export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), runs = envInt('BENCH_RUNS', 5), standalone = true } = {}) {
+  build();
+  const tmp = mkdtempSync(join(tmpdir(), 'forktrace-bench-overhead-'));
+  const configs = configurations(tmp);
+  const samples = Object.fromEntries(configs.map((c) => [c.key, []]));
+  const checks = Object.fromEntries(configs.filter((c) => c.check).map((c) => [c.key, []]));
+  const info = straceInfo();
+  const keepDir = process.env.BENCH_KEEP_JSON || null;
+  if (keepDir) mkdirSync(keepDir, { recursive: true });
+  const started = now();
+  console.log(`\n== Tracing overhead: ${relative(root, serverPath)}, ${connections} sequential loopback connections, ${runs} runs per configuration (interleaved); strace ${info.version}`);
+  for (const c of configs) if (c.shown) console.log(`   ${c.label.slice(0, 3)} = ${c.shown}`);
+  try {
+    for (let r = 0; r < runs; r++) {
+      for (const c of configs) {
+        const runId = `${c.key}${r}`;
+        const s = await runOnce(c, runId, connections);
+        samples[c.key].push(s);
+        let note = '';
+        if (c.check) {
+          const file = join(tmp, `${runId}.json`);
+          const chk = existsSync(file) ? checkJson(file, connections) : { count: 0, site: null, siteOk: false, countOk: false, warnings: 0 };
+          checks[c.key].push(chk);
+          note = `  processes ${chk.count}${chk.siteOk ? '' : ' forkSite MISSING'}`;
+          if (keepDir && existsSync(file)) copyFileSync(file, join(keepDir, `overhead-${runId}.json`));
+          rmSync(file, { force: true });
+        }
+        process.stdout.write(`   run ${r + 1}/${runs} ${c.label.padEnd(42)} ${s.seconds.toFixed(3)} s${note}\n`);
+      }
+    }
+  } finally {
+    await killTagged();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const bare = stats(samples.a.map((s) => s.seconds)).median;
+  const rows = [];
+  const result = { connections, runs, configs: {} };
+  for (const c of configs) {
+    const st = stats(samples[c.key].map((s) => s.seconds));
+    const ratio = st.median / bare;
+    result.configs[c.key] = { label: c.label, ...st, ratio };
+    rows.push([c.label, st.median.toFixed(3), st.min.toFixed(3), st.max.toFixed(3), `${ratio.toFixed(2)}x`]);
+  }
+  console.log(`\nWall time of the client run (${connections} connections), seconds:`);
+  console.log(table(['configuration', 'median', 'min', 'max', 'vs bare'], rows));
+
+  // Where the time goes: CPU used during the client run by each party.
+  const cpuMed = (key, field) => {
+    const xs = samples[key].map((s) => s.cpu[field]).filter((x) => x !== null && Number.isFinite(x));
+    return xs.length ? stats(xs).median.toFixed(2) : '-';
+  };
+  console.log(`\nCPU seconds used during the client run (median), and time from the stop signal to exit:`);
+  console.log(table(['configuration', 'client (node)', 'strace', 'forktrace (node)', 'stop s'], configs.map((c) => [c.label, cpuMed(c.key, 'client'), cpuMed(c.key, 'strace'), cpuMed(c.key, 'cli'), stats(samples[c.key].map((s) => s.stopSeconds)).median.toFixed(2)])));
+
+  console.log('');
+  for (const [key, list] of Object.entries(checks)) {
+    const counts = list.map((x) => x.count);
+    const sites = [...new Set(list.map((x) => (x.site ? `${x.site.file}:${x.site.line}${x.site.function ? ` (${x.site.function})` : ''}` : 'null')))];
+    const ok = list.length > 0 && list.every((x) => x.countOk && x.siteOk);
+    const line = `check ${configs.find((c) => c.key === key).label.slice(0, 3)}: --json processes ${Math.min(...counts)}..${Math.max(...counts)} (expected ~${connections + 1}) in ${list.length} runs; processes[1].forkSite = ${sites.join(' | ')}: ${ok ? 'OK' : 'FAILED'}`;
+    console.log(line);
+    const exact = list.filter((x) => x.exact).length;
+    const extra = list.flatMap((x) => x.orphanIds);
+    const warnings = list.reduce((n, x) => n + x.warnings, 0);
+    if (exact < list.length || extra.length > 0 || warnings > 0) {
+      console.log(`      exactly ${connections + 1} processes in ${exact}/${list.length} runs; ${extra.length} process(es) other than the root with no parent (e.g. ids ${extra.slice(0, 5).join(', ') || '-'}); ${warnings} parser warning(s)`);
+    }
+    result.configs[key].check = { ok, line, counts, sites, exact, extra: extra.length };
+  }
+  const ratio = result.configs.b.ratio;
+  result.targetMet = ratio <= TARGET_RATIO;
+  result.targetLine = `target: median(default)/median(bare) = ${ratio.toFixed(2)}x <= ${TARGET_RATIO}x: ${result.targetMet ? 'MET' : 'MISSED'}`;
+  console.log(result.targetLine);
+  console.log(`(overhead bench took ${((now() - started) / 1000).toFixed(0)} s)`);
+  if (standalone) {
+    const pc = await procCheck();
+    console.log(pc.line);
+    if (!pc.ok) process.exitCode = 1;
+  }
+  return result;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch(async (e) => {
+    console.error(`bench/overhead: ${e.stack ?? e}`);
+    await killTagged();
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm run bench`: builds the examples, the test programs and dist/cli.js, runs the
+// tracing-overhead bench and the parser bench, then prints the headline figures.
+// Each bench also runs alone: node bench/overhead.mjs, node bench/parser.mjs.
+//
+// Environment: BENCH_CONNECTIONS (2000), BENCH_RUNS (5), BENCH_PARSER_LINES (500000),
+// STRACE_PROCESS_TREE=/path/to/strace_process_tree.py (the peer; skipped when unset).
+import { main as overhead } from './overhead.mjs';
+import { main as parser } from './parser.mjs';
+import { build, fmtRate, killTagged, now, procCheck } from './lib.mjs';
+
+const started = now();
+let o = null;
+let p = null;
+const failures = [];
+try {
+  build();
+  try {
+    o = await overhead({ standalone: false });
+  } catch (e) {
+    failures.push(`overhead: ${e.message}`);
+    console.error(`bench/overhead failed: ${e.stack ?? e}`);
+  }
+  try {
+    p = await parser({ standalone: false });
+  } catch (e) {
+    failures.push(`parser: ${e.message}`);
+    console.error(`bench/parser failed: ${e.stack ?? e}`);
+  }
+} finally {
+  await killTagged();
+}
+
+const lines = ['', '== Summary'];
+if (o) {
+  lines.push(`overhead (${o.connections} sequential connections to reap_loop_server, median of ${o.runs} interleaved runs):`);
+  for (const c of Object.values(o.configs)) lines.push(`  ${c.label.padEnd(42)} ${c.median.toFixed(3)} s  ${c.ratio.toFixed(2)}x bare`);
+  for (const c of Object.values(o.configs)) if (c.check) lines.push(`  ${c.check.line}`);
+  lines.push(`  ${o.targetLine}`);
+}
+if (p) {
+  lines.push(`parser (forktrace analyze, median of ${p.runs} runs): ${fmtRate(p.ours.linesPerSec)} lines/s, ${p.ours.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.ours.rssMiB?.toFixed(0) ?? '?'} MiB`);
+  if (p.peer) lines.push(`  peer strace-process-tree: ${fmtRate(p.peer.linesPerSec)} lines/s, ${p.peer.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.peer.rssMiB?.toFixed(0) ?? '?'} MiB`);
+  lines.push(`  ${p.targetLine}`);
+  if (p.pidReuseLine) lines.push(`  ${p.pidReuseLine}`);
+}
+for (const f of failures) lines.push(`FAILED ${f}`);
+const pc = await procCheck();
+lines.push(pc.line);
+lines.push(`total ${((now() - started) / 1000).toFixed(0)} s`);
+console.log(lines.join('\n'));
+if (failures.length > 0 || !pc.ok) process.exitCode = 1;
