@@ -2,7 +2,8 @@
 // to a FIFO of its own (close-on-exec, so the program never sees it); the program
 // keeps its stdin, stdout and stderr. Stop = snapshot first, then kill every task.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, mkdtempSync, openSync, rmSync, type WriteStream } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceSession } from '../core/session';
@@ -93,13 +94,15 @@ export class LiveTrace {
       env,
       stdio: options.stdio ?? 'inherit',
     });
-    const reader = createReadStream(fifo, { highWaterMark: 256 * 1024 });
-    let opened = false;
-    reader.on('open', () => (opened = true));
-    reader.on('data', (chunk) => {
+    // Read the FIFO as a non-blocking pipe (no thread-pool round trip per write). Our own
+    // write end keeps it open until strace has gone; then the reader drains it and ends.
+    const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const holdFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const reader = new Socket({ fd: readFd, readable: true, writable: false });
+    reader.on('data', (chunk: Buffer) => {
       this.lastData = Date.now();
       log?.write(chunk);
-      this.session.push(chunk as Buffer);
+      this.session.push(chunk);
       this.scheduleUpdate();
     });
     const readerDone = new Promise<void>((resolveRead) => {
@@ -112,14 +115,7 @@ export class LiveTrace {
     });
     this.done = exited.then(async ({ code, error }) => {
       this.straceExited = true;
-      // strace never opened the FIFO (it failed early): open the other end so the read returns.
-      if (!opened) {
-        try {
-          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-        } catch {
-          /* the reader is already gone */
-        }
-      }
+      closeSync(holdFd);
       await readerDone;
       await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
       this.session.finish();
