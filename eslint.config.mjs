@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.vscode-test/**', 'examples/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.vscode-test/**', 'examples/**', 'test/fixtures/**', 'artifacts/**', '*.vsix'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,6 +12,19 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    // The webview renders strings from the trace: they are text, never markup.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'innerHTML', message: 'Strings from the trace are text: use textContent.' },
+        { property: 'outerHTML', message: 'Strings from the trace are text: use textContent.' },
+        { property: 'insertAdjacentHTML', message: 'Strings from the trace are text: use textContent.' },
+      ],
+      'no-restricted-imports': ['error', { paths: ['vscode'], patterns: ['node:*', 'fs', 'child_process'] }],
     },
   },
   {

@@ -1,0 +1,225 @@
+// The panel's bundle in headless Chromium under the panel's strict CSP, driven by host
+// messages as VS Code would send them: rows and their data attributes, markup shown
+// as text, clicks and keys that post openProcess, deltas, filters, and no CSP report.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
+import { MARKUP_ARGV, MARKUP_COMMAND, proc, serverTrace, smallTrace, SMALL_TRACE_INFO } from './traces';
+import type { WebviewMessage } from '../../src/protocol';
+
+const missing = chromiumMissing();
+if (missing) console.log(`# browser tests skipped: ${missing}`);
+
+describe('the panel in Chromium', { skip: missing || false }, () => {
+  let browser: Browser;
+  const open: Harness[] = [];
+
+  before(async () => {
+    if (bundleIsStale()) await buildWebview();
+    browser = await Harness.launch();
+  });
+  after(async () => {
+    for (const h of open) await h.close().catch(() => undefined);
+    await browser?.close();
+  });
+
+  /** A fresh page showing the small trace. */
+  async function panel(): Promise<Harness> {
+    const h = await Harness.open({ browser });
+    open.push(h);
+    await h.send({ type: 'snapshot', snapshot: smallTrace(), trace: SMALL_TRACE_INFO });
+    await h.page.locator('.ft-row[data-id="107"]').waitFor();
+    await h.settle();
+    return h;
+  }
+
+  const rowPids = (h: Harness, selector = '.ft-row') => h.page.locator(selector).evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.pid));
+  const openProcesses = async (h: Harness): Promise<WebviewMessage[]> => (await h.posted()).filter((m) => m.type === 'openProcess');
+
+  test('it says ready first, and after a snapshot zombie rows carry data-state="zombie" and their pids', async () => {
+    const h = await panel();
+    assert.deepEqual((await h.posted())[0], { type: 'ready' });
+    assert.deepEqual(await rowPids(h), ['100', '101', '102', '103', '104', '105', '107']);
+    assert.deepEqual(await rowPids(h, '[data-state="zombie"]'), ['101', '107']);
+    assert.equal(await h.page.locator('[data-id="102"]').getAttribute('data-state'), 'reaped');
+    assert.equal(await h.page.locator('[data-id="103"]').getAttribute('data-state'), 'running');
+    assert.match(await h.page.locator('.ft-summary').innerText(), /7 processes.*3 running.*2 zombies now.*most zombies at once 2.*1 orphan/s);
+  });
+
+  test('markup in argv and command shows as literal text: no element is made from it and no dialog fires', async () => {
+    const h = await panel();
+    assert.equal(await h.page.locator('[data-id="101"] .ft-command').innerText(), MARKUP_COMMAND);
+    await h.page.locator('[data-id="101"]').click();
+    await h.settle();
+    const argv = await h.page.locator('.ft-argv').innerText();
+    assert.ok(argv.includes(MARKUP_ARGV), argv);
+    assert.equal(await h.page.locator('.ft-details-command').innerText(), MARKUP_COMMAND);
+    await h.page.waitForTimeout(100); // an onerror would have fired by now
+    assert.equal(await h.page.locator('img').count(), 0);
+    assert.equal(await h.page.locator('b').count(), 0);
+    assert.deepEqual(h.dialogs, []);
+  });
+
+  test('clicking a zombie row posts openProcess with its id; another row is only selected', async () => {
+    const h = await panel();
+    await h.page.locator('[data-id="107"]').click();
+    assert.deepEqual(await openProcesses(h), [{ type: 'openProcess', id: '107' }]);
+    await h.page.locator('[data-id="102"]').click();
+    await h.settle();
+    assert.deepEqual(await openProcesses(h), [{ type: 'openProcess', id: '107' }]);
+    assert.equal(await h.page.locator('[data-id="102"]').getAttribute('aria-selected'), 'true');
+    assert.match(await h.page.locator('.ft-details').innerText(), /reaped by pid 100 \(server\) at 0\.410 s/);
+  });
+
+  test('Enter on a focused row posts openProcess; arrows move, collapse and expand; / focuses search', async () => {
+    const h = await panel();
+    await h.page.locator('[data-id="102"]').click();
+    await h.page.keyboard.press('ArrowDown');
+    assert.equal(await h.page.evaluate(() => (globalThis as unknown as { document: { activeElement: { dataset: { id?: string } } } }).document.activeElement.dataset.id), '103');
+    await h.page.keyboard.press('Enter');
+    assert.deepEqual(await openProcesses(h), [{ type: 'openProcess', id: '103' }]);
+
+    await h.page.keyboard.press('ArrowDown'); // 104, the double-forking daemon
+    await h.page.keyboard.press('ArrowLeft');
+    await h.settle();
+    assert.equal(await h.page.locator('[data-id="105"]').count(), 0);
+    assert.equal(await h.page.locator('[data-id="104"]').getAttribute('aria-expanded'), 'false');
+    await h.page.keyboard.press('ArrowRight');
+    await h.settle();
+    assert.equal(await h.page.locator('[data-id="105"]').count(), 1);
+
+    await h.page.keyboard.press('/');
+    await h.page.keyboard.type('crash');
+    await h.settle();
+    assert.deepEqual(await rowPids(h), ['107']);
+    await h.page.keyboard.press('Escape');
+    await h.settle();
+    assert.equal((await rowPids(h)).length, 7);
+  });
+
+  test('a delta adds a process row and updates a state', async () => {
+    const h = await panel();
+    const snapshot = smallTrace();
+    const worker = snapshot.processes.find((p) => p.id === '103')!;
+    const becameZombie = { ...worker, exit: { time: 1.1, code: 0, signal: null, core: false }, zombie: { from: 1.1, to: null }, state: 'zombie' as const };
+    const newcomer = proc({ pid: 108, parentPid: 100, parentId: '100', command: 'late', start: 1.05 });
+    await h.send({ type: 'delta', processes: [becameZombie, newcomer], diagnostics: snapshot.diagnostics, summary: { ...snapshot.summary, processes: 8, zombiesAtEnd: 3, maxZombies: 3 }, duration: 1.2, ended: false, warningCount: 0 });
+    await h.page.locator('[data-id="108"]').waitFor();
+    assert.equal(await h.page.locator('[data-id="108"]').getAttribute('data-pid'), '108');
+    assert.equal(await h.page.locator('[data-id="103"]').getAttribute('data-state'), 'zombie');
+    assert.deepEqual(await rowPids(h, '[data-state="zombie"]'), ['101', '103', '107']);
+    assert.match(await h.page.locator('.ft-summary').innerText(), /8 processes.*3 zombies now/s);
+  });
+
+  test('the zombies filter shows only zombie rows; reveal brings a hidden process back', async () => {
+    const h = await panel();
+    await h.page.locator('vscode-radio[data-filter="zombies"]').click();
+    await h.settle();
+    assert.deepEqual(await rowPids(h), ['101', '107']);
+    assert.deepEqual(await h.page.locator('.ft-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state'))), ['zombie', 'zombie']);
+    await h.send({ type: 'reveal', id: '105' });
+    await h.page.locator('[data-id="105"][aria-selected="true"]').waitFor();
+    assert.equal((await rowPids(h)).length, 7);
+    const details = await h.page.locator('.ft-details').innerText();
+    assert.match(details, /adopted by pid 1 \(systemd\) at 0\.700 s/);
+    assert.match(details, /No source location: daemon has no debug info/);
+  });
+
+  test('Stop posts stop while running; once ended it is disabled and Run again shows', async () => {
+    const h = await panel();
+    await h.page.locator('vscode-button.ft-stop').click();
+    assert.ok((await h.posted()).some((m) => m.type === 'stop'));
+    await h.send({ type: 'trace', trace: { ...SMALL_TRACE_INFO, status: 'ended', message: 'Stopped: every process of the trace was killed.' } });
+    await h.settle();
+    assert.equal(await h.page.locator('vscode-button.ft-stop').getAttribute('disabled'), '');
+    assert.ok(await h.page.locator('vscode-button.ft-restart').isVisible());
+    assert.match(await h.page.locator('.ft-trace-message').innerText(), /every process of the trace was killed/);
+    await h.page.locator('vscode-button.ft-restart').click();
+    assert.ok((await h.posted()).some((m) => m.type === 'restart'));
+  });
+
+  test('the timeline zooms and pans; panning a live trace turns follow-live off and the button back on', async () => {
+    const h = await panel();
+    const canvas = h.page.locator('canvas.ft-timeline-canvas');
+    const box = (await canvas.boundingBox())!;
+    await h.page.mouse.move(box.x + box.width / 2, box.y + 100);
+    await h.page.mouse.wheel(0, -300);
+    await h.page.keyboard.press('+');
+    assert.equal(await h.page.locator('vscode-button.ft-follow').isVisible(), false);
+    await h.page.mouse.down();
+    await h.page.mouse.move(box.x + box.width / 2 - 120, box.y + 100, { steps: 4 });
+    await h.page.mouse.up();
+    await h.settle();
+    assert.ok(await h.page.locator('vscode-button.ft-follow').isVisible());
+    await h.page.locator('vscode-button.ft-follow').click();
+    await h.settle();
+    assert.equal(await h.page.locator('vscode-button.ft-follow').isVisible(), false);
+  });
+
+  test('a reload shows the last picture at once, before the host answers ready', async () => {
+    const h = await panel();
+    await h.page.locator('[data-id="102"]').click();
+    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { setStateCount: number } }).__harness.setStateCount > 0, undefined, { timeout: 5000 });
+    await h.page.reload();
+    await h.page.locator('.ft-row[data-id="107"]').waitFor({ timeout: 2000 });
+    assert.deepEqual(await h.posted(), [{ type: 'ready' }]);
+    assert.equal(await h.page.locator('[data-id="102"]').getAttribute('aria-selected'), 'true');
+    // A delta before this page's first snapshot belongs to another picture: ignored.
+    await h.send({ type: 'delta', processes: [proc({ pid: 999 })], diagnostics: [], summary: smallTrace().summary, duration: 2, ended: false, warningCount: 0 });
+    await h.settle();
+    assert.equal(await h.page.locator('[data-id="999"]').count(), 0);
+  });
+
+  test('10,000 processes: only the rows in view are in the DOM, and scrolling brings the last one', async () => {
+    const h = await Harness.open({ browser });
+    open.push(h);
+    const big = serverTrace({ processes: 10_000 });
+    await h.send({ type: 'snapshot', snapshot: big, trace: { title: 'prefork', status: 'ended', message: null } });
+    await h.page.locator('.ft-row').first().waitFor();
+    const inDom = await h.page.locator('.ft-row').count();
+    assert.ok(inDom > 10 && inDom < 200, `${inDom} rows in the DOM`);
+    await h.page.locator('.ft-tree-viewport').evaluate((v) => {
+      v.scrollTop = v.scrollHeight;
+    });
+    await h.page.locator('.ft-row[aria-posinset="10000"]').waitFor();
+    assert.equal(await h.page.locator('.ft-row[aria-posinset="1"]').count(), 0);
+    const zombies = big.processes.filter((p) => p.state === 'zombie').length;
+    await h.page.locator('vscode-radio[data-filter="zombies"]').click();
+    await h.settle();
+    assert.match(await h.page.locator('.ft-summary').innerText(), new RegExp(`${zombies} zombies now`));
+    assert.ok(await h.page.locator('.ft-row[data-state="zombie"]').count() > 0);
+    assert.equal(await h.page.locator('.ft-row:not([data-state="zombie"])').count(), 0);
+  });
+
+  test('nothing above broke the CSP: no violation report, no console error, no page error', async () => {
+    const h = await panel();
+    await h.page.locator('[data-id="101"]').click();
+    await h.page.locator('[data-id="105"]').click();
+    await h.page.locator('.ft-link').first().click();
+    await h.settle();
+    const record = await h.record();
+    assert.deepEqual(record.violations, []);
+    assert.deepEqual(record.errors, []);
+    for (const other of open) {
+      const r = await other.record().catch(() => null);
+      if (r) assert.deepEqual(r.violations, [], 'a CSP violation in an earlier test');
+      assert.deepEqual(other.consoleErrors, []);
+      assert.deepEqual(other.pageErrors, []);
+    }
+  });
+
+  test('the harness does report a violation: an inline style is refused and recorded', async () => {
+    const h = await Harness.open({ browser });
+    open.push(h);
+    await h.page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { body: { insertAdjacentHTML(where: string, html: string): void } } }).document;
+      doc.body.insertAdjacentHTML('beforeend', '<div style="color: red">inline</div>');
+    });
+    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { violations: unknown[] } }).__harness.violations.length > 0, undefined, { timeout: 2000 });
+    const { violations } = await h.record();
+    assert.match(violations[0]!.directive, /^style-src/);
+    open.pop();
+    await h.close();
+  });
+});

@@ -1,0 +1,109 @@
+// The panel's store: a snapshot, then deltas upserted by id, must end exactly where a
+// snapshot of the final state starts — and stay fast at 10,000 processes.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { ProcessStore } from '../../webview/store';
+import { deltasBetween, proc, serverTrace, smallTrace, snapshotAsOf } from '../browser/traces';
+import type { SnapshotJson } from '../../src/core/snapshot';
+
+function storeOf(snapshot: SnapshotJson): ProcessStore {
+  const store = new ProcessStore();
+  store.applySnapshot(snapshot);
+  return store;
+}
+
+describe('a snapshot then deltas is the final snapshot', () => {
+  test('the small trace, cut at 0.15 s and brought forward in 50 ms deltas', () => {
+    const full = smallTrace();
+    const store = storeOf(snapshotAsOf(full, 0.15));
+    assert.equal(store.size, 2);
+    assert.equal(store.get('101')!.state, 'running');
+    for (const delta of deltasBetween(full, 0.15, full.duration!, 0.05)) store.applyDelta(delta);
+    assert.deepEqual(store.toSnapshot(), full);
+  });
+
+  test('a 3,000-process server trace in 100 ms deltas keeps arrival order and every state', () => {
+    const full = serverTrace({ processes: 3000, duration: 10, seed: 7 });
+    const store = storeOf(snapshotAsOf(full, 5));
+    const deltas = deltasBetween(full, 5, 10, 0.1);
+    assert.ok(deltas.length >= 50);
+    for (const delta of deltas) store.applyDelta(delta);
+    assert.deepEqual(store.toSnapshot(), full);
+    assert.ok(full.processes.some((p) => p.state === 'zombie'), 'the trace has zombies to check');
+  });
+
+  test('a delta replaces diagnostics, summary, duration and ended', () => {
+    const full = smallTrace();
+    const store = storeOf(snapshotAsOf(full, 0.5));
+    const summary = { processes: 9, running: 1, zombiesAtEnd: 2, maxZombies: 3, orphans: 4 };
+    store.applyDelta({ processes: [], diagnostics: [], summary, duration: 12.5, ended: true, warningCount: 3 });
+    assert.deepEqual(store.summary, summary);
+    assert.deepEqual(store.diagnostics, []);
+    assert.equal(store.duration, 12.5);
+    assert.equal(store.ended, true);
+    assert.equal(store.warningCount, 3);
+  });
+
+  test('a state change bumps the tree version; a new exit time alone does not', () => {
+    const store = storeOf(snapshotAsOf(smallTrace(), 0.15));
+    const before = store.treeVersion;
+    const p101 = store.get('101')!;
+    store.applyDelta({ processes: [{ ...p101, exit: { time: 0.2, code: 0, signal: null, core: false } }], diagnostics: [], summary: store.summary, duration: 0.2, ended: false, warningCount: 0 });
+    assert.equal(store.treeVersion, before);
+    store.applyDelta({ processes: [{ ...p101, state: 'zombie' }], diagnostics: [], summary: store.summary, duration: 0.2, ended: false, warningCount: 0 });
+    assert.equal(store.treeVersion, before + 1);
+  });
+});
+
+describe('the tree index', () => {
+  test('a child that arrives before its parent is a root until the parent comes', () => {
+    const store = storeOf({ ...smallTrace(), processes: [proc({ pid: 1 })] });
+    store.applyDelta({ processes: [proc({ pid: 3, parentPid: 2, parentId: '2' })], diagnostics: [], summary: store.summary, duration: 1, ended: false, warningCount: 0 });
+    assert.deepEqual(store.rootIds(), ['1', '3']);
+    store.applyDelta({ processes: [proc({ pid: 2, parentPid: 1, parentId: '1' })], diagnostics: [], summary: store.summary, duration: 1, ended: false, warningCount: 0 });
+    assert.deepEqual(store.rootIds(), ['1']);
+    assert.deepEqual(store.childrenOf('1'), ['2']);
+    assert.deepEqual(store.childrenOf('2'), ['3']);
+  });
+
+  test('a reused pid is a second process, and each gets only the diagnostics of its own life', () => {
+    const first = proc({ pid: 50, parentPid: 1, parentId: '1', start: 0, exit: { time: 1, code: 0, signal: null, core: false }, zombie: { from: 1, to: 2 }, reaped: { time: 2, by: 1, how: 'wait', seen: true }, state: 'reaped' });
+    const second = proc({ pid: 50, id: '50.2', parentPid: 1, parentId: '1', start: 5, exit: { time: 6, code: 0, signal: null, core: false }, zombie: { from: 6, to: null }, state: 'zombie' });
+    const lingering = { kind: 'zombie-lingering' as const, severity: 'info' as const, pids: [50], message: 'late', location: null, locationNote: 'no -g', related: [], time: 1 };
+    const leak = { ...lingering, kind: 'zombie-leak' as const, severity: 'error' as const, message: 'leak', time: 6 };
+    const store = storeOf({ ...smallTrace(), processes: [proc({ pid: 1 }), first, second], diagnostics: [lingering, leak] });
+    assert.deepEqual(store.withPid(50).map((p) => p.id), ['50', '50.2']);
+    assert.deepEqual(store.diagnosticsFor(store.get('50')!).map((d) => d.message), ['late']);
+    assert.deepEqual(store.diagnosticsFor(store.get('50.2')!).map((d) => d.message), ['leak']);
+    assert.equal(store.pidAt(50, 5.5)!.id, '50.2');
+  });
+});
+
+describe('10,000 processes', () => {
+  test('a snapshot and a delta that upserts every process each take well under 200 ms', () => {
+    const full = serverTrace({ processes: 10_000 });
+    const store = new ProcessStore();
+    let t0 = performance.now();
+    store.applySnapshot(full);
+    const snapshotMs = performance.now() - t0;
+    const changed = full.processes.map((p) => ({ ...p, threads: 2 }));
+    t0 = performance.now();
+    store.applyDelta({ processes: changed, diagnostics: full.diagnostics, summary: full.summary, duration: full.duration, ended: true, warningCount: 0 });
+    const deltaMs = performance.now() - t0;
+    assert.equal(store.size, 10_000);
+    assert.equal(store.get(full.processes[9999]!.id)!.threads, 2);
+    assert.ok(snapshotMs < 200, `snapshot took ${snapshotMs.toFixed(1)} ms`);
+    assert.ok(deltaMs < 200, `delta took ${deltaMs.toFixed(1)} ms`);
+  });
+
+  test('a delta of 100 processes costs what it carries, not what the store holds', () => {
+    const full = serverTrace({ processes: 10_000 });
+    const store = storeOf(full);
+    const batch = full.processes.slice(5000, 5100).map((p) => ({ ...p, threads: 3 }));
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) store.applyDelta({ processes: batch, diagnostics: full.diagnostics, summary: full.summary, duration: full.duration, ended: false, warningCount: 0 });
+    const perDelta = (performance.now() - t0) / 100;
+    assert.ok(perDelta < 2, `a 100-process delta took ${perDelta.toFixed(3)} ms`);
+  });
+});

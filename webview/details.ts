@@ -1,0 +1,136 @@
+// The details pane for the selected process: what the kernel did to it, in the
+// design's words, and the findings about it. Every string from the trace is text.
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/core/snapshot';
+import { el } from './dom';
+import { describeAdoption, describeExit, describePid, describeReap, describeZombie, formatLocation, formatTime, plural, quoteArgv, shortLocation } from './format';
+import type { ProcessStore } from './store';
+
+export interface DetailsActions {
+  /** Open where this process's fix belongs (the host picks the location). */
+  open(id: string): void;
+  select(id: string): void;
+}
+
+const MAX_WARNINGS_SHOWN = 200;
+
+export function renderDetails(container: HTMLElement, store: ProcessStore, process: ProcessJson | null, actions: DetailsActions): void {
+  const parts: Node[] = [];
+  if (process) parts.push(...processDetails(store, process, actions));
+  else if (store.size > 0) parts.push(el('p', 'ft-placeholder', 'Select a process to see its details. Zombies open the line where the missing wait belongs.'));
+  const warnings = warningsSection(store.warnings, store.warningCount);
+  if (warnings) parts.push(warnings);
+  container.replaceChildren(...parts);
+}
+
+function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsActions): Node[] {
+  const heading = el('h2', 'ft-details-title');
+  heading.append(el('span', 'ft-details-pid', `pid ${p.pid}`), ' ', el('span', 'ft-details-command', p.command), ' ');
+  const badge = document.createElement('vscode-badge');
+  badge.className = `ft-state ft-state-${p.state}`;
+  badge.textContent = p.state;
+  heading.append(badge);
+  if (p.adoptedBy.length > 0) heading.append(' ', el('span', 'ft-adopted', 'adopted'));
+
+  const list = el('dl', 'ft-facts');
+  const fact = (term: string, ...value: Array<Node | string>): void => {
+    const dd = el('dd');
+    dd.append(...value);
+    list.append(el('dt', undefined, term), dd);
+  };
+
+  fact('Command line', el('code', 'ft-argv', p.argv.length > 0 ? quoteArgv(p.argv) : p.command));
+  if (p.execs.length > 0) {
+    const execs = el('ul', 'ft-plain-list');
+    for (const e of p.execs) execs.append(el('li', undefined, `${formatTime(e.time)}  ${e.path}`));
+    fact(p.execs.length === 1 ? 'Exec' : 'Execs', execs);
+  }
+  fact('Started', formatTime(p.start));
+  fact('Exit', describeExit(p.exit));
+
+  if (p.parentId !== null && store.has(p.parentId)) {
+    const parent = store.get(p.parentId)!;
+    fact('Parent', actionLink(describePid(parent.pid, parent.command), `Select pid ${parent.pid}`, () => actions.select(parent.id)));
+  } else if (p.parentPid !== null) {
+    fact('Parent', `pid ${p.parentPid} (not in the trace)`);
+  } else {
+    fact('Parent', 'none: the first process of the trace');
+  }
+
+  if (p.adoptedBy.length > 0) {
+    const adopters = el('ul', 'ft-plain-list');
+    for (const a of p.adoptedBy) adopters.append(el('li', undefined, describeAdoption(a)));
+    fact(p.adoptedBy.length === 1 ? 'Adopter' : 'Adopters', adopters);
+  }
+  fact('Zombie', describeZombie(p, store.duration));
+  if (p.exit) {
+    const reaper = p.reaped && p.reaped.by !== null ? store.pidAt(p.reaped.by, p.reaped.time) : undefined;
+    fact('Reaped', describeReap(p.reaped, reaper?.command ?? null));
+  }
+  if (p.threads > 1) fact('Threads', String(p.threads));
+  fact('Fork site', p.forkSite ? locationLink(p.forkSite, () => actions.open(p.id)) : 'not known');
+
+  const nodes: Node[] = [heading, list];
+  const diagnostics = store.diagnosticsFor(p);
+  if (diagnostics.length > 0) {
+    nodes.push(el('h3', 'ft-details-subtitle', plural(diagnostics.length, 'finding')));
+    const items = el('ul', 'ft-diagnostics');
+    for (const d of diagnostics) items.append(diagnosticItem(d, p, actions));
+    nodes.push(items);
+  }
+  return nodes;
+}
+
+function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActions): HTMLLIElement {
+  const item = el('li', `ft-diagnostic ft-severity-${d.severity}`);
+  const head = el('div', 'ft-diagnostic-head');
+  head.append(el('span', 'ft-severity', d.severity), ' ', el('span', 'ft-kind', d.kind));
+  if (d.time !== null) head.append(' ', el('span', 'ft-muted', `at ${formatTime(d.time)}`));
+  item.append(head, el('p', 'ft-message', d.message));
+  const where = el('p', 'ft-where');
+  if (d.location) {
+    where.append(locationLink(d.location, () => actions.open(p.id)));
+  } else {
+    where.append(el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`));
+  }
+  item.append(where);
+  if (d.related.length > 0) {
+    const related = el('ul', 'ft-related');
+    for (const r of d.related) {
+      const li = el('li', undefined, r.message);
+      if (r.location) li.append(' ', el('code', undefined, formatLocation(r.location)));
+      related.append(li);
+    }
+    item.append(related);
+  }
+  return item;
+}
+
+function locationLink(loc: SourceLocation, open: () => void): HTMLAnchorElement {
+  const text = `${shortLocation(loc)}${loc.function ? ` (${loc.function})` : ''}`;
+  return actionLink(text, `Open ${formatLocation(loc)}`, open);
+}
+
+function actionLink(text: string, title: string, action: () => void): HTMLAnchorElement {
+  const link = el('a', 'ft-link', text);
+  link.href = '#';
+  link.title = title;
+  link.addEventListener('click', (e) => {
+    e.preventDefault();
+    action();
+  });
+  return link;
+}
+
+function warningsSection(warnings: readonly WarningJson[], count: number): HTMLElement | null {
+  if (count === 0) return null;
+  const section = el('details', 'ft-warnings');
+  section.append(el('summary', undefined, `${plural(count, 'line')} of the log could not be read`));
+  const list = el('ul', 'ft-plain-list');
+  for (const w of warnings.slice(0, MAX_WARNINGS_SHOWN)) {
+    list.append(el('li', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));
+  }
+  if (count > Math.min(warnings.length, MAX_WARNINGS_SHOWN)) list.append(el('li', 'ft-muted', `… and ${plural(count - Math.min(warnings.length, MAX_WARNINGS_SHOWN), 'more')}`));
+  section.append(list);
+  return section;
+}
