@@ -25,7 +25,8 @@ export async function revealLocation(location: SourceLocation, diagnostic: Diagn
   const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: true, preserveFocus: false });
   const line = Math.max(0, Math.min(location.line - 1, doc.lineCount - 1));
   const range = doc.lineAt(line).range;
-  editor.selection = new vscode.Selection(range.start, range.end);
+  // The cursor at the line's start, so the explanation's hover opens there, in view.
+  editor.selection = new vscode.Selection(range.end, range.start);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
   editor.setDecorations(flash, [range]);
   setTimeout(() => editor.setDecorations(flash, []), FLASH_MS);
@@ -34,6 +35,8 @@ export async function revealLocation(location: SourceLocation, diagnostic: Diagn
     const hover = new vscode.MarkdownString();
     hover.appendText(`Fork Trace — ${diagnostic.kind}\n\n${diagnostic.message}`);
     editor.setDecorations(explanation, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `← ${first}` } } }]);
+    // The after-text can sit past the editor's right edge on a long line: the hover cannot.
+    void vscode.commands.executeCommand('editor.action.showHover');
   } else {
     editor.setDecorations(explanation, []);
   }

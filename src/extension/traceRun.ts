@@ -69,7 +69,9 @@ export class TraceRun implements vscode.Disposable {
         else if (this.request) this.host.restart(this.request);
       },
       disposed: () => {
+        // Closing the panel ends the run: its trace, and its entries in the Problems list.
         void this.stop();
+        this.problems.dispose();
         this.host.closed(this);
       },
     });

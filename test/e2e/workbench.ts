@@ -1,0 +1,260 @@
+// Driving the real VS Code workbench (code-server) from headless Chromium: the
+// command palette, webviews in nested iframes, the status bar, the Problems panel,
+// the Call Stack view. Selectors are the workbench's own; nothing here knows the
+// extension except the data-* attributes its panel promises.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Frame, Page } from 'playwright-core';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
+
+/** Flags from design.md §5: headless Debian chromium that leaves the network alone. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+// ---- scripts/code-server.mjs, typed ----
+
+export interface CodeServerInstall {
+  node: string;
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  cache: string;
+  seconds: number;
+  installed: boolean;
+  version: string;
+}
+export interface Profile {
+  root: string;
+  userDataDir: string;
+  extensionsDir: string;
+}
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  comm: string;
+  state: string;
+}
+export interface RunningCodeServer {
+  port: number;
+  url: string;
+  pid: number;
+  seconds: number;
+  stop(): Promise<{ left: ProcInfo[] }>;
+  output(): string;
+  processes(): ProcInfo[];
+}
+export interface CodeServerModule {
+  ensureCodeServer(): CodeServerInstall;
+  freshProfile(): Profile;
+  installExtension(cs: CodeServerInstall, vsix: string, profile: Profile): Profile & { installed: string[] };
+  startCodeServer(cs: CodeServerInstall, options: { folder: string; profile: Profile }): Promise<RunningCodeServer>;
+  freePort(): Promise<number>;
+  pidAlive(pid: number): boolean;
+}
+
+export async function loadCodeServerModule(): Promise<CodeServerModule> {
+  // A runtime specifier: the .mjs stays plain JavaScript, typed by the interface above.
+  const url = pathToFileURL(join(ROOT, 'scripts', 'code-server.mjs')).href;
+  return (await import(url)) as CodeServerModule;
+}
+
+// ---- timings ----
+
+export class Timings {
+  private readonly start = Date.now();
+  private last = this.start;
+  readonly steps: Array<[string, number]> = [];
+  mark(step: string): void {
+    const now = Date.now();
+    this.steps.push([step, (now - this.last) / 1000]);
+    console.log(`[e2e] ${step}: ${((now - this.last) / 1000).toFixed(1)} s (total ${((now - this.start) / 1000).toFixed(1)} s)`);
+    this.last = now;
+  }
+  report(): string {
+    const total = (Date.now() - this.start) / 1000;
+    return [...this.steps.map(([s, t]) => `  ${t.toFixed(1).padStart(6)} s  ${s}`), `  ${total.toFixed(1).padStart(6)} s  total`].join('\n');
+  }
+}
+
+// ---- the package ----
+
+/** The .vsix a user installs: FORKTRACE_E2E_VSIX if given (built earlier in this run), else `npm run package`. */
+export function buildVsix(): string {
+  const given = process.env.FORKTRACE_E2E_VSIX;
+  if (given) return resolve(given);
+  execFileSync('npm', ['run', '-s', 'package'], { cwd: ROOT, stdio: 'inherit' });
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  return join(ROOT, `fork-trace-${version}.vsix`);
+}
+
+// ---- the browser ----
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: process.env.FORKTRACE_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path });
+  console.log(`[e2e] screenshot ${path}`);
+  return path;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns something truthy. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+// ---- the workbench ----
+
+export async function openWorkbench(page: Page, url: string, folder: string): Promise<void> {
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  // The explorer and the status bar are up once the folder is open.
+  await page.locator('#status\\.editor\\.selection, .statusbar').first().waitFor({ timeout: 30_000 });
+}
+
+const quickInput = (page: Page) => page.locator('.quick-input-widget');
+
+/** Brings keyboard focus back to the workbench (out of a webview iframe). */
+export async function focusWorkbench(page: Page): Promise<void> {
+  await page.bringToFront();
+  // The status bar takes a click without changing anything.
+  const statusbar = page.locator('.part.statusbar');
+  const box = await statusbar.boundingBox();
+  if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+/** F1, the command's title, Enter: exactly what a user does. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await quickInputClosed(page);
+  await page.keyboard.press('F1');
+  const input = quickInput(page).locator('input');
+  try {
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+  } catch {
+    // Focus was inside a webview that kept F1: give it to the workbench and retry.
+    await focusWorkbench(page);
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+  }
+  await input.fill(`>${title}`);
+  // The row whose label is exactly the title (fuzzy matching may rank others first).
+  const rows = quickInput(page).locator('.monaco-list-row');
+  const index = await waitFor(`"${title}" in the palette`, async () => {
+    const labels = (await rows.allInnerTexts()).map((t) => t.split('\n')[0].trim());
+    const i = labels.indexOf(title);
+    return i >= 0 ? i + 1 : null; // +1: index 0 is falsy for waitFor
+  }, 15_000);
+  for (let i = 1; i < index; i++) await page.keyboard.press('ArrowDown');
+  await waitFor(`"${title}" focused`, async () => ((await quickInput(page).locator('.monaco-list-row.focused').first().innerText()) ?? '').split('\n')[0].trim() === title, 5000);
+  await page.keyboard.press('Enter');
+}
+
+export async function quickInputClosed(page: Page): Promise<void> {
+  if (await quickInput(page).isVisible()) {
+    await page.keyboard.press('Escape');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  }
+}
+
+/** Quick Open (F1 without the '>'): opens a file of the folder by name. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await quickInputClosed(page);
+  await page.keyboard.press('F1');
+  const input = quickInput(page).locator('input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await quickInput(page).locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await waitFor(`${name} in the active editor`, async () => (await activeEditorTitle(page)) === name);
+}
+
+/** The file name on the active editor group's active tab. */
+export async function activeEditorTitle(page: Page): Promise<string | null> {
+  // Its aria-label is "NAME" or, with several groups, "NAME, Editor Group N".
+  const tab = page.locator('.editor-group-container.active .tab.active').first();
+  if ((await tab.count()) === 0) return null;
+  return ((await tab.getAttribute('aria-label')) ?? '').split(',')[0].trim();
+}
+
+/** The 1-based line of the cursor, from the status bar's "Ln X, Col Y". */
+export async function statusBarLine(page: Page): Promise<number | null> {
+  const item = page.locator('[id="status.editor.selection"]');
+  if ((await item.count()) === 0) return null;
+  const m = /Ln (\d+)/.exec((await item.textContent()) ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** The webview frame (nested iframes) in which `selector` matches something. */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitFor(
+    `a webview frame with ${selector}`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame() || frame.isDetached()) continue;
+        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      }
+      return null;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+export interface PanelRow {
+  pid: number;
+  state: string;
+  id: string;
+}
+
+export async function panelRows(frame: Frame): Promise<PanelRow[]> {
+  // No named helpers inside: the function runs in the page, without tsx's __name.
+  return frame
+    .locator('[data-pid]')
+    .evaluateAll((nodes) => nodes.map((n) => ({ pid: Number(n.getAttribute('data-pid')), state: n.getAttribute('data-state') ?? '', id: n.getAttribute('data-id') ?? '' })));
+}
+
+/** The Problems panel's text (it is a virtual list: the visible rows, which is all of ours). */
+export async function problemsText(page: Page): Promise<string> {
+  const panel = page.locator('.markers-panel');
+  if ((await panel.count()) === 0) return '';
+  return (await panel.first().innerText()) ?? '';
+}
+
+/** The text of a modal dialog the workbench shows (an error), or null. */
+export async function dialogText(page: Page): Promise<string | null> {
+  const dialog = page.locator('.monaco-dialog-box');
+  if ((await dialog.count()) === 0 || !(await dialog.first().isVisible())) return null;
+  return (await dialog.first().innerText()).trim();
+}
+
+/** What the Debug Console shows. */
+export async function debugConsoleText(page: Page): Promise<string> {
+  const repl = page.locator('.repl');
+  if ((await repl.count()) === 0) return '';
+  return (await repl.first().innerText()) ?? '';
+}
+
+/** The Call Stack view's rows. */
+export async function callStackRows(page: Page): Promise<string[]> {
+  return page.locator('.debug-call-stack .monaco-list-row').allInnerTexts();
+}
