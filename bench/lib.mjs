@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const cliPath = join(root, 'dist', 'cli.js');
@@ -270,4 +270,23 @@ export function childNamed(pid, name) {
     }
   }
   return null;
+}
+
+/** The end of a sub-bench: how long it took, and the leftover-process check when it ran alone. */
+export async function finishBench(name, started, standalone) {
+  console.log(`(${name} bench took ${((now() - started) / 1000).toFixed(0)} s)`);
+  if (!standalone) return;
+  const pc = await procCheck();
+  console.log(pc.line);
+  if (!pc.ok) process.exitCode = 1;
+}
+
+/** Runs `main` when `moduleUrl` is the script node was started with; cleans up on failure. */
+export function runIfMain(moduleUrl, name, main) {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  main().catch(async (e) => {
+    console.error(`bench/${name}: ${e.stack ?? e}`);
+    await killTagged();
+    process.exitCode = 1;
+  });
 }

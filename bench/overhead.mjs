@@ -11,7 +11,6 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   build,
   childNamed,
@@ -22,7 +21,8 @@ import {
   exited,
   killTagged,
   now,
-  procCheck,
+  finishBench,
+  runIfMain,
   root,
   runClients,
   serverPath,
@@ -185,19 +185,8 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
   result.targetMet = ratio <= TARGET_RATIO;
   result.targetLine = `target: median(default)/median(bare) = ${ratio.toFixed(2)}x <= ${TARGET_RATIO}x: ${result.targetMet ? 'MET' : 'MISSED'}`;
   console.log(result.targetLine);
-  console.log(`(overhead bench took ${((now() - started) / 1000).toFixed(0)} s)`);
-  if (standalone) {
-    const pc = await procCheck();
-    console.log(pc.line);
-    if (!pc.ok) process.exitCode = 1;
-  }
+  await finishBench('overhead', started, standalone);
   return result;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch(async (e) => {
-    console.error(`bench/overhead: ${e.stack ?? e}`);
-    await killTagged();
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, 'overhead', main);

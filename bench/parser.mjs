@@ -13,7 +13,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   benchEnv,
   build,
@@ -25,7 +24,8 @@ import {
   killTagged,
   now,
   pidReusePath,
-  procCheck,
+  finishBench,
+  runIfMain,
   root,
   runClients,
   serverPath,
@@ -246,19 +246,8 @@ export async function main({ runs = envInt('BENCH_RUNS', 5), minLines = envInt('
     await killTagged();
     rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`(parser bench took ${((now() - started) / 1000).toFixed(0)} s)`);
-  if (standalone) {
-    const pc = await procCheck();
-    console.log(pc.line);
-    if (!pc.ok) process.exitCode = 1;
-  }
+  await finishBench('parser', started, standalone);
   return result;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch(async (e) => {
-    console.error(`bench/parser: ${e.stack ?? e}`);
-    await killTagged();
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, 'parser', main);

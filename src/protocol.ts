@@ -1,7 +1,7 @@
 // Messages between the extension host and the fork-tree webview: one union each way,
 // string `type` tags, handled with exhaustive switches. The webview never names a
 // file to open: it names a process, and the host looks the location up itself.
-import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson } from './core/snapshot';
+import type { SnapshotDelta, SnapshotJson } from './core/snapshot';
 
 export type TraceStatus = 'running' | 'stopping' | 'ended' | 'log';
 
@@ -21,15 +21,7 @@ export type HostMessage =
    * What changed since the last message: new or changed processes (by `id`), and the
    * small parts in full. Batched by the host (about every 100 ms while tracing).
    */
-  | {
-      type: 'delta';
-      processes: ProcessJson[];
-      diagnostics: DiagnosticJson[];
-      summary: SummaryJson;
-      duration: number | null;
-      ended: boolean;
-      warningCount: number;
-    }
+  | ({ type: 'delta' } & SnapshotDelta)
   | { type: 'trace'; trace: TraceInfo }
   /** Select and scroll to a process (e.g. from a Problems entry or the debug view). */
   | { type: 'reveal'; id: string };

@@ -119,3 +119,14 @@ export interface SnapshotJson {
   summary: SummaryJson;
   warnings: WarningJson[];
 }
+
+/** What changed since the last delta (or snapshot): for live views, in place of whole snapshots. */
+export interface SnapshotDelta {
+  /** New or changed processes, by `id`. */
+  processes: ProcessJson[];
+  diagnostics: DiagnosticJson[];
+  summary: SummaryJson;
+  duration: number | null;
+  ended: boolean;
+  warningCount: number;
+}

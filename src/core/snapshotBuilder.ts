@@ -1,7 +1,7 @@
 // Turns the live model into schema 1: the one picture every view renders.
 import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
 import type { ProcessModel, ProcessNode } from './model';
-import type { DiagnosticJson, ProcessJson, ProcessState, SnapshotJson, SummaryJson } from './snapshot';
+import type { ProcessJson, ProcessState, SnapshotDelta, SnapshotJson, SummaryJson } from './snapshot';
 
 export function processState(p: ProcessNode): ProcessState {
   if (!p.exit) return 'running';
@@ -64,16 +64,6 @@ export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCA
     summary: summarize(model),
     warnings,
   };
-}
-
-/** What changed since the last delta (or snapshot): for live views, in place of whole snapshots. */
-export interface SnapshotDelta {
-  processes: ProcessJson[];
-  diagnostics: DiagnosticJson[];
-  summary: SummaryJson;
-  duration: number | null;
-  ended: boolean;
-  warningCount: number;
 }
 
 export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotDelta {
