@@ -120,6 +120,7 @@ async function trace(parsed: Parsed): Promise<number> {
   try {
     const end = await live.done;
     output(end.snapshot, parsed);
+    if (end.failure) process.stderr.write(`forktrace: ${end.failure}\n`);
     return 0;
   } finally {
     if (timer) clearTimeout(timer);
@@ -162,6 +163,15 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+// A reader that went away (`forktrace trace -- PROG | head -1`) is not our error: the
+// rest of the report has nowhere to go, and forktrace still ends normally (the --json
+// file is written). Without this, Node throws EPIPE as an unhandled 'error' event.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
 }
 
 main(process.argv.slice(2)).then(

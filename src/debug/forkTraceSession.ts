@@ -512,9 +512,9 @@ function launchErrorMessage(e: unknown): string {
 
 function summaryLine(end: TraceEnd, program: string): string {
   const s = end.snapshot.summary;
-  const how = end.stoppedByUser
+  const how = end.failure ?? (end.stoppedByUser
     ? 'Stopped: the picture was taken, then every process of the trace was killed.'
-    : `${basename(program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`;
+    : `${basename(program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`);
   const findings = end.snapshot.diagnostics.length;
   return `${how} ${s.processes} process${s.processes === 1 ? '' : 'es'}, ${s.zombiesAtEnd} zombie${s.zombiesAtEnd === 1 ? '' : 's'} at the end (at most ${s.maxZombies} at once), ${findings} finding${findings === 1 ? '' : 's'}${findings ? ':' : '.'}\n`;
 }

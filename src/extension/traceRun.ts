@@ -110,7 +110,7 @@ export class TraceRun implements vscode.Disposable {
     run.fromDebugSession = fromDebugSession;
     if (withTerminal) run.attachTerminal(live, basename(request.program));
     live.done.then(
-      (end) => run.finished(end.snapshot, end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`),
+      (end) => run.finished(end.snapshot, end.failure ?? (end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`)),
       (e: unknown) => run.finished(live.snapshot(), `The trace failed: ${e instanceof Error ? e.message : String(e)}`),
     );
     return run;

@@ -11,7 +11,8 @@ import type { SnapshotDelta, SnapshotJson } from '../core/snapshot';
 import { buildDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
-import { killTraceesOf, readProcStatus, readComm } from './procfs';
+import { killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
+import type { ProcessNode } from '../core/model';
 import { SiteResolver } from './sites';
 
 export interface LiveTraceOptions {
@@ -45,6 +46,11 @@ export interface TraceEnd {
   /** strace's exit status (the program's, for a program that exited on its own). */
   exitCode: number | null;
   stoppedByUser: boolean;
+  /**
+   * Why the trace ended early, in words for the user (strace itself was killed or
+   * crashed); null when the program exited or the user stopped it.
+   */
+  failure: string | null;
 }
 
 export class LiveTrace {
@@ -61,6 +67,12 @@ export class LiveTrace {
   private lastData = Date.now();
   private readonly tmp: string;
   private readonly locator: SiteLocator;
+  /**
+   * Start times of the live processes, read from /proc while strace traced them: once
+   * strace is gone, TracerPid no longer says which processes were the trace's.
+   */
+  private readonly startTimes = new Map<ProcessNode, number>();
+  private identified = 0;
 
   private constructor(private readonly options: LiveTraceOptions) {
     this.info = detectStrace(options.strace);
@@ -103,20 +115,26 @@ export class LiveTrace {
       this.lastData = Date.now();
       log?.write(chunk);
       this.session.push(chunk);
+      this.identifyNewProcesses();
       this.scheduleUpdate();
     });
     const readerDone = new Promise<void>((resolveRead) => {
       reader.on('close', () => resolveRead());
       reader.on('error', () => resolveRead());
     });
-    const exited = new Promise<{ code: number | null; error: Error | null }>((resolveExit) => {
-      this.strace.on('error', (error) => resolveExit({ code: null, error }));
-      this.strace.on('exit', (code, signal) => resolveExit({ code: code ?? (signal ? 128 : null), error: null }));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error: Error | null }>((resolveExit) => {
+      this.strace.on('error', (error) => resolveExit({ code: null, signal: null, error }));
+      this.strace.on('exit', (code, signal) => resolveExit({ code: code ?? (signal ? 128 : null), signal, error: null }));
     });
-    this.done = exited.then(async ({ code, error }) => {
+    this.done = exited.then(async ({ code, signal, error }) => {
       this.straceExited = true;
       closeSync(holdFd);
       await readerDone;
+      // strace 6.1 has no --kill-on-exit: when strace dies (killed, crashed), the kernel
+      // detaches its tracees and they run on, untraced. Kill what the trace knew as
+      // alive, by pid and start time, and their descendants. After a normal end none is left.
+      const wasRunning = this.session.model.livePids().length > 0;
+      const survivors = await killProcessTrees(this.liveIdentities());
       await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
       this.session.finish();
       if (this.updateTimer) clearTimeout(this.updateTimer);
@@ -125,7 +143,12 @@ export class LiveTrace {
       if (error) throw new TraceError(`Could not start strace: ${error.message}`, 'strace-failed');
       const snapshot = this.stopSnapshot ?? this.session.snapshot(this.locator);
       if (this.stopSnapshot) this.stopSnapshot.ended = true;
-      return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null };
+      // A signal alone proves nothing: strace dies by its program's fatal signal, to pass
+      // it on. Killed itself, it leaves processes it had not seen exit.
+      const failure = signal && !this.stopSnapshot && (wasRunning || survivors.length > 0)
+        ? `strace (pid ${this.strace.pid}) was killed by ${signal}, so the trace ended early: the picture shows what it reported until then.${survivors.length === 1 ? ' 1 process it traced was still running and was killed.' : survivors.length > 1 ? ` ${survivors.length} processes it traced were still running and were killed.` : ''}`
+        : null;
+      return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null, failure };
     });
   }
 
@@ -192,6 +215,26 @@ export class LiveTrace {
       this.updateTimer = null;
       onUpdate();
     }, this.options.updateIntervalMs ?? 100);
+  }
+
+  /** Records the start time of every process that appeared since the last call and is still ours. */
+  private identifyNewProcesses(): void {
+    const processes = this.session.model.processes;
+    for (; this.identified < processes.length; this.identified++) {
+      const p = processes[this.identified];
+      if (p.pid <= 0) break; // the first process before strace named its pid: try again later
+      if (!p.alive) continue; // exited already: nothing to kill later
+      // Only a tracee of our strace is the process the model means (pids get reused).
+      const start = procStartTime(p.pid);
+      if (start !== null && readProcStatus(p.pid)?.tracerPid === this.strace.pid) this.startTimes.set(p, start);
+    }
+  }
+
+  /** pid → start time of the processes the model holds as alive, as identified while traced. */
+  private liveIdentities(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [p, start] of this.startTimes) if (p.alive) out.set(p.pid, start);
+    return out;
   }
 
   /** An orphan's new parent, read from /proc while it is still alive. */

@@ -85,3 +85,79 @@ export function killTraceesOf(tracerPid: number, hints: number[] = []): number {
   }
   return killed;
 }
+
+/**
+ * Field 22 of /proc/PID/stat, the start time in clock ticks since boot: with the pid, an
+ * identity pid reuse cannot fake (short of cycling through every pid within one tick).
+ */
+export function procStartTime(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * SIGKILLs the processes with these identities (pid → start time) that still exist,
+ * and all their descendants, for when strace is gone and TracerPid can no longer tell
+ * which processes were the trace's. A pid now held by another process (another start
+ * time) is never touched. Every member is SIGSTOPped before its children are collected,
+ * so none can fork a child that escapes the collection by being reparented. Returns the
+ * pids killed.
+ */
+export async function killProcessTrees(identities: Map<number, number>, settleMs = 2000): Promise<number[]> {
+  const members = new Map<number, number>();
+  const same = (pid: number, start: number): boolean => procStartTime(pid) === start;
+  const stop = (pid: number): void => {
+    try {
+      process.kill(pid, 'SIGSTOP');
+    } catch {
+      /* gone */
+    }
+  };
+  for (const [pid, start] of identities) {
+    if (pid > 0 && same(pid, start)) {
+      members.set(pid, start);
+      stop(pid);
+    }
+  }
+  if (members.size === 0) return [];
+  // Children of members, until a scan finds none new and every member has stopped
+  // (a fork under way when SIGSTOP arrived shows its child before the parent stops).
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    let found = false;
+    for (const pid of allPids()) {
+      if (members.has(pid)) continue;
+      const status = readProcStatus(pid);
+      if (!status || status.state === 'Z') continue; // dead already: goes when its parent does
+      const parentStart = members.get(status.ppid);
+      if (parentStart === undefined || !same(status.ppid, parentStart)) continue;
+      const start = procStartTime(pid);
+      if (start === null || start < parentStart) continue;
+      members.set(pid, start);
+      stop(pid);
+      found = true;
+    }
+    const settled = [...members.keys()].every((pid) => {
+      const state = procState(pid);
+      return state === null || state === 'T' || state === 't' || state === 'Z' || state === 'X';
+    });
+    if ((!found && settled) || Date.now() > deadline) break;
+    if (!found) await new Promise((r) => setTimeout(r, 5));
+  }
+  const killed: number[] = [];
+  for (const [pid, start] of members) {
+    if (!same(pid, start) || procState(pid) === 'Z') continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return killed;
+}

@@ -1,7 +1,7 @@
 // The SiteResolver: picks the precise or the static path per event and caches per binary
 // and per address. Synchronous for the SiteLocator contract and never throws: every
 // failure becomes a note the user can act on.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Located, SiteLocator, SiteRole } from '../../core/diagnostics';
@@ -393,6 +393,14 @@ export class SiteResolver {
     const bin: Binary = { path: abs, real: abs, problem: null, elf: null, shebang: null, addresses: new Map(), analysis: null, symbols: null };
     try {
       bin.real = realpathSync(abs);
+      // Paths come from the trace or a log file, which may name anything: opening a FIFO
+      // blocks forever and opening a device can act (a tape rewinds, a watchdog starts).
+      // Only a regular file is read; objdump and addr2line are only ever given one.
+      if (!statSync(bin.real).isFile()) {
+        bin.problem = `${abs} is not a regular file, so its calls cannot be located.`;
+        this.binaries.set(path, bin);
+        return bin;
+      }
       bin.elf = readElf(bin.real);
       if (!bin.elf) {
         const head = readHead(bin.real);
