@@ -64,7 +64,8 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       : atEnd.length === 0
         ? `stayed ${one ? 'a zombie' : 'zombies'} until ${name(owner)} exited and ${adopterWords(viaAdopter[0])} reaped ${one ? 'it' : 'them'}`
         : 'stayed zombies (some until the trace ended, some until an adopter reaped them)';
-    const first = Math.min(...children.map((c) => c.exit?.time ?? NaN));
+    // Not Math.min(...spread): past ~120,000 arguments that throws RangeError.
+    const first = children.reduce((t, c) => Math.min(t, c.exit?.time ?? NaN), Infinity);
     out.push({
       kind: 'zombie-leak',
       severity: 'error',
@@ -161,7 +162,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       location: where.location,
       locationNote: where.location ? null : where.note,
       related: [],
-      time: rel(Math.min(...list.map((c) => c.exit?.time ?? NaN))),
+      time: rel(list.reduce((t, c) => Math.min(t, c.exit?.time ?? NaN), Infinity)),
     });
   }
   return out;

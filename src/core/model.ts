@@ -202,6 +202,8 @@ export class ProcessModel {
 
   private readonly byTid = new Map<number, ProcessNode>();
   private readonly byPid = new Map<number, ProcessNode>();
+  /** Processes not exited yet: scanning byPid for them on every unprefixed line was O(pids seen). */
+  private readonly running = new Set<ProcessNode>();
   private readonly reuseCount = new Map<number, number>();
   private readonly handlerRuns = new Map<ProcessNode, HandlerRun>();
   private readonly interruptedByTid = new Map<number, SyscallEvent>();
@@ -337,6 +339,7 @@ export class ProcessModel {
       proc.image = template.image;
     }
     this.processes.push(proc);
+    this.running.add(proc);
     this.byPid.set(pid, proc);
     this.byTid.set(pid, proc);
     this.touch(proc);
@@ -374,8 +377,8 @@ export class ProcessModel {
     // Without -o, strace prefixes pids only while more than one task is traced.
     let only: ProcessNode | null = null;
     let count = 0;
-    for (const p of this.byPid.values()) {
-      if (p.alive) {
+    for (const p of this.running) {
+      if (p.alive && this.byPid.get(p.pid) === p) {
         only = p;
         count++;
         if (count > 1) break;
@@ -495,6 +498,7 @@ export class ProcessModel {
       // The thread's first record came before clone returned; it was never a process.
       const at = this.processes.indexOf(early);
       if (at >= 0) this.processes.splice(at, 1);
+      this.running.delete(early);
       if (this.byPid.get(tid) === early) this.byPid.delete(tid);
       const n = this.reuseCount.get(tid) ?? 1;
       if (n <= 1) this.reuseCount.delete(tid);
@@ -699,6 +703,7 @@ export class ProcessModel {
 
   private processExit(proc: ProcessNode, time: Seconds, code: number | null, signal: string | null, core: boolean): void {
     proc.exit = { time, code, signal, core };
+    this.running.delete(proc);
     proc.zombieFrom = time;
     proc.ownerAtExit = proc.owner;
     this.zombiesNow++;

@@ -129,7 +129,9 @@ export class StraceParser {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      if (this.cutFragment || (messageAt >= 0 && messageAt < end)) {
+      // Skipped as when it arrives in pieces: the limit must not depend on where chunks end.
+      if (end - start > MAX_LINE) this.warn(++this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
+      else if (this.cutFragment || (messageAt >= 0 && messageAt < end)) {
         this.physicalLine(text.slice(start, end));
         if (messageAt >= 0 && messageAt < end) messageAt = text.indexOf(MID_LINE_MESSAGE, nl);
       } else {
@@ -138,7 +140,10 @@ export class StraceParser {
       }
       start = nl + 1;
     }
-    if (start < text.length) {
+    if (text.length - start > MAX_LINE) {
+      this.warn(++this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
+      this.skippingLongLine = true;
+    } else if (start < text.length) {
       this.carry.push(text.slice(start));
       this.carryLength = text.length - start;
     }
@@ -165,25 +170,26 @@ export class StraceParser {
 
   private physicalLine(raw: string): void {
     this.lineCount++;
-    let line = raw;
-    let lineNo = this.lineCount;
-    if (this.cutFragment) {
-      line = this.cutFragment + raw;
-      lineNo = this.cutLine;
-      this.cutFragment = '';
-    }
-    const cut = midLineMessageAt(line);
-    if (cut > 0) {
-      this.cutFragment = line.slice(0, cut);
-      this.cutLine = lineNo;
-      this.logicalLine(line, cut, line.length, this.lineCount);
+    // Only this line is searched, never the fragment again (joining and rescanning it per line was quadratic).
+    const cut = midLineMessageAt(raw, this.cutFragment !== '');
+    if (cut >= 0) {
+      if (cut > 0) {
+        // strace cuts a record only between its entry and exit parts: text before a second cut means the fragment was no record.
+        if (this.cutFragment) this.logicalLine(this.cutFragment, 0, this.cutFragment.length, this.cutLine);
+        this.cutFragment = raw.slice(0, cut);
+        this.cutLine = this.lineCount;
+      }
+      this.logicalLine(raw, cut, raw.length, this.lineCount);
       return;
     }
+    const lineNo = this.cutFragment ? this.cutLine : this.lineCount;
+    const line = this.cutFragment + raw;
+    this.cutFragment = '';
     this.logicalLine(line, 0, line.length, lineNo);
   }
 
   private warn(line: number, reason: string): void {
-    const warning: ParseWarning = { line, reason };
+    const warning: ParseWarning = { line, reason: own(reason) };
     if (this.options.file !== undefined) warning.file = this.options.file;
     this.sink.warning(warning);
   }
@@ -196,13 +202,16 @@ export class StraceParser {
       if (this.skippedLast) {
         this.recognizedLines++;
       } else if (this.stackTarget) {
-        (this.stackTarget.stack ??= []).push(text.slice(from + 3, to));
+        (this.stackTarget.stack ??= []).push(own(text.slice(from + 3, to)));
         this.recognizedLines++;
       } else {
         this.warn(lineNo, 'stack frame with no event before it');
       }
       return;
     }
+    // Frames after a record rejected below are its own: neither added to the event before it nor skipped with it.
+    this.stackTarget = null;
+    this.skippedLast = false;
     let i = from;
     let pid: number | null = this.options.fixedPid ?? null;
     let comm: string | undefined;
@@ -215,7 +224,8 @@ export class StraceParser {
       const digitsStart = i;
       let value = 0;
       while (i < n && isDigit(text.charCodeAt(i))) value = value * 10 + text.charCodeAt(i++) - 48;
-      if (i === digitsStart) return this.warn(lineNo, 'malformed [pid …] prefix');
+      // A digit run too long for an exact number is no pid (it became Infinity: `null` in the JSON).
+      if (i === digitsStart || !Number.isSafeInteger(value)) return this.warn(lineNo, 'malformed [pid …] prefix');
       pid = value;
       if (text.charCodeAt(i) === 60) {
         const close = indexWithin(text, '>]', i, n);
@@ -230,7 +240,7 @@ export class StraceParser {
       let value = 0;
       while (j < n && isDigit(text.charCodeAt(j))) value = value * 10 + text.charCodeAt(j++) - 48;
       const next = text.charCodeAt(j);
-      if (j < n && (next === 32 || next === 60)) {
+      if (j < n && (next === 32 || next === 60) && Number.isSafeInteger(value)) {
         pid = value;
         i = j;
         if (next === 60) {
@@ -292,7 +302,7 @@ export class StraceParser {
       time = Number(text.slice(stampFrom, stampTo));
       if (Number.isNaN(time)) return this.warn(lineNo, `malformed timestamp "${text.slice(stampFrom, stampTo)}"`);
     }
-    let body = text.slice(b, n);
+    let body = own(text.slice(b, n));
     const durationAt = syscallDurationAt(body);
     let duration: number | undefined;
     if (durationAt > 0) {
@@ -444,7 +454,8 @@ export class StraceParser {
   }
 
   private exitLine(body: string, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number): void {
-    let m = /^\+\+\+ exited with (-?\d+) \+\+\+$/.exec(body);
+    // At most 10 digits: a longer status became Infinity (`null` in the JSON).
+    let m = /^\+\+\+ exited with (-?\d{1,10}) \+\+\+$/.exec(body);
     if (m) {
       this.endOfTask(pid);
       this.recognizedLines++;
@@ -497,7 +508,7 @@ export class StraceParser {
   }
 
   private emit(event: TraceEvent, comm: string | undefined): void {
-    if (comm !== undefined) event.comm = comm;
+    if (comm !== undefined) event.comm = own(comm);
     if (this.options.file !== undefined) event.file = this.options.file;
     this.stackTarget = event;
     this.sink.event(event);
@@ -544,8 +555,9 @@ function indexWithin(text: string, needle: string, from: number, to: number): nu
 
 /** The last ` = ` between `from` and `to`, or -1: never scans outside the line. */
 function resultAt(text: string, from: number, to: number): number {
-  const eq = text.lastIndexOf(' = ', to - 3);
-  return eq > from ? eq : -1;
+  // lastIndexOf has no lower bound: on the whole chunk, a line without ` = ` rescanned every line before it.
+  const eq = text.slice(from, to).lastIndexOf(' = ');
+  return eq > 0 ? from + eq : -1;
 }
 
 function isNameChar(c: number): boolean {
@@ -561,10 +573,10 @@ function isSyscallName(text: string, end: number): boolean {
   return true;
 }
 
-/** Index of a `strace: Process N attached` that strace's stderr wrote into the middle of a line. */
-function midLineMessageAt(line: string): number {
+/** Index of a `strace: Process N attached` that strace's stderr wrote into the middle of a line (or at its start, `atStartToo`, while a cut record waits for its rest). */
+function midLineMessageAt(line: string, atStartToo: boolean): number {
   const at = line.indexOf(MID_LINE_MESSAGE);
-  if (at <= 0) return -1;
+  if (at < 0 || (at === 0 && !atStartToo)) return -1;
   return /^strace: Process \d+ (attached|detached|suspended)/.test(line.slice(at)) ? at : -1;
 }
 
@@ -589,6 +601,14 @@ function binaryReason(head: string): string | null {
   }
   if (head.length >= 64 && odd / head.length > 0.1) return 'it is a binary file, not strace text output';
   return null;
+}
+
+/**
+ * A copy of `text`: a slice would keep the whole chunk it came from alive for as long
+ * as the model keeps the event (every fork site), so memory grew with the input.
+ */
+function own(text: string): string {
+  return (' ' + text).slice(1);
 }
 
 function preview(text: string): string {
