@@ -114,6 +114,25 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     });
   }
 
+  for (const [proc, record] of model.forkFailures) {
+    const where = at(record.site, 'fork');
+    const why = record.errno === 'EAGAIN'
+      ? 'EAGAIN: the process limit was reached (RLIMIT_NPROC, the pids cgroup, or the system\'s pid_max), often because exited children were never reaped and still count'
+      : record.errno === 'ENOMEM'
+        ? 'ENOMEM: the kernel could not allocate the new process'
+        : record.errno;
+    out.push({
+      kind: 'fork-failed',
+      severity: 'warning',
+      pids: [proc.pid],
+      message: `fork failed ${count(record.times, 'time', 'times')} in ${name(proc)} with ${why}. No child was created: check fork()'s return value, back off and retry, and reap children so they stop counting against the limit.`,
+      location: where.location,
+      locationNote: where.location ? null : where.note,
+      related: [],
+      time: rel(record.firstTime),
+    });
+  }
+
   for (const p of model.processes) {
     const adoption = p.adoptions[0];
     if (!adoption || adoption.wasZombie) continue; // adopted zombies are leaks, reported above

@@ -144,6 +144,14 @@ export interface CoalescingRecord {
   handlerWait: CallSite | null;
 }
 
+/** fork/clone calls that failed (EAGAIN at the process limit, ENOMEM, …): no child was made. */
+export interface ForkFailureRecord {
+  times: number;
+  errno: string;
+  firstTime: Seconds;
+  site: CallSite;
+}
+
 export interface EintrRecord {
   process: ProcessNode;
   call: string;
@@ -187,6 +195,7 @@ export class ProcessModel {
   readonly warnings: ParseWarning[] = [];
   readonly coalescing = new Map<ProcessNode, CoalescingRecord>();
   readonly eintr = new Map<string, EintrRecord>();
+  readonly forkFailures = new Map<ProcessNode, ForkFailureRecord>();
   readonly lingerThreshold: number;
   origin: Seconds = NaN;
   lastTime: Seconds = NaN;
@@ -445,7 +454,14 @@ export class ProcessModel {
 
   private forkCall(proc: ProcessNode, event: SyscallEvent): void {
     const childPid = Number(event.result);
-    if (!Number.isInteger(childPid) || childPid <= 0) return; // failed, or ERESTARTNOINTR: no child
+    if (event.result === '-1' && event.errno) {
+      const known = this.forkFailures.get(proc);
+      if (known) known.times++;
+      else this.forkFailures.set(proc, { times: 1, errno: event.errno, firstTime: event.time, site: this.site(proc, event) });
+      this.touch(proc);
+      return;
+    }
+    if (!Number.isInteger(childPid) || childPid <= 0) return; // ERESTARTNOINTR: restarted, no child yet
     let flags: Set<string>;
     if (event.name === 'fork') flags = new Set(['SIGCHLD']);
     else if (event.name === 'vfork') flags = new Set(['CLONE_VM', 'CLONE_VFORK', 'SIGCHLD']);

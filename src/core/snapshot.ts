@@ -70,7 +70,7 @@ export interface ProcessJson {
   state: ProcessState;
 }
 
-export type DiagnosticKind = 'zombie-leak' | 'sigchld-coalesced' | 'eintr-no-restart' | 'orphan-adopted' | 'zombie-lingering';
+export type DiagnosticKind = 'zombie-leak' | 'sigchld-coalesced' | 'eintr-no-restart' | 'fork-failed' | 'orphan-adopted' | 'zombie-lingering';
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface RelatedJson {

@@ -61,7 +61,7 @@ const UPDATE_MS = 150;
 const CONFIGURATION_WAIT_MS = 1000;
 
 /** What a process diagnostic frame says, by kind; the most useful first. */
-const ZOMBIE_FINDINGS: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesced', 'zombie-lingering', 'eintr-no-restart', 'orphan-adopted'];
+const ZOMBIE_FINDINGS: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesced', 'zombie-lingering', 'eintr-no-restart', 'fork-failed', 'orphan-adopted'];
 
 interface ProcessThread {
   id: number;

@@ -6,7 +6,7 @@ export type ProcessSource =
   | { kind: 'location'; location: SourceLocation; diagnostic: DiagnosticJson | null; process: ProcessJson }
   | { kind: 'none'; reason: string; process: ProcessJson | null };
 
-const PRIORITY: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesced', 'eintr-no-restart', 'zombie-lingering', 'orphan-adopted'];
+const PRIORITY: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesced', 'eintr-no-restart', 'fork-failed', 'zombie-lingering', 'orphan-adopted'];
 
 export function sourceForProcess(snapshot: SnapshotJson, id: string): ProcessSource {
   const process = snapshot.processes.find((p) => p.id === id) ?? null;

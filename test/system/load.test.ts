@@ -161,14 +161,16 @@ test('a program that forks until fork fails with EAGAIN: the trace ends with it,
   assert.equal(children.length, n, 'every child the program made is in the picture, once');
   assert.ok(children.every((c) => c.exit?.signal === 'SIGKILL' && c.reaped?.how === 'wait' && c.reaped.by === parent.pid), 'killed and reaped by the program');
   assert.ok(snap.summary.maxZombies >= 1);
-  // What the picture says about the fork that failed: the model keeps no record of a
-  // clone that returned -1 (no process, no diagnostic, no warning). Pinned here, so a
-  // change shows up; the raw log (--log) has the line `clone(...) = -1 EAGAIN`.
+  // The failed fork is reported: no process for it, one fork-failed finding at the fork.
   assert.equal(snap.processes.length, n + 1);
   assert.deepEqual(snap.warnings, []);
-  assert.deepEqual(snap.diagnostics.map((d) => d.kind), []);
+  assert.deepEqual(snap.diagnostics.map((d) => d.kind), ['fork-failed']);
+  const failed = snap.diagnostics[0];
+  assert.deepEqual(failed.pids, [parent.pid]);
+  assert.match(failed.message, /^fork failed 1 time in fork_until_eagain \(pid \d+\) with EAGAIN: the process limit was reached/);
+  assert.match(failed.location?.file ?? '', /fork_until_eagain\.c$/);
   assert.deepEqual(procChildren(parent.pid), []);
-  console.log(`[load] fork until EAGAIN: ${n} children then EAGAIN, trace done in ${(ms / 1000).toFixed(2)} s, ${snap.processes.length} processes in the picture, failed fork not shown in the snapshot`);
+  console.log(`[load] fork until EAGAIN: ${n} children then EAGAIN, trace done in ${(ms / 1000).toFixed(2)} s, ${snap.processes.length} processes in the picture, failed fork reported as ${failed.kind} at ${failed.location?.file}:${failed.location?.line}`);
 });
 
 test('a program that forks until EAGAIN and then holds its children: stop() ends it and nothing survives', async () => {

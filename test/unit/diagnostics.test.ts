@@ -381,3 +381,21 @@ describe('zombie-lingering', () => {
     assert.deepEqual(diagnosticsOf(analyzeText(lateWait('1700000002.500000'), { lingerThreshold: 5 }), 'zombie-lingering'), []);
   });
 });
+
+test('a fork that fails with EAGAIN is a fork-failed finding at the fork, and makes no process', () => {
+  const s = analyzeText(
+    [
+      '100  1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd /* 3 vars */) = 0',
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+      '100  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)',
+      '100  1700000000.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)',
+    ].join('\n') + '\n',
+  );
+  assert.equal(s.processes.length, 2);
+  const failed = s.diagnostics.filter((d) => d.kind === 'fork-failed');
+  assert.equal(failed.length, 1);
+  assert.deepEqual(failed[0].pids, [100]);
+  assert.equal(failed[0].severity, 'warning');
+  assert.equal(failed[0].time, 0.2);
+  assert.match(failed[0].message, /^fork failed 2 times in srv \(pid 100\) with EAGAIN: the process limit was reached/);
+});
