@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -25,6 +25,7 @@ import {
   runCommand,
   sleep,
   waitFor,
+  listeningPort,
   type CodeServerModule,
   type RunningCodeServer,
 } from './workbench';
@@ -300,25 +301,3 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     timings.mark('reload → trace gone, picture restored');
   });
 });
-
-/** The TCP port a process listens on (from /proc/PID/net/tcp and its fds), or 0. */
-function listeningPort(pid: number): number {
-  try {
-    const inodes = new Set<string>();
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m) inodes.add(m[1]);
-      } catch {
-        /* closed meanwhile */
-      }
-    }
-    for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
-    }
-  } catch {
-    /* gone */
-  }
-  return 0;
-}

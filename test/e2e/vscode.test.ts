@@ -10,7 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -37,6 +37,7 @@ import {
   statusBarLine,
   waitFor,
   webviewFrame,
+  listeningPort,
   type CodeServerModule,
   type RunningCodeServer,
 } from './workbench';
@@ -295,25 +296,3 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('Debug: Stop → nothing alive');
   });
 });
-
-/** The TCP port a process listens on (from /proc/PID/net/tcp and its fds), or 0. */
-function listeningPort(pid: number): number {
-  try {
-    const inodes = new Set<string>();
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m) inodes.add(m[1]);
-      } catch {
-        /* closed meanwhile */
-      }
-    }
-    for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
-    }
-  } catch {
-    /* gone */
-  }
-  return 0;
-}

@@ -3,7 +3,7 @@
 // the Call Stack view. Selectors are the workbench's own; nothing here knows the
 // extension except the data-* attributes its panel promises.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -257,4 +257,26 @@ export async function debugConsoleText(page: Page): Promise<string> {
 /** The Call Stack view's rows. */
 export async function callStackRows(page: Page): Promise<string[]> {
   return page.locator('.debug-call-stack .monaco-list-row').allInnerTexts();
+}
+
+/** The TCP port a process listens on (from /proc/PID/net/tcp and its fds), or 0. */
+export function listeningPort(pid: number): number {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
+    }
+  } catch {
+    /* gone */
+  }
+  return 0;
 }
