@@ -239,6 +239,11 @@ export class ProcessModel {
     else this.droppedWarnings++;
   }
 
+  /** A warning about an event: its line and, from a -ff directory, its file (the line number alone names no line there). */
+  private warnAt(event: TraceEvent, reason: string): void {
+    this.warn(event.file === undefined ? { line: event.line, reason } : { line: event.line, reason, file: event.file });
+  }
+
   /** Processes whose state changed since the last call. */
   takeChanged(): ProcessNode[] {
     const out = [...this.changed];
@@ -290,7 +295,7 @@ export class ProcessModel {
       if (!p.pendingReap || p.exit) continue;
       // The wait's status is the only record of this exit.
       const { status, time, site } = p.pendingReap;
-      this.warn({ line: site.event.line, reason: `${site.event.name} reaped pid ${p.pid}, but the trace never showed it exit` });
+      this.warnAt(site.event, `${site.event.name} reaped pid ${p.pid}, but the trace never showed it exit`);
       this.processExit(p, time, status.code, status.signal, status.core);
     }
     for (const p of this.processes) {
@@ -474,7 +479,7 @@ export class ProcessModel {
       // Its records (even its whole life) came before the parent's clone returned: same process.
     } else {
       if (child && child.alive) {
-        this.warn({ line: event.line, reason: `clone returned pid ${childPid}, which the trace still had as running; treating it as a new process` });
+        this.warnAt(event, `clone returned pid ${childPid}, which the trace still had as running; treating it as a new process`);
       } else if (child && child.reaped === null) {
         // The kernel reuses a pid only after reaping: someone outside the trace did it.
         this.reap(child, time, null, null, 'adopter', false, null);
@@ -510,7 +515,11 @@ export class ProcessModel {
 
   private threadCreated(proc: ProcessNode, tid: number): void {
     const early = this.byTid.get(tid);
+    let exited = false;
     if (early && early !== proc && !early.linked) {
+      // A thread whose exit was seen already is not live (else its process never exits), nor a zombie.
+      exited = early.exit !== null;
+      if (exited && !early.reaped) this.zombiesNow--;
       // The thread's first record came before clone returned; it was never a process.
       const at = this.processes.indexOf(early);
       if (at >= 0) this.processes.splice(at, 1);
@@ -519,9 +528,21 @@ export class ProcessModel {
       const n = this.reuseCount.get(tid) ?? 1;
       if (n <= 1) this.reuseCount.delete(tid);
       else this.reuseCount.set(tid, n - 1);
+      // What the thread forked or reaped meanwhile, its process did (else a parentId named no process).
+      for (const p of this.processes) {
+        if (p.parent === early) p.parent = proc;
+        if (p.ownerAtExit === early) p.ownerAtExit = proc;
+        if (p.owner === early) p.owner = proc;
+        if (p.reaped?.by === early) {
+          p.reaped.by = proc;
+          p.reaped.byPid = proc.pid;
+        }
+        if (p.pendingReap?.waiter === early) p.pendingReap.waiter = proc;
+      }
+      for (const c of early.children) proc.children.add(c);
     }
     this.byTid.set(tid, proc);
-    proc.liveTids.add(tid);
+    if (!exited) proc.liveTids.add(tid);
     proc.threadCount++;
     this.touch(proc);
   }
@@ -561,7 +582,7 @@ export class ProcessModel {
     if (reapedPid === null) return;
     const child = this.byPid.get(reapedPid);
     if (!child) {
-      this.warn({ line: event.line, reason: `${event.name} reaped pid ${reapedPid}, which the trace never saw start` });
+      this.warnAt(event, `${event.name} reaped pid ${reapedPid}, which the trace never saw start`);
       return;
     }
     if (!child.exit) {
@@ -570,7 +591,7 @@ export class ProcessModel {
       return;
     }
     if (child.reaped) {
-      this.warn({ line: event.line, reason: `${event.name} reaped pid ${reapedPid}, already reaped at ${child.reaped.time}` });
+      this.warnAt(event, `${event.name} reaped pid ${reapedPid}, already reaped at ${child.reaped.time}`);
       return;
     }
     // A wait printed on one line carries its entry time; it returned after the exit.

@@ -90,5 +90,6 @@ function zombieInterval(p: ProcessNode, rel: Rel): ProcessJson['zombie'] {
 }
 
 function round(t: number): number {
-  return Math.round(t * 1e6) / 1e6;
+  // Past ~1e302 s, t * 1e6 overflowed to ±Infinity (null in the JSON); such a time has no microseconds to round.
+  return Math.abs(t) < 1e300 ? Math.round(t * 1e6) / 1e6 : t;
 }

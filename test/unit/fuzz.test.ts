@@ -8,7 +8,13 @@
 // a 1,000 MB stream. A failing property prints fast-check's seed and shrunk input.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { analyzeLog } from '../../src/tracer/logReader';
+import { TraceError } from '../../src/tracer/strace';
 import { TraceSession } from '../../src/core/session';
 import type { SnapshotJson } from '../../src/core/snapshot';
 import type { SiteLocator } from '../../src/core/diagnostics';
@@ -29,6 +35,7 @@ import {
   linesIn,
   manyChildrenLines,
   mb,
+  perPidFiles,
   repeatedLog,
   retainedBytes,
   runs,
@@ -40,6 +47,9 @@ import {
 } from '../support/fuzz';
 
 const LARGE = process.env.FORKTRACE_FUZZ_LARGE === '1';
+// Thousands of small files: in memory where there is a tmpfs (creating them on disk here takes ~1 ms each).
+const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'forktrace-fuzz-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 const encoder = new TextEncoder();
 const figures: string[] = [];
 
@@ -227,12 +237,21 @@ describe('huge lines', () => {
     const baseline = await retainedBytes();
     for (const [how, split] of chunkings) {
       count('20 MB line');
-      const { session, snapshot } = feed(split(text));
+      const session = new TraceSession();
+      const parser = session.parser as unknown as { carry: string[]; carryLength: number };
+      let carried = 0;
+      for (const chunk of split(text)) {
+        session.push(chunk);
+        carried = Math.max(carried, parser.carryLength);
+      }
+      session.finish();
+      const snapshot = session.snapshot();
       checkSnapshot(snapshot, lines.length + 1);
+      // The parser keeps at most its limit (16 Mi characters) and one chunk, and drops it once the line is known too long.
+      assert.ok(carried <= 17 * 2 ** 20, `${how}: ${carried} characters carried`);
       assert.deepStrictEqual(snapshot.warnings.map((w) => w.line), [at + 1], how);
       assert.match(snapshot.warnings[0].reason, /line longer than \d+ characters skipped/, how);
       assert.deepStrictEqual(picture(snapshot), picture(without), how);
-      const parser = session.parser as unknown as { carry: string[]; carryLength: number };
       assert.deepEqual([parser.carry.length, parser.carryLength], [0, 0], `${how}: the parser's carry is released`);
       const held = (await retainedBytes()) - baseline;
       assert.ok(held < 10e6, `${how}: ${mb(held)} still held after finish (the line is ${mb(20 << 20)})`);
@@ -317,10 +336,10 @@ const ADVERSARIAL: Family[] = [
     yield 'execve("/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0';
     for (let i = 0; i < n; i++) {
       const c = 5000 + i;
-      yield `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${c}`;
+      yield `clone(child_stack=NULL, flags=SIGCHLD) = ${c}`;
       yield `[pid ${c}] +++ exited with 0 +++`;
-      yield `[pid  4999] wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${c}`;
-      for (let k = 0; k < 8; k++) yield 'rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART}, NULL, 8) = 0';
+      yield `[pid  4999] wait4(-1, NULL, 0, NULL) = ${c}`;
+      for (let k = 0; k < 8; k++) yield 'getppid() = 1';
     }
   }),
   // The child has not exited when the wait returns it: its status text is read (model regexes).
@@ -364,8 +383,8 @@ function ratio(family: Family): { n: number; t1: number; t4: number; tries: numb
   let t4 = Infinity;
   let spent = 0;
   let tries = 0;
-  // A ratio over 6 gets up to 15 more tries: a run another process interrupted is no signal; a quadratic stays over 6.
-  while (tries < 3 || (spent < 150 && tries < 30) || (t4 / t1 >= 6 && tries < 18)) {
+  // A ratio over 6 gets up to 15 more tries (within 2 s): a run another process interrupted is no signal; a quadratic stays over 6.
+  while (tries < 3 || (spent < 150 && tries < 30) || (t4 / t1 >= 6 && tries < 18 && spent < 2000)) {
     const a = timeOf(run(small));
     const b = timeOf(run(big));
     t1 = Math.min(t1, a);
@@ -385,6 +404,72 @@ describe('time is linear in the input', () => {
       assert.ok(t4 / t1 < 6, `${family.name}: ${t1.toFixed(1)} ms for ${n}, ${t4.toFixed(1)} ms for ${4 * n} (${(t4 / t1).toFixed(1)}x)`);
     });
   }
+});
+
+// --- the model's own corner: a thread's records before its clone returns ----------
+
+describe('a thread seen before its clone3 returns', () => {
+  const kid = fc.record({ exits: fc.constantFrom('before', 'after', 'never'), reaped: fc.constantFrom('in the window', 'after', 'never'), lingers: fc.boolean() });
+
+  /** Thread 101 of process 100 forks children 200… (may reap them, may exit) before 100's clone3 returns it. */
+  function threadStory(kids: Array<{ exits: string; reaped: string; lingers: boolean }>, threadExits: 'in the window' | 'after' | 'never'): void {
+    let t = 0;
+    const at = (pid: number, text: string) => `${pid}  ${(1700000000 + (t += 0.1)).toFixed(6)} ${text}`;
+    const exit = (c: number) => [at(c, 'exit_group(0) = ?'), at(c, '+++ exited with 0 +++')];
+    const reap = (c: number, lingers: boolean) => {
+      if (lingers) t += 2;
+      return at(101, `wait4(${c}, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${c}`);
+    };
+    const lines = [
+      at(100, 'execve("/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0'),
+      at(100, 'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f00, parent_tid=0x7f00, exit_signal=0, stack=0x7f00, stack_size=0x7fff00, tls=0x7f00} <unfinished ...>'),
+    ];
+    kids.forEach((k, i) => {
+      lines.push(at(101, `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${200 + i}`));
+      if (k.exits === 'before') lines.push(...exit(200 + i));
+      if (k.reaped === 'in the window') lines.push(reap(200 + i, k.lingers));
+    });
+    if (threadExits === 'in the window') lines.push(at(101, 'exit(0) = ?'), at(101, '+++ exited with 0 +++'));
+    lines.push(at(100, '<... clone3 resumed> => {parent_tid=[101]}, 88) = 101'));
+    kids.forEach((k, i) => {
+      if (k.exits === 'after') lines.push(...exit(200 + i));
+      if (k.reaped === 'after') lines.push(reap(200 + i, k.lingers));
+    });
+    if (threadExits === 'after') lines.push(at(101, 'exit(0) = ?'), at(101, '+++ exited with 0 +++'));
+    lines.push(...exit(100));
+    const s = analyzeText(log(...lines));
+    checkSnapshot(s, lines.length);
+    assert.deepStrictEqual(s.processes.map((p) => p.id), ['100', ...kids.map((_, i) => String(200 + i))]);
+    s.processes.slice(1).forEach((p, i) => {
+      assert.equal(p.parentId, '100', `${p.id}'s parent`);
+      // Exited and reaped while 100 lived: never orphaned (else 100's exit orphans it, rightly).
+      if (kids[i].exits !== 'never' && kids[i].reaped !== 'never') assert.deepEqual(p.adoptedBy, [], `${p.id} was never orphaned`);
+      if (p.reaped?.how === 'wait') assert.equal(p.reaped.by, 100, `${p.id} reaped by`);
+    });
+    // Its last thread gone, the process has exited.
+    if (threadExits !== 'never') assert.notEqual(s.processes[0].state, 'running');
+  }
+
+  test('whatever it forked or reaped meanwhile belongs to its process', () => {
+    fc.assert(
+      fc.property(fc.array(kid, { minLength: 1, maxLength: 4 }), fc.constantFrom('after', 'never') as fc.Arbitrary<'after' | 'never'>, (kids, threadExits) => {
+        count('threads seen before their clone returns');
+        threadStory(kids, threadExits);
+      }),
+      { numRuns: runs(300) },
+    );
+  });
+
+  // Found here, not fixed: the thread's exit was taken for its process's, so its
+  // children were reparented to init then; undoing that adoption is a larger change.
+  test('a thread that forks and exits before its clone3 returns: its children are not orphans', { todo: 'model: reparenting at an unlinked exit is not undone when it turns out a thread' }, () => {
+    fc.assert(
+      fc.property(fc.array(kid, { minLength: 1, maxLength: 4 }), (kids) => {
+        threadStory(kids, 'in the window');
+      }),
+      { numRuns: runs(50) },
+    );
+  });
 });
 
 // --- every rejected line is a warning with its number ------------------------------
@@ -506,5 +591,82 @@ describe('a log of hundreds of MB, streamed', () => {
       const kind = delay === null ? 'zombie-leak' : 'zombie-lingering';
       assert.deepEqual(snapshot.diagnostics.map((d) => [d.kind, d.pids.length]), [[kind, 150_001]]);
     }
+  });
+});
+
+// --- -ff directories (src/tracer/logReader.ts) --------------------------------------
+
+/** A directory holding these files; returns its path. */
+function directoryOf(name: string, files: Map<string, string>): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir);
+  for (const [file, text] of files) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+describe('-ff directories', () => {
+  // Every -ttt log but exec_from_thread (its execve resumes under another pid: one file in
+  // real -ff output, two when cut naively) and variant.Y (the comm is in the prefix).
+  const EPOCH_LOGS = FIXTURE_NAMES.filter((f) => !/^variant\.(r|t|tt|stderr|Y)\.log$/.test(f) && f !== 'exec_from_thread.ttt.log');
+
+  test('a log cut into per-pid files and merged back gives the tree of the log', () => {
+    const server = fc.record({ connections: fc.integer({ min: 1, max: 60 }), pidMax: fc.integer({ min: 303, max: 400 }), reapDelay: fc.constantFrom(0, 0, 2) });
+    let k = 0;
+    const check = (text: string) => {
+      count('-ff directories');
+      const s = analyzeLog(directoryOf(`split-${k++}`, perPidFiles(text))).snapshot();
+      checkSnapshot(s, Infinity);
+      assert.deepStrictEqual(picture(s), picture(analyzeText(text)));
+    };
+    for (const name of EPOCH_LOGS) check(fixtureText(name));
+    fc.assert(
+      fc.property(server, (o) => check([...inChunks(serverLogLines({ bytes: o.connections * 3000, ...o }))].join(''))),
+      { numRuns: runs(20) },
+    );
+  });
+
+  test('damaged per-pid files: a consistent snapshot or a TraceError, nothing else', () => {
+    let k = 0;
+    fc.assert(
+      fc.property(damagedLog, fc.array(fc.tuple(fc.nat(99999), fc.uint8Array({ maxLength: 300 })), { maxLength: 3 }), ({ text }, junk) => {
+        count('-ff directories');
+        // (Pids of hundreds of digits make names no file system takes.)
+        const files = new Map<string, string | Uint8Array>([...perPidFiles(text)].filter(([name]) => name.length < 40));
+        for (const [pid, bytes] of junk) files.set(`trace.${pid}`, bytes);
+        const dir = join(scratch, `damaged-${k++}`);
+        mkdirSync(dir);
+        for (const [file, content] of files) writeFileSync(join(dir, file), content);
+        let s: SnapshotJson;
+        try {
+          s = analyzeLog(dir).snapshot();
+        } catch (e) {
+          assert.ok(e instanceof TraceError, `threw ${String(e)}`);
+          return;
+        }
+        checkSnapshot(s, Infinity);
+        for (const w of s.warnings) if (w.line !== 0) assert.ok(w.file !== undefined && files.has(w.file), `warning without its file: ${w.reason}`);
+      }),
+      { numRuns: runs(150) },
+    );
+  });
+
+  test('a fork server\'s 4,000 files merge in time linear in their number; 1,000 merge with 200 files open at most', () => {
+    const make = (n: number) => directoryOf(`many-${n}`, perPidFiles([...inChunks(serverLogLines({ bytes: n * 1200, connections: n, pidMax: 4_194_304 }))].join('')));
+    const small = make(1000);
+    const big = make(4000);
+    let t1 = Infinity;
+    let t4 = Infinity;
+    for (let k = 0; k < 3; k++) {
+      t1 = Math.min(t1, timeOf(() => analyzeLog(small)));
+      t4 = Math.min(t4, timeOf(() => analyzeLog(big)));
+    }
+    count('-ff directories');
+    figures.push(`-ff merge: 1,001 files ${t1.toFixed(0)} ms, 4,001 files ${t4.toFixed(0)} ms, ratio ${(t4 / t1).toFixed(2)}`);
+    assert.ok(t4 / t1 < 6, `${t1.toFixed(0)} ms for 1,001 files, ${t4.toFixed(0)} ms for 4,001 (${(t4 / t1).toFixed(1)}x)`);
+    // The usual limit is 1024 open files; a child process under 200 reads all 1,001.
+    const script = `const { analyzeLog } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'tracer', 'logReader'))}); console.log(analyzeLog(${JSON.stringify(small)}).snapshot().processes.length);`;
+    const run = spawnSync('/bin/sh', ['-c', 'ulimit -n 200 && exec "$0" --import tsx -e "$1"', process.execPath, script], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), '1001');
   });
 });
