@@ -53,18 +53,20 @@ function readChunks(path: string, each: (chunk: Uint8Array) => boolean): void {
   }
 }
 
+/** Shared by every -ff file: each chunk is decoded as soon as it is read (one buffer per file was 64 KB per process). */
+const PER_PID_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** One `-ff` file: read a chunk at a time, its events queued until merged. */
 class PerPidFile {
   readonly queue: TraceEvent[] = [];
   private head = 0;
-  private readonly fd: number;
-  private readonly buffer = Buffer.allocUnsafe(64 * 1024);
+  /** Opened for each read: a -ff directory has a file per process, past the usual limit of 1024 open files. */
+  private position = 0;
   private readonly decoder = new TextDecoder('utf-8');
   private eof = false;
   readonly parser: StraceParser;
 
   constructor(readonly path: string, pid: number, model: ProcessModel) {
-    this.fd = openSync(path, 'r');
     this.parser = new StraceParser(
       { event: (e) => this.queue.push(e), warning: (w) => model.warn(w), wantsEveryCall: () => model.wantsEveryCall },
       { fixedPid: pid, file: basename(path), interesting: MODEL_CALLS },
@@ -77,14 +79,20 @@ class PerPidFile {
       this.queue.length = 0;
       this.head = 0;
       if (this.eof) return null;
-      const n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+      const fd = openSync(this.path, 'r');
+      let n: number;
+      try {
+        n = readSync(fd, PER_PID_BUFFER, 0, PER_PID_BUFFER.length, this.position);
+      } finally {
+        closeSync(fd);
+      }
+      this.position += n;
       if (n === 0) {
         this.eof = true;
         this.parser.push(this.decoder.decode());
         this.parser.finish();
-        closeSync(this.fd);
       } else {
-        this.parser.push(this.decoder.decode(this.buffer.subarray(0, n), { stream: true }));
+        this.parser.push(this.decoder.decode(PER_PID_BUFFER.subarray(0, n), { stream: true }));
       }
     }
     return this.queue[this.head];
@@ -106,23 +114,40 @@ function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
   const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
   const model = session.model;
   const sources = files.map((f) => new PerPidFile(join(dir, f.name), Number(f.m[1]), model));
-  // k-way merge by time: each file is in order, and the model needs one global order.
-  for (;;) {
-    let best: PerPidFile | null = null;
-    let bestEvent: TraceEvent | null = null;
-    for (const source of sources) {
-      const e = source.peek();
-      if (e && (!bestEvent || e.time < bestEvent.time)) {
-        best = source;
-        bestEvent = e;
-      }
-    }
-    if (!best || !bestEvent) break;
-    if (Number.isNaN(bestEvent.time)) {
+  // k-way merge by time: each file is in order, and the model needs one global order. A binary
+  // heap of each file's next event, earliest (then lowest pid) on top: scanning every file for
+  // every event was quadratic in a fork server's -ff directory (a file per process).
+  const heap: Array<{ event: TraceEvent; k: number }> = [];
+  const before = (a: number, b: number): boolean => heap[a].event.time < heap[b].event.time || (heap[a].event.time === heap[b].event.time && heap[a].k < heap[b].k);
+  const swap = (a: number, b: number): void => {
+    [heap[a], heap[b]] = [heap[b], heap[a]];
+  };
+  const add = (k: number): void => {
+    const event = sources[k].peek();
+    if (!event) return;
+    if (Number.isNaN(event.time)) {
       throw new TraceError(`${dir}: per-pid files need timestamps to be merged in order. Record them with: strace -ff -ttt -o ${dir}/trace PROGRAM`, 'bad-log');
     }
-    best.take();
-    model.apply(bestEvent);
+    heap.push({ event, k });
+    for (let i = heap.length - 1; i > 0 && before(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+  };
+  sources.forEach((_, k) => add(k));
+  while (heap.length > 0) {
+    const { event, k } = heap[0];
+    const last = heap.pop() as { event: TraceEvent; k: number };
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const m = l + 1 < heap.length && before(l + 1, l) ? l + 1 : l;
+        if (l >= heap.length || !before(m, i)) break;
+        swap(i, m);
+        i = m;
+      }
+    }
+    sources[k].take();
+    model.apply(event);
+    add(k);
   }
   for (const source of sources) {
     if (source.parser.fatal && source.parser.lineCount > 0) model.warn({ line: 0, reason: `${basename(source.path)}: ${source.parser.fatal}`, file: basename(source.path) });
