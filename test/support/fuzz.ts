@@ -440,7 +440,7 @@ export function* serverLogLines(o: ServerLogOptions): Generator<string> {
 
 // --- time and memory ----------------------------------------------------------------
 
-/** Wall-clock time of `run`, in milliseconds. */
+/** Wall-clock time `run` took, in milliseconds. */
 export function timeOf(run: () => void): number {
   const t0 = process.hrtime.bigint();
   run();

@@ -24,7 +24,6 @@ import {
   FIXTURE_NAMES,
   INVALID_UTF8,
   checkSnapshot,
-  collectGarbage,
   concatBytes,
   count,
   damagedLog,
@@ -316,9 +315,9 @@ const ADVERSARIAL: Family[] = [
   lineFamily('strace: Process + digits', () => `strace: Process ${'1'.repeat(L)}x`),
   lineFamily('strace: Process mid-line, text before it (cut records)', (i) => `xy${i % 10} strace: Process 12 attached`),
   lineFamily('stack frames with no event', () => ` > /bin/srv(main+0x10) [0x${'f'.repeat(L)}]`),
-  // 4,096 tasks, each call displaced by the task's next one (a warning each).
-  lineFamily('unfinished calls that never resume', (i) => `${10000 + (i % 4096)}  clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>`),
-  lineFamily('unmatched resumes', (i) => `${10000 + (i % 4096)}  <... wait4 resumed>, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${20000 + i}`),
+  // 256 tasks, each call displaced by the task's next one (a warning each).
+  lineFamily('unfinished calls that never resume', (i) => `${10000 + (i % 256)}  clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>`),
+  lineFamily('unmatched resumes', (i) => `${10000 + (i % 64)}  <... wait4 resumed>, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${20000 + i}`),
   lineFamily('-T durations', () => `4000  clone() = 1 <${'1'.repeat(L)}x>`),
   lineFamily('pid changed to, repeated', () => `4000  execve("/x"${' <pid changed to 1'.repeat(L / 18)} ...>`),
   lineFamily('exit digits', () => `4000  +++ exited with ${'1'.repeat(L)} ++`),
@@ -361,35 +360,34 @@ const REPEATED: Family[] = ['full.reap_loop.ttt.log', 'variant.stderr.log', 'var
 });
 
 /**
- * Time of n and 4n units: the best of at least 3 runs each, alternating, more while
- * they add up to less than 150 ms (a short run needs more tries to find one nothing
- * interrupted) or while the ratio is over 6. n is the first power of two whose input
- * reaches 256 KB. The input is one string: the harshest chunking.
+ * Time of n and 4n units, per run. n is the first power of two whose input reaches
+ * 64 KB, so 4n's input and what parsing it touches still fit the 1 MB L2 cache (past
+ * it, other tenants of the shared L3 slow 4n alone). n runs r times in a row and 4n
+ * r/4 times, so each measurement lasts ~40 ms, past timer ticks and short
+ * interruptions; alternating, best of at least 3, up to 10 while the ratio is over 6
+ * (a quadratic stays over 6, noise does not). The input is one string: the harshest
+ * chunking.
  */
 function ratio(family: Family): { n: number; t1: number; t4: number; tries: number } {
   let n = 16;
   let small = family.make(n);
-  while (small.length < 256 * 1024 && n < 1 << 18) {
+  while (small.length < 64 * 1024 && n < 1 << 18) {
     n *= 2;
     small = family.make(n);
   }
   const big = family.make(4 * n);
-  const run = (text: string) => () => {
-    feed([text]);
+  const runs = (text: string, times: number) => () => {
+    for (let k = 0; k < times; k++) feed([text]);
   };
-  run(small)();
-  collectGarbage();
+  runs(small, 3)(); // warmed up: a cold run is JIT time
+  const r = Math.min(2000, Math.max(4, Math.ceil(40 / Math.max(0.02, timeOf(runs(small, 3)) / 3))));
+  const r4 = Math.max(1, Math.round(r / 4));
   let t1 = Infinity;
   let t4 = Infinity;
-  let spent = 0;
   let tries = 0;
-  // A ratio over 6 gets up to 15 more tries (within 2 s): a run another process interrupted is no signal; a quadratic stays over 6.
-  while (tries < 3 || (spent < 150 && tries < 30) || (t4 / t1 >= 6 && tries < 18 && spent < 2000)) {
-    const a = timeOf(run(small));
-    const b = timeOf(run(big));
-    t1 = Math.min(t1, a);
-    t4 = Math.min(t4, b);
-    spent += a + b;
+  while (tries < 3 || (t4 / t1 >= 6 && tries < 10)) {
+    t1 = Math.min(t1, timeOf(runs(small, r)) / r);
+    t4 = Math.min(t4, timeOf(runs(big, r4)) / r4);
     tries++;
   }
   return { n, t1, t4, tries };
