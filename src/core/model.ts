@@ -540,6 +540,13 @@ export class ProcessModel {
         if (p.pendingReap?.waiter === early) p.pendingReap.waiter = proc;
       }
       for (const c of early.children) proc.children.add(c);
+      const failed = this.forkFailures.get(early);
+      if (failed) {
+        this.forkFailures.delete(early);
+        const known = this.forkFailures.get(proc);
+        if (known) known.times += failed.times;
+        else this.forkFailures.set(proc, failed);
+      }
     }
     this.byTid.set(tid, proc);
     if (!exited) proc.liveTids.add(tid);

@@ -186,6 +186,7 @@ export const syntheticLine: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), fc.string({ maxLength: 30 })).map(([p, t, n, rest]) => `${p}${t}<... ${n} resumed>${rest}) = 0`),
   fc.tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), fc.string({ maxLength: 30 })).map(([p, t, n, a]) => `${p}${t}${n}(${a} <unfinished ...>`),
   fc.tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), pidArb).map(([p, t, n, r]) => `${p}${t}${n}(child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${r}`),
+  fc.tuple(prefixArb, stampArb, fc.constantFrom('clone', 'fork', 'vfork', 'clone3'), fc.constantFrom('EAGAIN (Resource temporarily unavailable)', 'ENOMEM (Cannot allocate memory)')).map(([p, t, n, e]) => `${p}${t}${n}(child_stack=NULL, flags=SIGCHLD) = -1 ${e}`),
   fc.tuple(prefixArb, stampArb, pidArb).map(([p, t, r]) => `${p}${t}wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${r}`),
   fc.tuple(prefixArb, stampArb, fc.oneof(fc.integer({ min: -300, max: 300 }), hugeDigits)).map(([p, t, c]) => `${p}${t}+++ exited with ${c} +++`),
   fc.tuple(prefixArb, stampArb, fc.constantFrom('SIGSEGV (core dumped)', 'SIGKILL', '9')).map(([p, t, s]) => `${p}${t}+++ killed by ${s} +++`),
