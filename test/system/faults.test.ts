@@ -5,14 +5,14 @@
 // happened, and no process of the trace left alive (checked in /proc).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LiveTrace } from '../../src/tracer/liveTrace';
-import { killProcessTrees, procStartTime, readProcStatus } from '../../src/tracer/procfs';
+import { allPids, killProcessTrees, procStartTime, readProcStatus } from '../../src/tracer/procfs';
 import { analyzeLog } from '../../src/tracer/logReader';
 import { SiteResolver } from '../../src/tracer/sites';
 import { renderSnapshot } from '../../src/cli/render';
@@ -305,23 +305,29 @@ test('two traces at once: independent pictures, stopping one leaves the other ru
 
 // ---- the CLI ----
 
-test('forktrace trace: SIGTERM twice quickly → exit 0, one report, the tree gone', async () => {
+/** `forktrace trace` on the zombie server after two clients came and went, and its strace's pid. */
+async function cliTracingZombieServer(): Promise<{ cli: ChildProcessByStdio<null, Readable, Readable>; stdout: () => string; stderr: () => string; stracePid: number }> {
   buildPrograms();
   const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--', join(EXAMPLES, 'zombie_server'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  let out = '';
+  let err = '';
+  cli.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  cli.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const m = await waitForOutput(cli.stdout, /listening on 127\.0\.0\.1:(\d+)/);
   assert.equal((await runClients({ port: Number(m[1]), count: 2 })).ok, 2);
-  // The server and its children: find them in /proc under the CLI's strace.
   const stracePid = await eventually(() => {
     const r = spawnSync('pgrep', ['-P', String(cli.pid), '-x', 'strace'], { encoding: 'utf8' });
     return Number(r.stdout.trim().split('\n')[0]) || undefined;
   }, 5000, 'the CLI\'s strace');
+  return { cli, stdout: () => out, stderr: () => err, stracePid };
+}
+
+test('forktrace trace: SIGTERM twice quickly → exit 0, one report, the tree gone', async () => {
+  // The server and its children: find them in /proc under the CLI's strace.
+  const { cli, stdout, stderr, stracePid } = await cliTracingZombieServer();
   // The server is strace's tracee; its two children are zombies now (a zombie has no tracer).
   const ids = await eventually(() => {
-    const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+    const pids = allPids();
     const server = pids.find((pid) => readProcStatus(pid)?.tracerPid === stracePid);
     if (server === undefined) return undefined;
     const children = pids.filter((pid) => readProcStatus(pid)?.ppid === server);
@@ -333,35 +339,24 @@ test('forktrace trace: SIGTERM twice quickly → exit 0, one report, the tree go
   await sleep(20);
   cli.kill('SIGTERM');
   const status = await exited;
-  assert.equal(status, 0, stderr);
-  assert.equal(stdout.match(/^\d+ processes, /gm)?.length, 1, `one report:\n${stdout}`);
-  assert.match(stdout, /3 processes, 1 running, 2 zombies at end/);
-  assert.doesNotMatch(stderr, /internal error/);
+  assert.equal(status, 0, stderr());
+  assert.equal(stdout().match(/^\d+ processes, /gm)?.length, 1, `one report:\n${stdout()}`);
+  assert.match(stdout(), /3 processes, 1 running, 2 zombies at end/);
+  assert.doesNotMatch(stderr(), /internal error/);
   await assertAllGone([...ids, processIdentity(stracePid)].filter((x): x is string => x !== null));
   survived.push('forktrace trace: SIGTERM three times in 20 ms: exit 0, one report, tree gone');
 });
 
 test('forktrace trace: strace killed → the report, the reason on stderr, the tree gone', async () => {
-  buildPrograms();
-  const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--', join(EXAMPLES, 'zombie_server'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const m = await waitForOutput(cli.stdout, /listening on 127\.0\.0\.1:(\d+)/);
-  assert.equal((await runClients({ port: Number(m[1]), count: 2 })).ok, 2);
-  const stracePid = await eventually(() => {
-    const r = spawnSync('pgrep', ['-P', String(cli.pid), '-x', 'strace'], { encoding: 'utf8' });
-    return Number(r.stdout.trim().split('\n')[0]) || undefined;
-  }, 5000, 'the CLI\'s strace');
-  const server = await eventually(() => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).find((pid) => readProcStatus(pid)?.tracerPid === stracePid), 5000, 'the server');
-  const ids = [server, ...readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => readProcStatus(pid)?.ppid === server)].map(processIdentity).filter((x): x is string => x !== null);
+  const { cli, stdout, stderr, stracePid } = await cliTracingZombieServer();
+  const server = await eventually(() => allPids().find((pid) => readProcStatus(pid)?.tracerPid === stracePid), 5000, 'the server');
+  const ids = [server, ...allPids().filter((pid) => readProcStatus(pid)?.ppid === server)].map(processIdentity).filter((x): x is string => x !== null);
   assert.equal(ids.length, 3);
   const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
   process.kill(stracePid, 'SIGKILL');
-  assert.equal(await exited, 0, stderr);
-  assert.match(stdout, /3 processes, 1 running, 2 zombies at end/, 'the report shows what strace saw');
-  assert.match(stderr, new RegExp(`forktrace: strace \\(pid ${stracePid}\\) was killed by SIGKILL, so the trace ended early.* 1 process it traced was still running and was killed\\.`));
+  assert.equal(await exited, 0, stderr());
+  assert.match(stdout(), /3 processes, 1 running, 2 zombies at end/, 'the report shows what strace saw');
+  assert.match(stderr(), new RegExp(`forktrace: strace \\(pid ${stracePid}\\) was killed by SIGKILL, so the trace ended early.* 1 process it traced was still running and was killed\\.`));
   await assertAllGone(ids);
   survived.push('forktrace trace with strace SIGKILLed: report printed, reason on stderr, exit 0, tree gone');
 });
