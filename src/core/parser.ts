@@ -1,5 +1,6 @@
 // Streaming strace parser: text chunks in (split anywhere), events out. Memory is the
 // open state only: one partial line, one unfinished call per task, nothing per line.
+import { asciiBytes, bytesEqual, concatBytes, copyBytes, decodeAscii, decodeUtf8, encodeUtf8, indexOfByte, indexOfBytes, startsWithBytes } from './bytes';
 import type { ParseWarning, Seconds, SyscallEvent, TraceEvent } from './events';
 
 export interface ParserSink {
@@ -37,6 +38,10 @@ const UNFINISHED = ' <unfinished ...>';
 const UNFINISHED_BARE = '<unfinished ...>';
 const PID_CHANGED = / <pid changed to (\d+) \.\.\.>$/;
 const MID_LINE_MESSAGE = 'strace: Process ';
+const MID_LINE_MESSAGE_BYTES = asciiBytes(MID_LINE_MESSAGE);
+const UNFINISHED_BYTES = asciiBytes(UNFINISHED);
+const RESUMED_BYTES = asciiBytes(' resumed>');
+const RESTART_BYTES = asciiBytes('? ERESTART');
 /** Timestamps below this are `-r` deltas, above it `-ttt` epoch seconds (1973 onwards). */
 const EPOCH_THRESHOLD = 1e8;
 /** Longer lines are skipped with a warning (strace truncates strings at 32 chars by default). */
@@ -53,8 +58,11 @@ export class StraceParser {
   lineCount = 0;
 
   /** The unfinished last line, in pieces. */
-  private carry: string[] = [];
+  private carry: Uint8Array[] = [];
+  /** Bytes in `carry`. */
   private carryLength = 0;
+  /** A high surrogate that ended a text push: encoded with the low one that follows. */
+  private heldSurrogate = '';
   private skippingLongLine = false;
   private sniffed = false;
   /** Text before a `strace: Process N attached` that landed mid-line, joined to the next line. */
@@ -69,6 +77,8 @@ export class StraceParser {
   private lastClock = -1;
   private dayOffset = 0;
 
+  /** The name of the last skipped unfinished call (usually the next one's too). */
+  private lastSkippedName = '';
   /** The interesting names grouped by first character, for an allocation-free check. */
   private readonly interestingByFirstChar: Map<number, string[]> | null = null;
 
@@ -87,11 +97,14 @@ export class StraceParser {
     }
   }
 
-  push(chunk: string): void {
-    if (this.fatal || chunk.length === 0) return;
-    if (!this.sniffed && chunk.length > 0) {
+  /** Feeds the log: bytes (split anywhere, even inside a UTF-8 sequence) or text. */
+  push(chunk: Uint8Array | string): void {
+    if (this.fatal) return;
+    const bytes = typeof chunk === 'string' ? this.encodeText(chunk) : chunk;
+    if (bytes.length === 0) return;
+    if (!this.sniffed) {
       this.sniffed = true;
-      const reason = binaryReason(chunk.slice(0, SNIFF_BYTES));
+      const reason = binaryReason(decodeUtf8(bytes, 0, Math.min(bytes.length, SNIFF_BYTES)));
       if (reason) {
         this.fatal = reason;
         return;
@@ -99,63 +112,195 @@ export class StraceParser {
     }
     let start = 0;
     if (this.skippingLongLine) {
-      const nl = chunk.indexOf('\n');
+      const nl = indexOfByte(bytes, 10, 0);
       if (nl < 0) return;
       this.skippingLongLine = false;
       start = nl + 1;
-    } else if (chunk.indexOf('\n') < 0) {
-      // No line ends here: keep the piece without copying what came before (linear time).
-      this.carry.push(chunk);
-      this.carryLength += chunk.length;
-      if (this.carryLength > MAX_LINE) {
-        // Memory stays bounded: a line this long is no strace record anyone can use.
-        this.lineCount++;
-        this.warn(this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
-        this.carry = [];
-        this.carryLength = 0;
-        this.skippingLongLine = true;
+    } else if (this.carry.length > 0) {
+      const nl = indexOfByte(bytes, 10, 0);
+      if (nl < 0) {
+        // No line ends here: keep a copy of the piece, joined once the line is whole (linear time).
+        this.carry.push(copyBytes(bytes, 0, bytes.length));
+        this.carryLength += bytes.length;
+        if (this.carryLength > MAX_LINE) {
+          // Memory stays bounded: a line this long is no strace record anyone can use.
+          this.lineCount++;
+          this.warn(this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
+          this.carry = [];
+          this.carryLength = 0;
+          this.skippingLongLine = true;
+        }
+        return;
       }
-      return;
-    }
-    let text = chunk;
-    if (this.carry.length > 0) {
-      text = this.carry.join('') + chunk;
+      this.carry.push(bytes.subarray(0, nl + 1));
+      const line = concatBytes(this.carry, this.carryLength + nl + 1);
       this.carry = [];
       this.carryLength = 0;
-    }
-    // strace's stderr can cut a line with `strace: Process N attached`: find those once per chunk.
-    let messageAt = text.indexOf(MID_LINE_MESSAGE, start);
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      // Skipped as when it arrives in pieces: the limit must not depend on where chunks end.
-      if (end - start > MAX_LINE) this.warn(++this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
-      else if (this.cutFragment || (messageAt >= 0 && messageAt < end)) {
-        this.physicalLine(text.slice(start, end));
-        if (messageAt >= 0 && messageAt < end) messageAt = text.indexOf(MID_LINE_MESSAGE, nl);
-      } else {
-        this.lineCount++;
-        this.logicalLine(text, start, end, this.lineCount);
-      }
+      this.line(line, 0, line.length - 1, indexOfBytes(line, MID_LINE_MESSAGE_BYTES, 0) >= 0);
       start = nl + 1;
     }
-    if (text.length - start > MAX_LINE) {
+    // strace's stderr can cut a line with `strace: Process N attached`: find those once per chunk.
+    let messageAt = indexOfBytes(bytes, MID_LINE_MESSAGE_BYTES, start);
+    for (;;) {
+      const nl = indexOfByte(bytes, 10, start);
+      if (nl < 0) break;
+      const message = messageAt >= 0 && messageAt < nl;
+      this.line(bytes, start, nl, message);
+      if (message) messageAt = indexOfBytes(bytes, MID_LINE_MESSAGE_BYTES, nl);
+      start = nl + 1;
+    }
+    if (bytes.length - start > MAX_LINE) {
       this.warn(++this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
       this.skippingLongLine = true;
-    } else if (start < text.length) {
-      this.carry.push(text.slice(start));
-      this.carryLength = text.length - start;
+    } else if (start < bytes.length) {
+      this.carry.push(copyBytes(bytes, start, bytes.length));
+      this.carryLength = bytes.length - start;
     }
+  }
+
+  /** One physical line, bytes[start, nl) where nl is its newline. */
+  private line(bytes: Uint8Array, start: number, nl: number, hasMessage: boolean): void {
+    const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+    // Skipped as when it arrives in pieces: the limit must not depend on where chunks end.
+    if (end - start > MAX_LINE) {
+      this.warn(++this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
+    } else if (this.cutFragment || hasMessage) {
+      this.physicalLine(decodeUtf8(bytes, start, end));
+    } else {
+      this.lineCount++;
+      if (!this.skipUnread(bytes, start, end)) {
+        const text = decodeUtf8(bytes, start, end);
+        this.logicalLine(text, 0, text.length, this.lineCount);
+      }
+    }
+  }
+
+  /**
+   * The common case, at byte level and never decoded: a record of a call the consumer
+   * does not read, not interrupted, with the usual prefix (`1234 ` and a -ttt stamp, or
+   * none). It is counted, and paired when unfinished. Anything else returns false with
+   * nothing changed but a finished pairing, and logicalLine reads the line as text.
+   */
+  private skipUnread(b: Uint8Array, from: number, to: number): boolean {
+    if (!this.interestingByFirstChar) return false;
+    let i = from;
+    let c = b[i];
+    if (c === 32 && b[i + 1] === 62) {
+      // ` > ` frames of a skipped record go with it.
+      if (!this.skippedLast) return false;
+      this.recognizedLines++;
+      return true;
+    }
+    let pid = this.options.fixedPid ?? null;
+    if (isDigit(c)) {
+      let j = i;
+      let value = 0;
+      while (j < to && isDigit((c = b[j]))) {
+        value = value * 10 + c - 48;
+        j++;
+      }
+      // At most 15 digits: an exact number. `1234<comm> ` and longer runs are read as text.
+      if (j < to && c === 32 && j - i <= 15) {
+        pid = value;
+        i = j;
+      } else if (c !== 46 && c !== 58) {
+        return false;
+      }
+    }
+    while (i < to && b[i] === 32) i++;
+    if (isDigit(b[i])) {
+      // Only epoch stamps once the log is known to use them; others set the style as text.
+      if (this.timestampStyle !== 'epoch') return false;
+      let j = i;
+      while (j < to && isDigit(b[j])) j++;
+      if (b[j] !== 46) return false;
+      for (c = b[++j]; j < to && (isDigit(c) || c === 46 || c === 58); c = b[++j]);
+      if (j >= to || c !== 32) return false;
+      i = j + 1;
+    } else if (this.timestampStyle !== 'none') {
+      return false;
+    }
+    while (i < to && b[i] === 32) i++;
+    if (i >= to) return false;
+    c = b[i];
+    const key = pid ?? -1;
+    if (c >= 97 && c <= 122) {
+      if (this.sink.wantsEveryCall?.()) return false;
+      let k = i;
+      while (k < to && isNameChar(b[k])) k++;
+      if (b[k] !== 40 /* ( */ || this.isInterestingBytes(b, i, k)) return false;
+      if (to - UNFINISHED_BYTES.length >= k && startsWithBytes(b, to - UNFINISHED_BYTES.length, UNFINISHED_BYTES)) {
+        if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
+        this.pending.set(key, { name: this.nameOf(b, i, k), text: '', time: NaN, line: this.lineCount, skipped: true });
+      } else {
+        // Malformed (no result) or interrupted: logicalLine warns or keeps it.
+        const eq = resultAtBytes(b, k, to);
+        if (eq < 0 || startsWithBytes(b, eq + 3, RESTART_BYTES)) return false;
+      }
+      return this.skipped();
+    }
+    if (c === 60 && b[i + 1] === 46 && b[i + 2] === 46 && b[i + 3] === 46 && b[i + 4] === 32) {
+      // `<... read resumed>`: the end of a skipped call is skipped too, unless interrupted.
+      const call = this.pending.get(key);
+      if (!call || !call.skipped) return false;
+      const close = indexWithinBytes(b, RESUMED_BYTES, i, to);
+      if (close < 0 || !bytesEqual(b, i + 5, close, call.name)) return false;
+      this.pending.delete(key);
+      const eq = resultAtBytes(b, close, to);
+      // Interrupted (the consumer needs it) or malformed (logicalLine warns): read as text, unpaired.
+      if (eq < 0 || startsWithBytes(b, eq + 3, RESTART_BYTES)) return false;
+      return this.skipped();
+    }
+    return false;
+  }
+
+  private skipped(): true {
+    this.stackTarget = null;
+    this.skippedLast = true;
+    this.recognizedLines++;
+    return true;
+  }
+
+  /** Whether the call named b[start, end) is read. */
+  private isInterestingBytes(b: Uint8Array, start: number, end: number): boolean {
+    const candidates = this.interestingByFirstChar?.get(b[start]);
+    if (!candidates) return false;
+    for (const name of candidates) if (bytesEqual(b, start, end, name)) return true;
+    return false;
+  }
+
+  /** A skipped call's name: the same string each time the same call is unfinished. */
+  private nameOf(b: Uint8Array, start: number, end: number): string {
+    const last = this.lastSkippedName;
+    if (bytesEqual(b, start, end, last)) return last;
+    return (this.lastSkippedName = decodeAscii(b, start, end));
+  }
+
+  /** Text input is encoded; a surrogate pair split between two pushes is kept whole. */
+  private encodeText(chunk: string): Uint8Array {
+    let text = this.heldSurrogate + chunk;
+    this.heldSurrogate = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.heldSurrogate = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    return encodeUtf8(text);
   }
 
   /** End of input: the last line may lack its newline; calls still open are reported. */
   finish(): void {
     if (this.fatal) return;
+    if (this.heldSurrogate) {
+      const held = this.heldSurrogate;
+      this.heldSurrogate = '';
+      this.push(encodeUtf8(held));
+    }
     if (this.carry.length > 0 && !this.skippingLongLine) {
-      const last = this.carry.join('');
+      const bytes = concatBytes(this.carry, this.carryLength);
       this.carry = [];
       this.carryLength = 0;
+      const last = decodeUtf8(bytes, 0, bytes.length);
       this.physicalLine(last.endsWith('\r') ? last.slice(0, -1) : last);
     }
     if (this.cutFragment) {
@@ -545,6 +690,19 @@ function isDigit(c: number): boolean {
 
 /** Names, comms and markers are short: look only this far, so a bad line costs no more than its length. */
 const SHORT_FIELD = 96;
+
+/** `needle` starting within the next SHORT_FIELD bytes of the line, or -1. */
+function indexWithinBytes(b: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const last = Math.min(to, from + SHORT_FIELD) - needle.length;
+  for (let at = from; at <= last; at++) if (b[at] === needle[0] && startsWithBytes(b, at, needle)) return at;
+  return -1;
+}
+
+/** The last ` = ` in b[from, to) after `from`, or -1. */
+function resultAtBytes(b: Uint8Array, from: number, to: number): number {
+  for (let at = to - 3; at > from; at--) if (b[at + 1] === 61 && b[at] === 32 && b[at + 2] === 32) return at;
+  return -1;
+}
 
 /** `needle` within the next SHORT_FIELD characters of the line, or -1. */
 function indexWithin(text: string, needle: string, from: number, to: number): number {

@@ -10,7 +10,6 @@ import type { SnapshotJson } from './snapshot';
 export class TraceSession {
   readonly model: ProcessModel;
   readonly parser: StraceParser;
-  private readonly decoder = new TextDecoder('utf-8');
 
   constructor(options: ModelOptions & ParserOptions = {}) {
     this.model = new ProcessModel(options);
@@ -27,13 +26,11 @@ export class TraceSession {
 
   /** Feeds raw bytes (split anywhere, even inside a UTF-8 sequence) or text. */
   push(chunk: Uint8Array | string): void {
-    this.parser.push(typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
+    this.parser.push(chunk);
   }
 
   /** End of input; returns the fatal error, if the input was not a strace log. */
   finish(): string | null {
-    const tail = this.decoder.decode();
-    if (tail) this.parser.push(tail);
     this.parser.finish();
     this.model.finish();
     return this.parser.fatal;

@@ -53,7 +53,7 @@ function readChunks(path: string, each: (chunk: Uint8Array) => boolean): void {
   }
 }
 
-/** Shared by every -ff file: each chunk is decoded as soon as it is read (one buffer per file was 64 KB per process). */
+/** Shared by every -ff file: the parser copies what it keeps (one buffer per file was 64 KB per process). */
 const PER_PID_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** One `-ff` file: read a chunk at a time, its events queued until merged. */
@@ -62,7 +62,6 @@ class PerPidFile {
   private head = 0;
   /** Opened for each read: a -ff directory has a file per process, past the usual limit of 1024 open files. */
   private position = 0;
-  private readonly decoder = new TextDecoder('utf-8');
   private eof = false;
   readonly parser: StraceParser;
 
@@ -89,10 +88,9 @@ class PerPidFile {
       this.position += n;
       if (n === 0) {
         this.eof = true;
-        this.parser.push(this.decoder.decode());
         this.parser.finish();
       } else {
-        this.parser.push(this.decoder.decode(PER_PID_BUFFER.subarray(0, n), { stream: true }));
+        this.parser.push(PER_PID_BUFFER.subarray(0, n));
       }
     }
     return this.queue[this.head];
