@@ -68,23 +68,25 @@ export class ProcessNode {
   command: string;
   argv: string[];
   /** Its own execs, in order (a forked child starts with none: it runs its parent's image). */
-  readonly execs: ExecRecord[] = [];
+  execs: readonly ExecRecord[] = NONE;
   /** The program it runs now: its last exec, or what its parent ran when it forked. */
   image: string | null = null;
   exit: ExitRecord | null = null;
   zombieFrom: Seconds | null = null;
   reaped: ReapRecord | null = null;
-  readonly adoptions: Adoption[] = [];
-  readonly liveTids = new Set<number>();
+  adoptions: readonly Adoption[] = NONE;
+  /** Its live threads: the leader alone, usually; a Set only once it has others. */
+  readonly liveTids = new TidSet();
   threadCount = 1;
-  sigchld: SigchldDisposition = { action: 'default', restart: false, nocldwait: false, site: null };
+  /** Never changed in place: shared with the children that inherit it. */
+  sigchld: SigchldDisposition = DEFAULT_SIGCHLD;
   subreaper = false;
   /** It set its own SIGCHLD disposition (so inheriting the parent's must not overwrite it). */
   ownSigchld = false;
   /** Its children that exited since its last SIGCHLD delivery: what one pending SIGCHLD stands for. */
-  exitsSinceDelivery: ProcessNode[] = [];
-  /** Unreaped children it owns now (alive or zombie). */
-  readonly children = new Set<ProcessNode>();
+  exitsSinceDelivery: readonly ProcessNode[] = NONE;
+  /** Unreaped children it owns now (alive or zombie); null until it has had one. */
+  children: Set<ProcessNode> | null = null;
   forkSite: CallSite | null = null;
   /** Its latest wait call (any result), for locating where reaping belongs. */
   lastWait: CallSite | null = null;
@@ -125,6 +127,62 @@ export class ProcessNode {
   }
 }
 
+/** An empty list shared by every process that has none (most have no execs, adoptions…). */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** `list` with `item` at its end: a new array in place of the shared empty one, else the same one. */
+function appended<T>(list: readonly T[], item: T): readonly T[] {
+  if (list === NONE) return [item];
+  (list as T[]).push(item);
+  return list;
+}
+
+/** Whether a `A|B|C` flags text has `flag`. */
+function hasFlag(flags: string | null, flag: string): boolean {
+  if (!flags) return false;
+  for (let at = flags.indexOf(flag); at >= 0; at = flags.indexOf(flag, at + 1)) {
+    const end = at + flag.length;
+    if ((at === 0 || flags.charCodeAt(at - 1) === 124 || flags.charCodeAt(at - 1) === 32) && (end === flags.length || flags.charCodeAt(end) === 124 || flags.charCodeAt(end) === 32)) return true;
+  }
+  return false;
+}
+
+const DEFAULT_SIGCHLD: SigchldDisposition = Object.freeze({ action: 'default', restart: false, nocldwait: false, site: null });
+
+/** A process's live thread ids: one number for a single-threaded process, a Set beyond. */
+export class TidSet {
+  private single = -1;
+  private many: Set<number> | null = null;
+
+  get size(): number {
+    return this.many ? this.many.size : this.single >= 0 ? 1 : 0;
+  }
+
+  has(tid: number): boolean {
+    return this.many ? this.many.has(tid) : this.single === tid;
+  }
+
+  add(tid: number): void {
+    if (this.many) this.many.add(tid);
+    else if (this.single < 0 || this.single === tid) this.single = tid;
+    else this.many = new Set([this.single, tid]);
+  }
+
+  delete(tid: number): void {
+    if (this.many) this.many.delete(tid);
+    else if (this.single === tid) this.single = -1;
+  }
+
+  clear(): void {
+    this.single = -1;
+    this.many = null;
+  }
+
+  values(): number[] {
+    return this.many ? [...this.many] : this.single >= 0 ? [this.single] : [];
+  }
+}
+
 /** One run of a SIGCHLD handler: from delivery to rt_sigreturn. */
 interface HandlerRun {
   tid: number;
@@ -134,7 +192,7 @@ interface HandlerRun {
   drained: boolean;
   lastWait: CallSite | null;
   /** The children whose exits this one signal stood for (signals of one kind do not queue). */
-  covered: ProcessNode[];
+  covered: readonly ProcessNode[];
 }
 
 export interface CoalescingRecord {
@@ -349,7 +407,7 @@ export class ProcessModel {
     const proc = new ProcessNode(this.nextId(pid), pid, time, template?.command ?? '?', template ? template.argv : []);
     if (template) {
       // fork copies dispositions; the subreaper attribute is not inherited.
-      proc.sigchld = { ...template.sigchld };
+      proc.sigchld = template.sigchld;
       proc.image = template.image;
     }
     this.processes.push(proc);
@@ -467,13 +525,11 @@ export class ProcessModel {
       return;
     }
     if (!Number.isInteger(childPid) || childPid <= 0) return; // ERESTARTNOINTR: restarted, no child yet
-    let flags: Set<string>;
-    if (event.name === 'fork') flags = new Set(['SIGCHLD']);
-    else if (event.name === 'vfork') flags = new Set(['CLONE_VM', 'CLONE_VFORK', 'SIGCHLD']);
-    else flags = flagSet(fieldValue(event.args, 'flags'));
+    // fork and vfork never share the thread group or the parent.
+    const flags = event.name === 'fork' || event.name === 'vfork' ? null : fieldValue(event.args, 'flags');
     const time = event.entryTime ?? event.time;
-    if (flags.has('CLONE_THREAD')) return this.threadCreated(proc, childPid);
-    const parent = flags.has('CLONE_PARENT') ? proc.owner : proc;
+    if (hasFlag(flags, 'CLONE_THREAD')) return this.threadCreated(proc, childPid);
+    const parent = hasFlag(flags, 'CLONE_PARENT') ? proc.owner : proc;
     let child = this.byPid.get(childPid);
     if (child && !child.linked && child.reaped === null) {
       // Its records (even its whole life) came before the parent's clone returned: same process.
@@ -495,7 +551,7 @@ export class ProcessModel {
         child.argv = proc.argv;
         child.image = proc.image;
       }
-      if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : { ...proc.sigchld };
+      if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : proc.sigchld;
     }
     // It existed from the moment the clone was entered, even if its first record came first.
     if (time < child.start) child.start = time;
@@ -503,7 +559,7 @@ export class ProcessModel {
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.site(proc, event);
-    if (parent) parent.children.add(child);
+    if (parent) (parent.children ??= new Set()).add(child);
     if (child.exit) {
       // It exited before we knew its parent: it is that parent's zombie now.
       child.ownerAtExit = parent;
@@ -539,7 +595,7 @@ export class ProcessModel {
         }
         if (p.pendingReap?.waiter === early) p.pendingReap.waiter = proc;
       }
-      for (const c of early.children) proc.children.add(c);
+      if (early.children) for (const c of early.children) (proc.children ??= new Set()).add(c);
       const failed = this.forkFailures.get(early);
       if (failed) {
         this.forkFailures.delete(early);
@@ -562,13 +618,13 @@ export class ProcessModel {
     const argvArg = event.name === 'execveat' ? args[2] : args[1];
     const path = (pathArg === undefined ? null : decodeString(pathArg)?.value) ?? '?';
     const argv = (argvArg === undefined ? null : decodeStringArray(argvArg)?.values) ?? [];
-    proc.execs.push({ time: event.time, path, argv });
+    proc.execs = appended(proc.execs, { time: event.time, path, argv });
     proc.image = path;
     proc.command = basename(path);
     proc.argv = argv;
     proc.sigchld = afterExec(proc.sigchld);
     // Other threads die in exec; the exec'ing thread now has the leader's pid.
-    for (const t of proc.liveTids) if (t !== proc.pid && t !== tid) this.byTid.delete(t);
+    for (const t of proc.liveTids.values()) if (t !== proc.pid && t !== tid) this.byTid.delete(t);
     proc.liveTids.clear();
     proc.liveTids.add(proc.pid);
     this.touch(proc);
@@ -620,8 +676,11 @@ export class ProcessModel {
     }
     const pid = Number(event.result);
     if (!Number.isInteger(pid) || pid <= 0) return null;
-    const status = splitArgs(event.args)[1] ?? '';
-    if (status.includes('WIFSTOPPED') || status.includes('WIFCONTINUED')) return null;
+    // Split only when it may matter: most waits report an exit.
+    if (event.args.includes('WIFSTOPPED') || event.args.includes('WIFCONTINUED')) {
+      const status = splitArgs(event.args)[1] ?? '';
+      if (status.includes('WIFSTOPPED') || status.includes('WIFCONTINUED')) return null;
+    }
     return pid;
   }
 
@@ -674,7 +733,7 @@ export class ProcessModel {
       this.handlerRuns.delete(proc);
     }
     const covered = proc.exitsSinceDelivery;
-    proc.exitsSinceDelivery = [];
+    proc.exitsSinceDelivery = NONE;
     if (proc.sigchld.action !== 'handler') {
       if (interrupted && !proc.sigchld.site) this.unknownDispositionEintr.set(tid, { proc, call: interrupted });
       return;
@@ -734,6 +793,7 @@ export class ProcessModel {
     else this.byTid.delete(tid);
     if (proc.liveTids.size > 0 || !proc.alive) return;
     const final = proc.leaderExit ?? event;
+    proc.leaderExit = null;
     this.processExit(proc, event.time, final.code, final.signal, final.core);
   }
 
@@ -752,7 +812,7 @@ export class ProcessModel {
     proc.ownerAtExit = proc.owner;
     this.zombiesNow++;
     this.handlerRuns.delete(proc);
-    for (const child of [...proc.children]) this.reparent(child, proc, time);
+    if (proc.children) for (const child of [...proc.children]) this.reparent(child, proc, time);
     // A process whose parent's clone has not returned yet waits for it to be settled.
     if (proc.linked) this.settleExit(proc, time);
     if (proc.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
@@ -772,12 +832,12 @@ export class ProcessModel {
     } else if (owner.sigchld.action === 'ignore' || owner.sigchld.nocldwait) {
       this.reap(proc, time, owner, owner.pid, 'auto', true, null);
     } else if (owner.sigchld.action === 'handler') {
-      owner.exitsSinceDelivery.push(proc);
+      owner.exitsSinceDelivery = appended(owner.exitsSinceDelivery, proc);
     }
   }
 
   private reparent(child: ProcessNode, formerParent: ProcessNode, time: Seconds): void {
-    formerParent.children.delete(child);
+    formerParent.children?.delete(child);
     let adopter: ProcessNode | null = null;
     for (let a = formerParent.owner; a; a = a.owner) {
       if (a.subreaper && a.alive) {
@@ -786,9 +846,9 @@ export class ProcessModel {
       }
     }
     child.owner = adopter;
-    child.adoptions.push({ time, adopter, pid: adopter?.pid ?? null, command: adopter?.command ?? null, formerParent, wasZombie: child.isZombie });
+    child.adoptions = appended(child.adoptions, { time, adopter, pid: adopter?.pid ?? null, command: adopter?.command ?? null, formerParent, wasZombie: child.isZombie });
     if (adopter) {
-      adopter.children.add(child);
+      (adopter.children ??= new Set()).add(child);
       if (child.isZombie && (adopter.sigchld.action === 'ignore' || adopter.sigchld.nocldwait)) {
         this.reap(child, time, adopter, adopter.pid, 'auto', true, null);
       }
@@ -808,7 +868,7 @@ export class ProcessModel {
     }
     child.reaped = { time, by, byPid, how, seen, site };
     if (child.exit) this.zombiesNow--;
-    child.owner?.children.delete(child);
+    child.owner?.children?.delete(child);
     this.touch(child);
   }
 }

@@ -42,6 +42,13 @@ const MID_LINE_MESSAGE_BYTES = asciiBytes(MID_LINE_MESSAGE);
 const UNFINISHED_BYTES = asciiBytes(UNFINISHED);
 const RESUMED_BYTES = asciiBytes(' resumed>');
 const RESTART_BYTES = asciiBytes('? ERESTART');
+const EXITED_BYTES = asciiBytes('+++ exited with ');
+const EXIT_END_BYTES = asciiBytes(' +++');
+const SIGNAL_START_BYTES = asciiBytes('--- ');
+const SIGNAL_END_BYTES = asciiBytes(' ---');
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
+/** Errno and signal names kept as strings: a log has few distinct ones. */
+const MAX_KNOWN_TOKENS = 256;
 /** Timestamps below this are `-r` deltas, above it `-ttt` epoch seconds (1973 onwards). */
 const EPOCH_THRESHOLD = 1e8;
 /** Longer lines are skipped with a warning (strace truncates strings at 32 chars by default). */
@@ -77,6 +84,8 @@ export class StraceParser {
   private lastClock = -1;
   private dayOffset = 0;
 
+  /** Errno and signal names seen so far, so each is one string. */
+  private readonly knownTokens: string[] = [];
   /** The name of the last skipped unfinished call (usually the next one's too). */
   private lastSkippedName = '';
   /** The interesting names grouped by first character, for an allocation-free check. */
@@ -168,7 +177,7 @@ export class StraceParser {
       this.physicalLine(decodeUtf8(bytes, start, end));
     } else {
       this.lineCount++;
-      if (!this.skipUnread(bytes, start, end)) {
+      if (!this.readFast(bytes, start, end)) {
         const text = decodeUtf8(bytes, start, end);
         this.logicalLine(text, 0, text.length, this.lineCount);
       }
@@ -176,12 +185,13 @@ export class StraceParser {
   }
 
   /**
-   * The common case, at byte level and never decoded: a record of a call the consumer
-   * does not read, not interrupted, with the usual prefix (`1234 ` and a -ttt stamp, or
-   * none). It is counted, and paired when unfinished. Anything else returns false with
-   * nothing changed but a finished pairing, and logicalLine reads the line as text.
+   * The common records, read at byte level (`1234 ` and a -ttt stamp, or no prefix):
+   * calls the consumer does not read are counted and paired but never decoded; finished
+   * calls it reads, `+++ exited with N +++` and `--- SIGX {…} ---` become events with one
+   * decoded string each. Anything else returns false with nothing changed but a finished
+   * pairing, and logicalLine reads the line as text, with every check and warning.
    */
-  private skipUnread(b: Uint8Array, from: number, to: number): boolean {
+  private readFast(b: Uint8Array, from: number, to: number): boolean {
     if (!this.interestingByFirstChar) return false;
     let i = from;
     let c = b[i];
@@ -208,12 +218,16 @@ export class StraceParser {
       }
     }
     while (i < to && b[i] === 32) i++;
+    let stampFrom = -1;
+    let stampDot = -1;
     if (isDigit(b[i])) {
       // Only epoch stamps once the log is known to use them; others set the style as text.
       if (this.timestampStyle !== 'epoch') return false;
       let j = i;
       while (j < to && isDigit(b[j])) j++;
       if (b[j] !== 46) return false;
+      stampFrom = i;
+      stampDot = j;
       for (c = b[++j]; j < to && (isDigit(c) || c === 46 || c === 58); c = b[++j]);
       if (j >= to || c !== 32) return false;
       i = j + 1;
@@ -225,10 +239,12 @@ export class StraceParser {
     c = b[i];
     const key = pid ?? -1;
     if (c >= 97 && c <= 122) {
-      if (this.sink.wantsEveryCall?.()) return false;
       let k = i;
       while (k < to && isNameChar(b[k])) k++;
-      if (b[k] !== 40 /* ( */ || this.isInterestingBytes(b, i, k)) return false;
+      if (b[k] !== 40 /* ( */) return false;
+      const name = this.interestingName(b, i, k);
+      if (name !== null) return this.fastCall(b, name, k, to, pid, stampFrom, stampDot);
+      if (this.sink.wantsEveryCall?.()) return false;
       if (to - UNFINISHED_BYTES.length >= k && startsWithBytes(b, to - UNFINISHED_BYTES.length, UNFINISHED_BYTES)) {
         if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
         this.pending.set(key, { name: this.nameOf(b, i, k), text: '', time: NaN, line: this.lineCount, skipped: true });
@@ -251,6 +267,8 @@ export class StraceParser {
       if (eq < 0 || startsWithBytes(b, eq + 3, RESTART_BYTES)) return false;
       return this.skipped();
     }
+    if (c === 43 /* + */) return this.fastExit(b, i, to, pid, stampFrom, stampDot);
+    if (c === 45 /* - */) return this.fastSignal(b, i, to, pid, stampFrom, stampDot);
     return false;
   }
 
@@ -261,12 +279,109 @@ export class StraceParser {
     return true;
   }
 
-  /** Whether the call named b[start, end) is read. */
-  private isInterestingBytes(b: Uint8Array, start: number, end: number): boolean {
+  /** `name(args) = result [ERRNO (text)]`, printed whole: open is at the `(`. */
+  private fastCall(b: Uint8Array, name: string, open: number, to: number, pid: number | null, stampFrom: number, stampDot: number): boolean {
+    // Ending in `>`: unfinished, a -T duration, `<pid changed …>` or a -Y result: read as text.
+    if (b[to - 1] === 62) return false;
+    const eq = resultAtBytes(b, open, to);
+    if (eq < 0) return false;
+    let headEnd = eq;
+    while (headEnd > open && b[headEnd - 1] === 32) headEnd--;
+    if (b[headEnd - 1] !== 41 /* ) */ || headEnd - 1 <= open) return false;
+    let r = eq + 3;
+    while (r < to && b[r] !== 32) {
+      if (b[r] === 60) return false; // -Y: `4481<server>`
+      r++;
+    }
+    if (r === eq + 3) return false;
+    let errno: string | null = null;
+    if (r < to) {
+      let e = r + 1;
+      while (e < to && b[e] !== 32) e++;
+      errno = this.errnoAt(b, r + 1, e);
+    }
+    const time = this.stampValue(b, stampFrom, stampDot);
+    if (time === null) return false;
+    this.skippedLast = false;
+    this.recognizedLines++;
+    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: decodeUtf8(b, open + 1, headEnd - 1), result: decodeAscii(b, eq + 3, r), errno };
+    this.emit(event, undefined);
+    return true;
+  }
+
+  /** `+++ exited with N +++`; other `+++` lines are read as text. */
+  private fastExit(b: Uint8Array, i: number, to: number, pid: number | null, stampFrom: number, stampDot: number): boolean {
+    if (!startsWithBytes(b, i, EXITED_BYTES) || !startsWithBytes(b, to - 4, EXIT_END_BYTES)) return false;
+    let k = i + EXITED_BYTES.length;
+    const negative = b[k] === 45;
+    if (negative) k++;
+    const digitsFrom = k;
+    let code = 0;
+    while (k < to - 4 && isDigit(b[k])) code = code * 10 + b[k++] - 48;
+    // At most 10 digits, as logicalLine reads it.
+    if (k !== to - 4 || k === digitsFrom || k - digitsFrom > 10) return false;
+    const time = this.stampValue(b, stampFrom, stampDot);
+    if (time === null) return false;
+    this.skippedLast = false;
+    this.endOfTask(pid);
+    this.recognizedLines++;
+    this.emit({ kind: 'exit', line: this.lineCount, pid, time, code: negative ? -code : code, signal: null, core: false }, undefined);
+    return true;
+  }
+
+  /** `--- SIGCHLD {si_signo=…} ---`; `--- stopped by …` and other forms are read as text. */
+  private fastSignal(b: Uint8Array, i: number, to: number, pid: number | null, stampFrom: number, stampDot: number): boolean {
+    if (!startsWithBytes(b, i, SIGNAL_START_BYTES) || to - i < 11 || !startsWithBytes(b, to - 4, SIGNAL_END_BYTES)) return false;
+    const s = i + 4;
+    let k = s + 3;
+    if (b[s] !== 83 || b[s + 1] !== 73 || b[s + 2] !== 71) return false; // SIG
+    for (let c = b[k]; k < to - 4 && ((c >= 65 && c <= 90) || isDigit(c) || c === 43 || c === 45); c = b[++k]);
+    if (k === s + 3 || (k < to - 4 && b[k] !== 32)) return false;
+    const time = this.stampValue(b, stampFrom, stampDot);
+    if (time === null) return false;
+    this.skippedLast = false;
+    this.recognizedLines++;
+    const signal = this.signalName(b, s, k);
+    const info = k < to - 4 ? decodeUtf8(b, k + 1, to - 4) : '';
+    this.emit({ kind: 'signal', line: this.lineCount, pid, time, signal, info }, undefined);
+    return true;
+  }
+
+  /** The -ttt stamp `digits.digits` as Number() reads it, NaN with none, null when text must read it. */
+  private stampValue(b: Uint8Array, from: number, dot: number): Seconds | null {
+    if (from < 0) return NaN;
+    let whole = 0;
+    for (let k = from; k < dot; k++) whole = whole * 10 + b[k] - 48;
+    let fraction = 0;
+    let k = dot + 1;
+    for (; isDigit(b[k]); k++) fraction = fraction * 10 + b[k] - 48;
+    const places = k - dot - 1;
+    if (b[k] !== 32 || places === 0) return null;
+    // Up to 15 digits both numbers and the division are exact, so the result is Number()'s correctly rounded one.
+    if (dot - from + places > 15) return Number(decodeAscii(b, from, k));
+    return (whole * POWERS_OF_TEN[places] + fraction) / POWERS_OF_TEN[places];
+  }
+
+  /** The interesting name spelled by b[start, end), or null. */
+  private interestingName(b: Uint8Array, start: number, end: number): string | null {
     const candidates = this.interestingByFirstChar?.get(b[start]);
-    if (!candidates) return false;
-    for (const name of candidates) if (bytesEqual(b, start, end, name)) return true;
-    return false;
+    if (!candidates) return null;
+    for (const name of candidates) if (bytesEqual(b, start, end, name)) return name;
+    return null;
+  }
+
+  /** `ECHILD` and the like: the same string for each occurrence; null when the token is no errno. */
+  private errnoAt(b: Uint8Array, start: number, end: number): string | null {
+    if (end - start < 2 || b[start] !== 69 /* E */) return null;
+    for (let k = start + 1; k < end; k++) {
+      const c = b[k];
+      if (!((c >= 65 && c <= 90) || isDigit(c) || c === 95)) return null;
+    }
+    return internAscii(this.knownTokens, b, start, end);
+  }
+
+  private signalName(b: Uint8Array, start: number, end: number): string {
+    return internAscii(this.knownTokens, b, start, end);
   }
 
   /** A skipped call's name: the same string each time the same call is unfinished. */
@@ -690,6 +805,14 @@ function isDigit(c: number): boolean {
 
 /** Names, comms and markers are short: look only this far, so a bad line costs no more than its length. */
 const SHORT_FIELD = 96;
+
+/** The string spelled by b[start, end), from `known` when it is there (added while there is room). */
+function internAscii(known: string[], b: Uint8Array, start: number, end: number): string {
+  for (const text of known) if (bytesEqual(b, start, end, text)) return text;
+  const text = decodeAscii(b, start, end);
+  if (known.length < MAX_KNOWN_TOKENS) known.push(text);
+  return text;
+}
 
 /** `needle` starting within the next SHORT_FIELD bytes of the line, or -1. */
 function indexWithinBytes(b: Uint8Array, needle: Uint8Array, from: number, to: number): number {
