@@ -20,6 +20,11 @@ export interface ParserOptions {
    * (unless interrupted: ERESTART* results always do). Default: every call.
    */
   interesting?: ReadonlySet<string>;
+  /**
+   * Read every line as text, never at byte level: the reference the byte-level fast
+   * path is tested against (it must give the same events and warnings).
+   */
+  reference?: boolean;
 }
 
 export type TimestampStyle = 'unknown' | 'none' | 'clock' | 'epoch' | 'relative';
@@ -84,12 +89,19 @@ export class StraceParser {
   private lastClock = -1;
   private dayOffset = 0;
 
+  /** The stamp of the line readFast is on: where it starts (-1: none), its digits as one number, its decimal places, its end. */
+  private stampFrom = -1;
+  private stampDigits = 0;
+  private stampPlaces = 0;
+  private stampEnd = 0;
   /** Errno and signal names seen so far, so each is one string. */
   private readonly knownTokens: string[] = [];
   /** The name of the last skipped unfinished call (usually the next one's too). */
   private lastSkippedName = '';
   /** The interesting names grouped by first character, for an allocation-free check. */
   private readonly interestingByFirstChar: Map<number, string[]> | null = null;
+  /** The same, indexed by the first byte. */
+  private readonly interestingByFirstByte: Array<string[] | undefined> = [];
 
   constructor(
     private readonly sink: ParserSink,
@@ -103,12 +115,14 @@ export class StraceParser {
         byFirst.set(name.charCodeAt(0), list);
       }
       this.interestingByFirstChar = byFirst;
+      for (const [c, names] of byFirst) this.interestingByFirstByte[c] = names;
     }
   }
 
   /** Feeds the log: bytes (split anywhere, even inside a UTF-8 sequence) or text. */
   push(chunk: Uint8Array | string): void {
     if (this.fatal) return;
+    // One element type for the hot loop (a Buffer here and a Uint8Array there made V8 recompile it).
     const bytes = typeof chunk === 'string' ? this.encodeText(chunk) : chunk;
     if (bytes.length === 0) return;
     if (!this.sniffed) {
@@ -192,7 +206,7 @@ export class StraceParser {
    * pairing, and logicalLine reads the line as text, with every check and warning.
    */
   private readFast(b: Uint8Array, from: number, to: number): boolean {
-    if (!this.interestingByFirstChar) return false;
+    if (!this.interestingByFirstChar || this.options.reference) return false;
     let i = from;
     let c = b[i];
     if (c === 32 && b[i + 1] === 62) {
@@ -218,22 +232,30 @@ export class StraceParser {
       }
     }
     while (i < to && b[i] === 32) i++;
+    // The -ttt stamp's digits as one integer and its decimal places: read at once, turned into seconds only for records that are kept.
     let stampFrom = -1;
-    let stampDot = -1;
+    let stampDigits = 0;
+    let stampPlaces = 0;
     if (isDigit(b[i])) {
       // Only epoch stamps once the log is known to use them; others set the style as text.
       if (this.timestampStyle !== 'epoch') return false;
-      let j = i;
-      while (j < to && isDigit(b[j])) j++;
-      if (b[j] !== 46) return false;
       stampFrom = i;
-      stampDot = j;
-      for (c = b[++j]; j < to && (isDigit(c) || c === 46 || c === 58); c = b[++j]);
-      if (j >= to || c !== 32) return false;
+      let j = i;
+      for (c = b[j]; isDigit(c); c = b[++j]) stampDigits = stampDigits * 10 + c - 48;
+      if (c !== 46) return false;
+      const dot = j;
+      for (c = b[++j]; isDigit(c); c = b[++j]) stampDigits = stampDigits * 10 + c - 48;
+      stampPlaces = j - dot - 1;
+      // Anything else logicalLine reads: `1.2.3`, `1.` (Number() takes it), clock parts.
+      if (j >= to || c !== 32 || stampPlaces === 0) return false;
       i = j + 1;
     } else if (this.timestampStyle !== 'none') {
       return false;
     }
+    this.stampFrom = stampFrom;
+    this.stampDigits = stampDigits;
+    this.stampPlaces = stampPlaces;
+    this.stampEnd = i - 1;
     while (i < to && b[i] === 32) i++;
     if (i >= to) return false;
     c = b[i];
@@ -243,7 +265,7 @@ export class StraceParser {
       while (k < to && isNameChar(b[k])) k++;
       if (b[k] !== 40 /* ( */) return false;
       const name = this.interestingName(b, i, k);
-      if (name !== null) return this.fastCall(b, name, k, to, pid, stampFrom, stampDot);
+      if (name !== null) return this.fastCall(b, name, k, to, pid);
       if (this.sink.wantsEveryCall?.()) return false;
       if (to - UNFINISHED_BYTES.length >= k && startsWithBytes(b, to - UNFINISHED_BYTES.length, UNFINISHED_BYTES)) {
         if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
@@ -263,12 +285,16 @@ export class StraceParser {
       if (close < 0 || !bytesEqual(b, i + 5, close, call.name)) return false;
       this.pending.delete(key);
       const eq = resultAtBytes(b, close, to);
-      // Interrupted (the consumer needs it) or malformed (logicalLine warns): read as text, unpaired.
-      if (eq < 0 || startsWithBytes(b, eq + 3, RESTART_BYTES)) return false;
-      return this.skipped();
+      if (eq < 0) return false; // malformed: logicalLine warns
+      if (!startsWithBytes(b, eq + 3, RESTART_BYTES)) return this.skipped();
+      // Interrupted: the consumer needs it. Its start was skipped, so it is the resumed part alone.
+      let open = close + RESUMED_BYTES.length;
+      while (open < to && b[open] === 32) open++;
+      if (b[open] === 60) return false; // strace 4.x: `<unfinished ...>)` after it
+      return this.fastResult(b, call.name, open - 1, eq, to, pid);
     }
-    if (c === 43 /* + */) return this.fastExit(b, i, to, pid, stampFrom, stampDot);
-    if (c === 45 /* - */) return this.fastSignal(b, i, to, pid, stampFrom, stampDot);
+    if (c === 43 /* + */) return this.fastExit(b, i, to, pid);
+    if (c === 45 /* - */) return this.fastSignal(b, i, to, pid);
     return false;
   }
 
@@ -280,11 +306,17 @@ export class StraceParser {
   }
 
   /** `name(args) = result [ERRNO (text)]`, printed whole: open is at the `(`. */
-  private fastCall(b: Uint8Array, name: string, open: number, to: number, pid: number | null, stampFrom: number, stampDot: number): boolean {
+  private fastCall(b: Uint8Array, name: string, open: number, to: number, pid: number | null): boolean {
     // Ending in `>`: unfinished, a -T duration, `<pid changed …>` or a -Y result: read as text.
     if (b[to - 1] === 62) return false;
     const eq = resultAtBytes(b, open, to);
     if (eq < 0) return false;
+    return this.fastResult(b, name, open, eq, to, pid);
+  }
+
+  /** The event of a finished call: arguments after `open` up to the `)` before ` = ` at `eq`, then the result. */
+  private fastResult(b: Uint8Array, name: string, open: number, eq: number, to: number, pid: number | null): boolean {
+    if (b[to - 1] === 62) return false;
     let headEnd = eq;
     while (headEnd > open && b[headEnd - 1] === 32) headEnd--;
     if (b[headEnd - 1] !== 41 /* ) */ || headEnd - 1 <= open) return false;
@@ -300,8 +332,7 @@ export class StraceParser {
       while (e < to && b[e] !== 32) e++;
       errno = this.errnoAt(b, r + 1, e);
     }
-    const time = this.stampValue(b, stampFrom, stampDot);
-    if (time === null) return false;
+    const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
     const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: decodeUtf8(b, open + 1, headEnd - 1), result: decodeAscii(b, eq + 3, r), errno };
@@ -310,7 +341,7 @@ export class StraceParser {
   }
 
   /** `+++ exited with N +++`; other `+++` lines are read as text. */
-  private fastExit(b: Uint8Array, i: number, to: number, pid: number | null, stampFrom: number, stampDot: number): boolean {
+  private fastExit(b: Uint8Array, i: number, to: number, pid: number | null): boolean {
     if (!startsWithBytes(b, i, EXITED_BYTES) || !startsWithBytes(b, to - 4, EXIT_END_BYTES)) return false;
     let k = i + EXITED_BYTES.length;
     const negative = b[k] === 45;
@@ -320,8 +351,7 @@ export class StraceParser {
     while (k < to - 4 && isDigit(b[k])) code = code * 10 + b[k++] - 48;
     // At most 10 digits, as logicalLine reads it.
     if (k !== to - 4 || k === digitsFrom || k - digitsFrom > 10) return false;
-    const time = this.stampValue(b, stampFrom, stampDot);
-    if (time === null) return false;
+    const time = this.stampTime(b);
     this.skippedLast = false;
     this.endOfTask(pid);
     this.recognizedLines++;
@@ -330,15 +360,14 @@ export class StraceParser {
   }
 
   /** `--- SIGCHLD {si_signo=…} ---`; `--- stopped by …` and other forms are read as text. */
-  private fastSignal(b: Uint8Array, i: number, to: number, pid: number | null, stampFrom: number, stampDot: number): boolean {
+  private fastSignal(b: Uint8Array, i: number, to: number, pid: number | null): boolean {
     if (!startsWithBytes(b, i, SIGNAL_START_BYTES) || to - i < 11 || !startsWithBytes(b, to - 4, SIGNAL_END_BYTES)) return false;
     const s = i + 4;
     let k = s + 3;
     if (b[s] !== 83 || b[s + 1] !== 73 || b[s + 2] !== 71) return false; // SIG
     for (let c = b[k]; k < to - 4 && ((c >= 65 && c <= 90) || isDigit(c) || c === 43 || c === 45); c = b[++k]);
     if (k === s + 3 || (k < to - 4 && b[k] !== 32)) return false;
-    const time = this.stampValue(b, stampFrom, stampDot);
-    if (time === null) return false;
+    const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
     const signal = this.signalName(b, s, k);
@@ -347,24 +376,17 @@ export class StraceParser {
     return true;
   }
 
-  /** The -ttt stamp `digits.digits` as Number() reads it, NaN with none, null when text must read it. */
-  private stampValue(b: Uint8Array, from: number, dot: number): Seconds | null {
-    if (from < 0) return NaN;
-    let whole = 0;
-    for (let k = from; k < dot; k++) whole = whole * 10 + b[k] - 48;
-    let fraction = 0;
-    let k = dot + 1;
-    for (; isDigit(b[k]); k++) fraction = fraction * 10 + b[k] - 48;
-    const places = k - dot - 1;
-    if (b[k] !== 32 || places === 0) return null;
-    // Up to 15 digits both numbers and the division are exact, so the result is Number()'s correctly rounded one.
-    if (dot - from + places > 15) return Number(decodeAscii(b, from, k));
-    return (whole * POWERS_OF_TEN[places] + fraction) / POWERS_OF_TEN[places];
+  /** The stamp readFast read, in seconds: NaN with none. */
+  private stampTime(b: Uint8Array): Seconds {
+    if (this.stampFrom < 0) return NaN;
+    // A safe integer and a power of ten are exact, so the quotient is Number()'s correctly rounded value.
+    if (this.stampDigits <= Number.MAX_SAFE_INTEGER) return this.stampDigits / POWERS_OF_TEN[this.stampPlaces];
+    return Number(decodeAscii(b, this.stampFrom, this.stampEnd));
   }
 
   /** The interesting name spelled by b[start, end), or null. */
   private interestingName(b: Uint8Array, start: number, end: number): string | null {
-    const candidates = this.interestingByFirstChar?.get(b[start]);
+    const candidates = this.interestingByFirstByte[b[start]];
     if (!candidates) return null;
     for (const name of candidates) if (bytesEqual(b, start, end, name)) return name;
     return null;

@@ -201,7 +201,7 @@ export const syntheticLine: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** One real line, damaged or not. */
-const damagedLine: fc.Arbitrary<string> = fc.oneof(
+export const damagedLine: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...REAL_LINES) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...REAL_LINES), fc.nat()).map(([l, k]) => l.slice(0, k % (l.length + 1))) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...REAL_LINES), fc.nat()).map(([l, k]) => l.slice(k % (l.length + 1))) },
