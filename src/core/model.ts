@@ -99,6 +99,8 @@ export class ProcessNode {
    * wait carries its entry time, so it can sort before the exit it waited for.
    */
   pendingReap: { waiter: ProcessNode; site: CallSite; time: Seconds; status: ExitStatus } | null = null;
+  /** The model's change round it was last listed as changed in. */
+  changedIn = 0;
   /** The exit record of the leader thread, kept until the last thread is gone. */
   leaderExit: ExitEvent | null = null;
 
@@ -264,8 +266,9 @@ export class ProcessModel {
   onAdoption: ((pid: number) => void) | null = null;
   /** Bumped on every change, so views can tell whether to redraw. */
   version = 0;
-  /** Processes changed since the last `takeChanged()`. */
-  private changed = new Set<ProcessNode>();
+  /** Processes changed since the last `takeChanged()`: each once, marked with `changeRound`. */
+  private changed: ProcessNode[] = [];
+  private changeRound = 1;
 
   private readonly byTid = new Map<number, ProcessNode>();
   private readonly byPid = new Map<number, ProcessNode>();
@@ -304,8 +307,9 @@ export class ProcessModel {
 
   /** Processes whose state changed since the last call. */
   takeChanged(): ProcessNode[] {
-    const out = [...this.changed];
-    this.changed = new Set();
+    const out = this.changed;
+    this.changed = [];
+    this.changeRound++;
     return out;
   }
 
@@ -393,7 +397,9 @@ export class ProcessModel {
   // --- tasks and processes -------------------------------------------------------
 
   private touch(proc: ProcessNode): void {
-    this.changed.add(proc);
+    if (proc.changedIn === this.changeRound) return;
+    proc.changedIn = this.changeRound;
+    this.changed.push(proc);
   }
 
   /** `1234` for the first process with a pid, `1234.2` for the next one that reuses it. */

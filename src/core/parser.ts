@@ -51,6 +51,7 @@ const EXITED_BYTES = asciiBytes('+++ exited with ');
 const EXIT_END_BYTES = asciiBytes(' +++');
 const SIGNAL_START_BYTES = asciiBytes('--- ');
 const SIGNAL_END_BYTES = asciiBytes(' ---');
+const RECENT_ARGS = 4;
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
 /** Errno and signal names kept as strings: a log has few distinct ones. */
 const MAX_KNOWN_TOKENS = 256;
@@ -94,6 +95,8 @@ export class StraceParser {
   private stampDigits = 0;
   private stampPlaces = 0;
   private stampEnd = 0;
+  /** The last few argument texts of each call read at byte level (a server's loop alternates a few). */
+  private readonly lastArgs = new Map<string, string[]>();
   /** Errno and signal names seen so far, so each is one string. */
   private readonly knownTokens: string[] = [];
   /** The name of the last skipped unfinished call (usually the next one's too). */
@@ -265,9 +268,9 @@ export class StraceParser {
       while (k < to && isNameChar(b[k])) k++;
       if (b[k] !== 40 /* ( */) return false;
       const name = this.interestingName(b, i, k);
-      if (name !== null) return this.fastCall(b, name, k, to, pid);
+      if (name !== null) return this.unfinished(b, i, to) ? this.fastUnfinished(b, name, i, to, pid) : this.fastCall(b, name, k, to, pid);
       if (this.sink.wantsEveryCall?.()) return false;
-      if (to - UNFINISHED_BYTES.length >= k && startsWithBytes(b, to - UNFINISHED_BYTES.length, UNFINISHED_BYTES)) {
+      if (this.unfinished(b, k, to)) {
         if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
         this.pending.set(key, { name: this.nameOf(b, i, k), text: '', time: NaN, line: this.lineCount, skipped: true });
       } else {
@@ -280,9 +283,10 @@ export class StraceParser {
     if (c === 60 && b[i + 1] === 46 && b[i + 2] === 46 && b[i + 3] === 46 && b[i + 4] === 32) {
       // `<... read resumed>`: the end of a skipped call is skipped too, unless interrupted.
       const call = this.pending.get(key);
-      if (!call || !call.skipped) return false;
+      if (!call) return false;
       const close = indexWithinBytes(b, RESUMED_BYTES, i, to);
       if (close < 0 || !bytesEqual(b, i + 5, close, call.name)) return false;
+      if (!call.skipped) return this.fastResumed(b, call, close + RESUMED_BYTES.length, to, pid);
       this.pending.delete(key);
       const eq = resultAtBytes(b, close, to);
       if (eq < 0) return false; // malformed: logicalLine warns
@@ -296,6 +300,34 @@ export class StraceParser {
     if (c === 43 /* + */) return this.fastExit(b, i, to, pid);
     if (c === 45 /* - */) return this.fastSignal(b, i, to, pid);
     return false;
+  }
+
+  private unfinished(b: Uint8Array, from: number, to: number): boolean {
+    return b[to - 1] === 62 && to - UNFINISHED_BYTES.length >= from && startsWithBytes(b, to - UNFINISHED_BYTES.length, UNFINISHED_BYTES);
+  }
+
+  /** `clone(… <unfinished ...>` of a call the consumer reads: kept open for its resumption. */
+  private fastUnfinished(b: Uint8Array, name: string, start: number, to: number, pid: number | null): boolean {
+    const key = pid ?? -1;
+    this.skippedLast = false;
+    this.recognizedLines++;
+    if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
+    const call: PendingCall = { name, text: decodeUtf8(b, start, to - UNFINISHED_BYTES.length), time: this.stampTime(b), line: this.lineCount };
+    this.pending.set(key, call);
+    this.stackTarget = call;
+    return true;
+  }
+
+  /** `<... clone resumed>…` of a call read when it started: the two parts make one event. */
+  private fastResumed(b: Uint8Array, call: PendingCall, restFrom: number, to: number, pid: number | null): boolean {
+    // A -T duration, or strace 4.x's `<unfinished ...>)` after it: read as text.
+    if (b[to - 1] === 62 || b[restFrom + 1] === 60) return false;
+    this.pending.delete(pid ?? -1);
+    this.skippedLast = false;
+    this.stackTarget = null;
+    const event = this.completeCall(call.name, call.text + decodeUtf8(b, restFrom, to), pid, undefined, this.stampTime(b), call.line, call.time);
+    if (event && call.stack) event.stack = call.stack;
+    return true;
   }
 
   private skipped(): true {
@@ -335,7 +367,7 @@ export class StraceParser {
     const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
-    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: decodeUtf8(b, open + 1, headEnd - 1), result: decodeAscii(b, eq + 3, r), errno };
+    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: this.argsText(name, b, open + 1, headEnd - 1), result: decodeUtf8(b, eq + 3, r), errno };
     this.emit(event, undefined);
     return true;
   }
@@ -374,6 +406,22 @@ export class StraceParser {
     const info = k < to - 4 ? decodeUtf8(b, k + 1, to - 4) : '';
     this.emit({ kind: 'signal', line: this.lineCount, pid, time, signal, info }, undefined);
     return true;
+  }
+
+  /**
+   * A call's argument text. A server makes the same call with the same arguments again
+   * and again (every clone, every wait4): those share one string, which the model may
+   * keep for each process.
+   */
+  private argsText(name: string, b: Uint8Array, start: number, end: number): string {
+    let recent = this.lastArgs.get(name);
+    if (recent === undefined) this.lastArgs.set(name, (recent = []));
+    // Equal char codes over equal lengths means ASCII bytes: any other byte decodes to fewer or other characters.
+    for (const text of recent) if (bytesEqual(b, start, end, text)) return text;
+    const text = decodeUtf8(b, start, end);
+    if (recent.length === RECENT_ARGS) recent.shift();
+    recent.push(text);
+    return text;
   }
 
   /** The stamp readFast read, in seconds: NaN with none. */

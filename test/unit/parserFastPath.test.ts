@@ -103,6 +103,11 @@ describe('the byte-level fast path reads as the text reference does', () => {
       '100 1795358452.000001 accept(3, NULL, NULL <unfinished ...>\n100 1795358452.000002 <... accept resumed> <unfinished ...>) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n',
       '100 1795358452.000001 accept(3, NULL, NULL <unfinished ...>\n100 1795358452.000002 <... read resumed>) = 0\n100 1795358452.000003 <... accept resumed>) = 4\n',
       '100 1795358452.000001 wait4(-1,  <unfinished ...>\n101 1795358452.000002 +++ exited with 0 +++\n100 1795358452.000003 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101\n',
+      // Read calls left unfinished: frames go with the open call; a broken resumption; a mismatched one; two in a row.
+      '100 1795358452.000001 wait4(-1,  <unfinished ...>\n > /bin/srv(main+0x10) [0x1010]\n100 1795358452.000003 <... wait4 resumed>garbage\n > /bin/srv(main+0x20) [0x1020]\n',
+      '100 1795358452.000001 clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>\n100 1795358452.000002 <... wait4 resumed>NULL) = 5\n100 1795358452.000003 clone(child_stack=NULL <unfinished ...>\n100 1795358452.000004 clone(flags=SIGCHLD <unfinished ...>\n100 1795358452.000005 <... clone resumed>) = 101 <0.000100>\n',
+      // A result that is not ASCII (damaged): decoded as UTF-8 like the rest of the line.
+      '100 1795358452.000001 getppid() = \u00801\n100 1795358452.000002 getppid() = 1 E\u00c9\n',
       // Results: -Y annotations, -T durations, errno-like tokens that are not, an empty result.
       '100 1795358452.000001 clone(child_stack=NULL, flags=SIGCHLD) = 101<srv>\n100 1795358452.000002 wait4(-1, NULL, 0, NULL) = -1 ECHILD (No child processes) <0.000010>\n100 1795358452.000003 getppid() = 1 E\n100 1795358452.000004 getppid() = 1 (E) \n100 1795358452.000005 getppid() = \n',
       // CRLF, a frame after a skipped call and after a kept one, pid prefixes of 15 and 16 digits.
