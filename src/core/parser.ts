@@ -126,7 +126,9 @@ export class StraceParser {
   push(chunk: Uint8Array | string): void {
     if (this.fatal) return;
     // One element type for the hot loop (a Buffer here and a Uint8Array there made V8 recompile it).
-    const bytes = typeof chunk === 'string' ? this.encodeText(chunk) : chunk;
+    // One array type in the hot path: a Node Buffer here and the Uint8Array of a line joined
+    // across chunks there made V8 throw away and recompile it.
+    const bytes = typeof chunk === 'string' ? this.encodeText(chunk) : chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     if (bytes.length === 0) return;
     if (!this.sniffed) {
       this.sniffed = true;
@@ -165,22 +167,30 @@ export class StraceParser {
       this.line(line, 0, line.length - 1, indexOfBytes(line, MID_LINE_MESSAGE_BYTES, 0) >= 0);
       start = nl + 1;
     }
-    // strace's stderr can cut a line with `strace: Process N attached`: find those once per chunk.
-    let messageAt = indexOfBytes(bytes, MID_LINE_MESSAGE_BYTES, start);
-    for (;;) {
-      const nl = indexOfByte(bytes, 10, start);
-      if (nl < 0) break;
-      const message = messageAt >= 0 && messageAt < nl;
-      this.line(bytes, start, nl, message);
-      if (message) messageAt = indexOfBytes(bytes, MID_LINE_MESSAGE_BYTES, nl);
-      start = nl + 1;
-    }
+    start = this.lines(bytes, start);
     if (bytes.length - start > MAX_LINE) {
       this.warn(++this.lineCount, `line longer than ${MAX_LINE} characters skipped`);
       this.skippingLongLine = true;
     } else if (start < bytes.length) {
       this.carry.push(copyBytes(bytes, start, bytes.length));
       this.carryLength = bytes.length - start;
+    }
+  }
+
+  /**
+   * Every whole line from `start`; returns where the unfinished last one starts. The hot
+   * loop, kept apart from push's once-per-chunk work so V8 optimizes it once.
+   */
+  private lines(bytes: Uint8Array, start: number): number {
+    // strace's stderr can cut a line with `strace: Process N attached`: find those once per chunk.
+    let messageAt = indexOfBytes(bytes, MID_LINE_MESSAGE_BYTES, start);
+    for (;;) {
+      const nl = indexOfByte(bytes, 10, start);
+      if (nl < 0) return start;
+      const message = messageAt >= 0 && messageAt < nl;
+      this.line(bytes, start, nl, message);
+      if (message) messageAt = indexOfBytes(bytes, MID_LINE_MESSAGE_BYTES, nl);
+      start = nl + 1;
     }
   }
 
