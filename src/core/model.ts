@@ -149,6 +149,13 @@ function hasFlag(flags: string | null, flag: string): boolean {
   return false;
 }
 
+interface CloneFlags {
+  readonly thread: boolean;
+  readonly parent: boolean;
+}
+
+const NO_CLONE_FLAGS: CloneFlags = { thread: false, parent: false };
+
 const DEFAULT_SIGCHLD: SigchldDisposition = Object.freeze({ action: 'default', restart: false, nocldwait: false, site: null });
 
 /** A process's live thread ids: one number for a single-threaded process, a Set beyond. */
@@ -284,6 +291,8 @@ export class ProcessModel {
   /** The first process, while strace printed no pid for it yet. */
   private unnamedRoot: ProcessNode | null = null;
   private sigreturnTraced = false;
+  private lastCloneArgs = '';
+  private lastCloneFlags: CloneFlags = NO_CLONE_FLAGS;
   private maxWarnings = 1000;
   private droppedWarnings = 0;
 
@@ -532,10 +541,10 @@ export class ProcessModel {
     }
     if (!Number.isInteger(childPid) || childPid <= 0) return; // ERESTARTNOINTR: restarted, no child yet
     // fork and vfork never share the thread group or the parent.
-    const flags = event.name === 'fork' || event.name === 'vfork' ? null : fieldValue(event.args, 'flags');
+    const flags = event.name === 'fork' || event.name === 'vfork' ? NO_CLONE_FLAGS : this.cloneFlags(event.args);
     const time = event.entryTime ?? event.time;
-    if (hasFlag(flags, 'CLONE_THREAD')) return this.threadCreated(proc, childPid);
-    const parent = hasFlag(flags, 'CLONE_PARENT') ? proc.owner : proc;
+    if (flags.thread) return this.threadCreated(proc, childPid);
+    const parent = flags.parent ? proc.owner : proc;
     let child = this.byPid.get(childPid);
     if (child && !child.linked && child.reaped === null) {
       // Its records (even its whole life) came before the parent's clone returned: same process.
@@ -573,6 +582,16 @@ export class ProcessModel {
     }
     this.touch(child);
     this.touch(proc);
+  }
+
+  /** CLONE_THREAD and CLONE_PARENT in a clone's arguments; the parser gives a repeated text as the same string. */
+  private cloneFlags(args: string): CloneFlags {
+    if (args !== this.lastCloneArgs) {
+      const flags = fieldValue(args, 'flags');
+      this.lastCloneArgs = args;
+      this.lastCloneFlags = { thread: hasFlag(flags, 'CLONE_THREAD'), parent: hasFlag(flags, 'CLONE_PARENT') };
+    }
+    return this.lastCloneFlags;
   }
 
   private threadCreated(proc: ProcessNode, tid: number): void {
