@@ -326,7 +326,9 @@ export class SiteResolver {
   private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }): Answer {
     const functions = libcFunctionsFor(event, role);
     const signal = staticSignal(event, role);
-    const key = `${exe.real}\0${role}\0${functions.join(',')}\0${signal}`;
+    // The syscall's name is in the key because the notes name it: without it the answer
+    // for a clone3 could say "this clone", depending on which was located first.
+    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}`;
     const cached = this.staticResults.get(key);
     if (cached) return cached;
     const result = this.staticCompute(exe, event, functions, signal, tools);
