@@ -50,13 +50,24 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
  * maxChildren a parent's children are only counted: only the count is printed.
  */
 function treeOf<T>(processes: ProcessList<T>, maxChildren: number): { roots: T[]; children: Map<string, { shown: T[]; total: number }> } {
-  const ids = new Set<string>();
-  for (const p of processes.items) ids.add(processes.id(p));
+  const { items } = processes;
+  // One read of each process (30,000 of them lie far apart in memory); the loops after it
+  // read only these arrays. Of the ids, only those some process names as its parent are kept.
+  const ids: string[] = new Array(items.length);
+  const parentIds: Array<string | null> = new Array(items.length);
+  const inList = new Map<string, boolean>(); // parent id → is it in the list
+  for (let i = 0; i < items.length; i++) {
+    ids[i] = processes.id(items[i]);
+    const parentId = (parentIds[i] = processes.parentId(items[i]));
+    if (parentId !== null) inList.set(parentId, false);
+  }
+  for (const id of ids) if (inList.has(id)) inList.set(id, true);
   const roots: T[] = [];
   const children = new Map<string, { shown: T[]; total: number }>();
-  for (const p of processes.items) {
-    const parentId = processes.parentId(p);
-    if (parentId === null || !ids.has(parentId)) {
+  for (let i = 0; i < items.length; i++) {
+    const p = items[i];
+    const parentId = parentIds[i];
+    if (parentId === null || !inList.get(parentId)) {
       roots.push(p);
       continue;
     }
