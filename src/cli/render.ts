@@ -51,17 +51,22 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
  */
 function treeOf<T>(processes: ProcessList<T>, maxChildren: number): { roots: T[]; children: Map<string, { shown: T[]; total: number }> } {
   const { items } = processes;
-  // One read of each process (30,000 of them lie far apart in memory); the loops after it
-  // read only these arrays. Of the ids, only those some process names as its parent are kept.
-  const ids: string[] = new Array(items.length);
+  // Each process is read once here (30,000 of them lie far apart in memory); the loop
+  // after it reads this array. Ids are read only until every parent id is found.
   const parentIds: Array<string | null> = new Array(items.length);
   const inList = new Map<string, boolean>(); // parent id → is it in the list
   for (let i = 0; i < items.length; i++) {
-    ids[i] = processes.id(items[i]);
     const parentId = (parentIds[i] = processes.parentId(items[i]));
     if (parentId !== null) inList.set(parentId, false);
   }
-  for (const id of ids) if (inList.has(id)) inList.set(id, true);
+  let missing = inList.size;
+  for (let i = 0; i < items.length && missing > 0; i++) {
+    const id = processes.id(items[i]);
+    if (inList.get(id) === false) {
+      inList.set(id, true);
+      missing--;
+    }
+  }
   const roots: T[] = [];
   const children = new Map<string, { shown: T[]; total: number }>();
   for (let i = 0; i < items.length; i++) {

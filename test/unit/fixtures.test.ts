@@ -369,6 +369,14 @@ describe('format variants of one double-fork run', () => {
 });
 
 describe('the CLI report', () => {
+  test('a process whose parent is not in the snapshot is a root; past maxChildren children are counted', () => {
+    const base = analyzeFixture('threads.ttt.log');
+    const proc = (id: string, parentId: string | null) => ({ ...base.processes[0], id, pid: Number(id), parentId, forkSite: null });
+    const snapshot = { ...base, processes: [proc('1', null), proc('3', '99'), proc('2', '1'), proc('4', '1'), proc('5', '1')] };
+    const tree = renderSnapshot(snapshot, { maxChildren: 2 }).split('\n').slice(0, 5).map((l) => l.replace(/ {2}.*$/, ''));
+    assert.deepEqual(tree, ['1', '├─ 2', '├─ 4', '└─ … 1 more children', '3']);
+  });
+
   test('rendering from the partial snapshot prints what the full snapshot prints, for every log', () => {
     const logs = readdirSync(fixturePath('')).filter((f) => f.endsWith('.log') || f.endsWith('.ff'));
     assert.ok(logs.length > 10);
