@@ -1,11 +1,12 @@
 // `forktrace`: the same core as the extension, for terminals and CI.
 import { writeFileSync } from 'node:fs';
-import type { SnapshotJson } from '../core/snapshot';
+import type { SnapshotJson, WarningJson } from '../core/snapshot';
+import { buildPartialSnapshot } from '../core/snapshotBuilder';
 import { analyzeLog } from '../tracer/logReader';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
 import { SiteResolver } from '../tracer/sites';
 import { TraceError } from '../tracer/strace';
-import { renderSnapshot } from './render';
+import { renderPartialSnapshot, renderSnapshot } from './render';
 
 const VERSION = '0.1.0';
 
@@ -96,15 +97,31 @@ function output(snapshot: SnapshotJson, parsed: Parsed): void {
     if (parsed.json === '-') process.stdout.write(text);
     else writeFileSync(parsed.json, text);
   }
-  const human = renderSnapshot(snapshot, { color: parsed.color });
+  report(renderSnapshot(snapshot, { color: parsed.color }), snapshot.warnings, parsed);
+}
+
+/** The human report and the trace's warnings. */
+function report(human: string, warnings: WarningJson[], parsed: Parsed): void {
   // With JSON on stdout the human report goes to stderr, so the JSON stays parseable.
   (parsed.json === '-' ? process.stderr : process.stdout).write(human);
-  if (snapshot.warnings.length > 0) {
-    const shown = snapshot.warnings.slice(0, 10);
-    process.stderr.write(`${snapshot.warnings.length} warning(s) while reading the trace:\n`);
+  if (warnings.length > 0) {
+    const shown = warnings.slice(0, 10);
+    process.stderr.write(`${warnings.length} warning(s) while reading the trace:\n`);
     for (const w of shown) process.stderr.write(`  ${w.file ? `${w.file}:` : ''}line ${w.line}: ${w.reason}\n`);
-    if (snapshot.warnings.length > shown.length) process.stderr.write(`  … ${snapshot.warnings.length - shown.length} more (see --json)\n`);
+    if (warnings.length > shown.length) process.stderr.write(`  … ${warnings.length - shown.length} more (see --json)\n`);
   }
+}
+
+function analyze(parsed: Parsed): void {
+  const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger });
+  const locate = new SiteResolver({ cwd: process.cwd() }).locator();
+  if (parsed.json !== null) {
+    output(session.snapshot(locate), parsed);
+    return;
+  }
+  // Only the JSON needs every process: the report prints 200 children per parent.
+  const { snapshot, processes } = buildPartialSnapshot(session.model, locate);
+  report(renderPartialSnapshot(snapshot, processes, { color: parsed.color }), snapshot.warnings, parsed);
 }
 
 async function trace(parsed: Parsed): Promise<number> {
@@ -151,8 +168,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (parsed.command === 'analyze') {
-      const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger });
-      output(session.snapshot(new SiteResolver({ cwd: process.cwd() }).locator()), parsed);
+      analyze(parsed);
       return 0;
     }
     return await trace(parsed);

@@ -1,5 +1,6 @@
 // The terminal view of a snapshot: an indented tree, then the diagnostics.
 import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../core/snapshot';
+import type { ProcessList } from '../core/snapshotBuilder';
 
 export interface RenderOptions {
   color?: boolean;
@@ -10,27 +11,25 @@ export interface RenderOptions {
 const ESC = '\u001b[';
 
 export function renderSnapshot(snapshot: SnapshotJson, options: RenderOptions = {}): string {
+  return renderPartialSnapshot(snapshot, jsonProcesses(snapshot.processes), options);
+}
+
+/** renderSnapshot for buildPartialSnapshot: only the processes it prints become JSON. */
+export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes'>, processes: ProcessList<T>, options: RenderOptions = {}): string {
   const paint = (code: string, text: string): string => (options.color ? `${ESC}${code}m${text}${ESC}0m` : text);
   const maxChildren = options.maxChildren ?? 200;
-  const children = new Map<string | null, ProcessJson[]>();
-  const ids = new Set(snapshot.processes.map((p) => p.id));
-  for (const p of snapshot.processes) {
-    const key = p.parentId !== null && ids.has(p.parentId) ? p.parentId : null;
-    const list = children.get(key) ?? [];
-    list.push(p);
-    children.set(key, list);
-  }
+  const { roots, children } = treeOf(processes, maxChildren);
   const lines: string[] = [];
-  const walk = (p: ProcessJson, prefix: string, isLast: boolean, depth: number): void => {
+  const walk = (p: T, prefix: string, isLast: boolean, depth: number): void => {
     const branch = depth === 0 ? '' : isLast ? '└─ ' : '├─ ';
-    lines.push(`${prefix}${branch}${describe(p, paint)}`);
-    const kids = children.get(p.id) ?? [];
+    lines.push(`${prefix}${branch}${describe(processes.json(p), paint)}`);
+    const kids = children.get(processes.id(p));
     const nextPrefix = depth === 0 ? '' : prefix + (isLast ? '   ' : '│  ');
-    const shown = kids.length > maxChildren ? kids.slice(0, maxChildren) : kids;
-    shown.forEach((k, i) => walk(k, nextPrefix, i === shown.length - 1 && kids.length === shown.length, depth + 1));
-    if (kids.length > shown.length) lines.push(`${nextPrefix}└─ … ${kids.length - shown.length} more children`);
+    if (!kids) return;
+    const { shown, total } = kids;
+    shown.forEach((k, i) => walk(k, nextPrefix, i === shown.length - 1 && total === shown.length, depth + 1));
+    if (total > shown.length) lines.push(`${nextPrefix}└─ … ${total - shown.length} more children`);
   };
-  const roots = children.get(null) ?? [];
   roots.forEach((r) => walk(r, '', true, 0));
 
   const s = snapshot.summary;
@@ -44,6 +43,49 @@ export function renderSnapshot(snapshot: SnapshotJson, options: RenderOptions = 
     for (const d of snapshot.diagnostics) lines.push(renderDiagnostic(d, paint));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Roots (processes whose parent is not in the list), and children by parent id. Past
+ * maxChildren a parent's children are only counted: only the count is printed.
+ */
+function treeOf<T>(processes: ProcessList<T>, maxChildren: number): { roots: T[]; children: Map<string, { shown: T[]; total: number }> } {
+  const { items } = processes;
+  // Each process is read once here (30,000 of them lie far apart in memory); the loop
+  // after it reads this array. Ids are read only until every parent id is found.
+  const parentIds: Array<string | null> = new Array(items.length);
+  const inList = new Map<string, boolean>(); // parent id → is it in the list
+  for (let i = 0; i < items.length; i++) {
+    const parentId = (parentIds[i] = processes.parentId(items[i]));
+    if (parentId !== null) inList.set(parentId, false);
+  }
+  let missing = inList.size;
+  for (let i = 0; i < items.length && missing > 0; i++) {
+    const id = processes.id(items[i]);
+    if (inList.get(id) === false) {
+      inList.set(id, true);
+      missing--;
+    }
+  }
+  const roots: T[] = [];
+  const children = new Map<string, { shown: T[]; total: number }>();
+  for (let i = 0; i < items.length; i++) {
+    const p = items[i];
+    const parentId = parentIds[i];
+    if (parentId === null || !inList.get(parentId)) {
+      roots.push(p);
+      continue;
+    }
+    let kids = children.get(parentId);
+    if (!kids) children.set(parentId, (kids = { shown: [], total: 0 }));
+    if (kids.shown.length < maxChildren) kids.shown.push(p);
+    kids.total++;
+  }
+  return { roots, children };
+}
+
+function jsonProcesses(processes: ProcessJson[]): ProcessList<ProcessJson> {
+  return { items: processes, id: (p) => p.id, parentId: (p) => p.parentId, json: (p) => p };
 }
 
 function describe(p: ProcessJson, paint: (code: string, text: string) => string): string {

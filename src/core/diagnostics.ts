@@ -27,18 +27,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
   const at = (site: CallSite | null, role: SiteRole): Located =>
     site ? locate(site, role) : { location: null, note: 'the call was not in the trace' };
 
-  // zombie-leak: grouped by the process that should have reaped.
-  const leaks = new Map<ProcessNode, { atEnd: ProcessNode[]; viaAdopter: ProcessNode[] }>();
-  for (const p of model.processes) {
-    const owner = p.ownerAtExit;
-    if (!p.exit || !owner) continue;
-    let group = leaks.get(owner);
-    const stillZombie = p.isZombie && p.owner === owner;
-    const adopterReaped = p.reaped !== null && p.reaped.how === 'adopter' && p.adoptions.some((a) => a.formerParent === owner);
-    if (!stillZombie && !adopterReaped) continue;
-    if (!group) leaks.set(owner, (group = { atEnd: [], viaAdopter: [] }));
-    (stillZombie ? group.atEnd : group.viaAdopter).push(p);
-  }
+  const { leaks, orphans, lingering } = findingsByProcess(model);
   for (const [owner, { atEnd, viaAdopter }] of leaks) {
     const children = [...atEnd, ...viaAdopter];
     const coalesced = model.coalescing.get(owner);
@@ -133,9 +122,8 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     });
   }
 
-  for (const p of model.processes) {
+  for (const p of orphans) {
     const adoption = p.adoptions[0];
-    if (!adoption || adoption.wasZombie) continue; // adopted zombies are leaks, reported above
     const former = adoption.formerParent;
     const forked = p.forkSite?.event.time ?? p.start;
     const deliberate =
@@ -161,15 +149,6 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     });
   }
 
-  // zombie-lingering: reaped by a wait, but late.
-  const lingering = new Map<ProcessNode, ProcessNode[]>();
-  for (const p of model.processes) {
-    if (!p.exit || !p.reaped || p.reaped.how !== 'wait' || !p.reaped.by) continue;
-    if (!(p.reaped.time - p.exit.time > model.lingerThreshold)) continue;
-    const list = lingering.get(p.reaped.by) ?? [];
-    list.push(p);
-    lingering.set(p.reaped.by, list);
-  }
   for (const [reaper, list] of lingering) {
     const longest = list.reduce((a, b) => (span(b) > span(a) ? b : a));
     const where = at(longest.reaped?.site ?? null, 'wait');
@@ -185,6 +164,40 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     });
   }
   return out;
+}
+
+interface ProcessFindings {
+  /** zombie-leak: by the process that should have reaped. */
+  leaks: Map<ProcessNode, { atEnd: ProcessNode[]; viaAdopter: ProcessNode[] }>;
+  /** orphan-adopted: adopted while alive (adopted zombies are leaks). */
+  orphans: ProcessNode[];
+  /** zombie-lingering: reaped by a wait, but late; by reaper. */
+  lingering: Map<ProcessNode, ProcessNode[]>;
+}
+
+/** The processes behind three kinds of finding, in one pass: a 30,000-process model is read once, not three times. */
+function findingsByProcess(model: ProcessModel): ProcessFindings {
+  const found: ProcessFindings = { leaks: new Map(), orphans: [], lingering: new Map() };
+  for (const p of model.processes) {
+    const owner = p.ownerAtExit;
+    if (p.exit && owner) {
+      const stillZombie = p.isZombie && p.owner === owner;
+      const adopterReaped = p.reaped !== null && p.reaped.how === 'adopter' && p.adoptions.some((a) => a.formerParent === owner);
+      if (stillZombie || adopterReaped) {
+        let group = found.leaks.get(owner);
+        if (!group) found.leaks.set(owner, (group = { atEnd: [], viaAdopter: [] }));
+        (stillZombie ? group.atEnd : group.viaAdopter).push(p);
+      }
+    }
+    const adoption = p.adoptions[0];
+    if (adoption && !adoption.wasZombie) found.orphans.push(p);
+    if (p.exit && p.reaped && p.reaped.how === 'wait' && p.reaped.by && p.reaped.time - p.exit.time > model.lingerThreshold) {
+      const list = found.lingering.get(p.reaped.by) ?? [];
+      list.push(p);
+      found.lingering.set(p.reaped.by, list);
+    }
+  }
+  return found;
 }
 
 function relatedForkSite(p: ProcessNode, at: (site: CallSite | null, role: SiteRole) => Located): RelatedJson[] {

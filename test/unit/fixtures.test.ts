@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { analyzeLog } from '../../src/tracer/logReader';
 import type { SnapshotJson } from '../../src/core/snapshot';
+import { buildPartialSnapshot, buildSnapshot } from '../../src/core/snapshotBuilder';
+import { renderPartialSnapshot, renderSnapshot } from '../../src/cli/render';
 import { analyzeFixture, byId, byPid, diagnosticsOf, echoLocator, fixturePath, kindsOf, readFixture, analyzeText, treeOf, us } from '../support/core';
 
 /** An absolute -ttt time from the README as the snapshot shows it (seconds since the first event). */
@@ -363,5 +365,27 @@ describe('format variants of one double-fork run', () => {
     assert.equal(byPid(s, 4487).forkSite?.line, 3);
     assert.match(byPid(s, 4488).forkSite?.file ?? '', /double_fork_daemon\(main\+0xc8\) \[0x12a1\]/);
     assert.equal(byPid(s, 4488).forkSite?.line, 17);
+  });
+});
+
+describe('the CLI report', () => {
+  test('a process whose parent is not in the snapshot is a root; past maxChildren children are counted', () => {
+    const base = analyzeFixture('threads.ttt.log');
+    const proc = (id: string, parentId: string | null) => ({ ...base.processes[0], id, pid: Number(id), parentId, forkSite: null });
+    const snapshot = { ...base, processes: [proc('1', null), proc('3', '99'), proc('2', '1'), proc('4', '1'), proc('5', '1')] };
+    const tree = renderSnapshot(snapshot, { maxChildren: 2 }).split('\n').slice(0, 5).map((l) => l.replace(/ {2}.*$/, ''));
+    assert.deepEqual(tree, ['1', '├─ 2', '├─ 4', '└─ … 1 more children', '3']);
+  });
+
+  test('rendering from the partial snapshot prints what the full snapshot prints, for every log', () => {
+    const logs = readdirSync(fixturePath('')).filter((f) => f.endsWith('.log') || f.endsWith('.ff'));
+    assert.ok(logs.length > 10);
+    for (const log of logs) {
+      const model = analyzeLog(fixturePath(log)).model;
+      for (const options of [{ color: false }, { color: true, maxChildren: 1 }, { maxChildren: 0 }]) {
+        const { snapshot, processes } = buildPartialSnapshot(model, echoLocator);
+        assert.equal(renderPartialSnapshot(snapshot, processes, options), renderSnapshot(buildSnapshot(model, echoLocator), options), `${log} ${JSON.stringify(options)}`);
+      }
+    }
   });
 });

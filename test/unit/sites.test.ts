@@ -4,6 +4,7 @@
 // the C source for the call, so an edit to a program moves the expectation with it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import {
   parseStackFrame,
   workspaceCandidates,
 } from '../../src/tracer/sites';
+import { cloneFlagsText } from '../../src/tracer/sites/libcCalls';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -467,6 +469,39 @@ describe('cost', () => {
     assert.equal(r.locate(site(waitEvent(), bin('reap_once_server')), 'wait').location?.line, linesOf(src.reapOnce, /\bwaitpid\(/)[0]);
     assert.equal(r.stats.objdumpRuns, 1);
     assert.equal(r.stats.addr2lineRuns, runs);
+  });
+
+  it('shares one answer between calls that differ only where the static path does not look', () => {
+    const r = new SiteResolver();
+    const exe = bin('zombie_server');
+    const first = r.locate(site(forkEvent(), exe), 'fork');
+    const other = r.locate(site(event('clone', FORK_CLONE.replace('0x7f63b647aa10', '0x7f0000000010'), { result: '4243' }), exe), 'fork');
+    assert.equal(other, first);
+    // The clone flags tell fork() from posix_spawn(), and the signal one sigaction from another.
+    const spawn = r.locate(site(event('clone3', '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88', { result: '4244' }), exe), 'fork');
+    assert.notDeepEqual(spawn, first);
+    assert.equal(spawn.location, null);
+    const exe2 = bin('eintr_server');
+    const chld = r.locate(site(sigchldEvent(), exe2), 'sigaction');
+    const usr1 = r.locate(site(event('rt_sigaction', sigchldEvent().args.replace('SIGCHLD', 'SIGUSR1')), exe2), 'sigaction');
+    assert.notEqual(usr1, chld);
+  });
+
+  it('reads clone flags as /\\bflags=([\\w|]+)/ does', () => {
+    const regex = (args: string): string | null => /\bflags=([\w|]+)/.exec(args)?.[1] ?? null;
+    const samples = [
+      FORK_CLONE,
+      '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88',
+      'child_stack=NULL, sa_flags=SA_RESTART, flags=CLONE_FS',
+      'flags=, flags=CLONE_VM',
+      'xflags=A, flags=B|C',
+      'flags=',
+      '',
+      'child_stack=0x7f, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID',
+    ];
+    for (const args of samples) assert.equal(cloneFlagsText(args), regex(args), args);
+    const pieces = fc.constantFrom('flags=', 'sa_', 'x', 'CLONE_VM', 'SIGCHLD', '|', ', ', '{', '}', '_', '=', '0', '-', 'é');
+    fc.assert(fc.property(fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')), (args) => cloneFlagsText(args) === regex(args)));
   });
 
   it('maps syscalls to the libc functions that make them', () => {

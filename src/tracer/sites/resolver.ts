@@ -12,7 +12,7 @@ import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, type ElfFile } from './elf';
 import { interpretedNote, interpreterLanguage, readHead, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, signalNumber, unique } from './libcCalls';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, staticSignal, staticSignature, unique } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -46,7 +46,7 @@ export interface SiteResolverStats {
   addr2lineRuns: number;
   addr2lineAddresses: number;
   addr2lineMs: number;
-  /** Wall time spent inside locate() and prepare(), tools included. */
+  /** Wall time spent working out answers in locate() and in prepare(), tools included (cache hits are not timed). */
   ms: number;
 }
 
@@ -57,6 +57,12 @@ interface ResolvedAddress {
   location: SourceLocation | null;
   /** A function name, even without debug info. */
   fn: string | null;
+}
+
+/** What a lookup answers: the location or why not, and the candidates. */
+interface Answer {
+  located: Located;
+  candidates: CandidateLocation[];
 }
 
 interface StaticAnalysis {
@@ -85,8 +91,10 @@ export class SiteResolver {
     lookups: 0, cacheHits: 0, objdumpRuns: 0, objdumpMs: 0, addr2lineRuns: 0, addr2lineAddresses: 0, addr2lineMs: 0, ms: 0,
   };
   private readonly binaries = new Map<string, Binary>();
-  private results = new WeakMap<SyscallEvent, Map<SiteRole, { located: Located; candidates: CandidateLocation[] }>>();
-  private readonly staticResults = new Map<string, { located: Located; candidates: CandidateLocation[] }>();
+  private results = new WeakMap<SyscallEvent, Map<SiteRole, Answer>>();
+  private readonly staticResults = new Map<string, Answer>();
+  /** Answers for calls without `-k` frames, by program, then by static signature. */
+  private readonly bySignature = new Map<string, Map<string, Answer>>();
   private readonly sourcePaths = new Map<string, string>();
   private readonly workspaceCache = new Map<string, CandidateLocation[]>();
   private tools: { objdump: string | null; addr2line: string | null } | null = null;
@@ -161,38 +169,67 @@ export class SiteResolver {
     this.results = new WeakMap();
     this.binaries.clear();
     this.staticResults.clear();
+    this.bySignature.clear();
     this.sourcePaths.clear();
     this.workspaceCache.clear();
   }
 
   // --- the two paths -----------------------------------------------------------------
 
-  private lookup(site: CallSite, role: SiteRole): { located: Located; candidates: CandidateLocation[] } {
-    const t0 = performance.now();
+  private lookup(site: CallSite, role: SiteRole): Answer {
     this.stats.lookups++;
     if (!site || typeof site.event !== 'object' || site.event === null) {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
     }
-    let perEvent = this.results.get(site.event);
-    const known = perEvent?.get(role);
+    const shared = this.sharedAnswers(site);
+    const signature = shared ? staticSignature(site.event, role) : '';
+    const known = shared?.get(signature) ?? this.results.get(site.event)?.get(role);
     if (known) {
       this.stats.cacheHits++;
-      this.stats.ms += performance.now() - t0;
       return known;
     }
-    let result: { located: Located; candidates: CandidateLocation[] };
+    const t0 = performance.now();
+    let result: Answer;
+    let failed = false;
     try {
       result = this.compute(site, role);
     } catch (err) {
+      failed = true;
       result = { located: { location: null, note: `The source line could not be worked out: ${(err as Error).message}` }, candidates: [] };
     }
-    if (!perEvent) this.results.set(site.event, (perEvent = new Map()));
-    perEvent.set(role, result);
+    if (shared && !failed) {
+      shared.set(signature, result);
+    } else {
+      // A failure (addr2line died) is kept for this call only: the next call tries again.
+      let perEvent = this.results.get(site.event);
+      if (!perEvent) this.results.set(site.event, (perEvent = new Map()));
+      perEvent.set(role, result);
+    }
     this.stats.ms += performance.now() - t0;
     return result;
   }
 
-  private compute(site: CallSite, role: SiteRole): { located: Located; candidates: CandidateLocation[] } {
+  /**
+   * Where answers for this call are shared, by static signature: a call without `-k`
+   * frames is located only by its program and what staticSignature reads, so the 30,000
+   * forks of a fork-per-connection server are resolved once. Undefined for calls with
+   * frames (each has its own stack) and for scripts (their candidates are searched afresh).
+   */
+  private sharedAnswers(site: CallSite): Map<string, Answer> | undefined {
+    const event = site.event;
+    if (event.stack && event.stack.length > 0) return undefined;
+    // A malformed event is located on its own, where compute() turns what it throws into a note.
+    if (typeof event.name !== 'string' || typeof event.args !== 'string') return undefined;
+    const exePath = site.executable ?? this.options.program ?? '';
+    let answers = this.bySignature.get(exePath);
+    if (!answers) {
+      if (exePath && this.interpreted(this.binary(exePath))) return undefined;
+      this.bySignature.set(exePath, (answers = new Map()));
+    }
+    return answers;
+  }
+
+  private compute(site: CallSite, role: SiteRole): Answer {
     const exePath = site.executable ?? this.options.program ?? null;
     const exe = exePath ? this.binary(exePath) : null;
     if (exe) {
@@ -286,10 +323,12 @@ export class SiteResolver {
     return this.unwinder;
   }
 
-  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }): { located: Located; candidates: CandidateLocation[] } {
+  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }): Answer {
     const functions = libcFunctionsFor(event, role);
-    const signal = role === 'sigaction' || event.name === 'rt_sigaction' ? signalNumber(event) : null;
-    const key = `${exe.real}\0${role}\0${functions.join(',')}\0${signal}`;
+    const signal = staticSignal(event, role);
+    // The syscall's name is in the key because the notes name it: without it the answer
+    // for a clone3 could say "this clone", depending on which was located first.
+    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}`;
     const cached = this.staticResults.get(key);
     if (cached) return cached;
     const result = this.staticCompute(exe, event, functions, signal, tools);
@@ -297,7 +336,7 @@ export class SiteResolver {
     return result;
   }
 
-  private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }): { located: Located; candidates: CandidateLocation[] } {
+  private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }): Answer {
     const what = describeFunctions(functions);
     const precise = 'trace in precise mode (-k, "stackMode": "precise") to pin down each call';
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
@@ -350,7 +389,7 @@ export class SiteResolver {
     };
   }
 
-  private interpretedResult(exe: Binary, lang: Language, site: CallSite, role: SiteRole): { located: Located; candidates: CandidateLocation[] } {
+  private interpretedResult(exe: Binary, lang: Language, site: CallSite, role: SiteRole): Answer {
     const script = exe.shebang !== null ? exe.real : null;
     let candidates: CandidateLocation[] = [];
     if (script) {
@@ -536,7 +575,7 @@ export class SiteResolver {
 
 const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binutils, which are not installed. Install them (sudo apt-get install binutils, or sudo dnf install binutils) and trace again.';
 
-function none(note: string): { located: Located; candidates: CandidateLocation[] } {
+function none(note: string): Answer {
   return { located: { location: null, note }, candidates: [] };
 }
 
