@@ -43,6 +43,21 @@ export const indexOfBytes: (bytes: Uint8Array, needle: Uint8Array, from: number)
       return -1;
     };
 
+/** `needle` lying wholly within bytes[from, to), or -1: a plain loop, for short windows. */
+export function indexOfBytesWithin(bytes: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const last = to - needle.length;
+  for (let at = from; at <= last; at++) if (bytes[at] === needle[0] && startsWithBytes(bytes, at, needle)) return at;
+  return -1;
+}
+
+/** The string spelled by bytes[start, end) (ASCII), taken from `known` when it is there, and added while `known` has fewer than `max`. */
+export function internAscii(known: string[], bytes: Uint8Array, start: number, end: number, max: number): string {
+  for (const text of known) if (bytesEqual(bytes, start, end, text)) return text;
+  const text = decodeAscii(bytes, start, end);
+  if (known.length < max) known.push(text);
+  return text;
+}
+
 export function startsWithBytes(bytes: Uint8Array, at: number, needle: Uint8Array): boolean {
   if (at < 0 || at + needle.length > bytes.length) return false;
   for (let k = 0; k < needle.length; k++) if (bytes[at + k] !== needle[k]) return false;

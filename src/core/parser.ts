@@ -1,6 +1,10 @@
-// Streaming strace parser: text chunks in (split anywhere), events out. Memory is the
-// open state only: one partial line, one unfinished call per task, nothing per line.
-import { asciiBytes, bytesEqual, concatBytes, copyBytes, decodeAscii, decodeUtf8, encodeUtf8, indexOfByte, indexOfBytes, startsWithBytes } from './bytes';
+// Streaming strace parser: bytes in (split anywhere, even inside a UTF-8 sequence),
+// events out. The common records (`1234 ` and a -ttt stamp, then a finished call, an
+// exit or a signal) are read at byte level, and calls the model never reads are skipped
+// without being decoded at all; every other line is decoded and read as text by
+// logicalLine, which is also the reference the byte-level path is tested against.
+// Memory is the open state only: one partial line, one unfinished call per task.
+import { asciiBytes, bytesEqual, concatBytes, copyBytes, decodeAscii, decodeUtf8, encodeUtf8, indexOfByte, indexOfBytes, indexOfBytesWithin, internAscii, startsWithBytes } from './bytes';
 import type { ParseWarning, Seconds, SyscallEvent, TraceEvent } from './events';
 
 export interface ParserSink {
@@ -305,7 +309,7 @@ export class StraceParser {
     const key = pid ?? -1;
     const call = this.pending.get(key);
     if (!call) return false;
-    const close = indexWithinBytes(b, RESUMED_BYTES, i, to);
+    const close = indexOfBytesWithin(b, RESUMED_BYTES, i, Math.min(to, i + SHORT_FIELD));
     if (close < 0 || !bytesEqual(b, i + 5, close, call.name)) return false;
     if (!call.skipped) return this.fastResumed(b, call, close + RESUMED_BYTES.length, to, pid);
     this.pending.delete(key);
@@ -464,11 +468,11 @@ export class StraceParser {
       const c = b[k];
       if (!((c >= 65 && c <= 90) || isDigit(c) || c === 95)) return null;
     }
-    return internAscii(this.knownTokens, b, start, end);
+    return internAscii(this.knownTokens, b, start, end, MAX_KNOWN_TOKENS);
   }
 
   private signalName(b: Uint8Array, start: number, end: number): string {
-    return internAscii(this.knownTokens, b, start, end);
+    return internAscii(this.knownTokens, b, start, end, MAX_KNOWN_TOKENS);
   }
 
   /** A skipped call's name: the same string each time the same call is unfinished. */
@@ -892,21 +896,6 @@ function isDigit(c: number): boolean {
 
 /** Names, comms and markers are short: look only this far, so a bad line costs no more than its length. */
 const SHORT_FIELD = 96;
-
-/** The string spelled by b[start, end), from `known` when it is there (added while there is room). */
-function internAscii(known: string[], b: Uint8Array, start: number, end: number): string {
-  for (const text of known) if (bytesEqual(b, start, end, text)) return text;
-  const text = decodeAscii(b, start, end);
-  if (known.length < MAX_KNOWN_TOKENS) known.push(text);
-  return text;
-}
-
-/** `needle` starting within the next SHORT_FIELD bytes of the line, or -1. */
-function indexWithinBytes(b: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const last = Math.min(to, from + SHORT_FIELD) - needle.length;
-  for (let at = from; at <= last; at++) if (b[at] === needle[0] && startsWithBytes(b, at, needle)) return at;
-  return -1;
-}
 
 /** The last ` = ` in b[from, to) after `from`, or -1. */
 function resultAtBytes(b: Uint8Array, from: number, to: number): number {
