@@ -56,6 +56,7 @@ const EXIT_END_BYTES = asciiBytes(' +++');
 const SIGNAL_START_BYTES = asciiBytes('--- ');
 const SIGNAL_END_BYTES = asciiBytes(' ---');
 const RECENT_ARGS = 4;
+const RECENT_RESULTS = 8;
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
 /** Errno and signal names kept as strings: a log has few distinct ones. */
 const MAX_KNOWN_TOKENS = 256;
@@ -101,6 +102,9 @@ export class StraceParser {
   private stampEnd = 0;
   /** The last few argument texts of each call read at byte level (a server's loop alternates a few). */
   private readonly lastArgs = new Map<string, string[]>();
+  /** The last few result texts, a ring. */
+  private readonly recentResults: string[] = [];
+  private nextResult = 0;
   /** Errno and signal names seen so far, so each is one string. */
   private readonly knownTokens: string[] = [];
   /** The name of the last skipped unfinished call (usually the next one's too). */
@@ -388,7 +392,7 @@ export class StraceParser {
     const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
-    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: this.argsText(name, b, open + 1, headEnd - 1), result: decodeUtf8(b, eq + 3, r), errno };
+    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: this.argsText(name, b, open + 1, headEnd - 1), result: this.resultText(b, eq + 3, r), errno };
     this.emit(event, undefined);
     return true;
   }
@@ -442,6 +446,19 @@ export class StraceParser {
     const text = decodeUtf8(b, start, end);
     if (recent.length === RECENT_ARGS) recent.shift();
     recent.push(text);
+    return text;
+  }
+
+  /**
+   * A call's result: `0`, `-1`, `?` and a child's pid, which its parent's wait returns
+   * soon after its clone did, come again and again; the recent ones are shared strings.
+   */
+  private resultText(b: Uint8Array, start: number, end: number): string {
+    const recent = this.recentResults;
+    for (let k = 0; k < recent.length; k++) if (bytesEqual(b, start, end, recent[k])) return recent[k];
+    const text = decodeUtf8(b, start, end);
+    recent[this.nextResult] = text;
+    this.nextResult = (this.nextResult + 1) % RECENT_RESULTS;
     return text;
   }
 
