@@ -437,7 +437,10 @@ export class ProcessModel {
   private taskOwner(event: Exclude<TraceEvent, { kind: 'message' }>): ProcessNode | null {
     if (event.pid === null) return this.unprefixedOwner(event);
     const known = this.byTid.get(event.pid);
-    if (known && (known.liveTids.has(event.pid) || event.kind !== 'syscall')) return this.noteComm(known, event);
+    // A record other than a call may come from a tid no longer listed live (the thread that
+    // exec'd, before its `superseded` line), but never from a process that is gone: then the
+    // pid was reused, and the record is the new process's (its parent's clone may not have returned).
+    if (known && (known.liveTids.has(event.pid) || (event.kind !== 'syscall' && known.alive))) return this.noteComm(known, event);
     if (this.unnamedRoot && !this.announced.has(event.pid)) {
       // strace printed no pid while one task existed; the first unannounced pid is the root's.
       const root = this.unnamedRoot;

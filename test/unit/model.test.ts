@@ -185,6 +185,38 @@ describe('pid reuse', () => {
     assert.deepEqual(byId(s, '101.2').zombie, { from: 0.7, to: 0.8 });
     assert.deepEqual(s.warnings, []);
   });
+
+  test('a reused pid whose whole second life is logged before the clone returns is the new process, not the dead one', () => {
+    // Seen in a 144,000-connection bench log once pids wrapped: the second child's exit
+    // record went to the first (already reaped) process, the second stayed "running"
+    // for ever, and the third reuse of the pid was warned about.
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '100  1700000000.300000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 101',
+        '100  1700000000.400000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>',
+        '101  1700000000.500000 exit_group(3)   = ?',
+        '101  1700000000.600000 +++ exited with 3 +++',
+        '100  1700000000.700000 <... clone resumed>, child_tidptr=0x7f00) = 101',
+        '100  1700000000.800000 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=3, si_utime=0, si_stime=0} ---',
+        '100  1700000000.900000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], WNOHANG, NULL) = 101',
+        '100  1700000001.000000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000001.100000 +++ exited with 5 +++',
+        '100  1700000001.200000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 5}], WNOHANG, NULL) = 101',
+      ),
+    );
+    assert.deepEqual(s.processes.map((p) => [p.id, p.parentId, p.exit?.code, p.state]), [
+      ['100', null, undefined, 'running'],
+      ['101', '100', 0, 'reaped'],
+      ['101.2', '100', 3, 'reaped'],
+      ['101.3', '100', 5, 'reaped'],
+    ]);
+    assert.deepEqual(byId(s, '101.2').zombie, { from: 0.6, to: 0.9 });
+    assert.equal(byId(s, '101.2').start, 0.4, 'it existed from the clone entry');
+    assert.deepEqual(s.warnings, []);
+  });
 });
 
 describe('exec', () => {
