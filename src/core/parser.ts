@@ -670,7 +670,8 @@ export class StraceParser {
       time = Number(text.slice(stampFrom, stampTo));
       if (Number.isNaN(time)) return this.warn(lineNo, `malformed timestamp "${text.slice(stampFrom, stampTo)}"`);
     }
-    let body = own(text.slice(b, n));
+    // `text` is this record's own line (decoded alone), so a slice keeps no more than the line alive.
+    let body = text.slice(b, n);
     const durationAt = syscallDurationAt(body);
     let duration: number | undefined;
     if (durationAt > 0) {
@@ -978,8 +979,8 @@ function binaryReason(head: string): string | null {
 }
 
 /**
- * A copy of `text`: a slice would keep the whole chunk it came from alive for as long
- * as the model keeps the event (every fork site), so memory grew with the input.
+ * A copy of `text`, for what outlives the record: a slice of a long line (a warning's
+ * preview of a 15 MiB record) would keep the whole line alive.
  */
 function own(text: string): string {
   return (' ' + text).slice(1);
