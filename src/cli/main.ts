@@ -112,9 +112,13 @@ function report(human: string, warnings: WarningJson[], parsed: Parsed): void {
   }
 }
 
-function analyze(parsed: Parsed): void {
-  const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger });
-  const locate = new SiteResolver({ cwd: process.cwd() }).locator();
+async function analyze(parsed: Parsed): Promise<void> {
+  const resolver = new SiteResolver({ cwd: process.cwd() });
+  // objdump disassembles the program on the other core while this one reads the log.
+  let disassembling: Promise<void> = Promise.resolve();
+  const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger, onProgram: (exe) => (disassembling = resolver.prepare([exe])) });
+  await disassembling;
+  const locate = resolver.locator();
   if (parsed.json !== null) {
     output(session.snapshot(locate), parsed);
     return;
@@ -168,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (parsed.command === 'analyze') {
-      analyze(parsed);
+      await analyze(parsed);
       return 0;
     }
     return await trace(parsed);

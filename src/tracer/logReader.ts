@@ -12,6 +12,11 @@ const CHUNK = 1 << 20;
 
 export interface AnalyzeOptions {
   lingerThreshold?: number;
+  /**
+   * Called once, as soon as the log names the traced program (its first exec): a caller
+   * can start disassembling it while the rest of the log is read.
+   */
+  onProgram?: (executable: string) => void;
 }
 
 export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSession {
@@ -26,8 +31,14 @@ export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSes
 
 function analyzeFile(path: string, options: AnalyzeOptions): TraceSession {
   const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+  let onProgram = options.onProgram;
   readChunks(path, (chunk) => {
     session.push(chunk);
+    const program = onProgram && session.model.processes[0]?.image;
+    if (onProgram && program) {
+      onProgram(program);
+      onProgram = undefined;
+    }
     return session.fatal === null;
   });
   const fatal = session.finish();
