@@ -3,10 +3,10 @@
 // keeps its stdin, stdout and stderr. Stop = snapshot first, then kill every task.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, constants, createWriteStream, mkdtempSync, openSync, rmSync, type WriteStream } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceSession } from '../core/session';
+import { FifoReader } from './fifoReader';
 import type { SnapshotDelta, SnapshotJson } from '../core/snapshot';
 import { buildDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
@@ -107,24 +107,20 @@ export class LiveTrace {
       env,
       stdio: options.stdio ?? 'inherit',
     });
-    // Read the FIFO as a non-blocking pipe (no thread-pool round trip per write). Our own
-    // write end keeps it open until strace has gone; then the reader drains it and ends.
+    // Read the FIFO as a non-blocking pipe, in batches. Our own write end keeps it open
+    // until strace has gone; then the reader drains it and ends.
     const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const holdFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    const reader = new Socket({ fd: readFd, readable: true, writable: false });
-    reader.on('data', (chunk: Buffer) => {
+    const reader = new FifoReader(readFd, (chunk) => {
       this.lastData = Date.now();
-      log?.write(chunk);
+      log?.write(Buffer.from(chunk)); // the reader reuses its buffer
       this.session.push(chunk);
       // The program itself at once (everything it forks is its descendant); the rest soon after.
       if (this.identified === 0) this.identifyNewProcesses();
       else this.scheduleIdentify();
       this.scheduleUpdate();
     });
-    const readerDone = new Promise<void>((resolveRead) => {
-      reader.on('close', () => resolveRead());
-      reader.on('error', () => resolveRead());
-    });
+    const readerDone = reader.done;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error: Error | null }>((resolveExit) => {
       this.strace.on('error', (error) => resolveExit({ code: null, signal: null, error }));
       this.strace.on('exit', (code, signal) => resolveExit({ code: code ?? (signal ? 128 : null), signal, error: null }));
@@ -133,6 +129,7 @@ export class LiveTrace {
       this.straceExited = true;
       if (this.identifyTimer) clearTimeout(this.identifyTimer);
       closeSync(holdFd);
+      reader.lookNow();
       await readerDone;
       // strace 6.1 has no --kill-on-exit: when strace dies (killed, crashed), the kernel
       // detaches its tracees and they run on, untraced. Kill what the trace knew as

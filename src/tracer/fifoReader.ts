@@ -1,0 +1,85 @@
+// Reads strace's FIFO in batches: all that was written since the last look, a few
+// milliseconds apart. strace writes each record with a write() of its own, and a
+// 'data' event per write (a Socket on the FIFO) cost Fork Trace about as much CPU as
+// strace itself on a busy server. A pipe holds 64 KiB, hundreds of records, far more
+// than strace writes in one interval; while the trace is quiet the reader looks less often.
+import { closeSync, readSync } from 'node:fs';
+
+/** Between looks while records arrive. */
+const BUSY_MS = 5;
+/** Between looks once nothing arrived for a while: an idle server costs next to nothing. */
+const IDLE_MS = 50;
+/** Empty looks in a row before the reader slows down. */
+const EMPTY_LOOKS_BEFORE_IDLE = 20;
+const BUFFER_BYTES = 256 * 1024;
+const MAX_BYTES_PER_LOOK = 4 * 1024 * 1024;
+
+export class FifoReader {
+  /** Resolves once every writer has closed and all they wrote was read (or on a read error). */
+  readonly done: Promise<void>;
+  private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private emptyLooks = 0;
+  private finished = false;
+  private resolveDone!: () => void;
+
+  /**
+   * `fd` is the FIFO's read end, opened O_NONBLOCK. `onChunk` gets a view of a reused
+   * buffer: what it keeps past the call it must copy.
+   */
+  constructor(
+    private readonly fd: number,
+    private readonly onChunk: (chunk: Buffer) => void,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.schedule(0);
+  }
+
+  /** Reads what is there now, then looks again later. */
+  private look(): void {
+    this.timer = null;
+    let read = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break; // a writer is there, nothing written yet
+        return this.finish();
+      }
+      if (n === 0) return this.finish(); // no writer left: the end
+      read += n;
+      this.onChunk(this.buffer.subarray(0, n));
+      if (this.finished) return;
+      // A writer faster than one look: let the event loop run (a Stop, an update), then go on.
+      if (read >= MAX_BYTES_PER_LOOK) return this.schedule(0);
+    }
+    this.emptyLooks = read > 0 ? 0 : this.emptyLooks + 1;
+    this.schedule(this.emptyLooks >= EMPTY_LOOKS_BEFORE_IDLE ? IDLE_MS : BUSY_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.finished) this.timer = setTimeout(() => this.look(), ms);
+  }
+
+  /** Stops reading and closes the FIFO (what is still in it is dropped). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* closed already */
+    }
+    this.resolveDone();
+  }
+
+  /** Looks now rather than at the next interval: strace has gone, read the rest at once. */
+  lookNow(): void {
+    if (this.finished) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.look();
+  }
+}
