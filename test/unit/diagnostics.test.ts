@@ -1,7 +1,7 @@
 // Diagnostics: what the user is told, about which pids, on hand-written logs.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeText, byPid, diagnosticsOf, kindsOf, log } from '../support/core';
+import { analyzeText, byPid, diagnosticsOf, echoLocator, kindsOf, log } from '../support/core';
 
 const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0';
 const FORK = (child: number, t: string): string =>
@@ -363,6 +363,9 @@ describe('zombie-lingering', () => {
     assert.equal(d.time, 0.3);
     assert.match(d.message, /^1 child of srv \(pid 100\) stayed a zombie longer than 1 s before being reaped \(longest: pid 101, 2\.200 s\)/);
     assert.deepEqual(kindsOf(s), ['zombie-lingering']);
+    // It points at the wait that reaped late (line 5 of the log), the one wait site the model keeps.
+    const [located] = diagnosticsOf(analyzeText(lateWait('1700000002.500000'), {}, echoLocator), 'zombie-lingering');
+    assert.deepEqual(located.location, { file: '', line: 5, function: 'wait:wait4' });
   });
 
   test('a zombie reaped 0.5 s after its exit is not reported by default', () => {

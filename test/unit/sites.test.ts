@@ -289,9 +289,11 @@ describe('precise path (-k frames from the real strace)', () => {
     session.push(readFileSync(log, 'utf8'));
     session.finish();
     const child = session.model.processes.find((p) => p.exit?.code === 3);
-    assert.ok(child?.reaped?.site?.event.stack, 'the reaping wait4 has frames');
+    // The parent's last wait is the one that reaped the child.
+    const wait = session.model.processes[0].lastWait;
+    assert.ok(child && wait?.event.stack, 'the reaping wait4 has frames');
     const resolver = new SiteResolver();
-    assert.deepEqual(resolver.locate(child.reaped.site, 'wait').location, { file, line: linesOf(file, /\bwaitpid\(/)[0], function: 'main' });
+    assert.deepEqual(resolver.locate(wait, 'wait').location, { file, line: linesOf(file, /\bwaitpid\(/)[0], function: 'main' });
     assert.deepEqual(resolver.locate(child.forkSite as CallSite, 'fork').location?.line, linesOf(file, /\bfork\(\)/)[0]);
   });
 
