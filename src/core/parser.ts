@@ -109,31 +109,23 @@ export class StraceParser {
   private readonly knownTokens: string[] = [];
   /** The name of the last skipped unfinished call (usually the next one's too). */
   private lastSkippedName = '';
-  /** The interesting names grouped by first character, for an allocation-free check. */
-  private readonly interestingByFirstChar: Map<number, string[]> | null = null;
-  /** The same, indexed by the first byte. */
-  private readonly interestingByFirstByte: Array<string[] | undefined> = [];
+  /** The interesting names by their first character code, for an allocation-free check; null: every call is. */
+  private readonly interestingByFirst: Array<string[] | undefined> | null = null;
 
   constructor(
     private readonly sink: ParserSink,
     private readonly options: ParserOptions = {},
   ) {
     if (options.interesting) {
-      const byFirst = new Map<number, string[]>();
-      for (const name of options.interesting) {
-        const list = byFirst.get(name.charCodeAt(0)) ?? [];
-        list.push(name);
-        byFirst.set(name.charCodeAt(0), list);
-      }
-      this.interestingByFirstChar = byFirst;
-      for (const [c, names] of byFirst) this.interestingByFirstByte[c] = names;
+      const byFirst: Array<string[] | undefined> = [];
+      for (const name of options.interesting) (byFirst[name.charCodeAt(0)] ??= []).push(name);
+      this.interestingByFirst = byFirst;
     }
   }
 
   /** Feeds the log: bytes (split anywhere, even inside a UTF-8 sequence) or text. */
   push(chunk: Uint8Array | string): void {
     if (this.fatal) return;
-    // One element type for the hot loop (a Buffer here and a Uint8Array there made V8 recompile it).
     // One array type in the hot path: a Node Buffer here and the Uint8Array of a line joined
     // across chunks there made V8 throw away and recompile it.
     const bytes = typeof chunk === 'string' ? this.encodeText(chunk) : chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
@@ -227,7 +219,7 @@ export class StraceParser {
    * pairing, and logicalLine reads the line as text, with every check and warning.
    */
   private readFast(b: Uint8Array, from: number, to: number): boolean {
-    if (!this.interestingByFirstChar || this.options.reference) return false;
+    if (!this.interestingByFirst || this.options.reference) return false;
     let i = from;
     let c = b[i];
     if (c === 32 && b[i + 1] === 62) {
@@ -472,7 +464,7 @@ export class StraceParser {
 
   /** The interesting name spelled by b[start, end), or null. */
   private interestingName(b: Uint8Array, start: number, end: number): string | null {
-    const candidates = this.interestingByFirstByte[b[start]];
+    const candidates = this.interestingByFirst?.[b[start]];
     if (!candidates) return null;
     for (const name of candidates) if (bytesEqual(b, start, end, name)) return name;
     return null;
@@ -721,9 +713,9 @@ export class StraceParser {
 
   /** Whether the call named text[b, k) is read, without allocating a string for the name. */
   private isInteresting(text: string, b: number, k: number): boolean {
-    const byFirst = this.interestingByFirstChar;
+    const byFirst = this.interestingByFirst;
     if (!byFirst) return true;
-    const candidates = byFirst.get(text.charCodeAt(b));
+    const candidates = byFirst[text.charCodeAt(b)];
     if (!candidates) return false;
     const length = k - b;
     for (const name of candidates) if (name.length === length && text.startsWith(name, b)) return true;
