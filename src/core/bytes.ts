@@ -50,14 +50,6 @@ export function indexOfBytesWithin(bytes: Uint8Array, needle: Uint8Array, from: 
   return -1;
 }
 
-/** The string spelled by bytes[start, end) (ASCII), taken from `known` when it is there, and added while `known` has fewer than `max`. */
-export function internAscii(known: string[], bytes: Uint8Array, start: number, end: number, max: number): string {
-  for (const text of known) if (bytesEqual(bytes, start, end, text)) return text;
-  const text = decodeAscii(bytes, start, end);
-  if (known.length < max) known.push(text);
-  return text;
-}
-
 export function startsWithBytes(bytes: Uint8Array, at: number, needle: Uint8Array): boolean {
   if (at < 0 || at + needle.length > bytes.length) return false;
   for (let k = 0; k < needle.length; k++) if (bytes[at + k] !== needle[k]) return false;
@@ -88,4 +80,27 @@ export function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
 
 export function asciiBytes(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/**
+ * The last few texts decoded, handed out again for the same bytes: a log repeats its
+ * argument lists, results, errno and signal names, and one shared string each is less
+ * to allocate and less for the model to keep.
+ */
+export class RecentTexts {
+  private readonly texts: string[] = [];
+  private next = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** bytes[start, end) as UTF-8 text: a recent string when it spells the same, else a new one that replaces the oldest. */
+  text(bytes: Uint8Array, start: number, end: number): string {
+    const texts = this.texts;
+    // Equal char codes over equal lengths means ASCII bytes: any other byte decodes to fewer or other characters.
+    for (let k = 0; k < texts.length; k++) if (bytesEqual(bytes, start, end, texts[k])) return texts[k];
+    const text = decodeUtf8(bytes, start, end);
+    texts[this.next] = text;
+    this.next = (this.next + 1) % this.size;
+    return text;
+  }
 }

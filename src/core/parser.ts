@@ -4,7 +4,7 @@
 // without being decoded at all; every other line is decoded and read as text by
 // logicalLine, which is also the reference the byte-level path is tested against.
 // Memory is the open state only: one partial line, one unfinished call per task.
-import { asciiBytes, bytesEqual, concatBytes, copyBytes, decodeAscii, decodeUtf8, encodeUtf8, indexOfByte, indexOfBytes, indexOfBytesWithin, internAscii, startsWithBytes } from './bytes';
+import { asciiBytes, bytesEqual, concatBytes, copyBytes, decodeAscii, decodeUtf8, encodeUtf8, indexOfByte, indexOfBytes, indexOfBytesWithin, RecentTexts, startsWithBytes } from './bytes';
 import type { ParseWarning, Seconds, SyscallEvent, TraceEvent } from './events';
 
 export interface ParserSink {
@@ -55,11 +55,11 @@ const EXITED_BYTES = asciiBytes('+++ exited with ');
 const EXIT_END_BYTES = asciiBytes(' +++');
 const SIGNAL_START_BYTES = asciiBytes('--- ');
 const SIGNAL_END_BYTES = asciiBytes(' ---');
+/** Argument lists kept per call (a server's loop alternates a few), results and names kept for all. */
 const RECENT_ARGS = 4;
 const RECENT_RESULTS = 8;
+const RECENT_TOKENS = 64;
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
-/** Errno and signal names kept as strings: a log has few distinct ones. */
-const MAX_KNOWN_TOKENS = 256;
 /** Timestamps below this are `-r` deltas, above it `-ttt` epoch seconds (1973 onwards). */
 const EPOCH_THRESHOLD = 1e8;
 /** Longer lines are skipped with a warning (strace truncates strings at 32 chars by default). */
@@ -100,15 +100,10 @@ export class StraceParser {
   private stampDigits = 0;
   private stampPlaces = 0;
   private stampEnd = 0;
-  /** The last few argument texts of each call read at byte level (a server's loop alternates a few). */
-  private readonly lastArgs = new Map<string, string[]>();
-  /** The last few result texts, a ring. */
-  private readonly recentResults: string[] = [];
-  private nextResult = 0;
-  /** Errno and signal names seen so far, so each is one string. */
-  private readonly knownTokens: string[] = [];
-  /** The name of the last skipped unfinished call (usually the next one's too). */
-  private lastSkippedName = '';
+  /** Argument texts per call name, and results, errno, signal and skipped call names, each shared when repeated. */
+  private readonly recentArgs = new Map<string, RecentTexts>();
+  private readonly recentResults = new RecentTexts(RECENT_RESULTS);
+  private readonly recentTokens = new RecentTexts(RECENT_TOKENS);
   /** The interesting names by their first character code, for an allocation-free check; null: every call is. */
   private readonly interestingByFirst: Array<string[] | undefined> | null = null;
 
@@ -291,7 +286,7 @@ export class StraceParser {
     if (this.sink.wantsEveryCall?.()) return false;
     if (this.unfinished(b, k, to)) {
       if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
-      this.pending.set(key, { name: this.nameOf(b, i, k), text: '', time: NaN, line: this.lineCount, skipped: true });
+      this.pending.set(key, { name: this.recentTokens.text(b, i, k), text: '', time: NaN, line: this.lineCount, skipped: true });
     } else {
       // Malformed (no result) or interrupted: logicalLine warns or keeps it.
       const eq = resultAtBytes(b, k, to);
@@ -384,7 +379,7 @@ export class StraceParser {
     const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
-    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: this.argsText(name, b, open + 1, headEnd - 1), result: this.resultText(b, eq + 3, r), errno };
+    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: this.argsText(name, b, open + 1, headEnd - 1), result: this.recentResults.text(b, eq + 3, r), errno };
     this.emit(event, undefined);
     return true;
   }
@@ -419,7 +414,7 @@ export class StraceParser {
     const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
-    const signal = this.signalName(b, s, k);
+    const signal = this.recentTokens.text(b, s, k);
     const info = k < to - 4 ? decodeUtf8(b, k + 1, to - 4) : '';
     this.emit({ kind: 'signal', line: this.lineCount, pid, time, signal, info }, undefined);
     return true;
@@ -431,27 +426,9 @@ export class StraceParser {
    * keep for each process.
    */
   private argsText(name: string, b: Uint8Array, start: number, end: number): string {
-    let recent = this.lastArgs.get(name);
-    if (recent === undefined) this.lastArgs.set(name, (recent = []));
-    // Equal char codes over equal lengths means ASCII bytes: any other byte decodes to fewer or other characters.
-    for (const text of recent) if (bytesEqual(b, start, end, text)) return text;
-    const text = decodeUtf8(b, start, end);
-    if (recent.length === RECENT_ARGS) recent.shift();
-    recent.push(text);
-    return text;
-  }
-
-  /**
-   * A call's result: `0`, `-1`, `?` and a child's pid, which its parent's wait returns
-   * soon after its clone did, come again and again; the recent ones are shared strings.
-   */
-  private resultText(b: Uint8Array, start: number, end: number): string {
-    const recent = this.recentResults;
-    for (let k = 0; k < recent.length; k++) if (bytesEqual(b, start, end, recent[k])) return recent[k];
-    const text = decodeUtf8(b, start, end);
-    recent[this.nextResult] = text;
-    this.nextResult = (this.nextResult + 1) % RECENT_RESULTS;
-    return text;
+    let recent = this.recentArgs.get(name);
+    if (recent === undefined) this.recentArgs.set(name, (recent = new RecentTexts(RECENT_ARGS)));
+    return recent.text(b, start, end);
   }
 
   /** The stamp readFast read, in seconds: NaN with none. */
@@ -477,18 +454,7 @@ export class StraceParser {
       const c = b[k];
       if (!((c >= 65 && c <= 90) || isDigit(c) || c === 95)) return null;
     }
-    return internAscii(this.knownTokens, b, start, end, MAX_KNOWN_TOKENS);
-  }
-
-  private signalName(b: Uint8Array, start: number, end: number): string {
-    return internAscii(this.knownTokens, b, start, end, MAX_KNOWN_TOKENS);
-  }
-
-  /** A skipped call's name: the same string each time the same call is unfinished. */
-  private nameOf(b: Uint8Array, start: number, end: number): string {
-    const last = this.lastSkippedName;
-    if (bytesEqual(b, start, end, last)) return last;
-    return (this.lastSkippedName = decodeAscii(b, start, end));
+    return this.recentTokens.text(b, start, end);
   }
 
   /** Text input is encoded; a surrogate pair split between two pushes is kept whole. */
