@@ -7,9 +7,7 @@
 // Screenshots go to artifacts/e2e-faults/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
@@ -17,11 +15,13 @@ import {
   Timings,
   buildVsix,
   focusWorkbench,
-  launchBrowser,
+  browseWorkbench,
+  closeWorkbench,
+  copyExamples,
   loadCodeServerModule,
   openFile,
-  openWorkbench,
   panelRows,
+  runClients,
   runCommand,
   sleep,
   waitFor,
@@ -29,11 +29,6 @@ import {
   type CodeServerModule,
   type RunningCodeServer,
 } from './workbench';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runClients } = require(join(ROOT, 'examples', 'client.js')) as {
-  runClients(options: { port: number; count: number; holdMs?: number }): Promise<{ ok: number; failed: number }>;
-};
 
 const SHOTS = join(ROOT, 'artifacts', 'e2e-faults');
 const timings = new Timings();
@@ -52,12 +47,7 @@ async function shot(name: string): Promise<void> {
 
 /** A copy of examples/ built in place; Trace Forks runs zombie_server on a port of its choosing. */
 function prepareFolder(): void {
-  work = mkdtempSync(join(tmpdir(), 'forktrace-e2e-faults-'));
-  folder = join(work, 'examples');
-  const binaries = new Set(readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
-  cpSync(join(ROOT, 'examples'), folder, { recursive: true, filter: (src) => !binaries.has(src.split('/').pop() ?? '') });
-  execFileSync('make', ['-s', '-C', folder], { stdio: 'inherit' });
-  mkdirSync(join(folder, '.vscode'));
+  ({ work, folder } = copyExamples('forktrace-e2e-faults-'));
   writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': ['0'] }, null, 2));
 }
 
@@ -149,24 +139,16 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     const profile = cs.installExtension(install, vsix, cs.freshProfile());
     profileRoot = profile.root;
     server = await cs.startCodeServer(install, { folder, profile });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-    page = await context.newPage();
-    await openWorkbench(page, server.url, folder);
+    ({ browser, page } = await browseWorkbench(server.url, folder));
     timings.mark('code-server up, workbench loaded');
   });
 
   after(async () => {
     try {
       if (page && !page.isClosed()) await shot('99-last');
-      await browser?.close().catch(() => undefined);
     } finally {
-      let left: unknown[] = [];
-      if (server) {
-        left = (await server.stop()).left;
-        server = null;
-      }
-      for (const dir of [work, profileRoot]) if (dir) rmSync(dir, { recursive: true, force: true });
+      const left = await closeWorkbench(browser, server, [work, profileRoot]);
+      server = null;
       console.log(`[e2e-faults] timings:\n${timings.report()}`);
       assert.deepEqual(left, [], 'code-server and everything it started are gone');
     }

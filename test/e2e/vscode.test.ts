@@ -9,9 +9,7 @@
 // runs start in seconds. Screenshots go to artifacts/e2e/ on every run.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -24,13 +22,15 @@ import {
   debugConsoleText,
   dialogText,
   focusWorkbench,
-  launchBrowser,
+  browseWorkbench,
+  closeWorkbench,
+  copyExamples,
   loadCodeServerModule,
   openFile,
-  openWorkbench,
   panelRows,
   problemsText,
   quickInputClosed,
+  runClients,
   runCommand,
   screenshot,
   sleep,
@@ -41,11 +41,6 @@ import {
   type CodeServerModule,
   type RunningCodeServer,
 } from './workbench';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runClients } = require(join(ROOT, 'examples', 'client.js')) as {
-  runClients(options: { port: number; count: number; holdMs?: number }): Promise<{ ok: number; failed: number }>;
-};
 
 const LOG_FIXTURE = join(ROOT, 'test', 'fixtures', 'logs', 'zombie_server.ttt.log');
 const HAS_DEBUG_ADAPTER = existsSync(join(ROOT, 'dist', 'debugAdapter.js')) || existsSync(join(ROOT, 'src', 'debug', 'debugAdapter.ts'));
@@ -64,13 +59,8 @@ let forkLine = 0;
 
 /** A copy of examples/ with the servers built in place (so debug info names this copy). */
 function prepareFolder(port: number): void {
-  work = mkdtempSync(join(tmpdir(), 'forktrace-e2e-'));
-  folder = join(work, 'examples');
-  const binaries = new Set(readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
-  cpSync(join(ROOT, 'examples'), folder, { recursive: true, filter: (src) => !binaries.has(src.split('/').pop() ?? '') });
-  execFileSync('make', ['-s', '-C', folder], { stdio: 'inherit' });
+  ({ work, folder } = copyExamples('forktrace-e2e-'));
   copyFileSync(LOG_FIXTURE, join(folder, 'zombie_server.ttt.log'));
-  mkdirSync(join(folder, '.vscode'));
   writeFileSync(
     join(folder, '.vscode', 'settings.json'),
     JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': [String(port)] }, null, 2),
@@ -131,26 +121,17 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('install the .vsix');
     server = await cs.startCodeServer(install, { folder, profile });
     timings.mark('start code-server');
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-    page = await context.newPage();
-    await openWorkbench(page, server.url, folder);
+    ({ browser, page } = await browseWorkbench(server.url, folder));
     timings.mark('workbench loaded');
   });
 
   after(async () => {
     try {
       if (page && !page.isClosed()) await screenshot(page, '99-last').catch(() => undefined);
-      await browser?.close().catch(() => undefined);
     } finally {
-      let left: unknown[] = [];
-      if (server) {
-        writeFileSync(join(ARTIFACTS, 'code-server.log'), server.output());
-        left = (await server.stop()).left;
-        server = null;
-        timings.mark('stop code-server');
-      }
-      for (const dir of [work, profileRoot]) if (dir) rmSync(dir, { recursive: true, force: true });
+      const left = await closeWorkbench(browser, server, [work, profileRoot], join(ARTIFACTS, 'code-server.log'));
+      server = null;
+      timings.mark('stop code-server');
       console.log(`[e2e] timings:\n${timings.report()}`);
       assert.deepEqual(left, [], 'code-server and everything it started are gone');
     }

@@ -3,7 +3,8 @@
 // the Call Stack view. Selectors are the workbench's own; nothing here knows the
 // extension except the data-* attributes its panel promises.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -61,6 +62,23 @@ export async function loadCodeServerModule(): Promise<CodeServerModule> {
   return (await import(url)) as CodeServerModule;
 }
 
+/** The loopback client of examples/client.js, as the user runs it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const { runClients } = require(join(ROOT, 'examples', 'client.js')) as {
+  runClients(options: { port: number; count: number; holdMs?: number }): Promise<{ ok: number; failed: number }>;
+};
+
+/** A copy of examples/ in a new temporary folder, built in place (so debug info names this copy), with an empty .vscode/. */
+export function copyExamples(prefix: string): { work: string; folder: string } {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const folder = join(work, 'examples');
+  const binaries = new Set(readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  cpSync(join(ROOT, 'examples'), folder, { recursive: true, filter: (src) => !binaries.has(src.split('/').pop() ?? '') });
+  execFileSync('make', ['-s', '-C', folder], { stdio: 'inherit' });
+  mkdirSync(join(folder, '.vscode'));
+  return { work, folder };
+}
+
 // ---- timings ----
 
 export class Timings {
@@ -95,6 +113,35 @@ export function buildVsix(): string {
 export async function launchBrowser(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: process.env.FORKTRACE_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Headless Chromium on the workbench at `url` with `folder` open; the browser is closed again if the workbench never loads. */
+export async function browseWorkbench(url: string, folder: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    await openWorkbench(page, url, folder);
+    return { browser, page };
+  } catch (e) {
+    await browser.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The end of a suite: closes the browser, stops code-server (its output kept in
+ * `serverLog` when given) and removes `dirs`. Returns what code-server left running.
+ */
+export async function closeWorkbench(browser: Browser | null, server: RunningCodeServer | null, dirs: string[], serverLog?: string): Promise<ProcInfo[]> {
+  try {
+    await browser?.close().catch(() => undefined);
+    if (!server) return [];
+    if (serverLog) writeFileSync(serverLog, server.output());
+    return (await server.stop()).left;
+  } finally {
+    for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
