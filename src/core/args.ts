@@ -158,6 +158,16 @@ export function flagSet(text: string | null): Set<string> {
   return new Set(text.split('|').map((f) => f.trim()));
 }
 
+/** `flagSet(flags).has(flag)` for strace's `A|B` and `A | B`, without building the set: the model asks once per fork. */
+export function hasFlag(flags: string | null, flag: string): boolean {
+  if (!flags) return false;
+  for (let at = flags.indexOf(flag); at >= 0; at = flags.indexOf(flag, at + 1)) {
+    const end = at + flag.length;
+    if ((at === 0 || flags.charCodeAt(at - 1) === 124 || flags.charCodeAt(at - 1) === 32) && (end === flags.length || flags.charCodeAt(end) === 124 || flags.charCodeAt(end) === 32)) return true;
+  }
+  return false;
+}
+
 export function basename(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? path : path.slice(slash + 1);

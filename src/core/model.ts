@@ -1,7 +1,7 @@
 // The process model: design.md §2 applied one event at a time. Processes are thread
 // groups; a reused pid is a new process; a zombie lasts from exit to the parent's
 // reaping wait; orphans go to the nearest living subreaper, else outside the trace.
-import { basename, decodeString, decodeStringArray, fieldValue, flagSet, leadingInt, splitArgs } from './args';
+import { basename, decodeString, decodeStringArray, fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from './args';
 import type { ExitEvent, ParseWarning, Seconds, SignalEvent, SupersededEvent, SyscallEvent, TraceEvent } from './events';
 
 /** A traced call whose source line may be resolved later (fork site, wait, sigaction). */
@@ -138,16 +138,6 @@ function appended<T>(list: readonly T[], item: T): readonly T[] {
   if (list === NONE) return [item];
   (list as T[]).push(item);
   return list;
-}
-
-/** Whether a `A|B|C` flags text has `flag`. */
-function hasFlag(flags: string | null, flag: string): boolean {
-  if (!flags) return false;
-  for (let at = flags.indexOf(flag); at >= 0; at = flags.indexOf(flag, at + 1)) {
-    const end = at + flag.length;
-    if ((at === 0 || flags.charCodeAt(at - 1) === 124 || flags.charCodeAt(at - 1) === 32) && (end === flags.length || flags.charCodeAt(end) === 124 || flags.charCodeAt(end) === 32)) return true;
-  }
-  return false;
 }
 
 interface CloneFlags {

@@ -1,7 +1,7 @@
 // The argument readers: splitting, C string literals, arrays, struct fields, flags.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basename, decodeString, decodeStringArray, fieldValue, flagSet, leadingInt, splitArgs } from '../../src/core/args';
+import { basename, decodeString, decodeStringArray, fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from '../../src/core/args';
 
 describe('splitArgs', () => {
   test('splits at top-level commas only: not inside {}, [], () or strings', () => {
@@ -88,6 +88,16 @@ describe('small readers', () => {
   test('flagSet splits on |', () => {
     assert.deepEqual([...flagSet('CLONE_VM|CLONE_VFORK|SIGCHLD')], ['CLONE_VM', 'CLONE_VFORK', 'SIGCHLD']);
     assert.deepEqual([...flagSet(null)], []);
+  });
+
+  test('hasFlag answers as flagSet does: whole flags only, spaced or not', () => {
+    const texts = ['CLONE_VM|CLONE_VFORK|SIGCHLD', 'CLONE_PARENT_SETTID|SIGCHLD', 'SA_RESTORER | SA_RESTART', 'CLONE_THREAD', '', null];
+    for (const text of texts) {
+      for (const flag of ['CLONE_VM', 'CLONE_VFORK', 'CLONE_PARENT', 'CLONE_THREAD', 'SIGCHLD', 'SA_RESTART', 'SA_RESTORER', 'VM']) {
+        assert.equal(hasFlag(text, flag), flagSet(text).has(flag), `${flag} in ${text}`);
+      }
+    }
+    assert.equal(hasFlag('CLONE_PARENT_SETTID|SIGCHLD', 'CLONE_PARENT'), false);
   });
 
   test('basename', () => {
