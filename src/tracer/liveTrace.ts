@@ -240,7 +240,8 @@ export class LiveTrace {
     for (; this.identified < processes.length; this.identified++) {
       const p = processes[this.identified];
       if (p.pid <= 0) break; // the first process before strace named its pid: try again later
-      if (!p.alive || this.startTimes.has(p)) continue; // exited already: nothing to kill later
+      // Exited already (nothing to kill later), or identified already as an orphan.
+      if (!p.alive || this.startTimes.has(p)) continue;
       this.identify(p);
     }
   }
