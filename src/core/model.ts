@@ -615,6 +615,7 @@ export class ProcessModel {
         if (p.pendingReap?.waiter === early) p.pendingReap.waiter = proc;
       }
       if (early.children) for (const c of early.children) (proc.children ??= new Set()).add(c);
+      if (exited) this.undoOrphaning(early, proc);
       const failed = this.forkFailures.get(early);
       if (failed) {
         this.forkFailures.delete(early);
@@ -627,6 +628,34 @@ export class ProcessModel {
     if (!exited) proc.liveTids.add(tid);
     proc.threadCount++;
     this.touch(proc);
+  }
+
+  /**
+   * A thread's exit, taken for its process's before the clone returned, orphaned what
+   * it had forked. Only the thread ended: those children are its process's, never
+   * adopted, and an exit settled by the supposed adopter is settled again by that process.
+   */
+  private undoOrphaning(thread: ProcessNode, proc: ProcessNode): void {
+    for (const p of this.processes) {
+      const adoption = p.adoptions[p.adoptions.length - 1];
+      if (!adoption || adoption.formerParent !== thread) continue;
+      p.adoptions = p.adoptions.length === 1 ? NONE : p.adoptions.slice(0, -1);
+      adoption.adopter?.children?.delete(p);
+      p.owner = proc;
+      (proc.children ??= new Set()).add(p);
+      if (p.exit && p.exit.time >= adoption.time && p.ownerAtExit === adoption.adopter) p.ownerAtExit = proc;
+      // Reaped by init (or auto-reaped by the adopter) only because of the adoption: undone.
+      const reaped = p.reaped;
+      if (reaped && reaped.how !== 'wait' && reaped.by === adoption.adopter && reaped.time >= adoption.time) {
+        p.reaped = null;
+        if (p.exit) {
+          this.zombiesNow++;
+          this.settleExit(p, p.exit.time);
+          if (p.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+        }
+      }
+      this.touch(p);
+    }
   }
 
   private execCall(proc: ProcessNode, event: SyscallEvent, tid: number): void {
