@@ -103,6 +103,13 @@ describe('the byte-level fast path reads as the text reference does', () => {
       '100 1795358452.000001 accept(3, NULL, NULL <unfinished ...>\n100 1795358452.000002 <... accept resumed> <unfinished ...>) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n',
       '100 1795358452.000001 accept(3, NULL, NULL <unfinished ...>\n100 1795358452.000002 <... read resumed>) = 0\n100 1795358452.000003 <... accept resumed>) = 4\n',
       '100 1795358452.000001 wait4(-1,  <unfinished ...>\n101 1795358452.000002 +++ exited with 0 +++\n100 1795358452.000003 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101\n',
+      // Resumed parts read at byte level or not: ` = ` only in the start, at the seam, after spaces alone; a
+      // start holding ` = ` and a resumed part with a later one; errno, -Y and empty results; no `)`; frames after.
+      '100 1795358452.000001 wait4(-1,  <unfinished ...>\n100 1795358452.000002 <... wait4 resumed> = 5\n100 1795358452.000003 wait4(-1 <unfinished ...>\n100 1795358452.000004 <... wait4 resumed>  = 5\n',
+      '100 1795358452.000001 wait4(-1 = <unfinished ...>\n100 1795358452.000002 <... wait4 resumed>= 5\n100 1795358452.000003 wait4(-1, "a = b" <unfinished ...>\n100 1795358452.000004 <... wait4 resumed>, 0) = 7\n',
+      '100 1795358452.000001 wait4(-1,  <unfinished ...>\n100 1795358452.000002 <... wait4 resumed>0x7ffe, WNOHANG, NULL) = -1 ECHILD (No child processes)\n100 1795358452.000003 clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>\n100 1795358452.000004 <... clone resumed>) = 101<srv>\n',
+      '100 1795358452.000001 clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>\n100 1795358452.000002 <... clone resumed>) = \n100 1795358452.000003 clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>\n100 1795358452.000004 <... clone resumed>] = 101\n',
+      '100 1795358452.000001 clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>\n > /bin/srv(main+0x10) [0x1010]\n100 1795358452.000002 <... clone resumed>, child_tidptr=0x7f00) = 101 E2BIG x\n > /bin/srv(main+0x20) [0x1020]\n',
       // Read calls left unfinished: frames go with the open call; a broken resumption; a mismatched one; two in a row.
       '100 1795358452.000001 wait4(-1,  <unfinished ...>\n > /bin/srv(main+0x10) [0x1010]\n100 1795358452.000003 <... wait4 resumed>garbage\n > /bin/srv(main+0x20) [0x1020]\n',
       '100 1795358452.000001 clone(child_stack=NULL, flags=SIGCHLD <unfinished ...>\n100 1795358452.000002 <... wait4 resumed>NULL) = 5\n100 1795358452.000003 clone(child_stack=NULL <unfinished ...>\n100 1795358452.000004 clone(flags=SIGCHLD <unfinished ...>\n100 1795358452.000005 <... clone resumed>) = 101 <0.000100>\n',
