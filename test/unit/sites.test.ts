@@ -20,6 +20,7 @@ import {
   parseStackFrame,
   workspaceCandidates,
 } from '../../src/tracer/sites';
+import { gotTarget, isLibrarySource, parseObjdump } from '../../src/tracer/sites/binutils';
 import { cloneFlagsText } from '../../src/tracer/sites/libcCalls';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -530,5 +531,43 @@ describe('elfutils', () => {
     ]);
     const file = join(tmp, 'inlined.c');
     assert.deepEqual(r.locate(site(forkEvent(), bin('inlined')), 'fork').location, { file, line: linesOf(file, /\bfork\(\)/)[0], function: 'spawn' });
+  });
+});
+
+describe('code that is not the user\'s: language libraries and calls through the GOT', () => {
+  it('Rust std, cargo crates and Go\'s standard packages are library source; a project\'s own src/ is not', () => {
+    for (const file of [
+      '/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/process.rs',
+      '/usr/src/rustc-1.63.0/library/std/src/sys/unix/process/process_unix.rs',
+      '/home/me/.cargo/registry/src/index.crates.io-6f17d22bba15001f/nix-0.27.1/src/unistd.rs',
+      '/usr/share/go-1.19/src/syscall/exec_linux.go',
+      '/usr/local/go/src/os/exec/exec.go',
+      '/home/me/sdk/go1.22.0/src/runtime/proc.go',
+      '/home/me/go/pkg/mod/golang.org/x/sys@v0.1.0/unix/syscall_linux.go',
+      '/usr/include/x86_64-linux-gnu/bits/unistd.h',
+    ]) assert.equal(isLibrarySource(file), true, file);
+    for (const file of ['/home/me/proj/src/main.rs', '/home/me/proj/src/net/server.rs', '/home/me/go/src/github.com/me/srv/main.go', '/work/srv/main.go', '/work/srv/server.c']) {
+      assert.equal(isLibrarySource(file), false, file);
+    }
+  });
+
+  it('parseObjdump names calls through the GOT: by symbol when objdump gives one whole, else by slot', () => {
+    const text = [
+      'Disassembly of section .text:',
+      '   18440:\tcall   *0x4cbb2(%rip)        # 64ff8 <fork@GLIBC_2.2.5>',
+      '   18471:\tmov    0x4c608(%rip),%rax        # 64a80 <_DYNAMIC+0x230>',
+      '   18478:\tlea    0x20(%rsp),%rdi',
+      '   1847d:\tcall   *%rax',
+      '   18490:\tmov    0x4c608(%rip),%rax        # 64a88 <_DYNAMIC+0x238>',
+      '   18497:\tmov    %rbx,%rax',
+      '   1849a:\tcall   *%rax',
+      '   184a0:\tcall   *0x4c608(%rip)        # 64a90 <_DYNAMIC+0x240>',
+    ].join('\n');
+    const calls = parseObjdump(text, true);
+    assert.deepEqual(calls.get('fork')?.map((c) => c.address), [0x18440]);
+    assert.deepEqual(calls.get(gotTarget(0x64a80))?.map((c) => c.address), [0x1847d]);
+    // The register was overwritten after the load: not a call through that slot.
+    assert.equal(calls.get(gotTarget(0x64a88)), undefined);
+    assert.deepEqual(calls.get(gotTarget(0x64a90))?.map((c) => c.address), [0x184a0]);
   });
 });

@@ -44,7 +44,7 @@ export function runAsync({ cmd, args, input }: ToolRun, timeout: number): Promis
 }
 
 /** Calls and tail calls to a whole function, plus what objdump calls the section; -B for the argument set-up. */
-const OBJDUMP_FILTER = '^Disassembly of section |^forktrace-objdump-failed|(call|j[a-z]+)[^<]*<[^>+]*>$';
+const OBJDUMP_FILTER = '^Disassembly of section |^forktrace-objdump-failed|(call|j[a-z]+)[^<]*<[^>+]*>$|call +\\*(%[a-z0-9]+|0x[0-9a-f]+\\(%rip\\) .*)$';
 
 export function objdumpCommand(objdump: string, binary: string): ToolRun {
   // objdump's output for a big binary is tens of MB: grep keeps only the calls.
@@ -83,7 +83,15 @@ export function parseObjdump(text: string, x86_64: boolean): Map<string, CallIns
     const operands = insn[2];
     const isCall = /^call/.test(mnemonic);
     const isJump = /^j/.test(mnemonic);
-    if ((isCall || isJump) && !/plt/.test(section)) {
+    const viaGot = isCall && x86_64 && !/plt/.test(section) ? gotCallee(operands, window) : null;
+    if (viaGot !== null) {
+      // Through a GOT slot: objdump names a libc function's (`<fork@GLIBC_2.2.5>`); a PIE Rust
+      // program's calls into its std show only an address, which the ELF relocations resolve.
+      const target = typeof viaGot === 'string' ? normalizeTarget(viaGot) : gotTarget(viaGot);
+      const list = calls.get(target) ?? [];
+      list.push({ address: parseInt(m[1], 16), target, firstArg: firstArgConstant(window) });
+      calls.set(target, list);
+    } else if ((isCall || isJump) && !/plt/.test(section)) {
       const t = /<([^>+]+)>\s*$/.exec(operands);
       if (t && (isCall || !operands.startsWith('*') || operands.includes('#'))) {
         const target = normalizeTarget(t[1]);
@@ -96,6 +104,31 @@ export function parseObjdump(text: string, x86_64: boolean): Map<string, CallIns
     if (window.length > 8) window.shift();
   }
   return calls;
+}
+
+/** The key under which parseObjdump files calls through the GOT slot at this address. */
+export function gotTarget(slot: number): string {
+  return `*got 0x${slot.toString(16)}`;
+}
+
+/**
+ * x86-64 `call *0x…(%rip) # SLOT <SYMBOL>`, or `call *%reg` right after `mov 0x…(%rip),%reg
+ * # SLOT <SYMBOL>`: the symbol when objdump names one whole, else the slot's address.
+ */
+function gotCallee(operands: string, window: Array<{ mnemonic: string; operands: string }>): string | number | null {
+  const named = (slot: string, symbol: string | undefined): string | number => (symbol !== undefined && !symbol.includes('+') ? symbol : parseInt(slot, 16));
+  const direct = /^\*0x[0-9a-f]+\(%rip\)\s+#\s+([0-9a-f]+)(?: <([^>]+)>)?/.exec(operands);
+  if (direct) return named(direct[1], direct[2]);
+  const reg = /^\*(%[a-z0-9]+)\s*$/.exec(operands);
+  if (!reg) return null;
+  for (let i = window.length - 1; i >= 0; i--) {
+    const { mnemonic, operands: ops } = window[i];
+    const load = /^0x[0-9a-f]+\(%rip\),(%[a-z0-9]+)\s+#\s+([0-9a-f]+)(?: <([^>]+)>)?/.exec(ops);
+    if (mnemonic.startsWith('mov') && load && load[1] === reg[1]) return named(load[2], load[3]);
+    // Anything else that writes the register (or a call or jump) breaks the pattern.
+    if (/^(call|j|ret)/.test(mnemonic) || ops.endsWith(`,${reg[1]}`) || ops.includes(`,${reg[1]} `)) return null;
+  }
+  return null;
 }
 
 /** x86-64: the immediate last moved into %edi/%rdi before a call, if the set-up shows one. */
@@ -153,6 +186,28 @@ export function addr2lineCommand(addr2line: string, binary: string, addresses: n
 const HEADER_DIRS = ['/usr/include/', '/usr/lib/gcc/', '/usr/lib/llvm', '/usr/local/include/'];
 
 /**
+ * Source of a language's own library compiled into the program: Rust's std (`/rustc/HASH/`
+ * in rustup's builds, /usr/src/rustc-VERSION/ in Debian's), crates from cargo's registry,
+ * Go's standard packages under GOROOT/src (/usr/local/go, /usr/lib/go-1.19, ~/sdk/go1.22.0;
+ * not a GOPATH's own src/github.com/…) and Go's module cache.
+ */
+const LIBRARY_SOURCE = new RegExp(
+  [
+    String.raw`^/rustc/[0-9a-f]+/`,
+    String.raw`^/usr/src/rustc-`,
+    String.raw`/\.rustup/toolchains/`,
+    String.raw`/\.cargo/(registry|git)/`,
+    String.raw`/go(lang)?[^/]*/src/(archive|bufio|bytes|cmp|compress|container|context|crypto|database|debug|embed|encoding|errors|expvar|flag|fmt|hash|html|image|index|internal|io|iter|log|maps|math|mime|net|os|path|plugin|reflect|regexp|runtime|slices|sort|strconv|strings|structs|sync|syscall|testing|text|time|unicode|unique|unsafe|vendor|weak)/`,
+    String.raw`/pkg/mod/`,
+  ].join('|'),
+);
+
+/** True for a source file that is not the user's to change: a system header or a language's library. */
+export function isLibrarySource(file: string): boolean {
+  return HEADER_DIRS.some((d) => file.startsWith(d)) || LIBRARY_SOURCE.test(file);
+}
+
+/**
  * Of an inline chain (innermost first), the innermost entry in the user's own source:
  * the line that literally contains the call, which is where a breakpoint stops on it.
  * Entries in system headers (the _FORTIFY_SOURCE wrapper of read() in
@@ -161,5 +216,5 @@ const HEADER_DIRS = ['/usr/include/', '/usr/lib/gcc/', '/usr/lib/llvm', '/usr/lo
  */
 export function chooseEntry(chain: AddrFrame[]): AddrFrame | null {
   const known = chain.filter((c) => c.file && c.line !== null);
-  return known.find((c) => !HEADER_DIRS.some((d) => (c.file as string).startsWith(d))) ?? known[known.length - 1] ?? chain[0] ?? null;
+  return known.find((c) => !isLibrarySource(c.file as string)) ?? known[known.length - 1] ?? chain[0] ?? null;
 }

@@ -145,3 +145,33 @@ export function readFunctionSymbols(path: string, elf: ElfFile): Map<string, num
   }
   return out;
 }
+
+/**
+ * x86-64 GOT slots and the function addresses the dynamic loader puts in them (from
+ * R_X86_64_RELATIVE, GLOB_DAT and 64 relocations), by target address: a PIE Rust
+ * program calls into std through `call *slot(%rip)`, and this names the callee.
+ */
+export function readGotSlots(path: string, elf: ElfFile): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  if (elf.machine !== EM_X86_64 || !elf.is64 || !elf.little) return out;
+  const buf = readFileSync(path);
+  const add = (target: number, slot: number): void => {
+    if (target > 0) out.set(target, [...(out.get(target) ?? []), slot]);
+  };
+  for (const rela of elf.sections.filter((s) => s.type === 4 /* SHT_RELA */)) {
+    const symtab = elf.sections[rela.link];
+    for (let o = rela.offset; o + 24 <= rela.offset + rela.size && o + 24 <= buf.length; o += 24) {
+      const slot = Number(buf.readBigUInt64LE(o));
+      const type = buf.readUInt32LE(o + 8);
+      const sym = buf.readUInt32LE(o + 12);
+      const addend = Number(buf.readBigInt64LE(o + 16));
+      if (type === 8 /* RELATIVE */) add(addend, slot);
+      else if ((type === 6 /* GLOB_DAT */ || type === 1) /* 64 */ && symtab && symtab.entsize >= 24) {
+        const s = symtab.offset + sym * symtab.entsize;
+        if (s + 24 > buf.length || buf.readUInt16LE(s + 6) === 0) continue; // undefined: another library's
+        add(Number(buf.readBigUInt64LE(s + 8)) + addend, slot);
+      }
+    }
+  }
+  return out;
+}

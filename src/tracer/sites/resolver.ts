@@ -9,10 +9,10 @@ import type { SyscallEvent } from '../../core/events';
 import type { CallSite } from '../../core/model';
 import type { SourceLocation } from '../../core/snapshot';
 import { which } from '../strace';
-import { addr2lineCommand, chooseEntry, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
-import { EM_X86_64, readElf, readFunctionSymbols, type ElfFile } from './elf';
+import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
+import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { interpretedNote, interpreterLanguage, readHead, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, staticSignal, staticSignature, unique } from './libcCalls';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, staticSignal, staticSignature, unique } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -65,6 +65,32 @@ interface Answer {
   candidates: CandidateLocation[];
 }
 
+interface StaticSite {
+  address: number;
+  r: ResolvedAddress | null;
+}
+
+/** How far the static path follows callers out of a language's library (Go: 7 calls from forkExec's clone to Cmd.Start's caller). */
+const MAX_CLIMB = 12;
+
+/** Go's own functions that make these syscalls, for binaries that do not call libc for them. */
+const GO_FUNCTIONS: Record<string, string[]> = {
+  clone: ['syscall.forkExec'],
+  clone3: ['syscall.forkExec'],
+  fork: ['syscall.forkExec'],
+  vfork: ['syscall.forkExec'],
+  wait4: ['syscall.Wait4'],
+  waitid: ['syscall.Waitid'],
+};
+
+interface ProgramFrame {
+  bin: Binary;
+  frame: StackFrame;
+  address: number;
+  /** The binary was rebuilt since the trace: the frame no longer matches it. */
+  stale: boolean;
+}
+
 interface StaticAnalysis {
   calls: Map<string, CallInstruction[]>;
   ms: number;
@@ -82,6 +108,10 @@ interface Binary {
   addresses: Map<number, ResolvedAddress>;
   analysis: StaticAnalysis | { error: string } | null;
   symbols: Map<string, number> | null;
+  /** Function symbols by start address, for functionAt. */
+  starts?: Array<[string, number]>;
+  /** GOT slots by the function address they hold. */
+  gotSlots?: Map<number, number[]>;
   /** The interpreter's language, once known (null: compiled code). */
   language?: Language | null;
 }
@@ -140,8 +170,8 @@ export class SiteResolver {
         const exe = typeof item === 'string' ? item : item.executable ?? this.options.program ?? null;
         if (exe) executables.add(exe);
         if (typeof item !== 'string' && item.event.stack) {
-          const pick = this.userFrame(item.event.stack);
-          if (pick && !pick.bin.problem && pick.bin.elf) {
+          for (const pick of this.programFrames(item.event.stack)) {
+            if (pick.bin.problem || !pick.bin.elf) continue;
             const set = frames.get(pick.bin) ?? new Set<number>();
             set.add(pick.address);
             frames.set(pick.bin, set);
@@ -251,7 +281,8 @@ export class SiteResolver {
 
   /** The `-k` path; null when no frame is in the program's own code. */
   private precise(stack: string[], addr2line: string | null): Located | null {
-    const pick = this.userFrame(stack);
+    const frames = this.programFrames(stack);
+    const pick = frames[0];
     if (!pick) return null;
     const { bin, frame, address, stale } = pick;
     if (this.interpreted(bin)) return null;
@@ -264,17 +295,37 @@ export class SiteResolver {
     if (bin.problem) return orStrace(`${bin.problem}${frame.symbol ? ` (The call was made in ${frame.symbol}.)` : ''}`);
     if (!addr2line) return orStrace(MISSING_BINUTILS);
     const resolved = this.resolveSync(bin, [address], addr2line).get(address);
+    if (resolved?.location && isLibrarySource(resolved.location.file)) {
+      // Inside the language's own library (Rust's std, Go's syscall package): the fix goes
+      // on the program's line that called into it, further out on the same stack.
+      const own = this.outerOwnLine(frames, addr2line);
+      if (own) return { location: own, note: null };
+    }
     if (resolved?.location) return { location: resolved.location, note: null };
     return orStrace(this.noDebugNote(bin, resolved?.fn ?? (bin.elf?.hasSymtab ? frame.symbol : null)));
   }
 
-  /** The innermost frame in the program's own binaries, and the address to give addr2line. */
-  private userFrame(stack: string[]): { bin: Binary; frame: StackFrame; address: number; stale: boolean } | null {
+  /** The frames in the program's own binaries, innermost first, with the addresses to give addr2line. */
+  private programFrames(stack: string[]): ProgramFrame[] {
+    const out: ProgramFrame[] = [];
     for (const text of stack) {
       const frame = parseStackFrame(text);
       if (!frame || isSystemObject(frame.binary)) continue;
       const bin = this.binary(frame.binary);
-      return { bin, frame, ...(bin.elf ? this.frameAddress(bin, frame) : { address: frame.value, stale: false }) };
+      out.push({ bin, frame, ...(bin.elf ? this.frameAddress(bin, frame) : { address: frame.value, stale: false }) });
+    }
+    return out;
+  }
+
+  /** The innermost of these frames whose line is in the user's own source (one addr2line run per binary). */
+  private outerOwnLine(frames: ProgramFrame[], addr2line: string): SourceLocation | null {
+    const usable = frames.filter((f) => !f.stale && !f.bin.problem && f.bin.elf);
+    const byBinary = new Map<Binary, number[]>();
+    for (const f of usable) byBinary.set(f.bin, [...(byBinary.get(f.bin) ?? []), f.address]);
+    for (const [bin, addresses] of byBinary) this.resolveSync(bin, addresses, addr2line);
+    for (const f of usable) {
+      const location = f.bin.addresses.get(f.address)?.location;
+      if (location && !isLibrarySource(location.file)) return location;
     }
     return null;
   }
@@ -343,7 +394,9 @@ export class SiteResolver {
     if (!exe.analysis) this.analyzeSync(exe, tools.objdump, tools.addr2line);
     const analysis = exe.analysis;
     if (!analysis || 'error' in analysis) return none(`${basename(exe.path)} could not be disassembled (${analysis ? analysis.error : 'unknown error'}), so the ${event.name} has no source line; ${precise}.`);
-    let calls = functions.flatMap((f) => analysis.calls.get(f) ?? []);
+    // Go makes its syscalls itself, not through libc: its own functions stand in for libc's.
+    const own = functions.length > 0 ? (GO_FUNCTIONS[event.name] ?? []).filter((f) => analysis.calls.has(f)) : [];
+    let calls = [...functions, ...own].flatMap((f) => analysis.calls.get(f) ?? []);
     if (signal !== null) {
       // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
       const matching = calls.filter((c) => c.firstArg === null || c.firstArg === signal);
@@ -354,7 +407,7 @@ export class SiteResolver {
     }
     const addresses = unique(calls.map((c) => c.address));
     const resolved = this.resolveSync(exe, addresses, tools.addr2line);
-    let sites = addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null }));
+    let sites = this.outOfLibraries(exe, analysis, addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null })), tools.addr2line);
     const withLine = sites.filter((s) => s.r?.location);
     if (withLine.length === 0) return none(this.noDebugNote(exe, sites.map((s) => s.r?.fn).find((f) => f) ?? null));
     // A static binary contains libc itself: its internal calls (no line info) are not the user's.
@@ -387,6 +440,71 @@ export class SiteResolver {
       },
       candidates,
     };
+  }
+
+  /**
+   * Calls made inside a language's own library (Rust's std forks in Command::spawn, Go's
+   * in syscall.forkExec) are not where the user's fix goes: the callers of the function
+   * holding each such call are followed, through the library, to the program's own
+   * lines. A library call with no direct caller (reached through a pointer) stays.
+   */
+  private outOfLibraries(exe: Binary, analysis: StaticAnalysis, sites: StaticSite[], addr2line: string): StaticSite[] {
+    const out: StaticSite[] = [];
+    const climbed = new Set<string>();
+    let frontier = sites;
+    for (let depth = 0; frontier.length > 0; depth++) {
+      const callers: number[] = [];
+      for (const site of frontier) {
+        const location = site.r?.location;
+        const fn = location && isLibrarySource(location.file) && depth < MAX_CLIMB ? this.functionAt(exe, site.address) : null;
+        const from = fn === null ? [] : this.callersOf(exe, analysis, fn);
+        if (from.length === 0) out.push(site);
+        else if (!climbed.has(fn!.name)) {
+          climbed.add(fn!.name);
+          for (const c of from) callers.push(c.address);
+        }
+      }
+      const next = unique(callers);
+      const resolved = this.resolveSync(exe, next, addr2line);
+      frontier = next.map((a) => ({ address: a, r: resolved.get(a) ?? null }));
+    }
+    return out;
+  }
+
+  /** Calls to this function: by name, and through the GOT slots that hold its address. */
+  private callersOf(bin: Binary, analysis: StaticAnalysis, fn: { name: string; start: number }): CallInstruction[] {
+    if (!bin.gotSlots) {
+      try {
+        bin.gotSlots = bin.elf ? readGotSlots(bin.real, bin.elf) : new Map();
+      } catch {
+        bin.gotSlots = new Map();
+      }
+    }
+    const slots = bin.gotSlots.get(fn.start) ?? [];
+    return [...(analysis.calls.get(normalizeTarget(fn.name)) ?? []), ...slots.flatMap((slot) => analysis.calls.get(gotTarget(slot)) ?? [])];
+  }
+
+  /** The function symbol whose code holds this address (the nearest start at or below it). */
+  private functionAt(bin: Binary, address: number): { name: string; start: number } | null {
+    if (!bin.elf) return null;
+    if (!bin.starts) {
+      bin.symbols ??= readFunctionSymbols(bin.real, bin.elf);
+      bin.starts = [...bin.symbols].filter(([, a]) => a > 0).sort((x, y) => x[1] - y[1]);
+    }
+    const starts = bin.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid][1] <= address) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found < 0 ? null : { name: starts[found][0], start: starts[found][1] };
   }
 
   private interpretedResult(exe: Binary, lang: Language, site: CallSite, role: SiteRole): Answer {
