@@ -113,7 +113,8 @@ export function gotTarget(slot: number): string {
 
 /**
  * x86-64 `call *0x…(%rip) # SLOT <SYMBOL>`, or `call *%reg` right after `mov 0x…(%rip),%reg
- * # SLOT <SYMBOL>`: the symbol when objdump names one whole, else the slot's address.
+ * # SLOT <SYMBOL>`: the symbol when objdump names one whole, else the slot's address; after
+ * `lea 0x…(%rip),%reg # ADDR <FUNCTION>`, that function.
  */
 function gotCallee(operands: string, window: Array<{ mnemonic: string; operands: string }>): string | number | null {
   const named = (slot: string, symbol: string | undefined): string | number => (symbol !== undefined && !symbol.includes('+') ? symbol : parseInt(slot, 16));
@@ -125,6 +126,8 @@ function gotCallee(operands: string, window: Array<{ mnemonic: string; operands:
     const { mnemonic, operands: ops } = window[i];
     const load = /^0x[0-9a-f]+\(%rip\),(%[a-z0-9]+)\s+#\s+([0-9a-f]+)(?: <([^>]+)>)?/.exec(ops);
     if (mnemonic.startsWith('mov') && load && load[1] === reg[1]) return named(load[2], load[3]);
+    // `lea fn(%rip),%reg` then `call *%reg` (older rustc): a call to fn itself.
+    if (mnemonic.startsWith('lea') && load && load[1] === reg[1]) return load[3] !== undefined && !load[3].includes('+') ? load[3] : null;
     // Anything else that writes the register (or a call or jump) breaks the pattern.
     if (/^(call|j|ret)/.test(mnemonic) || ops.endsWith(`,${reg[1]}`) || ops.includes(`,${reg[1]} `)) return null;
   }
