@@ -1,4 +1,5 @@
 // Helpers for system tests: real binaries, the real strace, real loopback clients.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,14 @@ import type { ProcessJson, SnapshotJson } from '../../src/core/snapshot';
 export const ROOT = resolve(__dirname, '..', '..');
 export const EXAMPLES = join(ROOT, 'examples');
 export const PROGRAMS = join(ROOT, 'test', 'programs');
+
+/** The 1-based line of `source` that matches `pattern`, or contains it when a string (exactly one must). */
+export function lineOf(source: string, pattern: RegExp | string): number {
+  const matches = (text: string): boolean => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+  const hits = readFileSync(source, 'utf8').split('\n').flatMap((text, i) => (matches(text) ? [i + 1] : []));
+  assert.equal(hits.length, 1, `exactly one line of ${source} matches ${pattern}`);
+  return hits[0];
+}
 
 let built = false;
 /** Builds the examples and test programs with gcc -g -O0 (once per test process). */

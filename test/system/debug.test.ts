@@ -9,7 +9,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIGURATION_SNIPPETS, DEBUG_TYPE, INITIAL_CONFIGURATIONS, LAUNCH_PROPERTIES, type ForkTraceLaunchArgs, type LaunchAttribute } from '../../src/debug/launchArgs';
 import { procState } from '../../src/tracer/procfs';
-import { assertAllGone, buildPrograms, eventually, EXAMPLES, processIdentity, ROOT, runClients } from '../support/system';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients } from '../support/system';
 
 const ADAPTER = join(ROOT, 'dist', 'debugAdapter.js');
 const ZOMBIE_SERVER_C = join(EXAMPLES, 'zombie_server.c');
@@ -51,12 +51,6 @@ async function waitForPort(): Promise<number> {
   return Number(m[1]);
 }
 
-function lineOf(file: string, text: string): number {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const matches = lines.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
-  assert.equal(matches.length, 1, `exactly one line of ${file} contains ${text}`);
-  return matches[0];
-}
 
 test('the launch schema in package.json is exactly the typed launch arguments', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));

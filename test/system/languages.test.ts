@@ -4,20 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveTrace } from '../../src/tracer/liveTrace';
 import type { SnapshotJson } from '../../src/core/snapshot';
 import { which } from '../../src/tracer/strace';
-import { PROGRAMS } from '../support/system';
-
-/** The 1-based line of `source` whose text matches `pattern` (exactly one must). */
-function lineOf(source: string, pattern: RegExp): number {
-  const hits = readFileSync(source, 'utf8').split('\n').flatMap((text, i) => (pattern.test(text) ? [i + 1] : []));
-  assert.equal(hits.length, 1, `${pattern} matches one line of ${source}`);
-  return hits[0];
-}
+import { lineOf, PROGRAMS } from '../support/system';
 
 const out = mkdtempSync(join(tmpdir(), 'forktrace-languages-'));
 // .ci/run installs both compilers; a machine without one says so instead of passing.

@@ -3,20 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
 import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
-import { buildPrograms, eventually, EXAMPLES, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
-
-/** The 1-based line of `source` whose text matches `pattern` (exactly one must). */
-function lineOf(source: string, pattern: RegExp): number {
-  const lines = readFileSync(source, 'utf8').split('\n');
-  const hits = lines.flatMap((text, i) => (pattern.test(text) ? [i + 1] : []));
-  assert.equal(hits.length, 1, `${pattern} matches one line of ${source}`);
-  return hits[0];
-}
+import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
 
 function diagnostic(snapshot: SnapshotJson, kind: DiagnosticJson['kind']): DiagnosticJson {
   const d = snapshot.diagnostics.find((x) => x.kind === kind);

@@ -344,14 +344,7 @@ export class SiteResolver {
     const inOffset = elf.loads.find((l) => l.exec && v >= l.offset && v < l.offset + l.filesz);
     const fromOffset = inOffset ? v - inOffset.offset + inOffset.vaddr : v;
     if (frame.symbol && frame.symbolOffset !== null) {
-      if (!bin.symbols) {
-        try {
-          bin.symbols = readFunctionSymbols(bin.real, elf);
-        } catch {
-          bin.symbols = new Map();
-        }
-      }
-      const start = bin.symbols.get(frame.symbol);
+      const start = this.symbolsOf(bin).get(frame.symbol);
       if (start !== undefined && start >= 0) {
         const at = start + frame.symbolOffset;
         // Both numbers came from the traced binary: if today's symbols disagree, it was rebuilt.
@@ -395,7 +388,7 @@ export class SiteResolver {
     const analysis = exe.analysis;
     if (!analysis || 'error' in analysis) return none(`${basename(exe.path)} could not be disassembled (${analysis ? analysis.error : 'unknown error'}), so the ${event.name} has no source line; ${precise}.`);
     // Go makes its syscalls itself, not through libc: its own functions stand in for libc's.
-    const own = functions.length > 0 ? (GO_FUNCTIONS[event.name] ?? []).filter((f) => analysis.calls.has(f)) : [];
+    const own = (GO_FUNCTIONS[event.name] ?? []).filter((f) => analysis.calls.has(f));
     let calls = [...functions, ...own].flatMap((f) => analysis.calls.get(f) ?? []);
     if (signal !== null) {
       // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
@@ -484,13 +477,22 @@ export class SiteResolver {
     return [...(analysis.calls.get(normalizeTarget(fn.name)) ?? []), ...slots.flatMap((slot) => analysis.calls.get(gotTarget(slot)) ?? [])];
   }
 
+  /** The binary's function symbols, read once; none when they cannot be read. */
+  private symbolsOf(bin: Binary): Map<string, number> {
+    if (!bin.symbols) {
+      try {
+        bin.symbols = bin.elf ? readFunctionSymbols(bin.real, bin.elf) : new Map();
+      } catch {
+        bin.symbols = new Map();
+      }
+    }
+    return bin.symbols;
+  }
+
   /** The function symbol whose code holds this address (the nearest start at or below it). */
   private functionAt(bin: Binary, address: number): { name: string; start: number } | null {
     if (!bin.elf) return null;
-    if (!bin.starts) {
-      bin.symbols ??= readFunctionSymbols(bin.real, bin.elf);
-      bin.starts = [...bin.symbols].filter(([, a]) => a > 0).sort((x, y) => x[1] - y[1]);
-    }
+    bin.starts ??= [...this.symbolsOf(bin)].filter(([, a]) => a > 0).sort((x, y) => x[1] - y[1]);
     const starts = bin.starts;
     let lo = 0;
     let hi = starts.length - 1;
