@@ -1,5 +1,6 @@
 // `forktrace`: the same core as the extension, for terminals and CI.
 import { writeFileSync } from 'node:fs';
+import type { StdioOptions } from 'node:child_process';
 import type { SnapshotJson, WarningJson } from '../core/snapshot';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
 import { analyzeLog } from '../tracer/logReader';
@@ -18,6 +19,7 @@ Usage:
 
 Options:
   --json FILE|-        also write the snapshot as JSON (schema 1); - is standard output
+                       (then the traced program's own output goes to standard error)
   --log FILE           (trace) keep strace's raw output in FILE
   --duration SECONDS   (trace) stop after this long: snapshot, then kill the whole tree
   --stack-mode MODE    (trace) fast (default): source lines from the program's own call
@@ -130,7 +132,9 @@ async function analyze(parsed: Parsed): Promise<void> {
 
 async function trace(parsed: Parsed): Promise<number> {
   const [program, ...args] = parsed.positional;
-  const live = LiveTrace.start({ program, args, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger, stackMode: parsed.stackMode });
+  // With the JSON on stdout, what the program prints goes to stderr: it would make the JSON unreadable.
+  const stdio: StdioOptions = parsed.json === '-' ? ['inherit', process.stderr, 'inherit'] : 'inherit';
+  const live = LiveTrace.start({ program, args, stdio, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger, stackMode: parsed.stackMode });
   const stop = (): void => {
     void live.stop();
   };

@@ -121,6 +121,14 @@ test('trace --duration stops the server, reports its zombies and leaves no proce
   assert.deepEqual(replay.processes.map((p) => p.pid), pids);
 });
 
+test('trace --json - keeps stdout to the JSON: what the program prints goes to stderr', () => {
+  const r = forktrace(['trace', '--json', '-', '--', '/bin/sh', '-c', 'echo printed by the program; /bin/true; echo done']);
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  assert.equal(snap.processes.length, 2, 'the shell and the /bin/true it forked');
+  assert.match(r.stderr, /^printed by the program$/m);
+});
+
 test('Ctrl-C stops a trace: the report is printed and the tree is killed', async () => {
   buildPrograms();
   const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--', join(EXAMPLES, 'double_fork_daemon'), '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
