@@ -9,6 +9,12 @@ export interface CallSite {
   event: SyscallEvent;
   /** The program the calling process was running then (its latest exec), if known. */
   executable: string | null;
+  /**
+   * A wait that reaped a child which had exec'd. A language library's spawn (Go's
+   * exec.Cmd.Start, Rust's Command::spawn) waits inside itself only for a child whose exec
+   * failed, so that wait cannot have been this one.
+   */
+  reapedExecedChild?: boolean;
 }
 
 export interface SigchldDisposition {
@@ -679,7 +685,7 @@ export class ProcessModel {
   }
 
   private waitCall(proc: ProcessNode, event: SyscallEvent): void {
-    const site = this.site(proc, event);
+    const site: CallSite = { event, executable: proc.executable, reapedExecedChild: false };
     proc.lastWait = site;
     const run = this.handlerRuns.get(proc);
     const inHandler = run !== undefined && run.tid === (event.pid ?? proc.pid);
@@ -696,6 +702,7 @@ export class ProcessModel {
       this.warnAt(event, `${event.name} reaped pid ${reapedPid}, which the trace never saw start`);
       return;
     }
+    site.reapedExecedChild = child.execs.length > 0;
     if (!child.exit) {
       if (!child.pendingReap) child.pendingReap = { waiter: proc, site, time: event.time, status: waitStatus(event) };
       if (inHandler) run.reaped++;

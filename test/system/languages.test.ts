@@ -1,12 +1,13 @@
-// Rust and Go binaries: each child points at the program's own line that made it, in
-// both stack modes, even when the fork happens inside the language's library (Rust's
-// Command::spawn, Go's exec.Cmd.Start) rather than in the program's code.
+// Rust and Go binaries: each child points at the program's own line that made it, and a
+// zombie at the wait that does not reap it, in both stack modes, even when the fork or
+// the wait happens inside the language's library (Rust's Command::spawn and Child::wait,
+// Go's exec.Cmd.Start and Cmd.Wait) rather than in the program's code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LiveTrace } from '../../src/tracer/liveTrace';
 import type { SnapshotJson } from '../../src/core/snapshot';
 import { which } from '../../src/tracer/strace';
@@ -22,27 +23,33 @@ async function trace(program: string, stackMode: 'fast' | 'precise'): Promise<Sn
   return (await live.done).snapshot;
 }
 
+const built = new Map<string, string>();
+/** The program built from this source once: `rustc -g`, as `cargo build` does for a debug build; a plain `go build`, which keeps Go's DWARF line tables. */
+function program(source: string): string {
+  let binary = built.get(source);
+  if (binary) return binary;
+  binary = join(out, basename(source).replace('.', '_'));
+  if (source.endsWith('.rs')) {
+    execFileSync(rustc!, ['-g', '-o', binary, source], { stdio: 'inherit' });
+  } else {
+    const env = { ...process.env, GOCACHE: process.env.GOCACHE ?? join(out, 'gocache'), GOFLAGS: '-mod=mod', GO111MODULE: 'off' };
+    execFileSync(go!, ['build', '-o', binary, source], { stdio: 'inherit', env, cwd: PROGRAMS });
+  }
+  built.set(source, binary);
+  return binary;
+}
+
 const RUST = join(PROGRAMS, 'fork_sites.rs');
-let rustBinary: string | null = null;
-function rustProgram(): string {
-  // rustc -g, as `cargo build` does for a debug build.
-  rustBinary ??= (execFileSync(rustc!, ['-g', '-o', join(out, 'fork_sites_rs'), RUST], { stdio: 'inherit' }), join(out, 'fork_sites_rs'));
-  return rustBinary;
-}
-
 const GO = join(PROGRAMS, 'fork_sites.go');
-let goBinary: string | null = null;
-function goProgram(): string {
-  // A plain `go build`: Go keeps its DWARF line tables by default.
-  const env = { ...process.env, GOCACHE: process.env.GOCACHE ?? join(out, 'gocache'), GOFLAGS: '-mod=mod', GO111MODULE: 'off' };
-  goBinary ??= (execFileSync(go!, ['build', '-o', join(out, 'fork_sites_go'), GO], { stdio: 'inherit', env, cwd: PROGRAMS }), join(out, 'fork_sites_go'));
-  return goBinary;
-}
+const RUST_WAIT = join(PROGRAMS, 'wait_sites.rs');
+const GO_WAIT = join(PROGRAMS, 'wait_sites.go');
+const noRust = rustc ? false : 'rustc is not installed (apt-get install rustc)';
+const noGo = go ? false : 'go is not installed (apt-get install golang-go)';
 
-test('Rust, precise mode: the libc fork and the Command::spawn child each point at their own line', { skip: rustc ? false : 'rustc is not installed (apt-get install rustc)' }, async () => {
+test('Rust, precise mode: the libc fork and the Command::spawn child each point at their own line', { skip: noRust }, async () => {
   const worker = lineOf(RUST, /fork site 1: worker/);
   const helper = lineOf(RUST, /fork site 2: helper/);
-  const snapshot = await trace(rustProgram(), 'precise');
+  const snapshot = await trace(program(RUST), 'precise');
   const [, first, second] = snapshot.processes;
   assert.deepEqual(first.forkSite, { file: RUST, line: worker, function: 'fork_sites::spawn_worker' });
   // strace cannot unwind clone3's stack: the disassembly follows std's posix_spawn up to this line.
@@ -50,10 +57,10 @@ test('Rust, precise mode: the libc fork and the Command::spawn child each point 
   assert.deepEqual(snapshot.diagnostics.find((d) => d.kind === 'zombie-leak')?.location, { file: RUST, line: worker, function: 'fork_sites::spawn_worker' });
 });
 
-test('Rust, fast mode: the spawned child points at the Command::spawn line; the forked one names both lines as candidates', { skip: rustc ? false : 'rustc is not installed (apt-get install rustc)' }, async () => {
+test('Rust, fast mode: the spawned child points at the Command::spawn line; the forked one names both lines as candidates', { skip: noRust }, async () => {
   const worker = lineOf(RUST, /fork site 1: worker/);
   const helper = lineOf(RUST, /fork site 2: helper/);
-  const snapshot = await trace(rustProgram(), 'fast');
+  const snapshot = await trace(program(RUST), 'fast');
   const [, first, second] = snapshot.processes;
   // std can fork() for Command::spawn too, so a fork() may be either line: no guess.
   assert.equal(first.forkSite, null);
@@ -66,12 +73,31 @@ test('Rust, fast mode: the spawned child points at the Command::spawn line; the 
 });
 
 for (const mode of ['fast', 'precise'] as const) {
-  test(`Go, ${mode} mode: the child of exec.Cmd.Start points at the Start line, not at Go's syscall package`, { skip: go ? false : 'go is not installed (apt-get install golang-go)' }, async () => {
+  test(`Go, ${mode} mode: the child of exec.Cmd.Start points at the Start line, not at Go's syscall package`, { skip: noGo }, async () => {
     const start = lineOf(GO, /fork site 1: helper/);
-    const snapshot = await trace(goProgram(), mode);
+    const snapshot = await trace(program(GO), mode);
     const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
     assert.equal(children.length, 1, snapshot.processes.map((p) => `${p.id} ${p.command}`).join(', '));
     assert.deepEqual(children[0].forkSite, { file: GO, line: start, function: 'main.startHelper' });
     assert.deepEqual(snapshot.diagnostics.find((d) => d.kind === 'zombie-leak')?.location, { file: GO, line: start, function: 'main.startHelper' });
   });
+}
+
+// A wait inside the library's spawn (made only when the child's exec failed) could have
+// been any Start or spawn line: the child this wait reaped exec'd, so only Wait is left.
+for (const [language, source, waitFn, skip] of [['Go', GO_WAIT, 'main.runWaited', noGo], ['Rust', RUST_WAIT, 'wait_sites::run_waited', noRust]] as const) {
+  for (const mode of ['fast', 'precise'] as const) {
+    test(`${language}, ${mode} mode: the forgotten child's zombie points at the Wait that reaps only its sibling`, { skip }, async () => {
+      const wait = lineOf(source, /wait site: reaps the waited child only/);
+      const snapshot = await trace(program(source), mode);
+      const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
+      assert.equal(children.length, 2, snapshot.processes.map((p) => `${p.id} ${p.command}`).join(', '));
+      // The forgotten child stays a zombie until its parent exits; the waited one is reaped at once.
+      assert.equal(children[0].reaped?.how, 'adopter');
+      assert.deepEqual([children[1].reaped?.how, children[1].reaped?.by], ['wait', snapshot.processes[0].pid]);
+      const leak = snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
+      assert.deepEqual(leak?.pids, [snapshot.processes[0].pid, children[0].pid]);
+      assert.deepEqual(leak?.location, { file: source, line: wait, function: waitFn }, leak?.locationNote ?? '');
+    });
+  }
 }

@@ -735,3 +735,31 @@ test('a child whose whole life is logged before its parent\'s clone returns is o
   assert.deepEqual(child.reaped, { time: 0.5, by: 4242, how: 'wait', seen: true });
   assert.deepEqual(s.warnings, []);
 });
+
+describe('a wait knows whether the child it reaped had exec\'d', () => {
+  // A library's spawn (Go's Cmd.Start, Rust's Command::spawn) waits inside itself only for
+  // a child whose exec failed: the resolver drops those waits when the child exec'd.
+  const session = new TraceSession();
+  session.push(log(
+    EXEC_SRV,
+    '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+    '101  1700000000.110000 execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0',
+    '101  1700000000.120000 exit_group(0)   = ?',
+    '101  1700000000.130000 +++ exited with 0 +++',
+    '100  1700000000.140000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+  ));
+  const afterExec = session.model.processes[0].lastWait;
+  session.push(log(
+    '100  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+    '102  1700000000.210000 exit_group(127) = ?',
+    '102  1700000000.220000 +++ exited with 127 +++',
+    '100  1700000000.230000 wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 127}], 0, NULL) = 102',
+  ));
+  const withoutExec = session.model.processes[0].lastWait;
+  session.push(log('100  1700000000.300000 wait4(-1, NULL, WNOHANG, NULL) = -1 ECHILD (No child processes)'));
+  const reapedNothing = session.model.processes[0].lastWait;
+
+  test('a child that ran a new program', () => assert.equal(afterExec?.reapedExecedChild, true));
+  test('a child that never exec\'d (a failed spawn looks like this)', () => assert.equal(withoutExec?.reapedExecedChild, false));
+  test('a wait that reaped nothing', () => assert.equal(reapedNothing?.reapedExecedChild, false));
+});

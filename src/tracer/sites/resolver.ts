@@ -12,7 +12,7 @@ import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { interpretedNote, interpreterLanguage, readHead, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, staticSignal, staticSignature, unique } from './libcCalls';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, PROCESS_MAKERS, staticSignal, staticSignature, unique } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -68,6 +68,8 @@ interface Answer {
 interface StaticSite {
   address: number;
   r: ResolvedAddress | null;
+  /** Reached by climbing out of a library function that makes processes (a spawn's own cleanup wait). */
+  viaSpawn?: boolean;
 }
 
 /** How far the static path follows callers out of a language's library (Go: 7 calls from forkExec's clone to Cmd.Start's caller). */
@@ -112,6 +114,8 @@ interface Binary {
   starts?: Array<[string, number]>;
   /** GOT slots by the function address they hold. */
   gotSlots?: Map<number, number[]>;
+  /** Functions that make processes: they call fork, posix_spawn… (or are Go's forkExec). */
+  spawners?: Set<string>;
   /** The interpreter's language, once known (null: compiled code). */
   language?: Language | null;
 }
@@ -212,7 +216,7 @@ export class SiteResolver {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
     }
     const shared = this.sharedAnswers(site);
-    const signature = shared ? staticSignature(site.event, role) : '';
+    const signature = shared ? staticSignature(site.event, role, site.reapedExecedChild) : '';
     const known = shared?.get(signature) ?? this.results.get(site.event)?.get(role);
     if (known) {
       this.stats.cacheHits++;
@@ -276,7 +280,7 @@ export class SiteResolver {
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
-    return this.staticLocate(exe, site.event, role, tools);
+    return this.staticLocate(exe, site.event, role, tools, role === 'wait' && site.reapedExecedChild === true);
   }
 
   /** The `-k` path; null when no frame is in the program's own code. */
@@ -367,20 +371,24 @@ export class SiteResolver {
     return this.unwinder;
   }
 
-  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }): Answer {
+  /**
+   * `notSpawnCleanup`: the wait reaped a child that exec'd, so a wait inside a library's
+   * spawn (made only after a failed exec) was not it, and is not offered.
+   */
+  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }, notSpawnCleanup: boolean): Answer {
     const functions = libcFunctionsFor(event, role);
     const signal = staticSignal(event, role);
     // The syscall's name is in the key because the notes name it: without it the answer
     // for a clone3 could say "this clone", depending on which was located first.
-    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}`;
+    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${notSpawnCleanup}`;
     const cached = this.staticResults.get(key);
     if (cached) return cached;
-    const result = this.staticCompute(exe, event, functions, signal, tools);
+    const result = this.staticCompute(exe, event, functions, signal, tools, notSpawnCleanup);
     this.staticResults.set(key, result);
     return result;
   }
 
-  private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }): Answer {
+  private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }, notSpawnCleanup: boolean): Answer {
     const what = describeFunctions(functions);
     const precise = 'trace in precise mode (-k, "stackMode": "precise") to pin down each call';
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
@@ -401,6 +409,11 @@ export class SiteResolver {
     const addresses = unique(calls.map((c) => c.address));
     const resolved = this.resolveSync(exe, addresses, tools.addr2line);
     let sites = this.outOfLibraries(exe, analysis, addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null })), tools.addr2line);
+    if (notSpawnCleanup) {
+      // Go's forkExec and Rust's spawn wait for their child only when its exec failed.
+      const own = sites.filter((s) => !s.viaSpawn);
+      if (own.some((s) => s.r?.location)) sites = own;
+    }
     const withLine = sites.filter((s) => s.r?.location);
     if (withLine.length === 0) return none(this.noDebugNote(exe, sites.map((s) => s.r?.fn).find((f) => f) ?? null));
     // A static binary contains libc itself: its internal calls (no line info) are not the user's.
@@ -446,22 +459,41 @@ export class SiteResolver {
     const climbed = new Set<string>();
     let frontier = sites;
     for (let depth = 0; frontier.length > 0; depth++) {
-      const callers: number[] = [];
+      // A caller's address, and whether the way up to it passed through a library's spawn.
+      const callers = new Map<number, boolean>();
       for (const site of frontier) {
         const location = site.r?.location;
         const fn = location && isLibrarySource(location.file) && depth < MAX_CLIMB ? this.functionAt(exe, site.address) : null;
         const from = fn === null ? [] : this.callersOf(exe, analysis, fn);
-        if (from.length === 0) out.push(site);
-        else if (!climbed.has(fn!.name)) {
-          climbed.add(fn!.name);
-          for (const c of from) callers.push(c.address);
+        if (from.length === 0) {
+          out.push(site);
+          continue;
         }
+        const viaSpawn = site.viaSpawn === true || this.spawnersOf(exe, analysis).has(fn!.name);
+        const key = `${viaSpawn}\0${fn!.name}`;
+        if (climbed.has(key)) continue;
+        climbed.add(key);
+        for (const c of from) callers.set(c.address, viaSpawn && callers.get(c.address) !== false);
       }
-      const next = unique(callers);
+      const next = [...callers.keys()];
       const resolved = this.resolveSync(exe, next, addr2line);
-      frontier = next.map((a) => ({ address: a, r: resolved.get(a) ?? null }));
+      frontier = next.map((a) => ({ address: a, r: resolved.get(a) ?? null, viaSpawn: callers.get(a) }));
     }
     return out;
+  }
+
+  /** The functions holding a call that makes a process, and Go's forkExec, which makes them itself. */
+  private spawnersOf(bin: Binary, analysis: StaticAnalysis): Set<string> {
+    if (!bin.spawners) {
+      bin.spawners = new Set(GO_FUNCTIONS.clone);
+      for (const target of [...PROCESS_MAKERS, ...GO_FUNCTIONS.clone]) {
+        for (const c of analysis.calls.get(target) ?? []) {
+          const fn = this.functionAt(bin, c.address);
+          if (fn) bin.spawners.add(fn.name);
+        }
+      }
+    }
+    return bin.spawners;
   }
 
   /** Calls to this function: by name, and through the GOT slots that hold its address. */
