@@ -15,6 +15,13 @@ export interface CallSite {
    * failed, so that wait cannot have been this one.
    */
   reapedExecedChild?: boolean;
+  /**
+   * The same thread's next call, when that was rt_sigprocmask right after this clone3:
+   * glibc's posix_spawn (so system(), popen() and Rust's Command::spawn) restores the
+   * signal mask there, in the same function. strace cannot unwind clone3's own stack
+   * past glibc's clone3 code, so in a precise (-k) trace that call's frames stand in.
+   */
+  following?: SyscallEvent;
 }
 
 export interface SigchldDisposition {
@@ -247,6 +254,8 @@ export const MODEL_CALLS: ReadonlySet<string> = new Set([
   'getppid',
   'rt_sigreturn',
   'sigreturn',
+  // Read for the frames after a clone3 in a precise trace (see CallSite.following).
+  'rt_sigprocmask',
 ]);
 
 export interface ModelOptions {
@@ -288,6 +297,8 @@ export class ProcessModel {
   /** The first process, while strace printed no pid for it yet. */
   private unnamedRoot: ProcessNode | null = null;
   private sigreturnTraced = false;
+  /** A clone3 that made a process, by the tid that made it, until that thread's next call. */
+  private readonly forkAwaitingStack = new Map<number, CallSite>();
   private lastCloneArgs = '';
   private lastCloneFlags: CloneFlags = NO_CLONE_FLAGS;
   private maxWarnings = 1000;
@@ -495,6 +506,12 @@ export class ProcessModel {
   private syscall(proc: ProcessNode, event: SyscallEvent): void {
     const tid = event.pid ?? proc.pid;
     const name = event.name;
+    if (this.forkAwaitingStack.size > 0) {
+      const fork = this.forkAwaitingStack.get(tid);
+      this.forkAwaitingStack.delete(tid);
+      // Frames follow their record in the log: the resolver reads them later.
+      if (fork && name === 'rt_sigprocmask') fork.following = event;
+    }
     const run = this.handlerRuns.get(proc);
     if (name === 'rt_sigreturn' || name === 'sigreturn') {
       this.sigreturnTraced = true;
@@ -574,6 +591,7 @@ export class ProcessModel {
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.site(proc, event);
+    if (event.name === 'clone3') this.forkAwaitingStack.set(event.pid ?? proc.pid, child.forkSite);
     if (parent) (parent.children ??= new Set()).add(child);
     if (child.exit) {
       // It exited before we knew its parent: it is that parent's zombie now.

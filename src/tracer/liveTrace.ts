@@ -102,7 +102,7 @@ export class LiveTrace {
     if (mk.status !== 0) throw new TraceError(`Could not create a FIFO in ${this.tmp}: ${mk.stderr?.toString().trim()}`, 'strace-failed');
 
     const log: WriteStream | null = options.logFile ? createWriteStream(options.logFile) : null;
-    this.strace = spawn(this.info.path, straceArgs(this.info, fifo, this.program, options.args ?? [], precise ? ['-k'] : []), {
+    this.strace = spawn(this.info.path, straceArgs(this.info, fifo, this.program, options.args ?? [], precise ? 'precise' : 'fast'), {
       cwd,
       env,
       stdio: options.stdio ?? 'inherit',

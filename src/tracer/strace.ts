@@ -160,7 +160,13 @@ export const TRACE_SET = [
   'clock_nanosleep',
 ];
 
-export function straceArgs(info: StraceInfo, output: string, program: string, args: string[], extra: string[] = []): string[] {
+/**
+ * What precise mode traces besides: glibc's posix_spawn restores the signal mask right
+ * after its clone3, and those frames stand in for clone3's, which strace cannot unwind.
+ */
+export const PRECISE_EXTRA_TRACE = ['rt_sigprocmask'];
+
+export function straceArgs(info: StraceInfo, output: string, program: string, args: string[], mode: 'fast' | 'precise' = 'fast'): string[] {
   return [
     '-f',
     '-ttt',
@@ -170,8 +176,8 @@ export function straceArgs(info: StraceInfo, output: string, program: string, ar
     '4096',
     ...(info.seccompBpf ? ['--seccomp-bpf'] : []),
     '-e',
-    `trace=${TRACE_SET.join(',')}`,
-    ...extra,
+    `trace=${(mode === 'precise' ? [...TRACE_SET, ...PRECISE_EXTRA_TRACE] : TRACE_SET).join(',')}`,
+    ...(mode === 'precise' ? ['-k'] : []),
     '-o',
     output,
     '--',

@@ -52,7 +52,7 @@ test('Rust, precise mode: the libc fork and the Command::spawn child each point 
   const snapshot = await trace(program(RUST), 'precise');
   const [, first, second] = snapshot.processes;
   assert.deepEqual(first.forkSite, { file: RUST, line: worker, function: 'fork_sites::spawn_worker' });
-  // strace cannot unwind clone3's stack: the disassembly follows std's posix_spawn up to this line.
+  // strace cannot unwind clone3's stack: the rt_sigprocmask right after it, in posix_spawn, gives the frames.
   assert.deepEqual(second.forkSite, { file: RUST, line: helper, function: 'fork_sites::spawn_helper' });
   assert.deepEqual(snapshot.diagnostics.find((d) => d.kind === 'zombie-leak')?.location, { file: RUST, line: worker, function: 'fork_sites::spawn_worker' });
 });
@@ -98,6 +98,11 @@ for (const [language, source, waitFn, skip] of [['Go', GO_WAIT, 'main.runWaited'
       const leak = snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
       assert.deepEqual(leak?.pids, [snapshot.processes[0].pid, children[0].pid]);
       assert.deepEqual(leak?.location, { file: source, line: wait, function: waitFn }, leak?.locationNote ?? '');
+      if (mode === 'precise') {
+        // Two Start/spawn lines: only the stacks tell which child each one made.
+        const lines = [lineOf(source, /fork site: forgotten/), lineOf(source, /fork site: waited/)];
+        assert.deepEqual(children.map((c) => c.forkSite?.line), lines);
+      }
     });
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
 import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
+import { SiteResolver } from '../../src/tracer/sites';
 import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
 
 function diagnostic(snapshot: SnapshotJson, kind: DiagnosticJson['kind']): DiagnosticJson {
@@ -103,6 +104,37 @@ test('precise mode: each of two fork call sites is pinned to its own line', asyn
   assert.deepEqual(first.forkSite, { file: source, line: worker, function: 'spawn_worker' });
   assert.deepEqual(second.forkSite, { file: source, line: logger, function: 'spawn_logger' });
   assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location, { file: source, line: worker, function: 'spawn_worker' });
+});
+
+// glibc's posix_spawn (and so system()) makes its child with clone3, whose -k stack ends
+// inside glibc: precise mode takes the frames of the rt_sigprocmask right after it.
+test('precise mode: posix_spawn and system() children each point at their own line, though clone3 cannot be unwound', async () => {
+  buildPrograms();
+  const source = join(PROGRAMS, 'spawn_sites.c');
+  const helper = lineOf(source, /spawn site: helper/);
+  const command = lineOf(source, /spawn site: command/);
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'spawn_sites'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: 'precise' });
+  const { snapshot } = await live.done;
+  const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
+  assert.deepEqual(children.map((p) => p.forkSite), [
+    { file: source, line: helper, function: 'start_helper' },
+    { file: source, line: command, function: 'run_command' },
+  ]);
+  // The helper's zombie: its parent's only wait is the one inside system().
+  assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location, { file: source, line: command, function: 'run_command' });
+});
+
+test('fast mode: posix_spawn and system() children give no guessed line, but both candidates', async () => {
+  buildPrograms();
+  const source = join(PROGRAMS, 'spawn_sites.c');
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'spawn_sites'), stdio: ['ignore', 'ignore', 'inherit'] });
+  const { snapshot } = await live.done;
+  const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
+  assert.deepEqual(children.map((p) => p.forkSite), [null, null]);
+  const resolver = new SiteResolver();
+  const helper = live.session.model.processes.find((p) => p.pid === children[0].pid);
+  const candidates = resolver.candidates(helper!.forkSite!, 'fork').map((c) => c.line);
+  assert.deepEqual(candidates.sort((a, b) => a - b), [lineOf(source, /spawn site: helper/), lineOf(source, /spawn site: command/)]);
 });
 
 test('a binary without debug info says no location is known and to rebuild with -g', async () => {

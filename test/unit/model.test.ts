@@ -763,3 +763,33 @@ describe('a wait knows whether the child it reaped had exec\'d', () => {
   test('a child that never exec\'d (a failed spawn looks like this)', () => assert.equal(withoutExec?.reapedExecedChild, false));
   test('a wait that reaped nothing', () => assert.equal(reapedNothing?.reapedExecedChild, false));
 });
+
+describe('a clone3 keeps the call its thread makes next, when that is rt_sigprocmask', () => {
+  // glibc's posix_spawn restores the signal mask right after clone3, whose -k frames end in glibc.
+  const CLONE3 = '100  1700000000.100000 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f00, stack_size=0x9000}, 88) = 101';
+  const BROKEN = [' > /usr/lib/x86_64-linux-gnu/libc.so.6(__clone3+0x29) [0x1098d9]', ' > unexpected_backtracing_error [0x55f34d100004]'];
+  const OWN = [' > /usr/lib/x86_64-linux-gnu/libc.so.6(posix_spawn+0xb) [0xf6a8b]', ' > /srv/server(start_helper+0x47) [0x11a0]'];
+
+  test('the frames of the rt_sigprocmask right after it', () => {
+    const session = new TraceSession();
+    session.push(log(EXEC_SRV, CLONE3, ...BROKEN, '100  1700000000.100100 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0', ...OWN));
+    session.finish();
+    const site = session.model.processByPid(101)?.forkSite;
+    assert.deepEqual(site?.event.stack, BROKEN.map((f) => f.slice(3)));
+    assert.deepEqual(site?.following?.stack, OWN.map((f) => f.slice(3)));
+  });
+
+  test('nothing when the thread made another call first', () => {
+    const session = new TraceSession();
+    session.push(log(EXEC_SRV, CLONE3, '100  1700000000.100100 wait4(101, NULL, 0, NULL) = 101', '100  1700000000.100200 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0', ...OWN));
+    session.finish();
+    assert.equal(session.model.processByPid(101)?.forkSite?.following, undefined);
+  });
+
+  test('nothing for another thread\'s rt_sigprocmask', () => {
+    const session = new TraceSession();
+    session.push(log(EXEC_SRV, CLONE3, '101  1700000000.100100 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0', ...OWN));
+    session.finish();
+    assert.equal(session.model.processByPid(101)?.forkSite?.following, undefined);
+  });
+});

@@ -173,8 +173,10 @@ export class SiteResolver {
       for (const item of items) {
         const exe = typeof item === 'string' ? item : item.executable ?? this.options.program ?? null;
         if (exe) executables.add(exe);
-        if (typeof item !== 'string' && item.event.stack) {
-          for (const pick of this.programFrames(item.event.stack)) {
+        if (typeof item === 'string') continue;
+        for (const stack of [item.event.stack, item.following?.stack]) {
+          if (!stack) continue;
+          for (const pick of this.programFrames(stack)) {
             if (pick.bin.problem || !pick.bin.elf) continue;
             const set = frames.get(pick.bin) ?? new Set<number>();
             set.add(pick.address);
@@ -271,8 +273,9 @@ export class SiteResolver {
       if (lang) return this.interpretedResult(exe, lang, site, role);
     }
     const tools = this.toolPaths();
-    if (site.event.stack && site.event.stack.length > 0) {
-      const precise = this.precise(site.event.stack, tools.addr2line);
+    // A clone3's own frames stop inside glibc; the next call's (see CallSite.following) go on.
+    for (const stack of [site.event.stack, site.following?.stack]) {
+      const precise = stack && stack.length > 0 ? this.precise(stack, tools.addr2line) : null;
       if (precise) return { located: precise, candidates: [] };
     }
     if (!exePath || !exe) {
