@@ -298,7 +298,7 @@ export class ProcessModel {
   private unnamedRoot: ProcessNode | null = null;
   private sigreturnTraced = false;
   /** A clone3 that made a process, by the tid that made it, until that thread's next call. */
-  private readonly forkAwaitingStack = new Map<number, CallSite>();
+  private readonly clone3AwaitingNextCall = new Map<number, CallSite>();
   private lastCloneArgs = '';
   private lastCloneFlags: CloneFlags = NO_CLONE_FLAGS;
   private maxWarnings = 1000;
@@ -506,9 +506,9 @@ export class ProcessModel {
   private syscall(proc: ProcessNode, event: SyscallEvent): void {
     const tid = event.pid ?? proc.pid;
     const name = event.name;
-    if (this.forkAwaitingStack.size > 0) {
-      const fork = this.forkAwaitingStack.get(tid);
-      this.forkAwaitingStack.delete(tid);
+    if (this.clone3AwaitingNextCall.size > 0) {
+      const fork = this.clone3AwaitingNextCall.get(tid);
+      this.clone3AwaitingNextCall.delete(tid);
       // Frames follow their record in the log: the resolver reads them later.
       if (fork && name === 'rt_sigprocmask') fork.following = event;
     }
@@ -591,7 +591,7 @@ export class ProcessModel {
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.site(proc, event);
-    if (event.name === 'clone3') this.forkAwaitingStack.set(event.pid ?? proc.pid, child.forkSite);
+    if (event.name === 'clone3') this.clone3AwaitingNextCall.set(event.pid ?? proc.pid, child.forkSite);
     if (parent) (parent.children ??= new Set()).add(child);
     if (child.exit) {
       // It exited before we knew its parent: it is that parent's zombie now.

@@ -137,10 +137,10 @@ export function staticSignal(event: SyscallEvent, role: SiteRole): number | null
  * the clone flags and the signal. Calls with equal signatures get the same answer, so the
  * 30,000 forks of a fork-per-connection server are resolved once.
  */
-export function staticSignature(event: SyscallEvent, role: SiteRole, reapedExecedChild = false): string {
+export function staticSignature(event: SyscallEvent, role: SiteRole, notSpawnCleanup = false): string {
   // Flags, when present, are never empty: '' stands for none.
   const flags = (readsCloneFlags(event.name, role) ? cloneFlagsText(event.args) : null) ?? '';
-  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${reapedExecedChild ? 'execed' : ''}`;
+  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
 }
 
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */
@@ -148,7 +148,7 @@ export const PROCESS_MAKERS: readonly string[] = unique([...FORK_FAMILY, ...SPAW
 
 /** Every function name the static analysis resolves up front. */
 const KNOWN_TARGETS = new Set<string>([
-  ...FORK_FAMILY, ...SPAWN_FAMILY, 'vfork', ...WAIT_FAMILY, 'waitid', ...SIGACTION_FAMILY,
+  ...PROCESS_MAKERS, ...WAIT_FAMILY, 'waitid', ...SIGACTION_FAMILY,
   ...Object.values(SLOW_CALLS).flat(),
 ]);
 

@@ -174,8 +174,7 @@ export class SiteResolver {
         const exe = typeof item === 'string' ? item : item.executable ?? this.options.program ?? null;
         if (exe) executables.add(exe);
         if (typeof item === 'string') continue;
-        for (const stack of [item.event.stack, item.following?.stack]) {
-          if (!stack) continue;
+        for (const stack of stacksOf(item)) {
           for (const pick of this.programFrames(stack)) {
             if (pick.bin.problem || !pick.bin.elf) continue;
             const set = frames.get(pick.bin) ?? new Set<number>();
@@ -218,7 +217,7 @@ export class SiteResolver {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
     }
     const shared = this.sharedAnswers(site);
-    const signature = shared ? staticSignature(site.event, role, site.reapedExecedChild) : '';
+    const signature = shared ? staticSignature(site.event, role, notSpawnCleanup(site, role)) : '';
     const known = shared?.get(signature) ?? this.results.get(site.event)?.get(role);
     if (known) {
       this.stats.cacheHits++;
@@ -273,9 +272,8 @@ export class SiteResolver {
       if (lang) return this.interpretedResult(exe, lang, site, role);
     }
     const tools = this.toolPaths();
-    // A clone3's own frames stop inside glibc; the next call's (see CallSite.following) go on.
-    for (const stack of [site.event.stack, site.following?.stack]) {
-      const precise = stack && stack.length > 0 ? this.precise(stack, tools.addr2line) : null;
+    for (const stack of stacksOf(site)) {
+      const precise = this.precise(stack, tools.addr2line);
       if (precise) return { located: precise, candidates: [] };
     }
     if (!exePath || !exe) {
@@ -283,7 +281,7 @@ export class SiteResolver {
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
-    return this.staticLocate(exe, site.event, role, tools, role === 'wait' && site.reapedExecedChild === true);
+    return this.staticLocate(exe, site.event, role, tools, notSpawnCleanup(site, role));
   }
 
   /** The `-k` path; null when no frame is in the program's own code. */
@@ -732,6 +730,16 @@ const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binut
 
 function none(note: string): Answer {
   return { located: { location: null, note }, candidates: [] };
+}
+
+/** The `-k` stacks to try, in order: the call's own, then (for a clone3 that strace cannot unwind) its thread's next call's. */
+function stacksOf(site: CallSite): string[][] {
+  return [site.event.stack, site.following?.stack].filter((s): s is string[] => s !== undefined && s.length > 0);
+}
+
+/** A wait that reaped a child which exec'd: a library spawn's wait after a failed exec was not it. */
+function notSpawnCleanup(site: CallSite, role: SiteRole): boolean {
+  return role === 'wait' && site.reapedExecedChild === true;
 }
 
 function knownAddresses(a: StaticAnalysis): number[] {
