@@ -9,6 +9,8 @@ export interface CallSite {
   event: SyscallEvent;
   /** The program the calling process was running then (its latest exec), if known. */
   executable: string | null;
+  /** The calling process's argv then: an interpreter's names the script it runs. */
+  argv?: readonly string[];
   /**
    * A wait that reaped a child which had exec'd. A language library's spawn (Go's
    * exec.Cmd.Start, Rust's Command::spawn) waits inside itself only for a child whose exec
@@ -544,7 +546,7 @@ export class ProcessModel {
   }
 
   private site(proc: ProcessNode, event: SyscallEvent): CallSite {
-    return { event, executable: proc.executable };
+    return { event, executable: proc.executable, argv: proc.argv };
   }
 
   private forkCall(proc: ProcessNode, event: SyscallEvent): void {
@@ -703,7 +705,7 @@ export class ProcessModel {
   }
 
   private waitCall(proc: ProcessNode, event: SyscallEvent): void {
-    const site: CallSite = { event, executable: proc.executable, reapedExecedChild: false };
+    const site: CallSite = { event, executable: proc.executable, argv: proc.argv, reapedExecedChild: false };
     proc.lastWait = site;
     const run = this.handlerRuns.get(proc);
     const inHandler = run !== undefined && run.tid === (event.pid ?? proc.pid);

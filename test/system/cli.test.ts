@@ -129,6 +129,20 @@ test('trace --json - keeps stdout to the JSON: what the program prints goes to s
   assert.match(r.stderr, /^printed by the program$/m);
 });
 
+test('`python3 server.py`: the script\'s own wait line is offered as a candidate, never as a fact', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-py-'));
+  const lines = ['import os, time', 'a = os.fork()', 'if a == 0:', '    os._exit(0)', 'b = os.fork()', 'if b == 0:', '    os._exit(0)', 'time.sleep(0.3)', 'os.waitpid(a, 0)', ''];
+  writeFileSync(join(dir, 'server.py'), lines.join('\n'));
+  // Run from the script's directory, as a user does: no workspace, a relative path.
+  const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', 'server.py'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  const leak = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.ok(leak, `a zombie-leak among ${snap.diagnostics.map((d) => d.kind).join(', ')}`);
+  assert.equal(leak.location, null, 'a wait4 of the interpreter is no line of the script');
+  assert.match(leak.locationNote ?? '', /^server\.py is a Python script: .*\(candidates, not facts\): server\.py:9\.$/);
+});
+
 test('Ctrl-C stops a trace: the report is printed and the tree is killed', async () => {
   buildPrograms();
   const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--', join(EXAMPLES, 'double_fork_daemon'), '60'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -18,6 +18,7 @@ import {
   isSystemObject,
   libcFunctionsFor,
   parseStackFrame,
+  scriptOf,
   workspaceCandidates,
 } from '../../src/tracer/sites';
 import { gotTarget, isLibrarySource, parseObjdump } from '../../src/tracer/sites/binutils';
@@ -413,6 +414,29 @@ describe('notes instead of locations', () => {
     const got = r.locate(s, 'fork');
     assert.equal(got.location, null);
     assert.match(got.note ?? '', /1 line in the workspace looks like process creation \(candidates, not facts\): main\.py:2/);
+  });
+
+  it('reads the script an interpreter runs from its argv', () => {
+    const dir = join(tmp, 'argv');
+    mkdirSync(dir, { recursive: true });
+    const script = join(dir, 'server.py');
+    writeFileSync(script, ['import os, time', 'for _ in range(2):', '    if os.fork() == 0:', '        os._exit(0)', 'time.sleep(1)', 'os.wait()', ''].join('\n'));
+    assert.equal(scriptOf(['python3', 'server.py'], dir), script);
+    assert.equal(scriptOf(['python3', '-u', '-W', 'ignore', 'server.py', '--port', '8080'], dir), script);
+    assert.equal(scriptOf(['node', '--', script], '/'), script);
+    assert.equal(scriptOf(['python3', '-c', 'import os; os.fork()', 'server.py'], dir), null);
+    assert.equal(scriptOf(['python3', '-m', 'http.server'], dir), null);
+    assert.equal(scriptOf(['bash', '-c', 'sleep 1 &'], dir), null);
+    assert.equal(scriptOf(['python3', 'missing.py'], dir), null);
+    assert.equal(scriptOf(['python3'], dir), null);
+
+    // `python3 server.py` (no #! line, no workspace): that file's lines are the candidates.
+    const r = new SiteResolver({ cwd: dir });
+    const s: CallSite = { event: waitEvent(), executable: '/usr/bin/python3', argv: ['python3', 'server.py'] };
+    const got = r.locate(s, 'wait');
+    assert.equal(got.location, null);
+    assert.match(got.note ?? '', /^server\.py is a Python script: .* 1 line in the script looks like waiting for a child \(candidates, not facts\): server\.py:6\.$/);
+    assert.deepEqual(r.candidates(s, 'wait').map((c) => [c.file, c.line, c.certainty]), [[script, 6, 'candidate']]);
   });
 
   it('says to install binutils when objdump and addr2line are missing', () => {

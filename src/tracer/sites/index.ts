@@ -11,7 +11,7 @@
 //   One distinct line is a fact; several are candidates, never a guess.
 export { parseAddr2line, parseObjdump } from './binutils';
 export { readElf, type ElfFile } from './elf';
-export { interpreterLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
+export { interpreterLanguage, scriptOf, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
 export { libcFunctionsFor, normalizeTarget } from './libcCalls';
 export { SiteResolver, type SiteResolverOptions, type SiteResolverStats } from './resolver';
 export { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';

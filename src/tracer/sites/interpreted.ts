@@ -62,6 +62,30 @@ export function shebangLanguage(line: string): Language | null {
   return words[i] ? interpreterLanguage(words[i]) : null;
 }
 
+/** Arguments after which an interpreter runs code given inline or a module, not a script file. */
+const INLINE_CODE = new Set(['-c', '-m', '-e', '-E', '-p', '-r', '--eval', '--print', '-']);
+
+/**
+ * The script an interpreter runs, read from its argv (`python3 -u server.py` →
+ * server.py, made absolute against `cwd`): the first argument that is no option and
+ * names a file. Null for code given inline (`-c`, `-e`, `-m MODULE`) or no such file.
+ */
+export function scriptOf(argv: readonly string[], cwd: string): string | null {
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (INLINE_CODE.has(arg)) return null;
+    if (arg.startsWith('-') && arg !== '--') continue;
+    const path = resolve(cwd, arg === '--' ? (argv[++i] ?? '') : arg);
+    try {
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // An option's value (`-W ignore`), not a file: the script comes later.
+    }
+    if (arg === '--') return null;
+  }
+  return null;
+}
+
 /** Why an interpreter's call has no source line, and which lines look like it. */
 export function interpretedNote(program: string, isScript: boolean, lang: Language, role: SiteRole, syscall: string, candidates: CandidateLocation[]): string {
   const where = isScript ? 'in the script' : 'in the workspace';

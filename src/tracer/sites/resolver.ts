@@ -11,7 +11,7 @@ import type { SourceLocation } from '../../core/snapshot';
 import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
-import { interpretedNote, interpreterLanguage, readHead, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
+import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
 import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, PROCESS_MAKERS, staticSignal, staticSignature, unique } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
@@ -130,7 +130,7 @@ export class SiteResolver {
   /** Answers for calls without `-k` frames, by program, then by static signature. */
   private readonly bySignature = new Map<string, Map<string, Answer>>();
   private readonly sourcePaths = new Map<string, string>();
-  private readonly workspaceCache = new Map<string, CandidateLocation[]>();
+  private readonly searchCache = new Map<string, CandidateLocation[]>();
   private tools: { objdump: string | null; addr2line: string | null } | null = null;
   private unwinder: 'libunwind' | 'libdw' | null = null;
   private readonly timeout: number;
@@ -206,7 +206,7 @@ export class SiteResolver {
     this.staticResults.clear();
     this.bySignature.clear();
     this.sourcePaths.clear();
-    this.workspaceCache.clear();
+    this.searchCache.clear();
   }
 
   // --- the two paths -----------------------------------------------------------------
@@ -248,7 +248,7 @@ export class SiteResolver {
    * Where answers for this call are shared, by static signature: a call without `-k`
    * frames is located only by its program and what staticSignature reads, so the 30,000
    * forks of a fork-per-connection server are resolved once. Undefined for calls with
-   * frames (each has its own stack) and for scripts (their candidates are searched afresh).
+   * frames (each has its own stack) and for interpreters (the script differs from process to process).
    */
   private sharedAnswers(site: CallSite): Map<string, Answer> | undefined {
     const event = site.event;
@@ -543,14 +543,15 @@ export class SiteResolver {
   }
 
   private interpretedResult(exe: Binary, lang: Language, site: CallSite, role: SiteRole): Answer {
-    const script = exe.shebang !== null ? exe.real : null;
+    // A script run by name (`./server.py`), else the one the interpreter's argv names (`python3 server.py`).
+    const script = exe.shebang !== null ? exe.real : scriptOf(site.argv ?? [], this.options.cwd ?? process.cwd());
     let candidates: CandidateLocation[] = [];
-    if (script) {
-      candidates = searchFiles([script], lang, role, site.event.name);
-    } else if (this.options.workspaceRoot) {
-      const key = `${this.options.workspaceRoot}\0${lang}\0${role}\0${site.event.name}`;
-      candidates = this.workspaceCache.get(key) ?? workspaceCandidates(this.options.workspaceRoot, lang, role, site.event.name);
-      this.workspaceCache.set(key, candidates);
+    const root = script ?? this.options.workspaceRoot;
+    if (root) {
+      // Searched once per file or workspace: a forking script makes the same calls thousands of times.
+      const key = `${root}\0${lang}\0${role}\0${site.event.name}`;
+      candidates = this.searchCache.get(key) ?? (script ? searchFiles([script], lang, role, site.event.name) : workspaceCandidates(root, lang, role, site.event.name));
+      this.searchCache.set(key, candidates);
     }
     const name = script ? basename(script) : basename(exe.path);
     return {
