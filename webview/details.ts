@@ -68,7 +68,7 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
     fact('Reaped', describeReap(p.reaped, reaper?.command ?? null));
   }
   if (p.threads > 1) fact('Threads', String(p.threads));
-  fact('Fork site', p.forkSite ? locationLink(p.forkSite, () => actions.open(p.id)) : 'not known');
+  fact('Fork site', p.forkSite ? locationLink(p.forkSite, () => actions.open(p.id)) : (p.forkSiteNote ?? 'not known'));
 
   const nodes: Node[] = [heading, list];
   const diagnostics = store.diagnosticsFor(p);

@@ -20,9 +20,13 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
   const maxChildren = options.maxChildren ?? 200;
   const { roots, children } = treeOf(processes, maxChildren);
   const lines: string[] = [];
+  // Why fork sites are unknown, once per distinct reason: 30,000 children of one ambiguous fork share one.
+  const unknownForkSites = new Map<string, number>();
   const walk = (p: T, prefix: string, isLast: boolean, depth: number): void => {
     const branch = depth === 0 ? '' : isLast ? '└─ ' : '├─ ';
-    lines.push(`${prefix}${branch}${describe(processes.json(p), paint)}`);
+    const json = processes.json(p);
+    if (json.forkSiteNote) unknownForkSites.set(json.forkSiteNote, (unknownForkSites.get(json.forkSiteNote) ?? 0) + 1);
+    lines.push(`${prefix}${branch}${describe(json, paint)}`);
     const kids = children.get(processes.id(p));
     const nextPrefix = depth === 0 ? '' : prefix + (isLast ? '   ' : '│  ');
     if (!kids) return;
@@ -38,6 +42,7 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
     `${s.processes} processes, ${s.running} running, ${paint(s.zombiesAtEnd > 0 ? '31' : '0', `${s.zombiesAtEnd} zombies at end`)}, most zombies at once ${s.maxZombies}, ${s.orphans} orphans` +
       (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''),
   );
+  for (const [note, n] of unknownForkSites) lines.push(`fork site of ${n === 1 ? '1 process' : `${n} processes`} not known: ${note}`);
   if (snapshot.diagnostics.length > 0) {
     lines.push('');
     for (const d of snapshot.diagnostics) lines.push(renderDiagnostic(d, paint));

@@ -67,6 +67,12 @@ export interface ProcessJson {
   /** Threads the process had, the main thread included. */
   threads: number;
   forkSite: SourceLocation | null;
+  /**
+   * Why forkSite is null although a traced call made the process: several candidate
+   * lines (the default mode cannot tell them apart), no debug info, a script… Null
+   * when forkSite is known, and for a process no traced call made.
+   */
+  forkSiteNote: string | null;
   state: ProcessState;
 }
 

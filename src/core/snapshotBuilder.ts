@@ -17,6 +17,7 @@ function relativeTo(model: ProcessModel): Rel {
 }
 
 export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): ProcessJson {
+  const fork = p.forkSite ? locate(p.forkSite, 'fork') : null;
   return {
     id: p.id,
     pid: p.pid,
@@ -32,7 +33,8 @@ export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): Proc
     reaped: p.reaped ? { time: rel(p.reaped.time), by: p.reaped.byPid, how: p.reaped.how, seen: p.reaped.seen } : null,
     adoptedBy: p.adoptions.length === 0 ? [] : p.adoptions.map((a) => ({ time: rel(a.time), pid: a.pid, command: a.command })),
     threads: p.threadCount,
-    forkSite: p.forkSite ? locate(p.forkSite, 'fork').location : null,
+    forkSite: fork?.location ?? null,
+    forkSiteNote: fork && !fork.location ? fork.note : null,
     state: processState(p),
   };
 }

@@ -464,7 +464,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
 
   private noForkSiteReason(p: ProcessJson): string {
     if (p.parentPid === null) return `${p.command} (pid ${p.pid}) is the traced program itself: it was not forked by a traced process`;
-    const note = (this.snapshot?.diagnostics ?? []).find((d) => d.pids.includes(p.pid) && d.locationNote)?.locationNote;
+    const note = p.forkSiteNote ?? (this.snapshot?.diagnostics ?? []).find((d) => d.pids.includes(p.pid) && d.locationNote)?.locationNote;
     return `fork site of pid ${p.pid} unknown${note ? `: ${note}` : ': the call was not resolved to a source line (is the program built with -g?)'}`;
   }
 

@@ -17,7 +17,7 @@ export function sourceForProcess(snapshot: SnapshotJson, id: string): ProcessSou
   const located = about.find((d) => d.location !== null);
   if (located?.location) return { kind: 'location', location: located.location, diagnostic: located, process };
   if (process.forkSite) return { kind: 'location', location: process.forkSite, diagnostic: about[0] ?? null, process };
-  const note = about.find((d) => d.locationNote)?.locationNote;
+  const note = about.find((d) => d.locationNote)?.locationNote ?? process.forkSiteNote;
   return {
     kind: 'none',
     reason: note ?? `No source line is known for ${process.command} (pid ${process.pid}): ${process.parentPid === null ? 'it is the traced program itself.' : 'its fork site was not resolved.'}`,

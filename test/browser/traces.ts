@@ -9,6 +9,8 @@ export type DeltaMessage = Extract<HostMessage, { type: 'delta' }>;
 
 export const MARKUP_ARGV = '<img src=x onerror=alert(1)>';
 export const MARKUP_COMMAND = '<b>zz</b>';
+/** Why the double-forked daemon has no fork site, with markup that must stay text. */
+export const FORK_SITE_NOTE = '2 call sites of fork() in <i>daemon</i> could have made this clone: daemon.c:30 (main), daemon.c:37 (main).';
 
 export function proc(fields: Partial<ProcessJson> & Pick<ProcessJson, 'pid'>): ProcessJson {
   const command = fields.command ?? 'server';
@@ -26,6 +28,7 @@ export function proc(fields: Partial<ProcessJson> & Pick<ProcessJson, 'pid'>): P
     adoptedBy: [],
     threads: 1,
     forkSite: null,
+    forkSiteNote: null,
     state: 'running',
     ...fields,
   };
@@ -70,6 +73,7 @@ export function smallTrace(): SnapshotJson {
       command: 'daemon',
       start: 0.65,
       adoptedBy: [{ time: 0.7, pid: 1, command: 'systemd' }],
+      forkSiteNote: FORK_SITE_NOTE,
       state: 'running',
     }),
     child(107, {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
-import { MARKUP_ARGV, MARKUP_COMMAND, proc, serverTrace, smallTrace, SMALL_TRACE_INFO } from './traces';
+import { FORK_SITE_NOTE, MARKUP_ARGV, MARKUP_COMMAND, proc, serverTrace, smallTrace, SMALL_TRACE_INFO } from './traces';
 import type { WebviewMessage } from '../../src/protocol';
 
 const missing = chromiumMissing();
@@ -124,6 +124,8 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     const details = await h.page.locator('.ft-details').innerText();
     assert.match(details, /adopted by pid 1 \(systemd\) at 0\.700 s/);
     assert.match(details, /No source location: daemon has no debug info/);
+    // Why its fork site is unknown, as text: the markup in it is shown, not run.
+    assert.ok(details.includes(`Fork site\n${FORK_SITE_NOTE}`), details);
   });
 
   test('Stop posts stop while running; once ended it is disabled and Run again shows', async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SnapshotJson } from '../../src/core/snapshot';
-import { assertAllGone, buildPrograms, eventually, EXAMPLES, processIdentity, ROOT, runClients, waitForOutput } from '../support/system';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients, waitForOutput } from '../support/system';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'logs');
@@ -141,6 +141,23 @@ test('`python3 server.py`: the script\'s own wait line is offered as a candidate
   assert.ok(leak, `a zombie-leak among ${snap.diagnostics.map((d) => d.kind).join(', ')}`);
   assert.equal(leak.location, null, 'a wait4 of the interpreter is no line of the script');
   assert.match(leak.locationNote ?? '', /^server\.py is a Python script: .*\(candidates, not facts\): server\.py:9\.$/);
+});
+
+test('trace says once why the fork sites of a double fork are unknown in the default mode, naming both candidates', () => {
+  buildPrograms();
+  const source = join(EXAMPLES, 'double_fork_daemon.c');
+  const [first, second] = [lineOf(source, 'first fork: the child'), lineOf(source, 'second fork: the daemon')];
+  const r = forktrace(['trace', '--no-color', '--', join(EXAMPLES, 'double_fork_daemon'), '0.1']);
+  assert.equal(r.status, 0, r.stderr);
+  const notes = r.stdout.split('\n').filter((l) => l.startsWith('fork site of'));
+  assert.deepEqual(notes, [
+    `fork site of 2 processes not known: 2 call sites of fork() in double_fork_daemon could have made this clone: double_fork_daemon.c:${first} (main), double_fork_daemon.c:${second} (main). The default trace cannot tell them apart; trace in precise mode (strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise) to pin down each call.`,
+  ]);
+  // Precise mode pins both: no such line.
+  const precise = forktrace(['trace', '--no-color', '--stack-mode', 'precise', '--', join(EXAMPLES, 'double_fork_daemon'), '0.1']);
+  assert.equal(precise.status, 0, precise.stderr);
+  assert.doesNotMatch(precise.stdout, /^fork site of/m);
+  assert.match(precise.stdout, new RegExp(`forked at ${source}:${first}\n[^]*forked at ${source}:${second}\n`));
 });
 
 test('Ctrl-C stops a trace: the report is printed and the tree is killed', async () => {

@@ -91,6 +91,13 @@ test('fast mode: two fork call sites give no guessed line, but a note naming bot
   for (const line of sites) assert.ok(leak.locationNote?.includes(`two_fork_sites.c:${line}`), leak.locationNote ?? '');
   assert.match(leak.locationNote ?? '', /precise/);
   assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [null, null]);
+  // Each child says why its fork site is unknown: the same two candidates.
+  for (const p of snapshot.processes.slice(1)) {
+    assert.match(p.forkSiteNote ?? '', /^2 call sites of fork\(\) in two_fork_sites could have made this clone: /);
+    for (const line of sites) assert.ok(p.forkSiteNote?.includes(`two_fork_sites.c:${line}`), p.forkSiteNote ?? '');
+    assert.match(p.forkSiteNote ?? '', /forktrace --stack-mode precise/);
+  }
+  assert.equal(snapshot.processes[0].forkSiteNote, null, 'the traced program itself was forked by no traced call');
 });
 
 test('precise mode: each of two fork call sites is pinned to its own line', async () => {
@@ -103,6 +110,7 @@ test('precise mode: each of two fork call sites is pinned to its own line', asyn
   const [, first, second] = snapshot.processes;
   assert.deepEqual(first.forkSite, { file: source, line: worker, function: 'spawn_worker' });
   assert.deepEqual(second.forkSite, { file: source, line: logger, function: 'spawn_logger' });
+  assert.deepEqual([first.forkSiteNote, second.forkSiteNote], [null, null]);
   assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location, { file: source, line: worker, function: 'spawn_worker' });
 });
 

@@ -81,6 +81,15 @@ test('without a location, the click says why (the diagnostic\'s own note)', () =
   assert.equal(r.kind === 'none' && r.reason, snap.diagnostics[0].locationNote);
 });
 
+test('a process with no finding and no fork line: the click says why its fork site is unknown', () => {
+  const snap = analyzeText(zombieLog);
+  const note = '2 call sites of fork() in server could have made this clone: server.c:40 (main), server.c:52 (main).';
+  const running = snap.processes.find((p) => p.id === '102');
+  assert.ok(running && !snap.diagnostics.some((d) => d.pids.includes(running.pid)), 'a process no finding names');
+  const r = sourceForProcess({ ...snap, processes: snap.processes.map((p) => (p === running ? { ...p, forkSiteNote: note } : p)) }, '102');
+  assert.equal(r.kind === 'none' && r.reason, note);
+});
+
 test('Problems entries carry the line, severity, kind and related locations; unlocated ones stay out', () => {
   const snap = withLocations(analyzeText(zombieLog));
   assert.deepEqual(problemEntries(snap.diagnostics), [

@@ -145,7 +145,7 @@ describe('static path (no -k frames)', () => {
     assert.equal(got.location, null);
     assert.match(got.note ?? '', /^2 call sites of fork\(\)/);
     for (const line of lines) assert.ok(got.note?.includes(`two_fork_sites.c:${line}`), got.note ?? '');
-    assert.match(got.note ?? '', /precise mode \(-k, "stackMode": "precise"\)/);
+    assert.match(got.note ?? '', /precise mode \(strace -k: the forkTrace\.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise\)/);
     const candidates = r.candidates(s, 'fork');
     assert.deepEqual(
       candidates.map((c) => [c.file, c.line, c.function, c.certainty]),

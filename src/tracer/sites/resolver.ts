@@ -59,6 +59,9 @@ interface ResolvedAddress {
   fn: string | null;
 }
 
+/** The three ways to ask for the precise mode: the setting, a launch configuration, the CLI. */
+const PRECISE_HOW = '(strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise)';
+
 /** What a lookup answers: the location or why not, and the candidates. */
 interface Answer {
   located: Located;
@@ -277,7 +280,7 @@ export class SiteResolver {
       if (precise) return { located: precise, candidates: [] };
     }
     if (!exePath || !exe) {
-      return none('The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode (-k, "stackMode": "precise").');
+      return none(`The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`);
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
@@ -391,7 +394,7 @@ export class SiteResolver {
 
   private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }, notSpawnCleanup: boolean): Answer {
     const what = describeFunctions(functions);
-    const precise = 'trace in precise mode (-k, "stackMode": "precise") to pin down each call';
+    const precise = `trace in precise mode ${PRECISE_HOW} to pin down each call`;
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
     if (!exe.analysis) this.analyzeSync(exe, tools.objdump, tools.addr2line);
     const analysis = exe.analysis;
