@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { SnapshotJson } from '../core/snapshot';
 import type { TraceInfo } from '../protocol';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
-import { SiteResolver } from '../tracer/sites';
+import { PRECISE_HOW, SiteResolver } from '../tracer/sites';
 import { analyzeLog } from '../tracer/logReader';
 import { joinCommandLine } from './commandLine';
 import { ForkTreePanel, type PanelHandler } from './panel';
@@ -32,6 +32,9 @@ export interface RunHost {
   closed(run: TraceRun): void;
   restart(request: TraceRequest): void;
 }
+
+/** The button on a "no single line" message that traces the same program again with strace -k. */
+const TRACE_PRECISELY = 'Trace Again Precisely';
 
 /** How often a live trace's panel and status bar are brought up to date. */
 const UPDATE_MS = 150;
@@ -241,7 +244,15 @@ export class TraceRun implements vscode.Disposable {
     if (!snapshot) return;
     const source = sourceForProcess(snapshot, id);
     if (source.kind === 'none') {
-      void vscode.window.showInformationMessage(`Fork Trace: ${source.reason}`);
+      // Several candidate lines: the precise mode pins each, one click away. A debug
+      // session's trace belongs to its launch configuration, so it is not offered there.
+      const request = this.request;
+      const offer = request !== null && request.stackMode !== 'precise' && !this.fromDebugSession && source.reason.includes(PRECISE_HOW);
+      const pick = await vscode.window.showInformationMessage(`Fork Trace: ${source.reason}`, ...(offer ? [TRACE_PRECISELY] : []));
+      if (pick === TRACE_PRECISELY && request) {
+        await this.stop();
+        this.host.restart({ ...request, stackMode: 'precise' });
+      }
       return;
     }
     await revealLocation(source.location, source.diagnostic);

@@ -276,4 +276,49 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     });
     timings.mark('Debug: Stop → nothing alive');
   });
+
+  it('a double fork in the default mode: the click says why there is no line, and Trace Again Precisely pins it', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    const source = readFileSync(join(folder, 'double_fork_daemon.c'), 'utf8').split('\n');
+    const daemonForkLine = source.findIndex((l) => l.includes('second fork: the daemon')) + 1;
+    writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/double_fork_daemon', 'forkTrace.args': ['30'] }, null, 2));
+    await sleep(1500); // the workbench reads the changed settings
+    await runCommand(page, 'Fork Trace: Trace Forks');
+    /** The frame showing the launcher, its child and the living daemon, not counting `old` pids; and the daemon's row. */
+    const daemonIn = (old: Set<number>) =>
+      waitFor('the double fork in a panel', async () => {
+        for (const f of page.frames()) {
+          if (f === page.mainFrame() || f.isDetached()) continue;
+          const rows = (await panelRows(f).catch(() => [])).filter((r) => !old.has(r.pid));
+          const running = rows.filter((r) => r.state === 'running');
+          if (rows.length === 3 && running.length === 1) return { frame: f, daemon: running[0], pids: rows.map((r) => r.pid) };
+        }
+        return null;
+      }, 30_000);
+    const first = await daemonIn(new Set());
+    timings.mark(`Trace Forks → double_fork_daemon (pids ${first.pids.join(' ')})`);
+    // Select the daemon (its details say why already), then Enter: where does it come from?
+    await first.frame.locator(`[data-id="${first.daemon.id}"]`).click();
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: '2 call sites of fork()' });
+    await toast.first().waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot(page, '07-no-single-fork-line');
+    assert.match(await toast.first().innerText(), new RegExp(`double_fork_daemon\\.c:${daemonForkLine} \\(main\\)`));
+    await toast.first().locator('.monaco-button', { hasText: 'Trace Again Precisely' }).click();
+    // The first trace is stopped (its daemon killed) and the same program runs again, precisely.
+    await assertAllGone(first.pids, 'the first trace\'s processes');
+    const second = await daemonIn(new Set(first.pids));
+    timings.mark(`Trace Again Precisely → pids ${second.pids.join(' ')}`);
+    await second.frame.locator(`[data-id="${second.daemon.id}"]`).click();
+    await page.keyboard.press('Enter');
+    await waitFor('double_fork_daemon.c active', async () => (await activeEditorTitle(page)) === 'double_fork_daemon.c', 10_000);
+    const line = await waitFor(`status bar Ln ${daemonForkLine}`, async () => ((await statusBarLine(page)) === daemonForkLine ? daemonForkLine : null), 10_000).catch(
+      async () => statusBarLine(page),
+    );
+    await screenshot(page, '08-daemon-fork-line-after-precise-trace');
+    assert.equal(line, daemonForkLine, `the daemon's click lands on its own fork (Ln ${daemonForkLine})`);
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await assertAllGone(second.pids, 'the precise trace\'s processes');
+    timings.mark('Stop Tracing → nothing alive');
+  });
 });

@@ -13,5 +13,5 @@ export { parseAddr2line, parseObjdump } from './binutils';
 export { readElf, type ElfFile } from './elf';
 export { interpreterLanguage, scriptOf, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
 export { libcFunctionsFor, normalizeTarget } from './libcCalls';
-export { SiteResolver, type SiteResolverOptions, type SiteResolverStats } from './resolver';
+export { PRECISE_HOW, SiteResolver, type SiteResolverOptions, type SiteResolverStats } from './resolver';
 export { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';

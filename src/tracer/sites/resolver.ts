@@ -59,8 +59,8 @@ interface ResolvedAddress {
   fn: string | null;
 }
 
-/** The three ways to ask for the precise mode: the setting, a launch configuration, the CLI. */
-const PRECISE_HOW = '(strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise)';
+/** The three ways to ask for the precise mode: the setting, a launch configuration, the CLI. Every note that says precise mode would pin the line ends with it. */
+export const PRECISE_HOW = '(strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise)';
 
 /** What a lookup answers: the location or why not, and the candidates. */
 interface Answer {
