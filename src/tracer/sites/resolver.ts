@@ -250,8 +250,9 @@ export class SiteResolver {
   /**
    * Where answers for this call are shared, by static signature: a call without `-k`
    * frames is located only by its program and what staticSignature reads, so the 30,000
-   * forks of a fork-per-connection server are resolved once. Undefined for calls with
-   * frames (each has its own stack) and for interpreters (the script differs from process to process).
+   * forks of a fork-per-connection server are resolved once; an interpreter's calls, by
+   * program and command line (which names the script). Undefined for calls with frames
+   * (each has its own stack).
    */
   private sharedAnswers(site: CallSite): Map<string, Answer> | undefined {
     const event = site.event;
@@ -259,11 +260,9 @@ export class SiteResolver {
     // A malformed event is located on its own, where compute() turns what it throws into a note.
     if (typeof event.name !== 'string' || typeof event.args !== 'string') return undefined;
     const exePath = site.executable ?? this.options.program ?? '';
-    let answers = this.bySignature.get(exePath);
-    if (!answers) {
-      if (exePath && this.interpreted(this.binary(exePath))) return undefined;
-      this.bySignature.set(exePath, (answers = new Map()));
-    }
+    const key = exePath && this.interpreted(this.binary(exePath)) ? `${exePath}\0${(site.argv ?? []).join('\0')}` : exePath;
+    let answers = this.bySignature.get(key);
+    if (!answers) this.bySignature.set(key, (answers = new Map()));
     return answers;
   }
 
