@@ -107,6 +107,16 @@ function assertAllAlive(ids: string[], what: string): void {
   for (const id of ids) assert.equal(identity(Number(id.split(':')[0])), id, `${what}: ${id} still runs`);
 }
 
+/** Trace Forks on a zombie_server not in `known`, two clients, until its panel shows both zombies. */
+async function traceWithTwoZombies(known: number[]): Promise<{ traced: Traced; frame: Frame }> {
+  await runCommand(page, 'Fork Trace: Trace Forks');
+  const traced = await newServer('zombie_server', known);
+  assert.equal((await runClients({ port: traced.port, count: 2 })).ok, 2);
+  const frame = await panelOf(traced.pid, 30_000);
+  await waitFor('2 zombies in the panel', async () => (await panelRows(frame)).filter((r) => r.state === 'zombie').length === 2, 15_000);
+  return { traced, frame };
+}
+
 /** The webview frame showing the trace whose first process is `pid`. */
 async function panelOf(pid: number, timeoutMs = 20_000): Promise<Frame> {
   return waitFor(`the panel of pid ${pid}`, async () => {
@@ -224,11 +234,7 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
 
   it('closing the panel ends its trace', async () => {
     await runCommand(page, 'View: Close All Editors');
-    await runCommand(page, 'Fork Trace: Trace Forks');
-    const traced = await newServer('zombie_server', zombie ? [zombie.pid] : []);
-    assert.equal((await runClients({ port: traced.port, count: 2 })).ok, 2);
-    const frame = await panelOf(traced.pid, 30_000);
-    await waitFor('2 zombies in the panel', async () => (await panelRows(frame)).filter((r) => r.state === 'zombie').length === 2, 15_000);
+    const { traced } = await traceWithTwoZombies(zombie ? [zombie.pid] : []);
     const ids = identities([traced.pid, ...childPids(traced.pid), traced.strace]);
     assert.equal(ids.length, 4);
     await runCommand(page, 'View: Close All Editors');
@@ -238,11 +244,7 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
   });
 
   it('strace killed under the editor: the panel says so, keeps the picture, and the traced processes are gone', async () => {
-    await runCommand(page, 'Fork Trace: Trace Forks');
-    const traced = await newServer('zombie_server', zombie ? [zombie.pid] : []);
-    assert.equal((await runClients({ port: traced.port, count: 2 })).ok, 2);
-    const frame = await panelOf(traced.pid, 30_000);
-    await waitFor('2 zombies in the panel', async () => (await panelRows(frame)).filter((r) => r.state === 'zombie').length === 2, 15_000);
+    const { traced, frame } = await traceWithTwoZombies(zombie ? [zombie.pid] : []);
     const ids = identities([traced.pid, ...childPids(traced.pid)]);
     assert.equal(ids.length, 3);
     process.kill(traced.strace, 'SIGKILL');
@@ -260,11 +262,7 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
 
   it('reloading the window ends the trace and brings back its last picture', async () => {
     await openFile(page, 'zombie_server.c');
-    await runCommand(page, 'Fork Trace: Trace Forks');
-    const traced = await newServer('zombie_server', zombie ? [zombie.pid] : []);
-    assert.equal((await runClients({ port: traced.port, count: 2 })).ok, 2);
-    const frame = await panelOf(traced.pid, 30_000);
-    await waitFor('2 zombies in the panel', async () => (await panelRows(frame)).filter((r) => r.state === 'zombie').length === 2, 15_000);
+    const { traced } = await traceWithTwoZombies(zombie ? [zombie.pid] : []);
     await sleep(1500); // the webview saves its state (the picture) at most 1 s after a change
     const ids = identities([traced.pid, ...childPids(traced.pid), traced.strace]);
     assert.equal(ids.length, 4);
