@@ -115,7 +115,8 @@ function report(human: string, warnings: WarningJson[], parsed: Parsed): void {
 }
 
 async function analyze(parsed: Parsed): Promise<void> {
-  const resolver = new SiteResolver({ cwd: process.cwd() });
+  // The log does not record the program's environment: this shell's LD_LIBRARY_PATH is the best guess.
+  const resolver = new SiteResolver({ cwd: process.cwd(), libraryPath: process.env.LD_LIBRARY_PATH });
   // objdump disassembles the program on the other core while this one reads the log.
   let disassembling: Promise<void> = Promise.resolve();
   const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger, onProgram: (exe) => (disassembling = resolver.prepare([exe])) });

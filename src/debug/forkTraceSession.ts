@@ -284,12 +284,13 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
   private startTrace(args: ForkTraceLaunchArgs): void {
     const generation = ++this.generation;
     const cwd = args.cwd || (isAbsolute(args.program) ? dirname(args.program) : process.cwd());
-    const resolver = new SiteResolver({ cwd, program: args.program, workspaceRoot: cwd });
+    const env = { ...process.env, ...(args.env ?? {}) };
+    const resolver = new SiteResolver({ cwd, program: args.program, workspaceRoot: cwd, libraryPath: env.LD_LIBRARY_PATH });
     const live = LiveTrace.start({
       program: args.program,
       args: args.args ?? [],
       cwd,
-      env: { ...process.env, ...(args.env ?? {}) },
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
       stackMode: args.stackMode ?? 'fast',
       lingerThreshold: args.lingerThreshold,

@@ -82,13 +82,14 @@ export class TraceRun implements vscode.Disposable {
 
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
   static startLive(host: RunHost, request: TraceRequest): TraceRun {
-    const resolver = new SiteResolver({ cwd: request.cwd, program: request.program, workspaceRoot: request.cwd });
+    const env = { ...process.env, ...request.env };
+    const resolver = new SiteResolver({ cwd: request.cwd, program: request.program, workspaceRoot: request.cwd, libraryPath: env.LD_LIBRARY_PATH });
     let run: TraceRun | null = null;
     const live = LiveTrace.start({
       program: request.program,
       args: request.args,
       cwd: request.cwd,
-      env: { ...process.env, ...request.env },
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
       stackMode: request.stackMode,
       lingerThreshold: request.lingerThreshold,

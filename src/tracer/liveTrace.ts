@@ -88,7 +88,7 @@ export class LiveTrace {
       );
     }
     if (!options.locator) {
-      const resolver = new SiteResolver({ cwd, program: this.program });
+      const resolver = new SiteResolver({ cwd, program: this.program, libraryPath: env.LD_LIBRARY_PATH });
       void resolver.prepare([this.program]); // disassemble while the program starts
       this.locator = resolver.locator();
     } else {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
 import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
-import { SiteResolver } from '../../src/tracer/sites';
+import { PRECISE_HOW, SiteResolver } from '../../src/tracer/sites';
 import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
 
 function diagnostic(snapshot: SnapshotJson, kind: DiagnosticJson['kind']): DiagnosticJson {
@@ -161,4 +161,69 @@ test('a binary without debug info says no location is known and to rebuild with 
   } finally {
     await live.stop();
   }
+});
+
+// A project's own shared library (test/programs/ownlib/libpool.so, built with -g) holds
+// the fork and the waitpid: the fast mode disassembles it beside the executable.
+for (const mode of ['fast', 'precise'] as StackMode[]) {
+  test(`${mode} mode: a fork and a waitpid in the program's own shared library point into the library's source`, async () => {
+    buildPrograms();
+    const source = join(PROGRAMS, 'ownlib', 'pool.c');
+    const forkLine = lineOf(source, /pool fork/);
+    const waitLine = lineOf(source, /pool wait: only the first/);
+    const live = LiveTrace.start({ program: join(PROGRAMS, 'own_library'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: mode });
+    const { snapshot } = await live.done;
+    const workers = snapshot.processes.slice(1);
+    assert.equal(workers.length, 3);
+    for (const w of workers) {
+      assert.deepEqual(w.forkSite, { file: source, line: forkLine, function: 'pool_spawn' });
+      assert.equal(w.forkSiteNote, null);
+    }
+    // Workers 2 and 3 were never reaped: the fix belongs in the library's wait, which reaps only the first.
+    const leak = diagnostic(snapshot, 'zombie-leak');
+    assert.deepEqual(leak.location, { file: source, line: waitLine, function: 'pool_reap' });
+  });
+}
+
+test('fast mode: the own library is found through LD_LIBRARY_PATH when the executable names no path to it', async () => {
+  buildPrograms();
+  const source = join(PROGRAMS, 'ownlib', 'pool.c');
+  const live = LiveTrace.start({
+    program: join(PROGRAMS, 'own_library_ldpath'),
+    env: { ...process.env, LD_LIBRARY_PATH: join(PROGRAMS, 'ownlib') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const { snapshot } = await live.done;
+  assert.equal(snapshot.processes[0].exit?.code ?? null, 0, 'the program found its library and ran');
+  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite?.line), Array(3).fill(lineOf(source, /pool fork/)));
+  assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location?.file, source);
+});
+
+test('fast mode: fork() in the executable and in its own library gives both candidates, not a guess', async () => {
+  buildPrograms();
+  const pool = join(PROGRAMS, 'ownlib', 'pool.c');
+  const main = join(PROGRAMS, 'own_library_mixed.c');
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'own_library_mixed'), stdio: ['ignore', 'ignore', 'inherit'] });
+  const { snapshot } = await live.done;
+  const children = snapshot.processes.slice(1);
+  assert.equal(children.length, 2);
+  for (const p of children) {
+    assert.equal(p.forkSite, null);
+    assert.equal(
+      p.forkSiteNote,
+      `2 call sites of fork() in own_library_mixed and libpool.so could have made this clone: own_library_mixed.c:${lineOf(main, /main fork: logger/)} (main), pool.c:${lineOf(pool, /pool fork/)} (pool_spawn). The default trace cannot tell them apart; trace in precise mode ${PRECISE_HOW} to pin down each call.`,
+    );
+  }
+});
+
+test('precise mode: fork() in the executable and in its own library: each child is pinned to its own line', async () => {
+  buildPrograms();
+  const pool = join(PROGRAMS, 'ownlib', 'pool.c');
+  const main = join(PROGRAMS, 'own_library_mixed.c');
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'own_library_mixed'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: 'precise' });
+  const { snapshot } = await live.done;
+  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [
+    { file: pool, line: lineOf(pool, /pool fork/), function: 'pool_spawn' },
+    { file: main, line: lineOf(main, /main fork: logger/), function: 'main' },
+  ]);
 });

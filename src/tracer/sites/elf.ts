@@ -175,3 +175,51 @@ export function readGotSlots(path: string, elf: ElfFile): Map<number, number[]> 
   }
   return out;
 }
+
+/** What the dynamic loader reads from a binary to find its libraries. */
+export interface ElfDynamic {
+  /** DT_NEEDED: the libraries it links against, by name. */
+  needed: string[];
+  /** DT_RPATH and DT_RUNPATH, split at ':' (RUNPATH, when present, makes the loader ignore RPATH). */
+  rpath: string[];
+  runpath: string[];
+}
+
+/** The dynamic section's library entries; empty for a static binary. */
+export function readDynamic(path: string, elf: ElfFile): ElfDynamic {
+  const out: ElfDynamic = { needed: [], rpath: [], runpath: [] };
+  const dyn = elf.sections.find((s) => s.type === 6 /* SHT_DYNAMIC */);
+  if (!dyn || dyn.link >= elf.sections.length) return out;
+  const strs = elf.sections[dyn.link];
+  const fd = openSync(path, 'r');
+  try {
+    const read = (offset: number, length: number): Buffer => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, 1 << 24)));
+      return buf.subarray(0, buf.length > 0 ? readSync(fd, buf, 0, buf.length, offset) : 0);
+    };
+    const table = read(dyn.offset, dyn.size);
+    const strings = read(strs.offset, strs.size);
+    const { is64, little } = elf;
+    const size = is64 ? 16 : 8;
+    const word = (o: number): number =>
+      is64 ? Number(little ? table.readBigUInt64LE(o) : table.readBigUInt64BE(o)) : little ? table.readUInt32LE(o) : table.readUInt32BE(o);
+    const str = (off: number): string => {
+      if (off >= strings.length) return '';
+      const end = strings.indexOf(0, off);
+      return strings.toString('utf8', off, end < 0 ? strings.length : end);
+    };
+    for (let o = 0; o + size <= table.length; o += size) {
+      const tag = word(o);
+      if (tag === 0) break; // DT_NULL
+      const value = word(o + size / 2);
+      if (tag === 1) out.needed.push(str(value));
+      else if (tag === 15) out.rpath.push(...str(value).split(':'));
+      else if (tag === 29) out.runpath.push(...str(value).split(':'));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  out.rpath = out.rpath.filter((d) => d !== '');
+  out.runpath = out.runpath.filter((d) => d !== '');
+  return out;
+}

@@ -11,6 +11,7 @@ import type { SourceLocation } from '../../core/snapshot';
 import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
+import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
 import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, PROCESS_MAKERS, staticSignal, staticSignature, unique } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
@@ -22,6 +23,8 @@ export interface SiteResolverOptions {
   workspaceRoot?: string;
   /** The program, for call sites whose executable the trace does not show. */
   program?: string;
+  /** LD_LIBRARY_PATH of the traced program: where its own shared libraries may be. */
+  libraryPath?: string;
   objdump?: string;
   addr2line?: string;
   /**
@@ -121,6 +124,13 @@ interface Binary {
   spawners?: Set<string>;
   /** The interpreter's language, once known (null: compiled code). */
   language?: Language | null;
+  /** An executable's own shared libraries (see ownLibraries), once read. */
+  libraries?: Binary[];
+}
+
+/** A call the static path found, and the binary it is in (the executable or one of its own libraries). */
+interface FoundSite extends StaticSite {
+  bin: Binary;
 }
 
 export class SiteResolver {
@@ -189,7 +199,8 @@ export class SiteResolver {
       const jobs: Array<Promise<void>> = [];
       for (const exe of executables) {
         const bin = this.binary(exe);
-        if (!bin.problem && bin.elf && !bin.analysis && tools.objdump && !this.interpreted(bin)) jobs.push(this.analyzeAsync(bin, tools.objdump));
+        if (bin.problem || !bin.elf || !tools.objdump || this.interpreted(bin)) continue;
+        for (const b of [bin, ...this.librariesOf(bin)]) if (!b.analysis) jobs.push(this.analyzeAsync(b, tools.objdump));
       }
       for (const [bin, set] of frames) {
         const missing = [...set].filter((a) => !bin.addresses.has(a));
@@ -395,30 +406,50 @@ export class SiteResolver {
     const what = describeFunctions(functions);
     const precise = `trace in precise mode ${PRECISE_HOW} to pin down each call`;
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
-    if (!exe.analysis) this.analyzeSync(exe, tools.objdump, tools.addr2line);
-    const analysis = exe.analysis;
-    if (!analysis || 'error' in analysis) return none(`${basename(exe.path)} could not be disassembled (${analysis ? analysis.error : 'unknown error'}), so the ${event.name} has no source line; ${precise}.`);
-    // Go makes its syscalls itself, not through libc: its own functions stand in for libc's.
-    const own = (GO_FUNCTIONS[event.name] ?? []).filter((f) => analysis.calls.has(f));
-    let calls = [...functions, ...own].flatMap((f) => analysis.calls.get(f) ?? []);
+    // The executable and its own shared libraries: a call in the project's libworker.so is the program's too.
+    const bins = [exe, ...this.librariesOf(exe)];
+    const unanalysed: string[] = [];
+    let calls: Array<{ bin: Binary; call: CallInstruction }> = [];
+    for (const bin of bins) {
+      if (!bin.analysis) this.analyzeSync(bin, tools.objdump, tools.addr2line);
+      const analysis = bin.analysis;
+      if (!analysis || 'error' in analysis) {
+        const why = analysis ? analysis.error : 'unknown error';
+        if (bin === exe) return none(`${basename(exe.path)} could not be disassembled (${why}), so the ${event.name} has no source line; ${precise}.`);
+        unanalysed.push(`${basename(bin.path)} (not disassembled: ${why})`);
+        continue;
+      }
+      // Go makes its syscalls itself, not through libc: its own functions stand in for libc's.
+      const own = (GO_FUNCTIONS[event.name] ?? []).filter((f) => analysis.calls.has(f));
+      for (const f of [...functions, ...own]) for (const call of analysis.calls.get(f) ?? []) calls.push({ bin, call });
+    }
     if (signal !== null) {
       // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
-      const matching = calls.filter((c) => c.firstArg === null || c.firstArg === signal);
+      const matching = calls.filter(({ call }) => call.firstArg === null || call.firstArg === signal);
       if (matching.length > 0) calls = matching;
     }
     if (calls.length === 0) {
-      return none(`No call to ${what} was found in ${basename(exe.path)}, so this ${event.name} probably came from a shared library or from code the disassembly does not show; ${precise}.`);
+      const skipped = unanalysed.length > 0 ? ` (${unanalysed.join(', ')})` : '';
+      return none(`No call to ${what} was found in ${namesOf(bins)}${skipped}, so this ${event.name} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${precise}.`);
     }
-    const addresses = unique(calls.map((c) => c.address));
-    const resolved = this.resolveSync(exe, addresses, tools.addr2line);
-    let sites = this.outOfLibraries(exe, analysis, addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null })), tools.addr2line);
+    let sites: FoundSite[] = [];
+    for (const bin of bins) {
+      const addresses = unique(calls.filter((c) => c.bin === bin).map((c) => c.call.address));
+      if (addresses.length === 0) continue;
+      const resolved = this.resolveSync(bin, addresses, tools.addr2line);
+      const found = this.outOfLibraries(bin, bin.analysis as StaticAnalysis, addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null })), tools.addr2line);
+      for (const site of found) sites.push({ ...site, bin });
+    }
     if (notSpawnCleanup) {
       // Go's forkExec and Rust's spawn wait for their child only when its exec failed.
       const own = sites.filter((s) => !s.viaSpawn);
       if (own.some((s) => s.r?.location)) sites = own;
     }
     const withLine = sites.filter((s) => s.r?.location);
-    if (withLine.length === 0) return none(this.noDebugNote(exe, sites.map((s) => s.r?.fn).find((f) => f) ?? null));
+    if (withLine.length === 0 && unanalysed.length === 0) {
+      const lead = sites.find((s) => s.r?.fn) ?? sites[0];
+      return none(this.noDebugNote(lead?.bin ?? exe, lead?.r?.fn ?? null));
+    }
     // A static binary contains libc itself: its internal calls (no line info) are not the user's.
     if (!exe.elf?.dynamic) sites = withLine;
     const distinct = new Map<string, CandidateLocation>();
@@ -429,26 +460,38 @@ export class SiteResolver {
         const k = `${loc.file}:${loc.line}`;
         if (!distinct.has(k)) distinct.set(k, { ...loc, certainty: 'candidate', source: 'disassembly' });
       } else {
-        unknown.push(`${s.r?.fn ?? '?'} at 0x${s.address.toString(16)} (no debug information)`);
+        unknown.push(`${s.r?.fn ?? '?'}${s.bin === exe ? '' : ` in ${basename(s.bin.path)}`} at 0x${s.address.toString(16)} (no debug information)`);
       }
     }
+    // A library that could not be read may hold the call: then no single line is a fact.
+    unknown.push(...unanalysed);
     const candidates = [...distinct.values()];
     if (candidates.length === 1 && unknown.length === 0) {
       const only = candidates[0];
       return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null }, candidates: [] };
     }
     const total = candidates.length + unknown.length;
-    const found = describeFunctions(unique(calls.map((c) => c.target)));
+    const found = describeFunctions(unique(calls.map((c) => c.call.target)));
     const listed = [...candidates.map((c) => `${basename(c.file)}:${c.line}${c.function ? ` (${c.function})` : ''}`), ...unknown];
     const shown = listed.slice(0, 3).join(', ');
     const more = total > 3 ? ` and ${total - 3} more` : '';
+    const holders = bins.filter((b) => sites.some((s) => s.bin === b));
     return {
       located: {
         location: null,
-        note: `${total} call sites of ${found} in ${basename(exe.path)} could have made this ${event.name}: ${shown}${more}. The default trace cannot tell them apart; ${precise}.`,
+        note: `${total} call sites of ${found} in ${namesOf(holders.length > 0 ? holders : [exe])} could have made this ${event.name}: ${shown}${more}. The default trace cannot tell them apart; ${precise}.`,
       },
       candidates,
     };
+  }
+
+  /** The executable's own shared libraries (not the system's), read once from its dynamic section. */
+  private librariesOf(exe: Binary): Binary[] {
+    if (!exe.libraries) {
+      const paths = exe.elf?.dynamic && !exe.problem ? ownLibraries(exe.real, exe.elf, { libraryPath: this.options.libraryPath, cwd: this.options.cwd }) : [];
+      exe.libraries = paths.map((p) => this.binary(p)).filter((b) => b !== exe && !b.problem && b.elf !== null);
+    }
+    return exe.libraries;
   }
 
   /**
@@ -730,6 +773,12 @@ export class SiteResolver {
 }
 
 const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binutils, which are not installed. Install them (sudo apt-get install binutils, or sudo dnf install binutils) and trace again.';
+
+/** "server", "server and libworker.so", "server, liba.so and libb.so". */
+function namesOf(bins: Binary[]): string {
+  const names = bins.map((b) => basename(b.path));
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
 
 function none(note: string): Answer {
   return { located: { location: null, note }, candidates: [] };
