@@ -11,6 +11,11 @@ export interface TraceInfo {
   status: TraceStatus;
   /** Why it ended, or a problem to show (e.g. "strace was killed"). */
   message: string | null;
+  /**
+   * The host can run this program again in the precise mode (a trace it started in the
+   * fast mode; not a log, not a debug session's). Absent: no.
+   */
+  canTracePrecisely?: boolean;
 }
 
 /** Host → webview. */
@@ -34,7 +39,9 @@ export type WebviewMessage =
   | { type: 'openProcess'; id: string }
   | { type: 'stop' }
   /** The user asked to run the same program again. */
-  | { type: 'restart' };
+  | { type: 'restart' }
+  /** …again, in the precise mode (strace -k), to pin fork sites the fast mode could not. */
+  | { type: 'tracePrecisely' };
 
 /** What the webview persists with setState, so a reload brings the picture back. */
 export interface WebviewState {

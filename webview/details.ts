@@ -1,6 +1,7 @@
 // The details pane for the selected process: what the kernel did to it, in the
 // design's words, and the findings about it. Every string from the trace is text.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import { preciseWouldPin } from '../src/core/diagnostics';
 import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/core/snapshot';
 import { el } from './dom';
 import { describeAdoption, describeExit, describePid, describeReap, describeZombie, formatLocation, formatTime, plural, quoteArgv, shortLocation } from './format';
@@ -10,6 +11,8 @@ export interface DetailsActions {
   /** Open where this process's fix belongs (the host picks the location). */
   open(id: string): void;
   select(id: string): void;
+  /** Run the program again in the precise mode; null when the host cannot (a log, a debug session, already precise). */
+  tracePrecisely: (() => void) | null;
 }
 
 const MAX_WARNINGS_SHOWN = 200;
@@ -68,7 +71,8 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
     fact('Reaped', describeReap(p.reaped, reaper?.command ?? null));
   }
   if (p.threads > 1) fact('Threads', String(p.threads));
-  fact('Fork site', p.forkSite ? locationLink(p.forkSite, () => actions.open(p.id)) : (p.forkSiteNote ?? 'not known'));
+  if (p.forkSite) fact('Fork site', locationLink(p.forkSite, () => actions.open(p.id)));
+  else fact('Fork site', p.forkSiteNote ?? 'not known', ...preciseOffer(p.forkSiteNote, actions));
 
   const nodes: Node[] = [heading, list];
   const diagnostics = store.diagnosticsFor(p);
@@ -91,7 +95,7 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
   if (d.location) {
     where.append(locationLink(d.location, () => actions.open(p.id)));
   } else {
-    where.append(el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`));
+    where.append(el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`), ...preciseOffer(d.locationNote, actions));
   }
   item.append(where);
   if (d.related.length > 0) {
@@ -104,6 +108,12 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
     item.append(related);
   }
   return item;
+}
+
+/** After a note that says the precise mode would pin the line: a link that runs that trace. */
+function preciseOffer(note: string | null, actions: DetailsActions): Array<Node | string> {
+  if (!actions.tracePrecisely || !preciseWouldPin(note)) return [];
+  return [' ', actionLink('Trace again precisely', 'Stop this trace and run the program again with strace -k, which pins each call to its line', actions.tracePrecisely)];
 }
 
 function locationLink(loc: SourceLocation, open: () => void): HTMLAnchorElement {

@@ -227,10 +227,15 @@ class App {
     // for an open zombie interval's "so far".
     const findings = selected ? JSON.stringify(this.store.diagnosticsFor(selected)) : '';
     const tick = selected?.state === 'zombie' ? Math.floor(this.store.duration ?? 0) : 0;
-    const detailsKey = [selected, findings, tick, this.store.warningCount, this.store.size > 0];
+    const precisely = this.trace?.canTracePrecisely === true;
+    const detailsKey = [selected, findings, tick, this.store.warningCount, this.store.size > 0, precisely];
     if (detailsKey.some((v, i) => v !== this.detailsKey[i])) {
       this.detailsKey = detailsKey;
-      renderDetails(this.details, this.store, selected, { open: (id) => this.post({ type: 'openProcess', id }), select: (id) => this.select(id, true) });
+      renderDetails(this.details, this.store, selected, {
+        open: (id) => this.post({ type: 'openProcess', id }),
+        select: (id) => this.select(id, true),
+        tracePrecisely: precisely ? () => this.post({ type: 'tracePrecisely' }) : null,
+      });
     }
   }
 

@@ -4,6 +4,18 @@ import type { DiagnosticJson, RelatedJson, SourceLocation } from './snapshot';
 
 export type SiteRole = 'fork' | 'wait' | 'sigaction' | 'interrupted';
 
+/**
+ * The three ways to ask for the precise mode: the setting, a launch configuration, the
+ * CLI. Every note that says the precise mode would pin the line ends with it, so the
+ * views can offer that trace (preciseWouldPin).
+ */
+export const PRECISE_HOW = '(strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise)';
+
+/** Would a trace in the precise mode give the line this note says is unknown? */
+export function preciseWouldPin(note: string | null | undefined): boolean {
+  return typeof note === 'string' && note.includes(PRECISE_HOW);
+}
+
 export interface Located {
   location: SourceLocation | null;
   /** Why there is no location, when there is none. */

@@ -11,6 +11,7 @@ export interface PanelHandler {
   openProcess(id: string): void;
   stop(): void;
   restart(): void;
+  tracePrecisely(): void;
   disposed(): void;
 }
 
@@ -82,6 +83,8 @@ export class ForkTreePanel implements vscode.Disposable {
         return this.handler.stop();
       case 'restart':
         return this.handler.restart();
+      case 'tracePrecisely':
+        return this.handler.tracePrecisely();
       default:
         assertNever(message);
     }

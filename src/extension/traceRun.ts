@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import type { SnapshotJson } from '../core/snapshot';
 import type { TraceInfo } from '../protocol';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
-import { PRECISE_HOW, SiteResolver } from '../tracer/sites';
+import { preciseWouldPin } from '../core/diagnostics';
+import { SiteResolver } from '../tracer/sites';
 import { analyzeLog } from '../tracer/logReader';
 import { joinCommandLine } from './commandLine';
 import { ForkTreePanel, type PanelHandler } from './panel';
@@ -71,6 +72,7 @@ export class TraceRun implements vscode.Disposable {
         if (this.fromDebugSession) void vscode.commands.executeCommand('workbench.action.debug.restart');
         else if (this.request) this.host.restart(this.request);
       },
+      tracePrecisely: () => void this.tracePrecisely(),
       disposed: () => {
         // Closing the panel ends the run: its trace, and its entries in the Problems list.
         void this.stop();
@@ -112,6 +114,8 @@ export class TraceRun implements vscode.Disposable {
     const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(request.program)}`, h), 'running');
     run.live = live;
     run.fromDebugSession = fromDebugSession;
+    // A debug session's trace belongs to its launch configuration: the mode is set there.
+    run.trace.canTracePrecisely = !fromDebugSession && request.stackMode !== 'precise';
     if (withTerminal) run.attachTerminal(live, basename(request.program));
     live.done.then(
       (end) => run.finished(end.snapshot, end.failure ?? (end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`)),
@@ -245,18 +249,21 @@ export class TraceRun implements vscode.Disposable {
     if (!snapshot) return;
     const source = sourceForProcess(snapshot, id);
     if (source.kind === 'none') {
-      // Several candidate lines: the precise mode pins each, one click away. A debug
-      // session's trace belongs to its launch configuration, so it is not offered there.
-      const request = this.request;
-      const offer = request !== null && request.stackMode !== 'precise' && !this.fromDebugSession && source.reason.includes(PRECISE_HOW);
+      // Several candidate lines: the precise mode pins each, one click away.
+      const offer = this.trace.canTracePrecisely === true && preciseWouldPin(source.reason);
       const pick = await vscode.window.showInformationMessage(`Fork Trace: ${source.reason}`, ...(offer ? [TRACE_PRECISELY] : []));
-      if (pick === TRACE_PRECISELY && request) {
-        await this.stop();
-        this.host.restart({ ...request, stackMode: 'precise' });
-      }
+      if (pick === TRACE_PRECISELY) await this.tracePrecisely();
       return;
     }
     await revealLocation(source.location, source.diagnostic);
+  }
+
+  /** Stops this trace and runs the same program again with strace -k. */
+  private async tracePrecisely(): Promise<void> {
+    const request = this.request;
+    if (!request || !this.trace.canTracePrecisely) return;
+    await this.stop();
+    this.host.restart({ ...request, stackMode: 'precise' });
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@
 // an orphan and markup in argv, and a generated server trace of any size. `asOf`
 // cuts a finished trace at a time, so a snapshot plus deltas can be checked against
 // the final snapshot.
+import { PRECISE_HOW } from '../../src/core/diagnostics';
 import type { HostMessage, TraceInfo } from '../../src/protocol';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson } from '../../src/core/snapshot';
 
@@ -10,7 +11,7 @@ export type DeltaMessage = Extract<HostMessage, { type: 'delta' }>;
 export const MARKUP_ARGV = '<img src=x onerror=alert(1)>';
 export const MARKUP_COMMAND = '<b>zz</b>';
 /** Why the double-forked daemon has no fork site, with markup that must stay text. */
-export const FORK_SITE_NOTE = '2 call sites of fork() in <i>daemon</i> could have made this clone: daemon.c:30 (main), daemon.c:37 (main).';
+export const FORK_SITE_NOTE = `2 call sites of fork() in <i>daemon</i> could have made this clone: daemon.c:30 (main), daemon.c:37 (main). The default trace cannot tell them apart; trace in precise mode ${PRECISE_HOW} to pin down each call.`;
 
 export function proc(fields: Partial<ProcessJson> & Pick<ProcessJson, 'pid'>): ProcessJson {
   const command = fields.command ?? 'server';

@@ -128,6 +128,23 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.ok(details.includes(`Fork site\n${FORK_SITE_NOTE}`), details);
   });
 
+  test('a fork site the fast mode could not pin offers Trace again precisely, only when the host can run it', async () => {
+    const h = await panel();
+    await h.send({ type: 'reveal', id: '105' });
+    await h.page.locator('[data-id="105"][aria-selected="true"]').waitFor();
+    const offer = h.page.locator('.ft-details a', { hasText: 'Trace again precisely' });
+    assert.equal(await offer.count(), 0, 'SMALL_TRACE_INFO does not say the host can trace precisely');
+
+    await h.send({ type: 'trace', trace: { ...SMALL_TRACE_INFO, canTracePrecisely: true } });
+    await offer.waitFor();
+    // Beside the fork-site note only: the finding's note ("no debug info") is not one precise mode fixes.
+    assert.equal(await offer.count(), 1);
+    assert.equal(await offer.evaluate((a) => a.parentElement?.previousElementSibling?.textContent), 'Fork site');
+    await offer.click();
+    assert.deepEqual((await h.posted()).filter((m) => m.type === 'tracePrecisely'), [{ type: 'tracePrecisely' }]);
+    assert.deepEqual(await openProcesses(h), [], 'the link runs the trace; it opens nothing');
+  });
+
   test('Stop posts stop while running; once ended it is disabled and Run again shows', async () => {
     const h = await panel();
     await h.page.locator('vscode-button.ft-stop').click();

@@ -277,7 +277,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('Debug: Stop → nothing alive');
   });
 
-  it('a double fork in the default mode: the click says why there is no line, and Trace Again Precisely pins it', async () => {
+  it('a double fork in the default mode: the click says why there is no line, and tracing again precisely pins it', async () => {
     await runCommand(page, 'View: Close All Editors');
     const source = readFileSync(join(folder, 'double_fork_daemon.c'), 'utf8').split('\n');
     const daemonForkLine = source.findIndex((l) => l.includes('second fork: the daemon')) + 1;
@@ -304,7 +304,11 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await toast.first().waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot(page, '07-no-single-fork-line');
     assert.match(await toast.first().innerText(), new RegExp(`double_fork_daemon\\.c:${daemonForkLine} \\(main\\)`));
-    await toast.first().locator('.monaco-button', { hasText: 'Trace Again Precisely' }).click();
+    assert.ok(await toast.first().locator('.monaco-button', { hasText: 'Trace Again Precisely' }).isVisible(), 'the message offers the precise trace');
+    // The same offer sits in the panel's details, beside the fork-site note: take that one.
+    const offer = first.frame.locator('.ft-details a', { hasText: 'Trace again precisely' });
+    assert.equal(await offer.count(), 1, 'one offer in the details: beside the daemon\'s fork-site note');
+    await offer.click();
     // The first trace is stopped (its daemon killed) and the same program runs again, precisely.
     await assertAllGone(first.pids, 'the first trace\'s processes');
     const second = await daemonIn(new Set(first.pids));
@@ -317,6 +321,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     );
     await screenshot(page, '08-daemon-fork-line-after-precise-trace');
     assert.equal(line, daemonForkLine, `the daemon's click lands on its own fork (Ln ${daemonForkLine})`);
+    assert.equal(await second.frame.locator('.ft-details a', { hasText: 'Trace again precisely' }).count(), 0, 'a precise trace offers no precise trace');
     await runCommand(page, 'Fork Trace: Stop Tracing');
     await assertAllGone(second.pids, 'the precise trace\'s processes');
     timings.mark('Stop Tracing → nothing alive');

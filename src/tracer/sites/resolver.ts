@@ -4,7 +4,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Located, SiteLocator, SiteRole } from '../../core/diagnostics';
+import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../../core/diagnostics';
 import type { SyscallEvent } from '../../core/events';
 import type { CallSite } from '../../core/model';
 import type { SourceLocation } from '../../core/snapshot';
@@ -62,8 +62,7 @@ interface ResolvedAddress {
   fn: string | null;
 }
 
-/** The three ways to ask for the precise mode: the setting, a launch configuration, the CLI. Every note that says precise mode would pin the line ends with it. */
-export const PRECISE_HOW = '(strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise)';
+export { PRECISE_HOW };
 
 /** What a lookup answers: the location or why not, and the candidates. */
 interface Answer {
