@@ -226,6 +226,46 @@ async function main() {
     results.deltaSizes = deltas.map((d) => d.processes.length);
     const shown = await h.page.locator('.ft-summary').innerText();
     results.summary = shown.replace(/\s+/g, ' ');
+
+    // 4. The same 10 s again at the pace of a live trace (a delta every 100 ms): how often
+    // the panel saves its state, what one save costs (the whole picture as JSON, as VS
+    // Code's setState makes it), and the longest frame meanwhile.
+    await postAndTime(h.page, 'snapshot');
+    results.paced = await h.page.evaluate(
+      (count) =>
+        new Promise((resolve) => {
+          const saves0 = window.__harness.setStateCount;
+          const t0 = performance.now();
+          let last = t0;
+          let longest = 0;
+          let running = true;
+          const frame = (t) => {
+            longest = Math.max(longest, t - last);
+            last = t;
+            if (running) requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+          let i = 0;
+          const next = () => {
+            if (i < count) {
+              window.postMessage(window.__bench[`delta${i++}`], '*');
+              setTimeout(next, 100);
+              return;
+            }
+            running = false;
+            const costs = [];
+            for (let k = 0; k < 3; k++) {
+              const c = performance.now();
+              JSON.stringify(window.__harness.state);
+              costs.push(performance.now() - c);
+            }
+            costs.sort((a, b) => a - b);
+            resolve({ seconds: (performance.now() - t0) / 1000, saves: window.__harness.setStateCount - saves0, saveMs: costs[1], longestFrame: longest });
+          };
+          next();
+        }),
+      deltas.length,
+    );
     const record = await h.record();
     results.violations = record.violations.length + h.consoleErrors.length + h.pageErrors.length;
     await h.close();
@@ -258,6 +298,9 @@ async function main() {
   const sizes = results.deltaSizes;
   console.log(`live deltas: ${d.length} deltas of ${Math.min(...sizes)}–${Math.max(...sizes)} processes (median ${percentile(sizes, 50)}), post → drawn:`);
   console.log(`  median ${ms(percentile(d, 50))}, p95 ${ms(percentile(d, 95))}, worst ${ms(Math.max(...d))}; after the last: ${results.summary}`);
+
+  const p = results.paced;
+  console.log(`live pace: ${d.length} deltas over ${p.seconds.toFixed(1)} s: ${p.saves} state saves (one is ${ms(p.saveMs)} of JSON for the whole picture), longest frame ${ms(p.longestFrame)}`);
 
   const { js, css } = bundle;
   console.log(`bundle (production): dist/webview.js ${kb(js.length)} (${kb(gzipSync(js).length)} gzip), dist/webview.css ${kb(css.length)} (${kb(gzipSync(css).length)} gzip)`);

@@ -7,6 +7,7 @@ import { assertNever, type HostMessage, type ProcessFilter, type TraceInfo, type
 import { renderDetails } from './details';
 import { el, isTyping } from './dom';
 import { Header, SummaryLine, Toolbar } from './header';
+import { saveDelay } from './persist';
 import { ProcessStore } from './store';
 import { Timeline, ZOOM_STEP } from './timeline';
 import { ancestorsOf, flattenTree, matchesFilter, matchesSearch, normalizeSearch, type FlatTree } from './tree';
@@ -45,6 +46,8 @@ class App {
   private detailsKey: unknown[] = [];
   private chromeKey: unknown[] = [];
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the last save took (see saveDelay). */
+  private lastSaveMs = 0;
 
   private readonly header: Header;
   private readonly summary: SummaryLine;
@@ -180,6 +183,7 @@ class App {
     }
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
+      const started = performance.now();
       this.vscode.setState({
         snapshot: this.store.size > 0 || this.live ? this.store.toSnapshot() : null,
         trace: this.trace,
@@ -187,7 +191,8 @@ class App {
         filter: this.filter,
         search: this.search,
       });
-    }, delay);
+      this.lastSaveMs = performance.now() - started;
+    }, saveDelay(delay, this.lastSaveMs));
   }
 
   private requestFrame(): void {
