@@ -20,6 +20,11 @@ export interface Located {
   location: SourceLocation | null;
   /** Why there is no location, when there is none. */
   note: string | null;
+  /**
+   * The library functions the call may have gone through (`popen`, `posix_spawn`,
+   * `fork`, …): the one at the line, or every candidate's. Absent: not known.
+   */
+  via?: readonly string[];
 }
 
 /** Maps a traced call to its source line; the tracer supplies one that knows binaries. */
@@ -29,6 +34,39 @@ export const NO_LOCATOR: SiteLocator = () => ({
   location: null,
   note: 'no source locations were resolved for this trace',
 });
+
+/**
+ * The fix for children made by a library function that owns their reaping: popen()'s
+ * child is waited for by pclose(), and reaping it elsewhere makes pclose() fail;
+ * posix_spawn() returns a pid for waitpid(). Null when `via` names no such function
+ * for certain (then the general advice stands).
+ */
+function madeByAdvice(via: ReadonlySet<string> | null, one: boolean): string | null {
+  if (!via || via.size === 0) return null;
+  const them = one ? 'it' : 'them';
+  const kinds = new Set([...via].map((f) => (f === 'posix_spawnp' ? 'posix_spawn' : f)));
+  const popen = (who: string): string =>
+    `pclose() closes the stream popen() returned and waits for its child: call it on every such stream. A SIGCHLD handler that reaps ${who} would make pclose() fail with ECHILD.`;
+  const spawn = (who: string): string =>
+    `posix_spawn() does not wait: call waitpid() with the pid it returned, or reap ${who} in a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0).`;
+  const made = one ? 'This child was made by' : 'These children were made by';
+  if (kinds.size === 1 && kinds.has('popen')) return `${made} popen(). ${popen(them)}`;
+  if (kinds.size === 1 && kinds.has('posix_spawn')) return `${made} posix_spawn(). ${spawn(them)}`;
+  // Each child came from one of the two (which one, the default trace may not know).
+  if (kinds.size === 2 && kinds.has('popen') && kinds.has('posix_spawn')) return `${one ? 'It' : 'They'} came from popen() or posix_spawn(). ${popen("popen()'s child")} ${spawn("posix_spawn()'s children")}`;
+  return null;
+}
+
+/** The library functions that made these children: null when one child's is not known. */
+function madeBy(children: readonly ProcessNode[], at: (site: CallSite | null, role: SiteRole) => Located): Set<string> | null {
+  const out = new Set<string>();
+  for (const c of children) {
+    const via = c.forkSite ? at(c.forkSite, 'fork').via : undefined;
+    if (!via || via.length === 0) return null;
+    for (const f of via) out.add(f);
+  }
+  return out;
+}
 
 /** A double fork's middle process exits this soon after forking the daemon. */
 const DOUBLE_FORK_WINDOW = 1;
@@ -52,12 +90,12 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       where = at(coalesced.handlerWait, 'wait');
     } else if (owner.lastWait) {
       why = `It calls ${owner.lastWait.event.name}, but never for ${children.length === 1 ? 'this child' : 'these children'}.`;
-      fix = 'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
+      fix = madeByAdvice(madeBy(children, at), children.length === 1) ?? 'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
       where = at(owner.lastWait, 'wait');
     } else {
       why = 'It never calls wait(), waitpid() or waitid().';
-      fix = 'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
       where = at(children[0].forkSite, 'fork');
+      fix = madeByAdvice(madeBy(children, at), children.length === 1) ?? 'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
     }
     const one = children.length === 1;
     const until = atEnd.length > 0 && viaAdopter.length === 0

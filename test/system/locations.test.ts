@@ -227,3 +227,22 @@ test('precise mode: fork() in the executable and in its own library: each child 
     { file: main, line: lineOf(main, /main fork: logger/), function: 'main' },
   ]);
 });
+
+// popen()'s child is reaped by pclose(): the leak points at the popen and says so,
+// rather than advising a SIGCHLD handler (which would break pclose()).
+for (const mode of ['fast', 'precise'] as StackMode[]) {
+  test(`${mode} mode: popen() without pclose() points at the popen, and the fix is pclose()`, async () => {
+    buildPrograms();
+    const source = join(PROGRAMS, 'popen_leak.c');
+    const popenLine = lineOf(source, /popen site/);
+    const live = LiveTrace.start({ program: join(PROGRAMS, 'popen_leak'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: mode });
+    const { snapshot } = await live.done;
+    const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
+    assert.equal(children.length, 2);
+    for (const c of children) assert.deepEqual(c.forkSite, { file: source, line: popenLine, function: 'print_date' });
+    const leak = diagnostic(snapshot, 'zombie-leak');
+    assert.deepEqual(leak.location, { file: source, line: popenLine, function: 'print_date' });
+    assert.match(leak.message, /These children were made by popen\(\)\. pclose\(\) closes the stream popen\(\) returned and waits for its child/);
+    assert.doesNotMatch(leak.message, /install a SIGCHLD handler/);
+  });
+}

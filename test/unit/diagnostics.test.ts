@@ -1,6 +1,7 @@
 // Diagnostics: what the user is told, about which pids, on hand-written logs.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SiteLocator } from '../../src/core/diagnostics';
 import { analyzeText, byPid, diagnosticsOf, echoLocator, kindsOf, log } from '../support/core';
 
 const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0';
@@ -31,6 +32,48 @@ describe('zombie-leak', () => {
     assert.equal(leaks[0].time, 0.2);
     assert.match(leaks[0].message, /^srv \(pid 100\) never reaped 2 child processes \(pids 101, 102\): they stayed zombies until the trace ended\./);
     assert.match(leaks[0].message, /It never calls wait\(\), waitpid\(\) or waitid\(\)\./);
+  });
+
+  describe('children made by popen() or posix_spawn(): the fix names what reaps them', () => {
+    // Log line 2 is the first clone, line 3 the second: a locator that says which library call made each.
+    const madeBy = (vias: Record<number, string[] | undefined>): SiteLocator => (site, role) => ({
+      location: { file: '/src/srv.c', line: site.event.line, function: role },
+      note: null,
+      ...(role === 'fork' && vias[site.event.line] ? { via: vias[site.event.line] } : {}),
+    });
+    const leak = (locate: SiteLocator, wait = false): string => {
+      const lines = [EXEC_SRV, FORK(101, '100000'), FORK(102, '110000'), '101  1700000000.200000 +++ exited with 0 +++', '102  1700000000.300000 +++ exited with 0 +++'];
+      if (wait) lines.push('103  1700000000.350000 +++ exited with 0 +++', '100  1700000000.400000 wait4(103, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 103');
+      if (wait) lines.splice(3, 0, FORK(103, '120000'));
+      return diagnosticsOf(analyzeText(log(...lines), {}, locate), 'zombie-leak')[0].message;
+    };
+    const GENERAL = /Reap children: install a SIGCHLD handler that loops/;
+
+    test('popen(): pclose() waits for them, and a handler that reaps them breaks pclose()', () => {
+      const m = leak(madeBy({ 2: ['popen'], 3: ['popen'] }));
+      assert.match(m, /It never calls wait\(\), waitpid\(\) or waitid\(\)\. These children were made by popen\(\)\. pclose\(\) closes the stream popen\(\) returned and waits for its child: call it on every such stream\. A SIGCHLD handler that reaps them would make pclose\(\) fail with ECHILD\.$/);
+      assert.doesNotMatch(m, GENERAL);
+    });
+
+    test('posix_spawn() and posix_spawnp(): waitpid() with the pid it returned', () => {
+      assert.match(leak(madeBy({ 2: ['posix_spawn'], 3: ['posix_spawnp'] })), /These children were made by posix_spawn\(\)\. posix_spawn\(\) does not wait: call waitpid\(\) with the pid it returned/);
+    });
+
+    test('a parent that waits for another child: the same advice, at its wait', () => {
+      assert.match(leak(madeBy({ 2: ['popen'], 3: ['popen'] }), true), /It calls wait4, but never for these children\. These children were made by popen\(\)\./);
+    });
+
+    test('one from each, or either for each (the default trace cannot tell): both fixes, without claiming which', () => {
+      const expected = /They came from popen\(\) or posix_spawn\(\)\. pclose\(\) closes .* posix_spawn\(\) does not wait/;
+      assert.match(leak(madeBy({ 2: ['popen'], 3: ['posix_spawnp'] })), expected);
+      assert.match(leak(madeBy({ 2: ['popen', 'posix_spawnp'], 3: ['popen', 'posix_spawnp'] })), expected);
+    });
+
+    test('fork(), system(), or one child whose call is not known: the general advice', () => {
+      assert.match(leak(madeBy({ 2: ['fork'], 3: ['fork'] })), GENERAL);
+      assert.match(leak(madeBy({ 2: ['popen', 'system'], 3: ['popen'] })), GENERAL);
+      assert.match(leak(madeBy({ 2: ['popen'], 3: undefined })), GENERAL);
+    });
   });
 
   test('a parent that waits, but not for these children: the message names its wait call', () => {

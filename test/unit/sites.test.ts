@@ -115,7 +115,7 @@ describe('static path (no -k frames)', () => {
     const r = new SiteResolver();
     const [line] = linesOf(src.zombie, /\bfork\(\)/);
     const got = r.locate(site(forkEvent(), bin('zombie_server')), 'fork');
-    assert.deepEqual(got, { location: { file: src.zombie, line, function: 'main' }, note: null });
+    assert.deepEqual(got, { location: { file: src.zombie, line, function: 'main' }, note: null, via: ['fork'] });
   });
 
   it('finds the waitpid in the reap_once handler', () => {
@@ -249,9 +249,9 @@ describe('precise path (-k frames from the real strace)', () => {
       const l = sites.get(2);
       assert.ok(w?.event.stack && l?.event.stack, 'strace printed frames');
       assert.equal(w.executable, bin(name));
-      assert.deepEqual(r.locate(w, 'fork'), { location: { file: src.twoForks, line: worker, function: 'spawn_worker' }, note: null });
-      assert.deepEqual(r.locate(l, 'fork'), { location: { file: src.twoForks, line: logger, function: 'spawn_logger' }, note: null });
-      assert.equal(r.stats.objdumpRuns, 0, 'the precise path needs no disassembly');
+      assert.deepEqual(r.locate(w, 'fork'), { location: { file: src.twoForks, line: worker, function: 'spawn_worker' }, note: null, via: ['fork'] });
+      assert.deepEqual(r.locate(l, 'fork'), { location: { file: src.twoForks, line: logger, function: 'spawn_logger' }, note: null, via: ['fork'] });
+      assert.equal(r.stats.objdumpRuns, 1, 'the lines come from the frames; one disassembly says which function each line calls (via)');
 
       // Without the symbol, the bracketed value alone (a file offset) must give the same line:
       // for -no-pie that is offset 0x11xx → address 0x4011xx.

@@ -125,6 +125,8 @@ interface Binary {
   language?: Language | null;
   /** An executable's own shared libraries (see ownLibraries), once read. */
   libraries?: Binary[];
+  /** Every disassembled call by address, for callTargetAt. */
+  callIndex?: Array<{ address: number; target: string }>;
 }
 
 /** A call the static path found, and the binary it is in (the executable or one of its own libraries). */
@@ -318,8 +320,37 @@ export class SiteResolver {
       const own = this.outerOwnLine(frames, addr2line);
       if (own) return { location: own, note: null };
     }
-    if (resolved?.location) return { location: resolved.location, note: null };
+    if (resolved?.location) {
+      const via = this.callTargetAt(bin, address, addr2line);
+      return { location: resolved.location, note: null, ...(via ? { via: [via] } : {}) };
+    }
     return orStrace(this.noDebugNote(bin, resolved?.fn ?? (bin.elf?.hasSymtab ? frame.symbol : null)));
+  }
+
+  /** The function called by the call instruction that holds this address (a `-k` return address - 1), from the disassembly. */
+  private callTargetAt(bin: Binary, address: number, addr2line: string): string | null {
+    const objdump = this.toolPaths().objdump;
+    if (!bin.analysis && objdump) this.analyzeSync(bin, objdump, addr2line);
+    const analysis = bin.analysis;
+    if (!analysis || 'error' in analysis) return null;
+    if (!bin.callIndex) {
+      bin.callIndex = [...analysis.calls].flatMap(([target, calls]) => calls.map((c) => ({ address: c.address, target }))).sort((a, b) => a.address - b.address);
+    }
+    const index = bin.callIndex;
+    let lo = 0;
+    let hi = index.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (index[mid].address <= address) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    // A call instruction is at most 15 bytes long.
+    return found >= 0 && address - index[found].address < 15 ? index[found].target : null;
   }
 
   /** The frames in the program's own binaries, innermost first, with the addresses to give addr2line. */
@@ -465,9 +496,13 @@ export class SiteResolver {
     // A library that could not be read may hold the call: then no single line is a fact.
     unknown.push(...unanalysed);
     const candidates = [...distinct.values()];
+    // The library functions called at these sites (not for sites climbed out of a language's library).
+    const targetAt = new Map(calls.map((c) => [`${c.bin.real}\0${c.call.address}`, c.call.target]));
+    const targets = sites.map((s) => targetAt.get(`${s.bin.real}\0${s.address}`));
+    const via = unanalysed.length === 0 && targets.every((t) => t !== undefined) ? { via: unique(targets as string[]) } : {};
     if (candidates.length === 1 && unknown.length === 0) {
       const only = candidates[0];
-      return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null }, candidates: [] };
+      return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null, ...via }, candidates: [] };
     }
     const total = candidates.length + unknown.length;
     const found = describeFunctions(unique(calls.map((c) => c.call.target)));
@@ -479,6 +514,7 @@ export class SiteResolver {
       located: {
         location: null,
         note: `${total} call sites of ${found} in ${namesOf(holders.length > 0 ? holders : [exe])} could have made this ${event.name}: ${shown}${more}. The default trace cannot tell them apart; ${precise}.`,
+        ...via,
       },
       candidates,
     };
