@@ -337,18 +337,7 @@ export class SiteResolver {
       bin.callIndex = [...analysis.calls].flatMap(([target, calls]) => calls.map((c) => ({ address: c.address, target }))).sort((a, b) => a.address - b.address);
     }
     const index = bin.callIndex;
-    let lo = 0;
-    let hi = index.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (index[mid].address <= address) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = lastAtOrBelow(index, address, (c) => c.address);
     // A call instruction is at most 15 bytes long.
     return found >= 0 && address - index[found].address < 15 ? index[found].target : null;
   }
@@ -607,18 +596,7 @@ export class SiteResolver {
     if (!bin.elf) return null;
     bin.starts ??= [...this.symbolsOf(bin)].filter(([, a]) => a > 0).sort((x, y) => x[1] - y[1]);
     const starts = bin.starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid][1] <= address) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = lastAtOrBelow(starts, address, (f) => f[1]);
     return found < 0 ? null : { name: starts[found][0], start: starts[found][1] };
   }
 
@@ -813,6 +791,23 @@ const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binut
 function namesOf(bins: Binary[]): string {
   const names = bins.map((b) => basename(b.path));
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** The index of the last item (sorted by `at`) at or below `address`; -1 when none is. */
+function lastAtOrBelow<T>(sorted: readonly T[], address: number, at: (item: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (at(sorted[mid]) <= address) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
 }
 
 function none(note: string): Answer {
