@@ -115,7 +115,8 @@ export class TraceRun implements vscode.Disposable {
     run.live = live;
     run.fromDebugSession = fromDebugSession;
     // A debug session's trace belongs to its launch configuration: the mode is set there.
-    run.trace.canTracePrecisely = !fromDebugSession && request.stackMode !== 'precise';
+    // A strace built without stack traces cannot run the precise mode: no offer that fails.
+    run.trace.canTracePrecisely = !fromDebugSession && request.stackMode !== 'precise' && live.info.stackTrace;
     if (withTerminal) run.attachTerminal(live, basename(request.program));
     live.done.then(
       (end) => run.finished(end.snapshot, end.failure ?? (end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`)),
