@@ -22,6 +22,7 @@ import {
   workspaceCandidates,
 } from '../../src/tracer/sites';
 import { gotTarget, isLibrarySource, parseObjdump } from '../../src/tracer/sites/binutils';
+import { readElf } from '../../src/tracer/sites/elf';
 import { cloneFlagsText } from '../../src/tracer/sites/libcCalls';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -222,6 +223,43 @@ describe('static path (no -k frames)', () => {
   it('resolves a relative executable path against the trace\'s cwd', () => {
     const r = new SiteResolver({ cwd: tmp });
     assert.equal(r.locate(site(forkEvent(), './zombie_server'), 'fork').location?.file, src.zombie);
+  });
+});
+
+describe("the program's own shared libraries (fast mode)", () => {
+  // A library that forks, with a lot of other machine code, next to its program.
+  const big = Array.from({ length: 400 }, (_, i) => `    sink = sink * 31 + ${i};`).join('\n');
+  const libSource = ['#include <unistd.h>', 'volatile long sink;', 'void busy(void)', '{', big, '}', 'pid_t lib_spawn(void)', '{', '    return fork();  /* lib fork */', '}', ''].join('\n');
+  const mainSource = ['#include <unistd.h>', 'pid_t lib_spawn(void);', 'int main(void)', '{', '    lib_spawn();', '    return 0;', '}', ''].join('\n');
+  before(() => {
+    mkdirSync(join(tmp, 'own', 'lib'), { recursive: true });
+    writeFileSync(join(tmp, 'own', 'lib.c'), libSource);
+    writeFileSync(join(tmp, 'own', 'main.c'), mainSource);
+    gcc(['-g', '-fPIC', '-shared', '-o', 'lib/libbusy.so', 'lib.c'], join(tmp, 'own'));
+    gcc(['-g', '-o', 'main', 'main.c', '-Llib', '-lbusy', '-Wl,-rpath,$ORIGIN/lib'], join(tmp, 'own'));
+  });
+
+  it("finds the fork in the program's own library, and says which function it calls", () => {
+    const [line] = linesOf(join(tmp, 'own', 'lib.c'), /return fork\(\)/);
+    const r = new SiteResolver();
+    assert.deepEqual(r.locate(site(forkEvent(), join(tmp, 'own', 'main')), 'fork'), {
+      location: { file: join(tmp, 'own', 'lib.c'), line, function: 'lib_spawn' },
+      note: null,
+      via: ['fork'],
+    });
+    assert.equal(r.stats.objdumpRuns, 2, 'the executable and its library, once each');
+  });
+
+  it('libraries past the machine-code budget are not disassembled, and the answer says so instead of naming no line', () => {
+    const exe = join(tmp, 'own', 'main');
+    const exeBytes = readElf(exe)!.textBytes;
+    const libBytes = readElf(join(tmp, 'own', 'lib', 'libbusy.so'))!.textBytes;
+    assert.ok(libBytes > exeBytes, `the library (${libBytes} B) has more machine code than the executable (${exeBytes} B)`);
+    const r = new SiteResolver({ maxTextBytes: exeBytes });
+    const got = r.locate(site(forkEvent(), exe), 'fork');
+    assert.equal(got.location, null);
+    assert.match(got.note ?? '', /^No call to .* was found in main, and libbusy\.so was not disassembled \(main's own libraries have more than the 0 MiB of machine code the quick analysis reads\), so this clone may have come from there; trace in precise mode/);
+    assert.equal(r.stats.objdumpRuns, 1, 'only the executable was disassembled');
   });
 });
 

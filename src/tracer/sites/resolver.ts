@@ -427,7 +427,7 @@ export class SiteResolver {
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
     // The executable and its own shared libraries: a call in the project's libworker.so is the program's too.
     const bins = [exe, ...this.librariesOf(exe)];
-    const unanalysed: string[] = [];
+    const unanalysed: Array<{ bin: Binary; why: string }> = [];
     let calls: Array<{ bin: Binary; call: CallInstruction }> = [];
     for (const bin of bins) {
       if (!bin.analysis) this.analyzeSync(bin, tools.objdump, tools.addr2line);
@@ -435,7 +435,7 @@ export class SiteResolver {
       if (!analysis || 'error' in analysis) {
         const why = analysis ? analysis.error : 'unknown error';
         if (bin === exe) return none(`${basename(exe.path)} could not be disassembled (${why}), so the ${event.name} has no source line; ${precise}.`);
-        unanalysed.push(`${basename(bin.path)} (not disassembled: ${why})`);
+        unanalysed.push({ bin, why });
         continue;
       }
       // Go makes its syscalls itself, not through libc: its own functions stand in for libc's.
@@ -448,8 +448,12 @@ export class SiteResolver {
       if (matching.length > 0) calls = matching;
     }
     if (calls.length === 0) {
-      const skipped = unanalysed.length > 0 ? ` (${unanalysed.join(', ')})` : '';
-      return none(`No call to ${what} was found in ${namesOf(bins)}${skipped}, so this ${event.name} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${precise}.`);
+      if (unanalysed.length > 0) {
+        const skipped = unanalysed.map((u) => u.bin);
+        const read = bins.filter((b) => !skipped.includes(b));
+        return none(`No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unanalysed[0].why}), so this ${event.name} may have come from there; ${precise}.`);
+      }
+      return none(`No call to ${what} was found in ${namesOf(bins)}, so this ${event.name} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${precise}.`);
     }
     let sites: FoundSite[] = [];
     for (const bin of bins) {
@@ -483,7 +487,7 @@ export class SiteResolver {
       }
     }
     // A library that could not be read may hold the call: then no single line is a fact.
-    unknown.push(...unanalysed);
+    unknown.push(...unanalysed.map((u) => `${basename(u.bin.path)} (not disassembled: ${u.why})`));
     const candidates = [...distinct.values()];
     // The library functions called at these sites (not for sites climbed out of a language's library).
     const targetAt = new Map(calls.map((c) => [`${c.bin.real}\0${c.call.address}`, c.call.target]));
@@ -509,11 +513,23 @@ export class SiteResolver {
     };
   }
 
-  /** The executable's own shared libraries (not the system's), read once from its dynamic section. */
+  /**
+   * The executable's own shared libraries (not the system's), read once from its dynamic
+   * section. Together they get the machine-code budget one binary has: the ones past it
+   * are not disassembled (and say so), so a project that vendors big libraries is not
+   * held up for minutes.
+   */
   private librariesOf(exe: Binary): Binary[] {
     if (!exe.libraries) {
       const paths = exe.elf?.dynamic && !exe.problem ? ownLibraries(exe.real, exe.elf, { libraryPath: this.options.libraryPath, cwd: this.options.cwd }) : [];
       exe.libraries = paths.map((p) => this.binary(p)).filter((b) => b !== exe && !b.problem && b.elf !== null);
+      let bytes = 0;
+      for (const lib of exe.libraries) {
+        bytes += lib.elf?.textBytes ?? 0;
+        if (bytes > this.maxTextBytes && !lib.analysis) {
+          lib.analysis = { error: `${basename(exe.path)}'s own libraries have more than the ${(this.maxTextBytes / 1048576).toFixed(0)} MiB of machine code the quick analysis reads` };
+        }
+      }
     }
     return exe.libraries;
   }
