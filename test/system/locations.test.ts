@@ -246,3 +246,20 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
     assert.doesNotMatch(leak.message, /install a SIGCHLD handler/);
   });
 }
+
+// A handler's waitpid(-1, …, WNOHANG) and system()'s wait for its own child are both
+// wait4 calls: what the traced wait4 was called with tells the two sites apart.
+for (const mode of ['fast', 'precise'] as StackMode[]) {
+  test(`${mode} mode: the handler's one-per-signal waitpid is named though system() also waits`, async () => {
+    buildPrograms();
+    const source = join(PROGRAMS, 'handler_and_system.c');
+    const waitLine = lineOf(source, /handler wait: once per signal/);
+    const live = LiveTrace.start({ program: join(PROGRAMS, 'handler_and_system'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: mode });
+    const { snapshot } = await live.done;
+    const handlerWait = { file: source, line: waitLine, function: 'on_sigchld' };
+    assert.deepEqual(diagnostic(snapshot, 'sigchld-coalesced').location, handlerWait);
+    const leak = diagnostic(snapshot, 'zombie-leak');
+    assert.deepEqual(leak.location, handlerWait);
+    assert.equal(leak.pids.length, 3, 'the program and its two unreaped children');
+  });
+}

@@ -177,6 +177,19 @@ describe('static path (no -k frames)', () => {
     assert.match(wait.note ?? '', /^2 call sites of waitpid\(\)/);
   });
 
+  it("tells a handler's waitpid(-1, …, WNOHANG) from system()'s wait for its own child", () => {
+    const file = join(tmp, 'handler_and_system.c');
+    copyFileSync(join(PROGRAMS, 'handler_and_system.c'), file);
+    gcc(['-g', '-O0', '-o', bin('handler_and_system'), file]);
+    const r = new SiteResolver();
+    const exe = bin('handler_and_system');
+    const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
+    const at = (args: string): number | undefined => r.locate(site(event('wait4', args, { result: '4242' }), exe), 'wait').location?.line;
+    assert.equal(at(`-1, ${ST}, WNOHANG, NULL`), linesOf(file, /\bwaitpid\(-1, &st, WNOHANG\)/)[0]);
+    // system()'s wait4(pid, …, 0): the handler's waitpid loads -1 as its pid, so only system() fits.
+    assert.equal(at(`4242, ${ST}, 0, NULL`), linesOf(file, /\bsystem\(/)[0]);
+  });
+
   it('keeps only the sigaction whose signal argument is SIGCHLD', () => {
     const file = join(tmp, 'two_handlers.c');
     writeFileSync(
@@ -496,7 +509,8 @@ describe('notes instead of locations', () => {
     assert.match(r.locate(site(forkEvent(), text), 'fork').note ?? '', /not an ELF/);
     const noWait = r.locate(site(waitEvent(), bin('zombie_server')), 'wait');
     assert.equal(noWait.location, null);
-    assert.match(noWait.note ?? '', /No call to wait\(\), waitpid\(\)/);
+    // waitEvent is a handler's wait4(-1, …, WNOHANG): wait(), system() and pclose() could not have made it.
+    assert.match(noWait.note ?? '', /^No call to waitpid\(\), wait3\(\) or wait4\(\) was found in zombie_server/);
   });
 });
 
@@ -577,6 +591,22 @@ describe('cost', () => {
     assert.ok(!libcFunctionsFor(event('clone3', '{flags=CLONE_VM|CLONE_VFORK}, 88'), 'fork').includes('fork'));
     assert.ok(libcFunctionsFor(waitEvent(), 'wait').includes('waitpid'));
     assert.ok(!libcFunctionsFor(waitEvent(), 'wait').includes('pthread_create'));
+  });
+
+  it('reads which wait functions fit a wait4 from its pid, options and rusage', () => {
+    const fits = (args: string): string[] => libcFunctionsFor(event('wait4', args), 'wait');
+    const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
+    // A handler's waitpid(-1, &st, WNOHANG): never system() or pclose(), which wait for their own child, blocking.
+    assert.deepEqual(fits(`-1, ${ST}, WNOHANG, NULL`), ['waitpid', 'wait3', 'wait4']);
+    assert.deepEqual(fits(`-1, ${ST}, 0, NULL`), ['wait', 'waitpid', 'wait3', 'wait4']);
+    // One pid, blocking: waitpid(pid, …, 0), or system()'s and pclose()'s own wait; never wait() or wait3().
+    assert.deepEqual(fits(`4242, ${ST}, 0, NULL`), ['waitpid', 'wait4', 'system', 'pclose']);
+    assert.deepEqual(fits(`4242, ${ST}, WNOHANG, NULL`), ['waitpid', 'wait4']);
+    assert.deepEqual(fits(`0, ${ST}, 0, NULL`), ['waitpid', 'wait4'], 'a process group');
+    assert.deepEqual(fits(`-1, ${ST}, 0, {ru_utime={tv_sec=0, tv_usec=512}, ru_stime={tv_sec=0, tv_usec=0}, ...}`), ['wait3', 'wait4']);
+    // What strace did not show rules nothing out.
+    assert.deepEqual(fits('-1, 0x7ffc1234'), ['wait', 'waitpid', 'wait3', 'wait4']);
+    assert.deepEqual(fits(''), ['wait', 'waitpid', 'wait3', 'wait4', 'system', 'pclose']);
   });
 });
 

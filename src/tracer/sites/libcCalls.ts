@@ -94,10 +94,51 @@ export function libcFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, rol
     if (flags.has('CLONE_VM') && flags.has('CLONE_VFORK')) return unique([...SPAWN_FAMILY, ...vforkLike]);
     return oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
   }
-  if (name === 'wait4' || name === 'waitpid') return WAIT_FAMILY;
+  if (name === 'wait4' || name === 'waitpid') return waitFunctionsFor(event.args);
   if (name === 'waitid') return ['waitid'];
   if (name === 'rt_sigaction' || name === 'sigaction' || name === 'signal') return SIGACTION_FAMILY;
   return blockingFunctionsFor(name);
+}
+
+/**
+ * The wait functions that can make this wait4, from what it was called with. glibc and
+ * musl make it as: wait(st) = wait4(-1, st, 0, NULL); wait3(st, opt, ru) = wait4(-1, …);
+ * waitpid(pid, st, opt) = wait4(pid, st, opt, NULL); system() and pclose() wait for
+ * their own child: wait4(pid, st, 0, NULL). So a handler's waitpid(-1, &st, WNOHANG)
+ * is never system()'s, and system()'s wait is never the handler's.
+ */
+function waitFunctionsFor(args: string): string[] {
+  const { pidClass, options, rusage } = waitArgs(args);
+  const fits = WAIT_FAMILY.filter((f) => {
+    const ownChild = f === 'system' || f === 'pclose';
+    if (pidClass !== null && pidClass !== 'pid' && ownChild) return false;
+    if (pidClass !== null && pidClass !== 'any' && (f === 'wait' || f === 'wait3')) return false;
+    if (options !== null && options !== '0' && (f === 'wait' || ownChild)) return false;
+    if (rusage === true && f !== 'wait3' && f !== 'wait4') return false;
+    return true;
+  });
+  return fits.length > 0 ? fits : WAIT_FAMILY;
+}
+
+/** Which children a wait asks for: -1 any, 0 or < -1 a process group, > 0 one pid. */
+export type WaitPidClass = 'any' | 'group' | 'pid';
+
+export function pidClassOf(pid: number): WaitPidClass {
+  return pid === -1 ? 'any' : pid > 0 ? 'pid' : 'group';
+}
+
+/** What a traced wait4 shows of its call, as far as strace printed it (null: not shown). */
+function waitArgs(args: string): { pidClass: WaitPidClass | null; options: string | null; rusage: boolean | null } {
+  const parts = splitArgs(args).map((a) => a.trim());
+  const pid = /^-?\d+$/.test(parts[0] ?? '') ? Number(parts[0]) : null;
+  const options = parts.length >= 3 && /^[\w|]+$/.test(parts[2]) ? parts[2] : null;
+  const rusage = parts.length >= 4 && parts[3] !== '' ? parts[3] !== 'NULL' : null;
+  return { pidClass: pid === null ? null : pidClassOf(pid), options, rusage };
+}
+
+/** For the static path: which children this wait4 asked for, to match against a constant first argument at each site. */
+export function staticWaitPid(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): WaitPidClass | null {
+  return role === 'wait' && event.name === 'wait4' ? waitArgs(event.args).pidClass : null;
 }
 
 /** Does libcFunctionsFor read this call's clone flags? (fork and vfork have none.) */
@@ -140,7 +181,9 @@ export function staticSignal(event: SyscallEvent, role: SiteRole): number | null
 export function staticSignature(event: SyscallEvent, role: SiteRole, notSpawnCleanup = false): string {
   // Flags, when present, are never empty: '' stands for none.
   const flags = (readsCloneFlags(event.name, role) ? cloneFlagsText(event.args) : null) ?? '';
-  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
+  // A wait's functions depend on its pid, options and rusage: those are in the list.
+  const waits = event.name === 'wait4' ? `${libcFunctionsFor(event, role).join(',')}\0${staticWaitPid(event, role)}` : '';
+  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${waits}\0${notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
 }
 
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */

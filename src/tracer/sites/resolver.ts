@@ -13,7 +13,7 @@ import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpComma
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, PROCESS_MAKERS, staticSignal, staticSignature, unique } from './libcCalls';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticSignal, staticSignature, staticWaitPid, unique, type WaitPidClass } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -76,6 +76,9 @@ interface StaticSite {
   /** Reached by climbing out of a library function that makes processes (a spawn's own cleanup wait). */
   viaSpawn?: boolean;
 }
+
+/** The wait functions whose first argument is the pid asked for. */
+const WAIT_PID_TAKERS = new Set(['waitpid', 'wait4']);
 
 /** How far the static path follows callers out of a language's library (Go: 7 calls from forkExec's clone to Cmd.Start's caller). */
 const MAX_CLIMB = 12;
@@ -411,17 +414,25 @@ export class SiteResolver {
   private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }, notSpawnCleanup: boolean): Answer {
     const functions = libcFunctionsFor(event, role);
     const signal = staticSignal(event, role);
+    const waitPid = staticWaitPid(event, role);
     // The syscall's name is in the key because the notes name it: without it the answer
     // for a clone3 could say "this clone", depending on which was located first.
-    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${notSpawnCleanup}`;
+    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${waitPid}\0${notSpawnCleanup}`;
     const cached = this.staticResults.get(key);
     if (cached) return cached;
-    const result = this.staticCompute(exe, event, functions, signal, tools, notSpawnCleanup);
+    const result = this.staticCompute(exe, event, functions, { signal, waitPid }, tools, notSpawnCleanup);
     this.staticResults.set(key, result);
     return result;
   }
 
-  private staticCompute(exe: Binary, event: SyscallEvent, functions: string[], signal: number | null, tools: { objdump: string | null; addr2line: string | null }, notSpawnCleanup: boolean): Answer {
+  private staticCompute(
+    exe: Binary,
+    event: SyscallEvent,
+    functions: string[],
+    { signal, waitPid }: { signal: number | null; waitPid: WaitPidClass | null },
+    tools: { objdump: string | null; addr2line: string | null },
+    notSpawnCleanup: boolean,
+  ): Answer {
     const what = describeFunctions(functions);
     const precise = `trace in precise mode ${PRECISE_HOW} to pin down each call`;
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
@@ -445,6 +456,11 @@ export class SiteResolver {
     if (signal !== null) {
       // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
       const matching = calls.filter(({ call }) => call.firstArg === null || call.firstArg === signal);
+      if (matching.length > 0) calls = matching;
+    }
+    if (waitPid !== null) {
+      // waitpid(-1, …) loads -1 into %edi: not the site of a wait for one pid, nor the reverse.
+      const matching = calls.filter(({ call }) => call.firstArg === null || !WAIT_PID_TAKERS.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
       if (matching.length > 0) calls = matching;
     }
     if (calls.length === 0) {
