@@ -172,32 +172,48 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     });
   }
 
-  for (const p of orphans) {
+  // One finding per group, not per orphan: a server that double-forks each connection
+  // makes thousands of orphans, all for the same reason.
+  for (const group of orphanGroups(orphans)) {
+    // The orphan whose adopter is named, when the trace could read one.
+    const p = group.orphans.find((o) => o.adoptions[0].pid !== null) ?? group.orphans[0];
     const adoption = p.adoptions[0];
     const former = adoption.formerParent;
-    const forked = p.forkSite?.event.time ?? p.start;
-    const deliberate =
-      p.parent === former &&
-      former.exit !== null &&
-      former.exit.time - forked <= DOUBLE_FORK_WINDOW &&
-      former.reaped?.how === 'wait';
-    const exitedAt = p.exit ? rel(p.exit.time) : null;
-    const later = p.exit && p.reaped && !p.reaped.seen
-      ? ` It exited${exitedAt === null ? '' : ` at ${exitedAt.toFixed(3)} s`} and its adopter, outside the trace, reaped it unseen.`
-      : '';
+    const one = group.orphans.length === 1;
+    const adopters = unique(group.orphans.map((o) => o.adoptions[0].pid).filter((x): x is number => x !== null));
+    // Two adopters outside the trace: a subreaper among the trace's ancestors died meanwhile.
+    const adopter = adopters.length > 1 ? 'their adopters outside the trace' : adopterWords(p);
+    const exited = group.orphans.filter((o) => o.exit && o.reaped && !o.reaped.seen);
+    let later = '';
+    if (one && exited.length === 1) {
+      const exitedAt = rel(p.exit!.time);
+      later = ` It exited${exitedAt === null ? '' : ` at ${exitedAt.toFixed(3)} s`} and its adopter, outside the trace, reaped it unseen.`;
+    } else if (exited.length > 0) {
+      later = ` ${exited.length === group.orphans.length ? (exited.length === 2 ? 'Both' : 'All') : exited.length} exited, and their adopter, outside the trace, reaped ${exited.length === 1 ? 'it' : 'them'} unseen.`;
+    }
+    let message: string;
+    if (one) {
+      message = group.deliberate
+        ? `${name(p)} was orphaned on purpose: a double fork. Its parent ${name(former)} forked it and exited at once, so ${adopterWords(p)} adopted it and the original program never has to reap it.${later}`
+        : `${name(p)} was orphaned when its parent ${name(former)} exited, and ${adopterWords(p)} adopted it.${later}`;
+    } else {
+      message = group.deliberate
+        ? `${name(group.by)} double-forked ${group.orphans.length} processes on purpose (${pidList(group.orphans)}): each one's parent forked it and exited at once, so ${adopter} adopted them and the original program never has to reap them.${later}`
+        : `${group.orphans.length} children of ${name(group.by)} (${pidList(group.orphans)}) were orphaned when it exited, and ${adopter} adopted them.${later}`;
+    }
+    const formers = unique(group.orphans.map((o) => o.adoptions[0].formerParent.pid));
     out.push({
       kind: 'orphan-adopted',
       severity: 'info',
-      pids: [p.pid, former.pid, ...(adoption.pid !== null ? [adoption.pid] : [])],
-      message: deliberate
-        ? `${name(p)} was orphaned on purpose: a double fork. Its parent ${name(former)} forked it and exited at once, so ${adopterWords(p)} adopted it and the original program never has to reap it.${later}`
-        : `${name(p)} was orphaned when its parent ${name(former)} exited, and ${adopterWords(p)} adopted it.${later}`,
+      pids: one ? [p.pid, former.pid, ...adopters] : [...group.orphans.map((o) => o.pid), ...formers, ...adopters],
+      message,
       location: null,
       locationNote: null,
       related: relatedForkSite(p, at),
-      time: rel(adoption.time),
+      time: rel(group.orphans.reduce((t, o) => Math.min(t, o.adoptions[0].time), Infinity)),
     });
   }
+
 
   for (const [reaper, list] of lingering) {
     const longest = list.reduce((a, b) => (span(b) > span(a) ? b : a));
@@ -248,6 +264,44 @@ function findingsByProcess(model: ProcessModel): ProcessFindings {
     }
   }
   return found;
+}
+
+interface OrphanGroup {
+  /** The double forks' original program, or the parent whose exit orphaned them. */
+  by: ProcessNode;
+  deliberate: boolean;
+  orphans: ProcessNode[];
+}
+
+/**
+ * Orphans grouped by why: deliberate double forks by the program that made them (the
+ * middle process's parent), accidental orphans by the parent whose exit left them;
+ * and by who adopted them.
+ */
+function orphanGroups(orphans: readonly ProcessNode[]): OrphanGroup[] {
+  const groups = new Map<string, OrphanGroup>();
+  for (const p of orphans) {
+    const adoption = p.adoptions[0];
+    const former = adoption.formerParent;
+    const forked = p.forkSite?.event.time ?? p.start;
+    const deliberate =
+      p.parent === former &&
+      former.exit !== null &&
+      former.exit.time - forked <= DOUBLE_FORK_WINDOW &&
+      former.reaped?.how === 'wait';
+    const by = deliberate && former.parent ? former.parent : former;
+    // An adopter inside the trace is part of the story; one outside is the same for every
+    // orphan of the trace (the trace's own ancestors), named for some and not others.
+    const key = `${deliberate}\0${by.id}\0${adoption.adopter?.id ?? 'outside'}`;
+    const group = groups.get(key);
+    if (group) group.orphans.push(p);
+    else groups.set(key, { by, deliberate, orphans: [p] });
+  }
+  return [...groups.values()];
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
 }
 
 function relatedForkSite(p: ProcessNode, at: (site: CallSite | null, role: SiteRole) => Located): RelatedJson[] {

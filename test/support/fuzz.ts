@@ -127,9 +127,9 @@ export function checkSnapshot(s: SnapshotJson, linesFed: number): void {
   }
   for (const d of s.diagnostics) {
     assert.ok(d.pids.length > 0, `${d.kind} names no process`);
-    d.pids.forEach((pid, k) => {
-      // An orphan's adopter (third) may be outside the trace: then it is the pid its adoption names.
-      const adopter = d.kind === 'orphan-adopted' && k === 2 && s.processes.some((p) => p.pid === d.pids[0] && p.adoptedBy.some((a) => a.pid === pid));
+    d.pids.forEach((pid) => {
+      // An orphan's adopter may be outside the trace: then it is the pid the adoption of an orphan it names says.
+      const adopter = d.kind === 'orphan-adopted' && s.processes.some((p) => d.pids.includes(p.pid) && p.adoptedBy.some((a) => a.pid === pid));
       assert.ok(pids.has(pid) || adopter, `${d.kind}: pid ${pid} is not in processes`);
     });
   }

@@ -386,6 +386,56 @@ describe('orphan-adopted', () => {
     assert.match(d.message, /^srv \(pid 102\) was orphaned when its parent srv \(pid 101\) exited, and init or a subreaper outside the trace adopted it\./);
     assert.doesNotMatch(d.message, /double fork/);
   });
+
+  // A server that double-forks each connection: per connection a middle process (2xx) that
+  // forks the handler (3xx) and exits at once; the server reaps the middle one.
+  const doubleForkServer = (connections: number): string => {
+    const lines = [EXEC_SRV];
+    for (let i = 0; i < connections; i++) {
+      const t = (n: number): string => `1700000000.${String(100000 + i * 10000 + n * 1000).padStart(6, '0')}`;
+      const middle = 200 + i;
+      const handler = 300 + i;
+      lines.push(
+        `100  ${t(0)} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${middle}`,
+        `${middle}  ${t(1)} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${handler}`,
+        `${middle}  ${t(2)} +++ exited with 0 +++`,
+        `100  ${t(3)} wait4(${middle}, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${middle}`,
+        `${handler}  ${t(4)} +++ exited with 0 +++`,
+      );
+      // The first handler asks who its parent is now: init. The others never say.
+      if (i === 0) lines.splice(lines.length - 1, 0, `${handler}  ${t(3)} getppid()       = 1`);
+    }
+    return log(...lines);
+  };
+
+  test('a server that double-forks every connection gets one finding for all its orphans, not one each, naming the adopter one of them revealed', () => {
+    const s = analyzeText(doubleForkServer(12));
+    const found = diagnosticsOf(s, 'orphan-adopted');
+    assert.equal(found.length, 1);
+    const [d] = found;
+    assert.equal(
+      d.message,
+      'srv (pid 100) double-forked 12 processes on purpose (pids 300, 301, 302, 303, 304, 305, 306, 307 and 4 more): each one\'s parent forked it and exited at once, so init (pid 1) adopted them and the original program never has to reap them. All exited, and their adopter, outside the trace, reaped them unseen.',
+    );
+    // Every orphan, middle process and adopter can find it (the panel shows a process's findings by pid).
+    assert.deepEqual(d.pids, [...Array.from({ length: 12 }, (_, i) => 300 + i), ...Array.from({ length: 12 }, (_, i) => 200 + i), 1]);
+    assert.equal(d.time, 0.102);
+  });
+
+  test('a parent that exits while several children run: one finding for the children it orphaned', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '100  1700000000.500000 +++ exited with 0 +++',
+      ),
+    );
+    const found = diagnosticsOf(s, 'orphan-adopted');
+    assert.equal(found.length, 1);
+    assert.equal(found[0].message, '2 children of srv (pid 100) (pids 101, 102) were orphaned when it exited, and init or a subreaper outside the trace adopted them.');
+    assert.deepEqual(found[0].pids, [101, 102, 100]);
+  });
 });
 
 describe('zombie-lingering', () => {
