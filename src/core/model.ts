@@ -24,6 +24,12 @@ export interface CallSite {
    * past glibc's clone3 code, so in a precise (-k) trace that call's frames stand in.
    */
   following?: SyscallEvent;
+  /**
+   * For a fork site: what the child it made ran first. system() and popen() always run
+   * `sh -c`, so a child that ran another program was made by neither. Absent: not yet
+   * (or never) exec'd.
+   */
+  childExec?: 'shell' | 'program';
 }
 
 export interface SigchldDisposition {
@@ -593,6 +599,8 @@ export class ProcessModel {
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.site(proc, event);
+    // A vfork-style child (posix_spawn, system) execs before its parent's clone returns.
+    if (child.execs.length > 0) child.forkSite.childExec = childExecOf(child.execs[0].path, child.execs[0].argv);
     if (event.name === 'clone3') this.clone3AwaitingNextCall.set(event.pid ?? proc.pid, child.forkSite);
     if (parent) (parent.children ??= new Set()).add(child);
     if (child.exit) {
@@ -692,6 +700,7 @@ export class ProcessModel {
     const argvArg = event.name === 'execveat' ? args[2] : args[1];
     const path = (pathArg === undefined ? null : decodeString(pathArg)?.value) ?? '?';
     const argv = (argvArg === undefined ? null : decodeStringArray(argvArg)?.values) ?? [];
+    if (proc.execs.length === 0 && proc.forkSite) proc.forkSite.childExec = childExecOf(path, argv);
     proc.execs = appended(proc.execs, { time: event.time, path, argv });
     proc.image = path;
     proc.command = basename(path);
@@ -949,6 +958,11 @@ export class ProcessModel {
     child.owner?.children?.delete(child);
     this.touch(child);
   }
+}
+
+/** What a child ran first, for CallSite.childExec: `sh -c …` (system(), popen()) or another program. */
+function childExecOf(path: string, argv: readonly string[]): 'shell' | 'program' {
+  return basename(path) === 'sh' && argv[1] === '-c' ? 'shell' : 'program';
 }
 
 /** The exit a wait reported: `[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]`, or waitid's si_status. */

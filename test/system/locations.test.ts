@@ -132,17 +132,25 @@ test('precise mode: posix_spawn and system() children each point at their own li
   assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location, { file: source, line: command, function: 'run_command' });
 });
 
-test('fast mode: posix_spawn and system() children give no guessed line, but both candidates', async () => {
+// Both children come from the same kind of clone3. The one that ran /bin/true cannot
+// be system()'s (system() runs `sh -c`): its line is known. The one that ran `sh -c`
+// could be either's: both lines are candidates, and no line is guessed.
+test('fast mode: the posix_spawn child that ran a program gets its line; the system() child, which ran sh -c, both candidates', async () => {
   buildPrograms();
   const source = join(PROGRAMS, 'spawn_sites.c');
+  const helperLine = lineOf(source, /spawn site: helper/);
+  const commandLine = lineOf(source, /spawn site: command/);
   const live = LiveTrace.start({ program: join(PROGRAMS, 'spawn_sites'), stdio: ['ignore', 'ignore', 'inherit'] });
   const { snapshot } = await live.done;
   const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
-  assert.deepEqual(children.map((p) => p.forkSite), [null, null]);
+  assert.deepEqual(children.map((p) => p.command), ['true', 'sh']);
+  assert.deepEqual(children[0].forkSite, { file: source, line: helperLine, function: 'start_helper' });
+  assert.equal(children[1].forkSite, null);
+  assert.match(children[1].forkSiteNote ?? '', new RegExp(`spawn_sites\\.c:${helperLine} \\(start_helper\\), spawn_sites\\.c:${commandLine} \\(run_command\\)`));
   const resolver = new SiteResolver();
-  const helper = live.session.model.processes.find((p) => p.pid === children[0].pid);
-  const candidates = resolver.candidates(helper!.forkSite!, 'fork').map((c) => c.line);
-  assert.deepEqual(candidates.sort((a, b) => a - b), [lineOf(source, /spawn site: helper/), lineOf(source, /spawn site: command/)]);
+  const command = live.session.model.processes.find((p) => p.pid === children[1].pid);
+  const candidates = resolver.candidates(command!.forkSite!, 'fork').map((c) => c.line);
+  assert.deepEqual(candidates.sort((a, b) => a - b), [helperLine, commandLine]);
 });
 
 test('a binary without debug info says no location is known and to rebuild with -g', async () => {

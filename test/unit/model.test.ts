@@ -793,3 +793,32 @@ describe('a clone3 keeps the call its thread makes next, when that is rt_sigproc
     assert.equal(session.model.processByPid(101)?.forkSite?.following, undefined);
   });
 });
+
+describe("a fork site knows what its child ran first (system() and popen() run sh -c)", () => {
+  const CLONE3 = '100  1700000000.100000 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f00, stack_size=0x9000}, 88) = 101';
+  const childExec = (...lines: string[]): string | undefined => {
+    const session = new TraceSession();
+    session.push(log(EXEC_SRV, ...lines));
+    session.finish();
+    return session.model.processByPid(101)?.forkSite?.childExec;
+  };
+
+  test("a vfork-style child's exec, which comes before its parent's clone3 returns", () => {
+    assert.equal(childExec('101  1700000000.090000 execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0', CLONE3), 'program');
+    assert.equal(childExec('101  1700000000.090000 execve("/bin/sh", ["sh", "-c", "date"], 0x7ffd0000 /* 3 vars */) = 0', CLONE3), 'shell');
+  });
+
+  test("a forked child's first exec after the clone returned; a later exec changes nothing", () => {
+    const fork = '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101';
+    assert.equal(
+      childExec(fork, '101  1700000000.200000 execve("/bin/sh", ["sh", "-c", "exec date"], 0x7ffd0000 /* 3 vars */) = 0', '101  1700000000.300000 execve("/bin/date", ["date"], 0x7ffd0000 /* 3 vars */) = 0'),
+      'shell',
+    );
+    assert.equal(childExec(fork, '101  1700000000.200000 execve("/bin/sh", ["sh", "script.sh"], 0x7ffd0000 /* 3 vars */) = 0'), 'program', 'sh without -c is not how system() runs');
+  });
+
+  test('nothing before an exec, and nothing for a failed one', () => {
+    assert.equal(childExec(CLONE3), undefined);
+    assert.equal(childExec(CLONE3, '101  1700000000.200000 execve("/nonexistent", ["x"], 0x7ffd0000 /* 3 vars */) = -1 ENOENT (No such file or directory)'), undefined);
+  });
+});

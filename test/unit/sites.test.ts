@@ -593,6 +593,14 @@ describe('cost', () => {
     assert.ok(!libcFunctionsFor(waitEvent(), 'wait').includes('pthread_create'));
   });
 
+  it('leaves system() and popen() out for a child that ran something other than sh -c', () => {
+    const spawn = event('clone3', '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88');
+    assert.deepEqual(libcFunctionsFor(spawn, 'fork').filter((f) => f === 'system' || f === 'popen'), ['system', 'popen']);
+    assert.deepEqual(libcFunctionsFor(spawn, 'fork', { childExec: 'shell' }), libcFunctionsFor(spawn, 'fork'));
+    const program = libcFunctionsFor(spawn, 'fork', { childExec: 'program' });
+    assert.ok(program.includes('posix_spawn') && !program.includes('system') && !program.includes('popen'), program.join(' '));
+  });
+
   it('reads which wait functions fit a wait4 from its pid, options and rusage', () => {
     const fits = (args: string): string[] => libcFunctionsFor(event('wait4', args), 'wait');
     const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';

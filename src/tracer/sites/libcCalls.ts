@@ -77,9 +77,25 @@ function glibc(): number | null {
 /**
  * The libc functions whose call can make this traced syscall, for the static path.
  * clone flags split fork() (no CLONE_VM) from posix_spawn/system/popen (CLONE_VM|CLONE_VFORK
- * in glibc >= 2.29 and musl); a wait4 can also come from system() or pclose().
+ * in glibc >= 2.29 and musl); a wait4 can also come from system() or pclose(). `facts`
+ * from the rest of the trace rule some out.
  */
-export function libcFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): string[] {
+export function libcFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole, facts: StaticFacts = {}): string[] {
+  const made = forkFunctionsFor(event, role);
+  if (made === null) return otherFunctionsFor(event);
+  // system() and popen() run `sh -c`: a child that ran anything else was not theirs.
+  return facts.childExec === 'program' ? made.filter((f) => f !== 'system' && f !== 'popen') : made;
+}
+
+/** What the static path knows of a call besides the syscall itself (from the rest of the trace). */
+export interface StaticFacts {
+  /** A wait that reaped a child which exec'd (see CallSite.reapedExecedChild). */
+  notSpawnCleanup?: boolean;
+  /** A fork site: what its child ran first (see CallSite.childExec). */
+  childExec?: 'shell' | 'program';
+}
+
+function forkFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): string[] | null {
   const name = event.name;
   const old = glibc();
   const x86 = process.arch === 'x64' || process.arch === 'ia32';
@@ -94,6 +110,11 @@ export function libcFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, rol
     if (flags.has('CLONE_VM') && flags.has('CLONE_VFORK')) return unique([...SPAWN_FAMILY, ...vforkLike]);
     return oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
   }
+  return null;
+}
+
+function otherFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>): string[] {
+  const name = event.name;
   if (name === 'wait4' || name === 'waitpid') return waitFunctionsFor(event.args);
   if (name === 'waitid') return ['waitid'];
   if (name === 'rt_sigaction' || name === 'sigaction' || name === 'signal') return SIGACTION_FAMILY;
@@ -178,12 +199,13 @@ export function staticSignal(event: SyscallEvent, role: SiteRole): number | null
  * the clone flags and the signal. Calls with equal signatures get the same answer, so the
  * 30,000 forks of a fork-per-connection server are resolved once.
  */
-export function staticSignature(event: SyscallEvent, role: SiteRole, notSpawnCleanup = false): string {
+export function staticSignature(event: SyscallEvent, role: SiteRole, facts: StaticFacts = {}): string {
   // Flags, when present, are never empty: '' stands for none.
   const flags = (readsCloneFlags(event.name, role) ? cloneFlagsText(event.args) : null) ?? '';
   // A wait's functions depend on its pid, options and rusage: those are in the list.
   const waits = event.name === 'wait4' ? `${libcFunctionsFor(event, role).join(',')}\0${staticWaitPid(event, role)}` : '';
-  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${waits}\0${notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
+  const childExec = role === 'fork' ? facts.childExec ?? '' : '';
+  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${waits}\0${childExec}\0${facts.notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
 }
 
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */

@@ -13,7 +13,7 @@ import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpComma
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticSignal, staticSignature, staticWaitPid, unique, type WaitPidClass } from './libcCalls';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticSignal, staticSignature, staticWaitPid, unique, type StaticFacts, type WaitPidClass } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -235,7 +235,7 @@ export class SiteResolver {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
     }
     const shared = this.sharedAnswers(site);
-    const signature = shared ? staticSignature(site.event, role, notSpawnCleanup(site, role)) : '';
+    const signature = shared ? staticSignature(site.event, role, staticFacts(site, role)) : '';
     const known = shared?.get(signature) ?? this.results.get(site.event)?.get(role);
     if (known) {
       this.stats.cacheHits++;
@@ -298,7 +298,7 @@ export class SiteResolver {
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
-    return this.staticLocate(exe, site.event, role, tools, notSpawnCleanup(site, role));
+    return this.staticLocate(exe, site.event, role, tools, staticFacts(site, role));
   }
 
   /** The `-k` path; null when no frame is in the program's own code. */
@@ -411,8 +411,9 @@ export class SiteResolver {
    * `notSpawnCleanup`: the wait reaped a child that exec'd, so a wait inside a library's
    * spawn (made only after a failed exec) was not it, and is not offered.
    */
-  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }, notSpawnCleanup: boolean): Answer {
-    const functions = libcFunctionsFor(event, role);
+  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }, facts: StaticFacts): Answer {
+    const notSpawnCleanup = facts.notSpawnCleanup === true;
+    const functions = libcFunctionsFor(event, role, facts);
     const signal = staticSignal(event, role);
     const waitPid = staticWaitPid(event, role);
     // The syscall's name is in the key because the notes name it: without it the answer
@@ -851,9 +852,15 @@ function stacksOf(site: CallSite): string[][] {
   return [site.event.stack, site.following?.stack].filter((s): s is string[] => s !== undefined && s.length > 0);
 }
 
-/** A wait that reaped a child which exec'd: a library spawn's wait after a failed exec was not it. */
-function notSpawnCleanup(site: CallSite, role: SiteRole): boolean {
-  return role === 'wait' && site.reapedExecedChild === true;
+/**
+ * What the rest of the trace says of this call: a wait that reaped a child which exec'd
+ * (a library spawn's wait after a failed exec was not it), and what a forked child ran.
+ */
+function staticFacts(site: CallSite, role: SiteRole): StaticFacts {
+  return {
+    notSpawnCleanup: role === 'wait' && site.reapedExecedChild === true,
+    ...(role === 'fork' && site.childExec ? { childExec: site.childExec } : {}),
+  };
 }
 
 function knownAddresses(a: StaticAnalysis): number[] {
