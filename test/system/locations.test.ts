@@ -271,3 +271,15 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
     assert.equal(leak.pids.length, 3, 'the program and its two unreaped children');
   });
 }
+
+// fork() and clone(CLONE_PARENT) in one program: fork's clone has no stack, and glibc's
+// clone() wrapper refuses to run without one, so each child's line is known.
+test('fast mode: a fork() child and a clone() child each get their own line', async () => {
+  buildPrograms();
+  const source = join(PROGRAMS, 'clone_parent.c');
+  const live = LiveTrace.start({ program: join(PROGRAMS, 'clone_parent'), stdio: ['ignore', 'ignore', 'inherit'] });
+  const { snapshot } = await live.done;
+  const [, c, g] = snapshot.processes;
+  assert.deepEqual(c.forkSite, { file: source, line: lineOf(source, /C, a normal child/), function: 'main' });
+  assert.deepEqual(g.forkSite, { file: source, line: lineOf(source, /pid_t g = clone\(grandchild/), function: 'main' });
+});

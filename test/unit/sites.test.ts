@@ -593,6 +593,16 @@ describe('cost', () => {
     assert.ok(!libcFunctionsFor(waitEvent(), 'wait').includes('pthread_create'));
   });
 
+  it("tells fork() from the clone() wrapper by the stack: fork clones with none, clone() refuses none", () => {
+    const forkClone = event('clone', 'child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f7fb0e13a10');
+    const wrapperClone = event('clone', 'child_stack=0x55fe35b5c070, flags=CLONE_PARENT|SIGCHLD');
+    assert.ok(libcFunctionsFor(forkClone, 'fork').includes('fork'));
+    assert.ok(!libcFunctionsFor(forkClone, 'fork').includes('clone'));
+    assert.deepEqual(libcFunctionsFor(wrapperClone, 'fork'), ['clone']);
+    // Not shown: either.
+    assert.ok(['fork', 'clone'].every((f) => libcFunctionsFor(event('clone', 'flags=SIGCHLD'), 'fork').includes(f)));
+  });
+
   it('leaves system() and popen() out for a child that ran something other than sh -c', () => {
     const spawn = event('clone3', '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88');
     assert.deepEqual(libcFunctionsFor(spawn, 'fork').filter((f) => f === 'system' || f === 'popen'), ['system', 'popen']);

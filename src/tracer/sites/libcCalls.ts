@@ -108,9 +108,21 @@ function forkFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: Site
     const vforkLike = x86 ? [] : ['vfork']; // vfork is clone(CLONE_VM|CLONE_VFORK) where there is no vfork syscall
     if (flagsText === null) return unique([...FORK_FAMILY, ...SPAWN_FAMILY, ...vforkLike]);
     if (flags.has('CLONE_VM') && flags.has('CLONE_VFORK')) return unique([...SPAWN_FAMILY, ...vforkLike]);
-    return oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
+    const forks = oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
+    // fork() (and daemon(), forkpty(), old system()) clone with no stack; glibc's clone()
+    // wrapper refuses a NULL stack. So the stack says which of the two made this clone.
+    const stack = name === 'clone' ? cloneStack(event.args) : 'unknown';
+    if (stack === 'null') return forks.filter((f) => f !== 'clone');
+    if (stack === 'given') return ['clone'];
+    return forks;
   }
   return null;
+}
+
+/** clone(child_stack=NULL, …) or clone(child_stack=0x7f…, …). */
+function cloneStack(args: string): 'null' | 'given' | 'unknown' {
+  const m = /^child_stack=(NULL|0x[0-9a-f]+)/.exec(args);
+  return !m ? 'unknown' : m[1] === 'NULL' ? 'null' : 'given';
 }
 
 function otherFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>): string[] {
@@ -162,11 +174,6 @@ export function staticWaitPid(event: Pick<SyscallEvent, 'name' | 'args'>, role: 
   return role === 'wait' && event.name === 'wait4' ? waitArgs(event.args).pidClass : null;
 }
 
-/** Does libcFunctionsFor read this call's clone flags? (fork and vfork have none.) */
-function readsCloneFlags(name: string, role: SiteRole): boolean {
-  return (role === 'fork' || name === 'clone' || name === 'clone3') && name !== 'fork' && name !== 'vfork';
-}
-
 const FLAGS_KEY = 'flags=';
 
 /**
@@ -196,16 +203,13 @@ export function staticSignal(event: SyscallEvent, role: SiteRole): number | null
 
 /**
  * Everything of a call the static path reads besides its program: the role, the syscall,
- * the clone flags and the signal. Calls with equal signatures get the same answer, so the
- * 30,000 forks of a fork-per-connection server are resolved once.
+ * the libc functions that fit it (from its clone flags and stack, a wait's arguments and
+ * the facts), the signal and the pid a wait asked for. Calls with equal signatures get the
+ * same answer, so the 30,000 forks of a fork-per-connection server are resolved once.
  */
 export function staticSignature(event: SyscallEvent, role: SiteRole, facts: StaticFacts = {}): string {
-  // Flags, when present, are never empty: '' stands for none.
-  const flags = (readsCloneFlags(event.name, role) ? cloneFlagsText(event.args) : null) ?? '';
-  // A wait's functions depend on its pid, options and rusage: those are in the list.
-  const waits = event.name === 'wait4' ? `${libcFunctionsFor(event, role).join(',')}\0${staticWaitPid(event, role)}` : '';
-  const childExec = role === 'fork' ? facts.childExec ?? '' : '';
-  return `${role}\0${event.name}\0${flags}\0${staticSignal(event, role)}\0${waits}\0${childExec}\0${facts.notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
+  const functions = libcFunctionsFor(event, role, facts).join(',');
+  return `${role}\0${event.name}\0${functions}\0${staticSignal(event, role)}\0${staticWaitPid(event, role)}\0${facts.notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
 }
 
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */
