@@ -190,6 +190,39 @@ describe('static path (no -k frames)', () => {
     assert.equal(at(`4242, ${ST}, 0, NULL`), linesOf(file, /\bsystem\(/)[0]);
   });
 
+  it("tells a handler's waitpid(-1, …, WNOHANG) from main's blocking waitpid(-1, …, 0) by the options each site loads", () => {
+    const file = join(tmp, 'two_waits.c');
+    writeFileSync(
+      file,
+      [
+        '#include <signal.h>',
+        '#include <sys/wait.h>',
+        'static void on_sigchld(int s)',
+        '{',
+        '    int st;',
+        '    (void)s;',
+        '    while (waitpid(-1, &st, WNOHANG) > 0)',
+        '        ;',
+        '}',
+        'int main(void)',
+        '{',
+        '    int st;',
+        '    signal(SIGCHLD, on_sigchld);',
+        '    return waitpid(-1, &st, 0) > 0;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    gcc(['-g', '-O0', '-o', bin('two_waits'), file]);
+    const r = new SiteResolver();
+    const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
+    const at = (options: string) => r.locate(site(event('wait4', `-1, ${ST}, ${options}, NULL`, { result: '4242' }), bin('two_waits')), 'wait').location;
+    assert.deepEqual(at('WNOHANG'), { file, line: 7, function: 'on_sigchld' });
+    assert.deepEqual(at('0'), { file, line: 14, function: 'main' });
+    // Options no site loads as a constant: both stay candidates.
+    assert.equal(at('WNOHANG|WUNTRACED'), null);
+  });
+
   it('keeps only the sigaction whose signal argument is SIGCHLD', () => {
     const file = join(tmp, 'two_handlers.c');
     writeFileSync(

@@ -58,6 +58,8 @@ export interface CallInstruction {
   target: string;
   /** The constant loaded into the first argument register before the call, if one was seen. */
   firstArg: number | null;
+  /** The same for the third (waitpid's options), on x86-64. */
+  thirdArg?: number | null;
 }
 
 /** Parses filtered `objdump -d` output into calls to whole functions, by callee. */
@@ -89,14 +91,14 @@ export function parseObjdump(text: string, x86_64: boolean): Map<string, CallIns
       // program's calls into its std show only an address, which the ELF relocations resolve.
       const target = typeof viaGot === 'string' ? normalizeTarget(viaGot) : gotTarget(viaGot);
       const list = calls.get(target) ?? [];
-      list.push({ address: parseInt(m[1], 16), target, firstArg: firstArgConstant(window) });
+      list.push({ address: parseInt(m[1], 16), target, firstArg: argConstant(window, 'di'), thirdArg: argConstant(window, 'dx') });
       calls.set(target, list);
     } else if ((isCall || isJump) && !/plt/.test(section)) {
       const t = /<([^>+]+)>\s*$/.exec(operands);
       if (t && (isCall || !operands.startsWith('*') || operands.includes('#'))) {
         const target = normalizeTarget(t[1]);
         const list = calls.get(target) ?? [];
-        list.push({ address: parseInt(m[1], 16), target, firstArg: x86_64 ? firstArgConstant(window) : null });
+        list.push({ address: parseInt(m[1], 16), target, firstArg: x86_64 ? argConstant(window, 'di') : null, thirdArg: x86_64 ? argConstant(window, 'dx') : null });
         calls.set(target, list);
       }
     }
@@ -134,15 +136,23 @@ function gotCallee(operands: string, window: Array<{ mnemonic: string; operands:
   return null;
 }
 
-/** x86-64: the immediate last moved into %edi/%rdi before a call, if the set-up shows one. */
-function firstArgConstant(window: Array<{ mnemonic: string; operands: string }>): number | null {
+const ARG_REGISTERS = {
+  /** First argument: %rdi, %edi, %di, %dil. */
+  di: { writes: /,%(e|r)di$|,%dil?$/, zeroed: /^%(e|r)di,%(e|r)di$/, immediate: /^\$(0x[0-9a-f]+|\d+),%(e|r)di$/ },
+  /** Third argument: %rdx, %edx, %dx, %dl. */
+  dx: { writes: /,%(e|r)dx$|,%dx$|,%dl$/, zeroed: /^%(e|r)dx,%(e|r)dx$/, immediate: /^\$(0x[0-9a-f]+|\d+),%(e|r)dx$/ },
+};
+
+/** x86-64: the immediate last moved into an argument register before a call, if the set-up shows one. */
+function argConstant(window: Array<{ mnemonic: string; operands: string }>, reg: keyof typeof ARG_REGISTERS): number | null {
+  const { writes, zeroed, immediate } = ARG_REGISTERS[reg];
   for (let i = window.length - 1; i >= 0; i--) {
     const { mnemonic, operands } = window[i];
     if (/^(call|j|ret)/.test(mnemonic)) return null;
     const ops = operands.replace(/\s+#.*$/, '');
-    if (!/,%(e|r)di$|,%dil?$/.test(ops) && !(mnemonic.startsWith('xor') && /^%(e|r)di,%(e|r)di$/.test(ops))) continue;
-    if (mnemonic.startsWith('xor')) return /^%(e|r)di,%(e|r)di$/.test(ops) ? 0 : null;
-    const imm = mnemonic.startsWith('mov') ? /^\$(0x[0-9a-f]+|\d+),%(e|r)di$/.exec(ops) : null;
+    if (!writes.test(ops) && !(mnemonic.startsWith('xor') && zeroed.test(ops))) continue;
+    if (mnemonic.startsWith('xor')) return zeroed.test(ops) ? 0 : null;
+    const imm = mnemonic.startsWith('mov') ? immediate.exec(ops) : null;
     return imm ? Number(imm[1]) : null;
   }
   return null;

@@ -169,6 +169,25 @@ function waitArgs(args: string): { pidClass: WaitPidClass | null; options: strin
   return { pidClass: pid === null ? null : pidClassOf(pid), options, rusage };
 }
 
+const WAIT_OPTIONS: Record<string, number> = {
+  WNOHANG: 1, WUNTRACED: 2, WSTOPPED: 2, WEXITED: 4, WCONTINUED: 8, WNOWAIT: 0x1000000,
+  __WNOTHREAD: 0x20000000, __WALL: 0x40000000, __WCLONE: 0x80000000,
+};
+
+/** For the static path: the options a wait4 passed, as a number, to match against a constant third argument at each site. */
+export function staticWaitOptions(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): number | null {
+  if (role !== 'wait' || event.name !== 'wait4') return null;
+  const { options } = waitArgs(event.args);
+  if (options === null) return null;
+  let value = 0;
+  for (const flag of options.split('|')) {
+    const v = /^\d+$/.test(flag) ? Number(flag) : WAIT_OPTIONS[flag];
+    if (v === undefined) return null;
+    value = (value | v) >>> 0;
+  }
+  return value;
+}
+
 /** For the static path: which children this wait4 asked for, to match against a constant first argument at each site. */
 export function staticWaitPid(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): WaitPidClass | null {
   return role === 'wait' && event.name === 'wait4' ? waitArgs(event.args).pidClass : null;
@@ -209,7 +228,7 @@ export function staticSignal(event: SyscallEvent, role: SiteRole): number | null
  */
 export function staticSignature(event: SyscallEvent, role: SiteRole, facts: StaticFacts = {}): string {
   const functions = libcFunctionsFor(event, role, facts).join(',');
-  return `${role}\0${event.name}\0${functions}\0${staticSignal(event, role)}\0${staticWaitPid(event, role)}\0${facts.notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
+  return `${role}\0${event.name}\0${functions}\0${staticSignal(event, role)}\0${staticWaitPid(event, role)}\0${staticWaitOptions(event, role)}\0${facts.notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
 }
 
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */

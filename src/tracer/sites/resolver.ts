@@ -13,7 +13,7 @@ import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpComma
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticSignal, staticSignature, staticWaitPid, unique, type StaticFacts, type WaitPidClass } from './libcCalls';
+import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticSignal, staticSignature, staticWaitOptions, staticWaitPid, unique, type StaticFacts, type WaitPidClass } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -77,8 +77,8 @@ interface StaticSite {
   viaSpawn?: boolean;
 }
 
-/** The wait functions whose first argument is the pid asked for. */
-const WAIT_PID_TAKERS = new Set(['waitpid', 'wait4']);
+/** The wait functions whose first argument is the pid asked for, and third the options. */
+const WAITPID_LIKE = new Set(['waitpid', 'wait4']);
 
 /** How far the static path follows callers out of a language's library (Go: 7 calls from forkExec's clone to Cmd.Start's caller). */
 const MAX_CLIMB = 12;
@@ -416,12 +416,13 @@ export class SiteResolver {
     const functions = libcFunctionsFor(event, role, facts);
     const signal = staticSignal(event, role);
     const waitPid = staticWaitPid(event, role);
+    const waitOptions = staticWaitOptions(event, role);
     // The syscall's name is in the key because the notes name it: without it the answer
     // for a clone3 could say "this clone", depending on which was located first.
-    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${waitPid}\0${notSpawnCleanup}`;
+    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${waitPid}\0${waitOptions}\0${notSpawnCleanup}`;
     const cached = this.staticResults.get(key);
     if (cached) return cached;
-    const result = this.staticCompute(exe, event, functions, { signal, waitPid }, tools, notSpawnCleanup);
+    const result = this.staticCompute(exe, event, functions, { signal, waitPid, waitOptions }, tools, notSpawnCleanup);
     this.staticResults.set(key, result);
     return result;
   }
@@ -430,7 +431,7 @@ export class SiteResolver {
     exe: Binary,
     event: SyscallEvent,
     functions: string[],
-    { signal, waitPid }: { signal: number | null; waitPid: WaitPidClass | null },
+    { signal, waitPid, waitOptions }: { signal: number | null; waitPid: WaitPidClass | null; waitOptions: number | null },
     tools: { objdump: string | null; addr2line: string | null },
     notSpawnCleanup: boolean,
   ): Answer {
@@ -461,7 +462,12 @@ export class SiteResolver {
     }
     if (waitPid !== null) {
       // waitpid(-1, …) loads -1 into %edi: not the site of a wait for one pid, nor the reverse.
-      const matching = calls.filter(({ call }) => call.firstArg === null || !WAIT_PID_TAKERS.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
+      const matching = calls.filter(({ call }) => call.firstArg === null || !WAITPID_LIKE.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
+      if (matching.length > 0) calls = matching;
+    }
+    if (waitOptions !== null) {
+      // waitpid(-1, &st, WNOHANG) loads 1 into %edx: not the site of a blocking wait, nor the reverse.
+      const matching = calls.filter(({ call }) => call.thirdArg == null || !WAITPID_LIKE.has(call.target) || call.thirdArg >>> 0 === waitOptions);
       if (matching.length > 0) calls = matching;
     }
     if (calls.length === 0) {
