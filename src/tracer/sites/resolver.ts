@@ -341,8 +341,11 @@ export class SiteResolver {
     }
     const index = bin.callIndex;
     const found = lastAtOrBelow(index, address, (c) => c.address);
-    // A call instruction is at most 15 bytes long.
-    return found >= 0 && address - index[found].address < 15 ? index[found].target : null;
+    // The frame's address is the return address - 1, so it lies 4 to 6 bytes into the call
+    // that made it: a direct call is 5 bytes, a call through the GOT 6, a prefixed one 7. A
+    // known call further back is another call (this one went through a pointer).
+    const into = found >= 0 ? address - index[found].address : -1;
+    return into >= 4 && into <= 6 ? index[found].target : null;
   }
 
   /** The frames in the program's own binaries, innermost first, with the addresses to give addr2line. */
