@@ -56,6 +56,8 @@ function event(name: string, args: string, extra: Partial<SyscallEvent> = {}): S
 
 const FORK_CLONE = 'child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f63b647aa10';
 const forkEvent = (): SyscallEvent => event('clone', FORK_CLONE, { result: '4242' });
+/** What strace prints for wait4's status of a child that exited 0. */
+const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
 const waitEvent = (): SyscallEvent => event('wait4', '-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL', { result: '4242' });
 const sigchldEvent = (): SyscallEvent => event('rt_sigaction', 'SIGCHLD, {sa_handler=0x55d0c3a4a249, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f0d}, NULL, 8');
 const acceptEvent = (): SyscallEvent => event('accept', '3, NULL, NULL', { result: '?', errno: 'ERESTARTSYS' });
@@ -183,7 +185,6 @@ describe('static path (no -k frames)', () => {
     gcc(['-g', '-O0', '-o', bin('handler_and_system'), file]);
     const r = new SiteResolver();
     const exe = bin('handler_and_system');
-    const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
     const at = (args: string): number | undefined => r.locate(site(event('wait4', args, { result: '4242' }), exe), 'wait').location?.line;
     assert.equal(at(`-1, ${ST}, WNOHANG, NULL`), linesOf(file, /\bwaitpid\(-1, &st, WNOHANG\)/)[0]);
     // system()'s wait4(pid, …, 0): the handler's waitpid loads -1 as its pid, so only system() fits.
@@ -215,7 +216,6 @@ describe('static path (no -k frames)', () => {
     );
     gcc(['-g', '-O0', '-o', bin('two_waits'), file]);
     const r = new SiteResolver();
-    const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
     const at = (options: string) => r.locate(site(event('wait4', `-1, ${ST}, ${options}, NULL`, { result: '4242' }), bin('two_waits')), 'wait').location;
     assert.deepEqual(at('WNOHANG'), { file, line: 7, function: 'on_sigchld' });
     assert.deepEqual(at('0'), { file, line: 14, function: 'main' });
@@ -646,7 +646,6 @@ describe('cost', () => {
 
   it('reads which wait functions fit a wait4 from its pid, options and rusage', () => {
     const fits = (args: string): string[] => libcFunctionsFor(event('wait4', args), 'wait');
-    const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
     // A handler's waitpid(-1, &st, WNOHANG): never system() or pclose(), which wait for their own child, blocking.
     assert.deepEqual(fits(`-1, ${ST}, WNOHANG, NULL`), ['waitpid', 'wait3', 'wait4']);
     assert.deepEqual(fits(`-1, ${ST}, 0, NULL`), ['wait', 'waitpid', 'wait3', 'wait4']);
