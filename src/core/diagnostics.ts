@@ -184,12 +184,19 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     // Two adopters outside the trace: a subreaper among the trace's ancestors died meanwhile.
     const adopter = adopters.length > 1 ? 'their adopters outside the trace' : adopterWords(p);
     const exited = group.orphans.filter((o) => o.exit && o.reaped && !o.reaped.seen);
+    // Zombies an adopter outside the trace has not reaped (a live trace reads /proc).
+    const held = group.orphans.filter((o) => o.isZombie && o.owner === null);
     let later = '';
+    const exitedAt = p.exit ? rel(p.exit.time) : null;
+    const exitedWhen = exitedAt === null ? '' : ` at ${exitedAt.toFixed(3)} s`;
     if (one && exited.length === 1) {
-      const exitedAt = rel(p.exit!.time);
-      later = ` It exited${exitedAt === null ? '' : ` at ${exitedAt.toFixed(3)} s`} and its adopter, outside the trace, reaped it unseen.`;
-    } else if (exited.length > 0) {
-      later = ` ${exited.length === group.orphans.length ? (exited.length === 2 ? 'Both' : 'All') : exited.length} exited, and their adopter, outside the trace, reaped ${exited.length === 1 ? 'it' : 'them'} unseen.`;
+      later = ` It exited${exitedWhen} and its adopter, outside the trace, reaped it unseen.`;
+    } else if (one && held.length === 1) {
+      later = ` It exited${exitedWhen} and is still a zombie: its adopter, outside the trace, has not reaped it (/proc shows it).`;
+    } else {
+      const howMany = (n: number): string => (n === group.orphans.length ? (n === 2 ? 'Both' : 'All') : String(n));
+      if (exited.length > 0) later += ` ${howMany(exited.length)} exited, and their adopter, outside the trace, reaped ${exited.length === 1 ? 'it' : 'them'} unseen.`;
+      if (held.length > 0) later += ` ${howMany(held.length)} exited and ${held.length === 1 ? 'is still a zombie' : 'are still zombies'}: their adopter, outside the trace, has not reaped ${held.length === 1 ? 'it' : 'them'} (/proc shows ${held.length === 1 ? 'it' : 'them'}).`;
     }
     let message: string;
     if (one) {
@@ -247,7 +254,8 @@ function findingsByProcess(model: ProcessModel): ProcessFindings {
   for (const p of model.processes) {
     const owner = p.ownerAtExit;
     if (p.exit && owner) {
-      const stillZombie = p.isZombie && p.owner === owner;
+      // Still a zombie of its parent, or of the adopter outside the trace it went to (a live trace saw it in /proc).
+      const stillZombie = p.isZombie && (p.owner === owner || (p.owner === null && p.adoptions.some((a) => a.formerParent === owner)));
       const adopterReaped = p.reaped !== null && p.reaped.how === 'adopter' && p.adoptions.some((a) => a.formerParent === owner);
       if (stillZombie || adopterReaped) {
         let group = found.leaks.get(owner);

@@ -285,6 +285,11 @@ export class ProcessModel {
   maxZombies = 0;
   /** Called when a process is adopted by someone outside the trace (a live trace reads /proc). */
   onAdoption: ((pid: number) => void) | null = null;
+  /**
+   * Called when a zombie is taken as reaped by an adopter outside the trace: that reaping
+   * is inferred, and a live trace can check it in /proc (adopterHolds, adopterReaped).
+   */
+  onInferredReap: ((proc: ProcessNode) => void) | null = null;
   /** Bumped on every change, so views can tell whether to redraw. */
   version = 0;
   /** Processes changed since the last `takeChanged()`: each once, marked with `changeRound`. */
@@ -417,6 +422,27 @@ export class ProcessModel {
     adoption.pid = adopterPid;
     if (command !== null) adoption.command = command;
     this.touch(proc);
+  }
+
+  /**
+   * What a live trace read from /proc: this zombie, taken as reaped by its adopter outside
+   * the trace, is still there. It is a zombie again, until adopterReaped.
+   */
+  adopterHolds(proc: ProcessNode): void {
+    if (!proc.exit || !proc.reaped || proc.reaped.how !== 'adopter' || proc.reaped.seen) return;
+    proc.reaped = null;
+    this.zombiesNow++;
+    if (this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+    this.version++;
+    this.touch(proc);
+  }
+
+  /** …and by `time` it was gone: its adopter reaped it then, or before (unseen). */
+  adopterReaped(proc: ProcessNode, time: Seconds): void {
+    if (!proc.isZombie || proc.adoptions.length === 0) return;
+    this.markTime(time);
+    this.reap(proc, Math.max(time, proc.exit!.time), null, null, 'adopter', false, null);
+    this.version++;
   }
 
   // --- tasks and processes -------------------------------------------------------
@@ -957,6 +983,7 @@ export class ProcessModel {
     if (child.exit) this.zombiesNow--;
     child.owner?.children?.delete(child);
     this.touch(child);
+    if (how === 'adopter' && !seen && by === null) this.onInferredReap?.(child);
   }
 }
 

@@ -74,6 +74,11 @@ export class LiveTrace {
    */
   private readonly startTimes = new Map<ProcessNode, number>();
   private identified = 0;
+  /** Zombies taken as reaped by an adopter outside the trace, to check in /proc. */
+  private readonly unverified = new Set<ProcessNode>();
+  /** Zombies /proc showed still held by such an adopter: checked until they are gone. */
+  private readonly held = new Set<ProcessNode>();
+  private verifyTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(private readonly options: LiveTraceOptions) {
     this.info = detectStrace(options.strace);
@@ -96,6 +101,10 @@ export class LiveTrace {
     }
     this.session = new TraceSession({ lingerThreshold: options.lingerThreshold });
     this.session.model.onAdoption = (pid) => this.nameAdopter(pid);
+    this.session.model.onInferredReap = (proc) => {
+      this.unverified.add(proc);
+      this.scheduleVerify();
+    };
     this.tmp = mkdtempSync(join(tmpdir(), 'forktrace-'));
     const fifo = join(this.tmp, 'trace.fifo');
     const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
@@ -135,6 +144,8 @@ export class LiveTrace {
       // detaches its tracees and they run on, untraced. Kill what the trace knew as
       // alive, by pid and start time, and their descendants. After a normal end none is left.
       const wasRunning = this.session.model.livePids().length > 0;
+      if (this.verifyTimer) clearTimeout(this.verifyTimer);
+      if (!this.stopSnapshot) this.verifyAdopters(); // the picture at the end says who still holds a zombie
       const survivors = await killProcessTrees(this.liveIdentities());
       await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
       this.session.finish();
@@ -184,7 +195,10 @@ export class LiveTrace {
     this.stopping = (async () => {
       // What strace already wrote happened before the stop: let it arrive, then take the picture.
       await this.quiet();
-      if (!this.straceExited) this.stopSnapshot = this.snapshot();
+      if (!this.straceExited) {
+        this.verifyAdopters();
+        this.stopSnapshot = this.snapshot();
+      }
       const stracePid = this.strace.pid;
       if (stracePid !== undefined && !this.straceExited) {
         // Every task of the trace, double-forked escapees included, is a tracee of
@@ -259,6 +273,40 @@ export class LiveTrace {
     return out;
   }
 
+  private scheduleVerify(): void {
+    if (this.verifyTimer || this.straceExited) return;
+    this.verifyTimer = setTimeout(() => {
+      this.verifyTimer = null;
+      this.verifyAdopters();
+      if (this.held.size > 0) this.scheduleVerify();
+      this.options.onUpdate?.();
+    }, VERIFY_DELAY_MS);
+  }
+
+  /**
+   * An adopter outside the trace reaps unseen, so the model takes its zombies as reaped
+   * when they appear. /proc says whether that is so: init reaps at once on most machines,
+   * late on some, and a container's pid 1 that is not an init never does.
+   */
+  private verifyAdopters(): void {
+    const now = Date.now() / 1000;
+    const model = this.session.model;
+    for (const p of [...this.unverified, ...this.held]) {
+      this.unverified.delete(p);
+      const wasHeld = this.held.delete(p);
+      const adopter = p.adoptions[p.adoptions.length - 1]?.pid ?? null;
+      const status = readProcStatus(p.pid);
+      // Its pid belongs to another process now (in the trace, or a zombie of someone else's).
+      const ours = status !== null && status.state === 'Z' && (adopter === null || status.ppid === adopter) && model.processByPid(p.pid) === p;
+      if (ours) {
+        if (!wasHeld) model.adopterHolds(p);
+        this.held.add(p);
+      } else if (wasHeld) {
+        model.adopterReaped(p, now);
+      }
+    }
+  }
+
   /** An orphan's new parent, read from /proc while it is still alive. */
   private nameAdopter(pid: number): void {
     const status = readProcStatus(pid);
@@ -273,6 +321,8 @@ export class LiveTrace {
 
 /** How long after its first record a process is identified in /proc. */
 const IDENTIFY_DELAY_MS = 25;
+/** How often zombies of adopters outside the trace are looked for in /proc. */
+const VERIFY_DELAY_MS = 250;
 const QUIET_GAP_MS = 40;
 const QUIET_MAX_MS = 300;
 

@@ -177,3 +177,26 @@ test('Ctrl-C stops a trace: the report is printed and the tree is killed', async
   assert.match(stdout, /3 processes, 1 running/);
   await assertAllGone([daemon]);
 });
+
+// An adopter outside the trace reaps unseen, so a zombie it adopts is taken as reaped;
+// /proc says whether it was. hold_orphans is a subreaper that never reaps (like a
+// container's pid 1 that is not an init): the double fork's daemon stays its zombie.
+test('a zombie held by an adopter outside the trace that never reaps is shown as a zombie, as /proc has it', () => {
+  buildPrograms();
+  const r = spawnSync(join(ROOT, 'test', 'programs', 'hold_orphans'), [process.execPath, CLI, 'trace', '--json', '-', '--', join(EXAMPLES, 'double_fork_daemon'), '0.2'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const held = [...r.stderr.matchAll(/holding zombie (\d+)/g)].map((m) => Number(m[1]));
+  const snapshot = JSON.parse(r.stdout) as SnapshotJson;
+  const daemon = snapshot.processes[2];
+  assert.deepEqual(held, [daemon.pid], 'hold_orphans held the daemon as a zombie after the trace (ground truth)');
+  assert.equal(daemon.state, 'zombie');
+  assert.deepEqual(daemon.zombie, { from: daemon.exit?.time, to: null });
+  assert.equal(daemon.reaped, null);
+  assert.equal(daemon.adoptedBy[0].command, 'hold_orphans');
+  assert.equal(snapshot.summary.zombiesAtEnd, 1);
+  const orphan = snapshot.diagnostics.find((d) => d.kind === 'orphan-adopted');
+  assert.match(orphan?.message ?? '', /so hold_orphans \(pid \d+, outside the trace\) adopted it .* and is still a zombie: its adopter, outside the trace, has not reaped it \(\/proc shows it\)\.$/);
+});

@@ -139,7 +139,8 @@ test('a program that ends on its own ends the session: exited, then terminated, 
   assert.match(output, /double_fork_daemon exited with status 0; the trace is over\. 3 processes/);
   assert.match(output, /info orphan-adopted/);
   assert.ok(started.length >= 1, 'processes appeared as threads');
-  assert.ok(gone.length >= 1, 'reaped processes left the thread list');
+  // The daemon leaves the list once reaped; an init that reaps late still holds its zombie at the end.
+  assert.ok(gone.length >= 1 || /ZOMBIE|is still a zombie/.test(output), 'reaped processes left the thread list');
 });
 
 test('a daemon whose fork site the default mode cannot pin says why in its Call Stack frame', async () => {

@@ -92,8 +92,10 @@ for (const [language, source, waitFn, skip] of [['Go', GO_WAIT, 'main.runWaited'
       const snapshot = await trace(program(source), mode);
       const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
       assert.equal(children.length, 2, snapshot.processes.map((p) => `${p.id} ${p.command}`).join(', '));
-      // The forgotten child stays a zombie until its parent exits; the waited one is reaped at once.
-      assert.equal(children[0].reaped?.how, 'adopter');
+      // The forgotten child stays a zombie until its parent exits, then init reaps it: at once
+      // on most machines, so the trace takes it as reaped; later on some, and then /proc
+      // shows it still a zombie of init when the trace ends.
+      assert.ok(children[0].reaped?.how === 'adopter' || (children[0].state === 'zombie' && children[0].adoptedBy.length === 1), JSON.stringify(children[0]));
       assert.deepEqual([children[1].reaped?.how, children[1].reaped?.by], ['wait', snapshot.processes[0].pid]);
       const leak = snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
       assert.deepEqual(leak?.pids, [snapshot.processes[0].pid, children[0].pid]);

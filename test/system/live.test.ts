@@ -151,8 +151,10 @@ test('a double-forked daemon is adopted by the pid /proc names, and the trace en
   assert.ok(ppid > 0, `the daemon printed its new parent: ${out}`);
   assert.equal(daemon.adoptedBy[0].pid, ppid);
   if (ppid === 1) assert.equal(daemon.adoptedBy[0].command, readFileSync('/proc/1/comm', 'utf8').trim());
-  assert.equal(daemon.reaped?.how, 'adopter');
-  assert.equal(daemon.reaped?.seen, false);
+  // init reaps it unseen: at once on most machines; a moment later on some, and then /proc
+  // showed it still init's zombie when the trace ended.
+  if (daemon.state === 'zombie') assert.match(snap.diagnostics.find((d) => d.kind === 'orphan-adopted')?.message ?? '', /is still a zombie: its adopter, outside the trace, has not reaped it/);
+  else assert.deepEqual([daemon.reaped?.how, daemon.reaped?.seen], ['adopter', false]);
   const orphan = snap.diagnostics.find((d) => d.kind === 'orphan-adopted');
   assert.ok(orphan);
   assert.match(orphan.message, /double fork/);

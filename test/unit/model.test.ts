@@ -535,6 +535,35 @@ describe('reparenting', () => {
     assert.equal(s.summary.orphans, 1);
   });
 
+  test('that reaping is inferred: a live trace that finds the zombie still there (adopterHolds) shows a zombie, until adopterReaped', () => {
+    const session = new TraceSession();
+    const inferred: number[] = [];
+    session.model.onInferredReap = (p) => inferred.push(p.pid);
+    session.push(orphan(['102  1700000000.600000 getppid()       = 1']));
+    assert.deepEqual(inferred, [102], 'the one reaping the trace did not see');
+    const daemon = session.model.processByPid(102)!;
+    session.model.adopterHolds(daemon);
+    let d = byPid(session.snapshot(), 102);
+    assert.equal(d.state, 'zombie');
+    assert.deepEqual(d.zombie, { from: 0.8, to: null });
+    assert.equal(session.snapshot().summary.zombiesAtEnd, 1);
+    assert.match(diagnosticsOf(session.snapshot(), 'orphan-adopted')[0].message, /It exited at 0\.800 s and is still a zombie: its adopter, outside the trace, has not reaped it/);
+    session.model.adopterReaped(daemon, 1700000002.5);
+    d = byPid(session.snapshot(), 102);
+    assert.deepEqual(d.reaped, { time: 2.5, by: 1, how: 'adopter', seen: false });
+    assert.deepEqual(d.zombie, { from: 0.8, to: 2.5 });
+    assert.equal(session.snapshot().summary.zombiesAtEnd, 0);
+    assert.equal(session.snapshot().summary.maxZombies, 1);
+  });
+
+  test('adopterHolds changes nothing for a zombie its parent reaped, seen', () => {
+    const session = new TraceSession();
+    session.push(orphan([]));
+    const middle = session.model.processByPid(101)!;
+    session.model.adopterHolds(middle);
+    assert.equal(byPid(session.snapshot(), 101).state, 'reaped');
+  });
+
   test('getppid() after the adoption names the outside adopter', () => {
     const s = analyzeText(orphan(['102  1700000000.600000 getppid()       = 1']));
     const d = byPid(s, 102);
