@@ -198,6 +198,10 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       if (exited.length > 0) later += ` ${howMany(exited.length)} exited, and their adopter, outside the trace, reaped ${exited.length === 1 ? 'it' : 'them'} unseen.`;
       if (held.length > 0) later += ` ${howMany(held.length)} exited and ${held.length === 1 ? 'is still a zombie' : 'are still zombies'}: their adopter, outside the trace, has not reaped ${held.length === 1 ? 'it' : 'them'} (/proc shows ${held.length === 1 ? 'it' : 'them'}).`;
     }
+    // pid 1 holding zombies: in a container, a program run as pid 1 is no init.
+    if (held.length > 0 && adopters.includes(1)) {
+      later += " If init never reaps them (a container whose pid 1 is not an init: run it with docker run --init, or tini), every orphan of the program stays a zombie.";
+    }
     let message: string;
     if (one) {
       message = group.deliberate
@@ -254,8 +258,9 @@ function findingsByProcess(model: ProcessModel): ProcessFindings {
   for (const p of model.processes) {
     const owner = p.ownerAtExit;
     if (p.exit && owner) {
-      // Still a zombie of its parent, or of the adopter outside the trace it went to (a live trace saw it in /proc).
-      const stillZombie = p.isZombie && (p.owner === owner || (p.owner === null && p.adoptions.some((a) => a.formerParent === owner)));
+      // Still a zombie: of its parent, or of the adopter its parent's exit left it to (a
+      // subreaper that does not reap it either, or one outside the trace, seen in /proc).
+      const stillZombie = p.isZombie && (p.owner === owner || p.adoptions.some((a) => a.formerParent === owner));
       const adopterReaped = p.reaped !== null && p.reaped.how === 'adopter' && p.adoptions.some((a) => a.formerParent === owner);
       if (stillZombie || adopterReaped) {
         let group = found.leaks.get(owner);

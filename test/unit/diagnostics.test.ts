@@ -76,6 +76,24 @@ describe('zombie-leak', () => {
     });
   });
 
+  test("a zombie its parent left to a traced subreaper that never reaps it either is still the parent's leak", () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.300000 +++ exited with 0 +++',
+        '101  1700000000.400000 +++ exited with 0 +++',
+        '100  1700000000.500000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+      ),
+    );
+    assert.equal(byPid(s, 102).state, 'zombie');
+    const [leak] = diagnosticsOf(s, 'zombie-leak');
+    assert.deepEqual(leak.pids, [101, 102]);
+    assert.match(leak.message, /^srv \(pid 101\) never reaped 1 child process \(pid 102\): it stayed a zombie until the trace ended\./);
+  });
+
   test('a parent that waits, but not for these children: the message names its wait call', () => {
     const s = analyzeText(
       log(
