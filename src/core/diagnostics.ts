@@ -200,7 +200,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     }
     // pid 1 holding zombies: in a container, a program run as pid 1 is no init.
     if (held.length > 0 && adopters.includes(1)) {
-      later += " If init never reaps them (a container whose pid 1 is not an init: run it with docker run --init, or tini), every orphan of the program stays a zombie.";
+      later += ` If init never reaps ${held.length === 1 ? 'it' : 'them'} (a container whose pid 1 is not an init: run it with docker run --init, or tini), every orphan of the program stays a zombie.`;
     }
     let message: string;
     if (one) {

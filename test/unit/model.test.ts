@@ -549,7 +549,7 @@ describe('reparenting', () => {
     assert.equal(session.snapshot().summary.zombiesAtEnd, 1);
     const held = diagnosticsOf(session.snapshot(), 'orphan-adopted')[0].message;
     assert.match(held, /It exited at 0\.800 s and is still a zombie: its adopter, outside the trace, has not reaped it/);
-    assert.match(held, /If init never reaps them \(a container whose pid 1 is not an init: run it with docker run --init, or tini\)/, 'the adopter is pid 1');
+    assert.match(held, /If init never reaps it \(a container whose pid 1 is not an init: run it with docker run --init, or tini\)/, 'the adopter is pid 1');
     session.model.adopterReaped(daemon, 1700000002.5);
     d = byPid(session.snapshot(), 102);
     assert.deepEqual(d.reaped, { time: 2.5, by: 1, how: 'adopter', seen: false });
