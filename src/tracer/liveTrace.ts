@@ -11,7 +11,7 @@ import type { SnapshotDelta, SnapshotJson } from '../core/snapshot';
 import { buildDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
-import { killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
+import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
 import type { ProcessNode } from '../core/model';
 import { SiteResolver } from './sites';
 
@@ -291,13 +291,27 @@ export class LiveTrace {
   private verifyAdopters(): void {
     const now = Date.now() / 1000;
     const model = this.session.model;
+    // A named adopter's children in one read each: an init that never reaps can hold
+    // thousands of a busy server's zombies, too many to read one by one four times a second.
+    const childrenByAdopter = new Map<number, Set<number> | null>();
+    const childrenOfAdopter = (pid: number): Set<number> | null => {
+      if (!childrenByAdopter.has(pid)) childrenByAdopter.set(pid, childrenOf(pid));
+      return childrenByAdopter.get(pid) ?? null;
+    };
     for (const p of [...this.unverified, ...this.held]) {
       this.unverified.delete(p);
       const wasHeld = this.held.delete(p);
       const adopter = p.adoptions[p.adoptions.length - 1]?.pid ?? null;
-      const status = readProcStatus(p.pid);
-      // Its pid belongs to another process now (in the trace, or a zombie of someone else's).
-      const ours = status !== null && status.state === 'Z' && (adopter === null || status.ppid === adopter) && model.processByPid(p.pid) === p;
+      const children = adopter !== null && wasHeld ? childrenOfAdopter(adopter) : null;
+      let ours: boolean;
+      if (children) {
+        // Still its adopter's child, so still its zombie (an exited process cannot come back).
+        ours = children.has(p.pid) && model.processByPid(p.pid) === p;
+      } else {
+        const status = readProcStatus(p.pid);
+        // Its pid belongs to another process now (in the trace, or a zombie of someone else's).
+        ours = status !== null && status.state === 'Z' && (adopter === null || status.ppid === adopter) && model.processByPid(p.pid) === p;
+      }
       if (ours) {
         if (!wasHeld) model.adopterHolds(p);
         this.held.add(p);

@@ -50,6 +50,30 @@ export function procState(pid: number): string | null {
   }
 }
 
+/**
+ * The children of a process, zombies included, in one read per thread
+ * (/proc/PID/task/TID/children); null where the kernel does not offer that file.
+ */
+export function childrenOf(pid: number): Set<number> | null {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  const out = new Set<number>();
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      return null;
+    }
+    for (const word of text.split(' ')) if (word !== '' && word !== '\n') out.add(Number(word));
+  }
+  return out;
+}
+
 export function allPids(): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {

@@ -200,3 +200,25 @@ test('a zombie held by an adopter outside the trace that never reaps is shown as
   const orphan = snapshot.diagnostics.find((d) => d.kind === 'orphan-adopted');
   assert.match(orphan?.message ?? '', /so hold_orphans \(pid \d+, outside the trace\) adopted it .* and is still a zombie: its adopter, outside the trace, has not reaped it \(\/proc shows it\)\.$/);
 });
+
+test('a zombie an adopter outside the trace reaps late shows how long it was held, as /proc saw it', () => {
+  buildPrograms();
+  // `(sleep 0.1 &)`: the subshell exits at once, so the sleep is orphaned to hold_orphans,
+  // which reaps its zombie only after 0.8 s; the traced sh runs 1.5 s.
+  const r = spawnSync(join(ROOT, 'test', 'programs', 'hold_orphans'), [process.execPath, CLI, 'trace', '--json', '-', '--', 'sh', '-c', '(sleep 0.1 &); sleep 1.5'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, HOLD_ORPHANS_REAP_AFTER: '0.8' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /holding zombie/, 'hold_orphans had reaped it by the end');
+  const snapshot = JSON.parse(r.stdout) as SnapshotJson;
+  const orphan = snapshot.processes.find((p) => p.command === 'sleep' && p.adoptedBy.length === 1);
+  assert.ok(orphan, JSON.stringify(snapshot.processes.map((p) => [p.pid, p.command, p.adoptedBy])));
+  assert.equal(orphan.adoptedBy[0].command, 'hold_orphans');
+  assert.deepEqual([orphan.state, orphan.reaped?.how, orphan.reaped?.seen], ['exited', 'adopter', false]);
+  const held = orphan.zombie!.to! - orphan.zombie!.from;
+  // Taken as reaped at its exit before; now as long as /proc showed it (0.8 s after hold_orphans started, less the trace's start).
+  assert.ok(held >= 0.2 && held < 1.5, `held ${held.toFixed(3)} s`);
+  assert.equal(snapshot.summary.zombiesAtEnd, 0);
+});
