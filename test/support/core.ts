@@ -14,6 +14,13 @@ export const FIXTURES = join(__dirname, '..', 'fixtures', 'logs');
 export type SessionOptions = ModelOptions & ParserOptions;
 
 /** Joins log lines with `\n` and ends the text with one. */
+/** srv (pid 100) becomes a child subreaper and forks 101, which forks 102 (-ttt, after an execve at 1700000000). */
+export const SUBREAPER_FORKS: readonly string[] = [
+  '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
+  '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+  '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+];
+
 export function log(...lines: string[]): string {
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SiteLocator } from '../../src/core/diagnostics';
-import { analyzeText, byPid, diagnosticsOf, echoLocator, kindsOf, log } from '../support/core';
+import { analyzeText, byPid, diagnosticsOf, echoLocator, kindsOf, log, SUBREAPER_FORKS } from '../support/core';
 
 const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0';
 const FORK = (child: number, t: string): string =>
@@ -80,9 +80,7 @@ describe('zombie-leak', () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
-        '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
-        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
-        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        ...SUBREAPER_FORKS,
         '102  1700000000.300000 +++ exited with 0 +++',
         '101  1700000000.400000 +++ exited with 0 +++',
         '100  1700000000.500000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',

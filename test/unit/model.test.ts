@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TraceSession } from '../../src/core/session';
-import { analyzeText, byId, byPid, diagnosticsOf, log } from '../support/core';
+import { analyzeText, byId, byPid, diagnosticsOf, log, SUBREAPER_FORKS } from '../support/core';
 
 const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv", "--port", "8080"], 0x7ffd0000 /* 3 vars */) = 0';
 const THREAD_FLAGS = 'CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID';
@@ -615,9 +615,7 @@ describe('reparenting', () => {
     session.push(
       log(
         EXEC_SRV,
-        '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
-        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
-        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        ...SUBREAPER_FORKS,
         '101  1700000000.400000 +++ exited with 0 +++',
       ),
     );
@@ -630,9 +628,7 @@ describe('reparenting', () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
-        '100  1700000000.050000 prctl(PR_SET_CHILD_SUBREAPER, 1) = 0',
-        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
-        '101  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        ...SUBREAPER_FORKS,
         '101  1700000000.300000 exit_group(0)   = ?',
         '101  1700000000.400000 +++ exited with 0 +++',
         '100  1700000000.500000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
