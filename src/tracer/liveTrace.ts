@@ -311,6 +311,8 @@ export class LiveTrace {
         const status = readProcStatus(p.pid);
         // Its pid belongs to another process now (in the trace, or a zombie of someone else's).
         ours = status !== null && status.state === 'Z' && (adopter === null || status.ppid === adopter) && model.processByPid(p.pid) === p;
+        // A zombie's parent is its adopter: now it is named (and later checks read its children).
+        if (ours && adopter === null && status) model.observeAdopter(p.pid, status.ppid, readComm(status.ppid));
       }
       if (ours) {
         if (!wasHeld) model.adopterHolds(p);
