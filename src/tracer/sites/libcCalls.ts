@@ -81,10 +81,18 @@ function glibc(): number | null {
  * from the rest of the trace rule some out.
  */
 export function libcFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole, facts: StaticFacts = {}): string[] {
+  return functionsFor(event, role, facts, isWaitCall(event.name) ? waitArgs(event.args) : null);
+}
+
+function functionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole, facts: StaticFacts, wait: WaitArgs | null): string[] {
   const made = forkFunctionsFor(event, role);
-  if (made === null) return otherFunctionsFor(event);
+  if (made === null) return wait ? waitFunctionsFor(wait) : otherFunctionsFor(event.name);
   // system() and popen() run `sh -c`: a child that ran anything else was not theirs.
   return facts.childExec === 'program' ? made.filter((f) => f !== 'system' && f !== 'popen') : made;
+}
+
+function isWaitCall(name: string): boolean {
+  return name === 'wait4' || name === 'waitpid';
 }
 
 /** What the static path knows of a call besides the syscall itself (from the rest of the trace). */
@@ -125,9 +133,7 @@ function cloneStack(args: string): 'null' | 'given' | 'unknown' {
   return !m ? 'unknown' : m[1] === 'NULL' ? 'null' : 'given';
 }
 
-function otherFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>): string[] {
-  const name = event.name;
-  if (name === 'wait4' || name === 'waitpid') return waitFunctionsFor(event.args);
+function otherFunctionsFor(name: string): string[] {
   if (name === 'waitid') return ['waitid'];
   if (name === 'rt_sigaction' || name === 'sigaction' || name === 'signal') return SIGACTION_FAMILY;
   return blockingFunctionsFor(name);
@@ -140,8 +146,7 @@ function otherFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>): string[]
  * their own child: wait4(pid, st, 0, NULL). So a handler's waitpid(-1, &st, WNOHANG)
  * is never system()'s, and system()'s wait is never the handler's.
  */
-function waitFunctionsFor(args: string): string[] {
-  const { pidClass, options, rusage } = waitArgs(args);
+function waitFunctionsFor({ pidClass, options, rusage }: WaitArgs): string[] {
   const fits = WAIT_FAMILY.filter((f) => {
     const ownChild = f === 'system' || f === 'pclose';
     if (pidClass !== null && pidClass !== 'pid' && ownChild) return false;
@@ -161,7 +166,13 @@ export function pidClassOf(pid: number): WaitPidClass {
 }
 
 /** What a traced wait4 shows of its call, as far as strace printed it (null: not shown). */
-function waitArgs(args: string): { pidClass: WaitPidClass | null; options: string | null; rusage: boolean | null } {
+interface WaitArgs {
+  pidClass: WaitPidClass | null;
+  options: string | null;
+  rusage: boolean | null;
+}
+
+function waitArgs(args: string): WaitArgs {
   const parts = splitArgs(args).map((a) => a.trim());
   const pid = /^-?\d+$/.test(parts[0] ?? '') ? Number(parts[0]) : null;
   const options = parts.length >= 3 && /^[\w|]+$/.test(parts[2]) ? parts[2] : null;
@@ -174,10 +185,8 @@ const WAIT_OPTIONS: Record<string, number> = {
   __WNOTHREAD: 0x20000000, __WALL: 0x40000000, __WCLONE: 0x80000000,
 };
 
-/** For the static path: the options a wait4 passed, as a number, to match against a constant third argument at each site. */
-export function staticWaitOptions(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): number | null {
-  if (role !== 'wait' || event.name !== 'wait4') return null;
-  const { options } = waitArgs(event.args);
+/** The options a wait4 passed, as a number, to match against a constant third argument at each site. */
+function optionsValue(options: string | null): number | null {
   if (options === null) return null;
   let value = 0;
   for (const flag of options.split('|')) {
@@ -186,11 +195,6 @@ export function staticWaitOptions(event: Pick<SyscallEvent, 'name' | 'args'>, ro
     value = (value | v) >>> 0;
   }
   return value;
-}
-
-/** For the static path: which children this wait4 asked for, to match against a constant first argument at each site. */
-export function staticWaitPid(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): WaitPidClass | null {
-  return role === 'wait' && event.name === 'wait4' ? waitArgs(event.args).pidClass : null;
 }
 
 const FLAGS_KEY = 'flags=';
@@ -216,19 +220,38 @@ function isWordChar(c: number): boolean {
 }
 
 /** The signal the static path matches sigaction sites against; null for other calls. */
-export function staticSignal(event: SyscallEvent, role: SiteRole): number | null {
+function staticSignal(event: SyscallEvent, role: SiteRole): number | null {
   return role === 'sigaction' || event.name === 'rt_sigaction' ? signalNumber(event) : null;
 }
 
 /**
- * Everything of a call the static path reads besides its program: the role, the syscall,
- * the libc functions that fit it (from its clone flags and stack, a wait's arguments and
- * the facts), the signal and the pid a wait asked for. Calls with equal signatures get the
- * same answer, so the 30,000 forks of a fork-per-connection server are resolved once.
+ * What the static path looks for, read once from a call besides its program: the libc
+ * functions that fit it (from its clone flags and stack, a wait's arguments and the
+ * facts), and the constants its sites must load: the signal of a sigaction, the pid
+ * class and options of a wait4. `key` holds all of it with the role and the syscall:
+ * calls with equal keys get the same answer, so the 30,000 forks of a
+ * fork-per-connection server are resolved once.
  */
-export function staticSignature(event: SyscallEvent, role: SiteRole, facts: StaticFacts = {}): string {
-  const functions = libcFunctionsFor(event, role, facts).join(',');
-  return `${role}\0${event.name}\0${functions}\0${staticSignal(event, role)}\0${staticWaitPid(event, role)}\0${staticWaitOptions(event, role)}\0${facts.notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
+export interface StaticQuery {
+  functions: string[];
+  signal: number | null;
+  waitPid: WaitPidClass | null;
+  waitOptions: number | null;
+  notSpawnCleanup: boolean;
+  key: string;
+}
+
+export function staticQuery(event: SyscallEvent, role: SiteRole, facts: StaticFacts = {}): StaticQuery {
+  const wait = isWaitCall(event.name) ? waitArgs(event.args) : null;
+  const functions = functionsFor(event, role, facts, wait);
+  const signal = staticSignal(event, role);
+  // A wait4 made in the wait role: its sites load the pid and the options it shows.
+  const asWait = role === 'wait' && event.name === 'wait4' ? wait : null;
+  const waitPid = asWait?.pidClass ?? null;
+  const waitOptions = asWait ? optionsValue(asWait.options) : null;
+  const notSpawnCleanup = facts.notSpawnCleanup === true;
+  const key = `${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${waitPid}\0${waitOptions}\0${notSpawnCleanup ? 'not-spawn-cleanup' : ''}`;
+  return { functions, signal, waitPid, waitOptions, notSpawnCleanup, key };
 }
 
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */

@@ -13,7 +13,7 @@ import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpComma
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, libcFunctionsFor, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticSignal, staticSignature, staticWaitOptions, staticWaitPid, unique, type StaticFacts, type WaitPidClass } from './libcCalls';
+import { describeFunctions, isKnownTarget, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticQuery, unique, type StaticFacts, type StaticQuery } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
@@ -235,8 +235,8 @@ export class SiteResolver {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
     }
     const shared = this.sharedAnswers(site);
-    const signature = shared ? staticSignature(site.event, role, staticFacts(site, role)) : '';
-    const known = shared?.get(signature) ?? this.results.get(site.event)?.get(role);
+    const query = shared ? staticQuery(site.event, role, staticFacts(site, role)) : null;
+    const known = (query && shared?.get(query.key)) ?? this.results.get(site.event)?.get(role);
     if (known) {
       this.stats.cacheHits++;
       return known;
@@ -245,13 +245,13 @@ export class SiteResolver {
     let result: Answer;
     let failed = false;
     try {
-      result = this.compute(site, role);
+      result = this.compute(site, role, query);
     } catch (err) {
       failed = true;
       result = { located: { location: null, note: `The source line could not be worked out: ${(err as Error).message}` }, candidates: [] };
     }
-    if (shared && !failed) {
-      shared.set(signature, result);
+    if (shared && query && !failed) {
+      shared.set(query.key, result);
     } else {
       // A failure (addr2line died) is kept for this call only: the next call tries again.
       let perEvent = this.results.get(site.event);
@@ -264,7 +264,7 @@ export class SiteResolver {
 
   /**
    * Where answers for this call are shared, by static signature: a call without `-k`
-   * frames is located only by its program and what staticSignature reads, so the 30,000
+   * frames is located only by its program and its StaticQuery, so the 30,000
    * forks of a fork-per-connection server are resolved once; an interpreter's calls, by
    * program and command line (which names the script). Undefined for calls with frames
    * (each has its own stack).
@@ -281,7 +281,8 @@ export class SiteResolver {
     return answers;
   }
 
-  private compute(site: CallSite, role: SiteRole): Answer {
+  /** `query`: the call's StaticQuery when lookup read it already. */
+  private compute(site: CallSite, role: SiteRole, query: StaticQuery | null): Answer {
     const exePath = site.executable ?? this.options.program ?? null;
     const exe = exePath ? this.binary(exePath) : null;
     if (exe) {
@@ -298,7 +299,7 @@ export class SiteResolver {
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
-    return this.staticLocate(exe, site.event, role, tools, staticFacts(site, role));
+    return this.staticLocate(exe, site.event, tools, query ?? staticQuery(site.event, role, staticFacts(site, role)));
   }
 
   /** The `-k` path; null when no frame is in the program's own code. */
@@ -410,34 +411,23 @@ export class SiteResolver {
     return this.unwinder;
   }
 
-  /**
-   * `notSpawnCleanup`: the wait reaped a child that exec'd, so a wait inside a library's
-   * spawn (made only after a failed exec) was not it, and is not offered.
-   */
-  private staticLocate(exe: Binary, event: SyscallEvent, role: SiteRole, tools: { objdump: string | null; addr2line: string | null }, facts: StaticFacts): Answer {
-    const notSpawnCleanup = facts.notSpawnCleanup === true;
-    const functions = libcFunctionsFor(event, role, facts);
-    const signal = staticSignal(event, role);
-    const waitPid = staticWaitPid(event, role);
-    const waitOptions = staticWaitOptions(event, role);
-    // The syscall's name is in the key because the notes name it: without it the answer
-    // for a clone3 could say "this clone", depending on which was located first.
-    const key = `${exe.real}\0${role}\0${event.name}\0${functions.join(',')}\0${signal}\0${waitPid}\0${waitOptions}\0${notSpawnCleanup}`;
+  private staticLocate(exe: Binary, event: SyscallEvent, tools: { objdump: string | null; addr2line: string | null }, query: StaticQuery): Answer {
+    // The syscall's name is in the query's key because the notes name it: without it the
+    // answer for a clone3 could say "this clone", depending on which was located first.
+    const key = `${exe.real}\0${query.key}`;
     const cached = this.staticResults.get(key);
     if (cached) return cached;
-    const result = this.staticCompute(exe, event, functions, { signal, waitPid, waitOptions }, tools, notSpawnCleanup);
+    const result = this.staticCompute(exe, event, query, tools);
     this.staticResults.set(key, result);
     return result;
   }
 
-  private staticCompute(
-    exe: Binary,
-    event: SyscallEvent,
-    functions: string[],
-    { signal, waitPid, waitOptions }: { signal: number | null; waitPid: WaitPidClass | null; waitOptions: number | null },
-    tools: { objdump: string | null; addr2line: string | null },
-    notSpawnCleanup: boolean,
-  ): Answer {
+  /**
+   * `notSpawnCleanup`: the wait reaped a child that exec'd, so a wait inside a library's
+   * spawn (made only after a failed exec) was not it, and is not offered.
+   */
+  private staticCompute(exe: Binary, event: SyscallEvent, query: StaticQuery, tools: { objdump: string | null; addr2line: string | null }): Answer {
+    const { functions, signal, waitPid, waitOptions, notSpawnCleanup } = query;
     const what = describeFunctions(functions);
     const precise = `trace in precise mode ${PRECISE_HOW} to pin down each call`;
     if (!tools.objdump || !tools.addr2line) return none(MISSING_BINUTILS);
@@ -458,21 +448,12 @@ export class SiteResolver {
       const own = (GO_FUNCTIONS[event.name] ?? []).filter((f) => analysis.calls.has(f));
       for (const f of [...functions, ...own]) for (const call of analysis.calls.get(f) ?? []) calls.push({ bin, call });
     }
-    if (signal !== null) {
-      // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
-      const matching = calls.filter(({ call }) => call.firstArg === null || call.firstArg === signal);
-      if (matching.length > 0) calls = matching;
-    }
-    if (waitPid !== null) {
-      // waitpid(-1, …) loads -1 into %edi: not the site of a wait for one pid, nor the reverse.
-      const matching = calls.filter(({ call }) => call.firstArg === null || !WAITPID_LIKE.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
-      if (matching.length > 0) calls = matching;
-    }
-    if (waitOptions !== null) {
-      // waitpid(-1, &st, WNOHANG) loads 1 into %edx: not the site of a blocking wait, nor the reverse.
-      const matching = calls.filter(({ call }) => call.thirdArg == null || !WAITPID_LIKE.has(call.target) || call.thirdArg >>> 0 === waitOptions);
-      if (matching.length > 0) calls = matching;
-    }
+    // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
+    if (signal !== null) calls = narrowed(calls, ({ call }) => call.firstArg === null || call.firstArg === signal);
+    // waitpid(-1, …) loads -1 into %edi: not the site of a wait for one pid, nor the reverse.
+    if (waitPid !== null) calls = narrowed(calls, ({ call }) => call.firstArg === null || !WAITPID_LIKE.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
+    // waitpid(-1, &st, WNOHANG) loads 1 into %edx: not the site of a blocking wait, nor the reverse.
+    if (waitOptions !== null) calls = narrowed(calls, ({ call }) => call.thirdArg == null || !WAITPID_LIKE.has(call.target) || call.thirdArg >>> 0 === waitOptions);
     if (calls.length === 0) {
       if (unanalysed.length > 0) {
         const skipped = unanalysed.map((u) => u.bin);
@@ -833,6 +814,12 @@ const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binut
 function namesOf(bins: Binary[]): string {
   const names = bins.map((b) => basename(b.path));
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** The calls whose loaded constants fit; all of them when none does (a set-up the disassembly does not show). */
+function narrowed<T>(calls: T[], fits: (call: T) => boolean): T[] {
+  const matching = calls.filter(fits);
+  return matching.length > 0 ? matching : calls;
 }
 
 /** The index of the last item (sorted by `at`) at or below `address`; -1 when none is. */
