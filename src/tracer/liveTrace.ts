@@ -319,6 +319,7 @@ export class LiveTrace {
         this.held.add(p);
       } else if (wasHeld) {
         model.adopterReaped(p, now);
+        this.unverified.delete(p); // its reaping, reported again through onInferredReap, was just seen
       }
     }
   }
