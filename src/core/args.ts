@@ -168,6 +168,11 @@ export function hasFlag(flags: string | null, flag: string): boolean {
   return false;
 }
 
+/** The items once each, in first-seen order. */
+export function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
 export function basename(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? path : path.slice(slash + 1);

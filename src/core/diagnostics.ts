@@ -1,4 +1,5 @@
 // Findings derived from the model, each in plain words: what happened, and the fix.
+import { unique } from './args';
 import type { CallSite, ProcessModel, ProcessNode } from './model';
 import type { DiagnosticJson, RelatedJson, SourceLocation } from './snapshot';
 
@@ -225,7 +226,6 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
     });
   }
 
-
   for (const [reaper, list] of lingering) {
     const longest = list.reduce((a, b) => (span(b) > span(a) ? b : a));
     const where = at(longest.reaped?.site ?? null, 'wait');
@@ -311,10 +311,6 @@ function orphanGroups(orphans: readonly ProcessNode[]): OrphanGroup[] {
     else groups.set(key, { by, deliberate, orphans: [p] });
   }
   return [...groups.values()];
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 function relatedForkSite(p: ProcessNode, at: (site: CallSite | null, role: SiteRole) => Located): RelatedJson[] {

@@ -1,6 +1,6 @@
 // Which libc functions make which syscall, per role: what the static path looks for in
 // the disassembly, and how their names read in notes.
-import { splitArgs } from '../../core/args';
+import { splitArgs, unique } from '../../core/args';
 import type { SiteRole } from '../../core/diagnostics';
 import type { SyscallEvent } from '../../core/events';
 
@@ -274,10 +274,6 @@ export function normalizeTarget(raw: string): string {
   if (name === '_IO_popen') name = 'popen';
   if (name === '__sysv_signal') name = 'sysv_signal';
   return name;
-}
-
-export function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 /** The libc functions that block in this syscall (itself, when no other is known). */

@@ -4,6 +4,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { unique } from '../../core/args';
 import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../../core/diagnostics';
 import type { SyscallEvent } from '../../core/events';
 import type { CallSite } from '../../core/model';
@@ -13,7 +14,7 @@ import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpComma
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
-import { describeFunctions, isKnownTarget, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticQuery, unique, type StaticFacts, type StaticQuery } from './libcCalls';
+import { describeFunctions, isKnownTarget, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticQuery, type StaticFacts, type StaticQuery } from './libcCalls';
 import { isSystemObject, parseStackFrame, type StackFrame } from './stackFrames';
 
 export interface SiteResolverOptions {
