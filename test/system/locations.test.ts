@@ -11,6 +11,14 @@ import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
 import { PRECISE_HOW, SiteResolver } from '../../src/tracer/sites';
 import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
 
+/** Builds the test programs and runs one of them to its end under the real strace. */
+async function traceProgram(name: string, stackMode: StackMode = 'fast'): Promise<{ live: LiveTrace; snapshot: SnapshotJson }> {
+  buildPrograms();
+  const live = LiveTrace.start({ program: join(PROGRAMS, name), stdio: ['ignore', 'ignore', 'inherit'], stackMode });
+  const { snapshot } = await live.done;
+  return { live, snapshot };
+}
+
 function diagnostic(snapshot: SnapshotJson, kind: DiagnosticJson['kind']): DiagnosticJson {
   const d = snapshot.diagnostics.find((x) => x.kind === kind);
   assert.ok(d, `a ${kind} diagnostic among ${snapshot.diagnostics.map((x) => x.kind).join(', ')}`);
@@ -80,11 +88,9 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
 }
 
 test('fast mode: two fork call sites give no guessed line, but a note naming both candidates', async () => {
-  buildPrograms();
   const source = join(PROGRAMS, 'two_fork_sites.c');
   const sites = [lineOf(source, /fork site 1: worker/), lineOf(source, /fork site 2: logger/)];
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'two_fork_sites'), stdio: ['ignore', 'ignore', 'inherit'] });
-  const { snapshot } = await live.done;
+  const { snapshot } = await traceProgram('two_fork_sites');
   const leak = diagnostic(snapshot, 'zombie-leak');
   assert.equal(leak.location, null);
   assert.match(leak.locationNote ?? '', /^2 call sites of fork\(\)/);
@@ -101,12 +107,10 @@ test('fast mode: two fork call sites give no guessed line, but a note naming bot
 });
 
 test('precise mode: each of two fork call sites is pinned to its own line', async () => {
-  buildPrograms();
   const source = join(PROGRAMS, 'two_fork_sites.c');
   const worker = lineOf(source, /fork site 1: worker/);
   const logger = lineOf(source, /fork site 2: logger/);
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'two_fork_sites'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: 'precise' });
-  const { snapshot } = await live.done;
+  const { snapshot } = await traceProgram('two_fork_sites', 'precise');
   const [, first, second] = snapshot.processes;
   assert.deepEqual(first.forkSite, { file: source, line: worker, function: 'spawn_worker' });
   assert.deepEqual(second.forkSite, { file: source, line: logger, function: 'spawn_logger' });
@@ -117,12 +121,10 @@ test('precise mode: each of two fork call sites is pinned to its own line', asyn
 // glibc's posix_spawn (and so system()) makes its child with clone3, whose -k stack ends
 // inside glibc: precise mode takes the frames of the rt_sigprocmask right after it.
 test('precise mode: posix_spawn and system() children each point at their own line, though clone3 cannot be unwound', async () => {
-  buildPrograms();
   const source = join(PROGRAMS, 'spawn_sites.c');
   const helper = lineOf(source, /spawn site: helper/);
   const command = lineOf(source, /spawn site: command/);
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'spawn_sites'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: 'precise' });
-  const { snapshot } = await live.done;
+  const { snapshot } = await traceProgram('spawn_sites', 'precise');
   const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
   assert.deepEqual(children.map((p) => p.forkSite), [
     { file: source, line: helper, function: 'start_helper' },
@@ -136,12 +138,10 @@ test('precise mode: posix_spawn and system() children each point at their own li
 // be system()'s (system() runs `sh -c`): its line is known. The one that ran `sh -c`
 // could be either's: both lines are candidates, and no line is guessed.
 test('fast mode: the posix_spawn child that ran a program gets its line; the system() child, which ran sh -c, both candidates', async () => {
-  buildPrograms();
   const source = join(PROGRAMS, 'spawn_sites.c');
   const helperLine = lineOf(source, /spawn site: helper/);
   const commandLine = lineOf(source, /spawn site: command/);
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'spawn_sites'), stdio: ['ignore', 'ignore', 'inherit'] });
-  const { snapshot } = await live.done;
+  const { live, snapshot } = await traceProgram('spawn_sites');
   const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
   assert.deepEqual(children.map((p) => p.command), ['true', 'sh']);
   assert.deepEqual(children[0].forkSite, { file: source, line: helperLine, function: 'start_helper' });
@@ -175,12 +175,10 @@ test('a binary without debug info says no location is known and to rebuild with 
 // the fork and the waitpid: the fast mode disassembles it beside the executable.
 for (const mode of ['fast', 'precise'] as StackMode[]) {
   test(`${mode} mode: a fork and a waitpid in the program's own shared library point into the library's source`, async () => {
-    buildPrograms();
     const source = join(PROGRAMS, 'ownlib', 'pool.c');
     const forkLine = lineOf(source, /pool fork/);
     const waitLine = lineOf(source, /pool wait: only the first/);
-    const live = LiveTrace.start({ program: join(PROGRAMS, 'own_library'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: mode });
-    const { snapshot } = await live.done;
+    const { snapshot } = await traceProgram('own_library', mode);
     const workers = snapshot.processes.slice(1);
     assert.equal(workers.length, 3);
     for (const w of workers) {
@@ -208,11 +206,9 @@ test('fast mode: the own library is found through LD_LIBRARY_PATH when the execu
 });
 
 test('fast mode: fork() in the executable and in its own library gives both candidates, not a guess', async () => {
-  buildPrograms();
   const pool = join(PROGRAMS, 'ownlib', 'pool.c');
   const main = join(PROGRAMS, 'own_library_mixed.c');
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'own_library_mixed'), stdio: ['ignore', 'ignore', 'inherit'] });
-  const { snapshot } = await live.done;
+  const { snapshot } = await traceProgram('own_library_mixed');
   const children = snapshot.processes.slice(1);
   assert.equal(children.length, 2);
   for (const p of children) {
@@ -225,11 +221,9 @@ test('fast mode: fork() in the executable and in its own library gives both cand
 });
 
 test('precise mode: fork() in the executable and in its own library: each child is pinned to its own line', async () => {
-  buildPrograms();
   const pool = join(PROGRAMS, 'ownlib', 'pool.c');
   const main = join(PROGRAMS, 'own_library_mixed.c');
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'own_library_mixed'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: 'precise' });
-  const { snapshot } = await live.done;
+  const { snapshot } = await traceProgram('own_library_mixed', 'precise');
   assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [
     { file: pool, line: lineOf(pool, /pool fork/), function: 'pool_spawn' },
     { file: main, line: lineOf(main, /main fork: logger/), function: 'main' },
@@ -240,11 +234,9 @@ test('precise mode: fork() in the executable and in its own library: each child 
 // rather than advising a SIGCHLD handler (which would break pclose()).
 for (const mode of ['fast', 'precise'] as StackMode[]) {
   test(`${mode} mode: popen() without pclose() points at the popen, and the fix is pclose()`, async () => {
-    buildPrograms();
     const source = join(PROGRAMS, 'popen_leak.c');
     const popenLine = lineOf(source, /popen site/);
-    const live = LiveTrace.start({ program: join(PROGRAMS, 'popen_leak'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: mode });
-    const { snapshot } = await live.done;
+    const { snapshot } = await traceProgram('popen_leak', mode);
     const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
     assert.equal(children.length, 2);
     for (const c of children) assert.deepEqual(c.forkSite, { file: source, line: popenLine, function: 'print_date' });
@@ -259,11 +251,9 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
 // wait4 calls: what the traced wait4 was called with tells the two sites apart.
 for (const mode of ['fast', 'precise'] as StackMode[]) {
   test(`${mode} mode: the handler's one-per-signal waitpid is named though system() also waits`, async () => {
-    buildPrograms();
     const source = join(PROGRAMS, 'handler_and_system.c');
     const waitLine = lineOf(source, /handler wait: once per signal/);
-    const live = LiveTrace.start({ program: join(PROGRAMS, 'handler_and_system'), stdio: ['ignore', 'ignore', 'inherit'], stackMode: mode });
-    const { snapshot } = await live.done;
+    const { snapshot } = await traceProgram('handler_and_system', mode);
     const handlerWait = { file: source, line: waitLine, function: 'on_sigchld' };
     assert.deepEqual(diagnostic(snapshot, 'sigchld-coalesced').location, handlerWait);
     const leak = diagnostic(snapshot, 'zombie-leak');
@@ -275,10 +265,8 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
 // fork() and clone(CLONE_PARENT) in one program: fork's clone has no stack, and glibc's
 // clone() wrapper refuses to run without one, so each child's line is known.
 test('fast mode: a fork() child and a clone() child each get their own line', async () => {
-  buildPrograms();
   const source = join(PROGRAMS, 'clone_parent.c');
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'clone_parent'), stdio: ['ignore', 'ignore', 'inherit'] });
-  const { snapshot } = await live.done;
+  const { snapshot } = await traceProgram('clone_parent');
   const [, c, g] = snapshot.processes;
   assert.deepEqual(c.forkSite, { file: source, line: lineOf(source, /C, a normal child/), function: 'main' });
   assert.deepEqual(g.forkSite, { file: source, line: lineOf(source, /pid_t g = clone\(grandchild/), function: 'main' });
