@@ -38,6 +38,7 @@ import {
 } from './lib.mjs';
 
 export const TARGET_SPEEDUP = 10;
+const leanTreePath = join(root, 'bench', 'leanTree.mjs');
 const CACHE_DIR = join(tmpdir(), 'forktrace-bench');
 
 function countLines(file) {
@@ -101,6 +102,10 @@ async function measure(kind, args, tmp) {
   if (hasTime) {
     cmd = '/usr/bin/time';
     argv = ['-f', '%M', '-o', rssFile, base[0], ...base[1]];
+  } else if (kind === 'node' && args[0] !== cliPath) {
+    // A yardstick: timed only (the wrapper loads CommonJS scripts such as dist/cli.js).
+    cmd = process.execPath;
+    argv = args;
   } else if (kind === 'node') {
     cmd = process.execPath;
     argv = [join(root, 'bench', 'rss-wrapper.mjs'), ...args];
@@ -166,7 +171,13 @@ export async function main({ runs = envInt('BENCH_RUNS', 5), minLines = envInt('
 
     const ours = [];
     const theirs = [];
+    // Yardsticks, interleaved too: what Node costs before any work, and the leanest tree
+    // JavaScript can build from this log (bench/leanTree.mjs: pids, exits and reaps only).
+    const starts = [];
+    const leans = [];
     for (let r = 0; r < runs; r++) {
+      starts.push(await measure('node', ['-e', '0'], tmp));
+      leans.push(await measure('node', [leanTreePath, big.log], tmp));
       // Both tools print their process tree: the same job, side by side.
       const o = await measure('node', [cliPath, 'analyze', '--no-color', big.log], tmp);
       if (o.code !== 0) throw new Error(`forktrace analyze exited with ${o.code}: ${o.err.trim().slice(-500)}`);
@@ -195,8 +206,9 @@ export async function main({ runs = envInt('BENCH_RUNS', 5), minLines = envInt('
       result.peer = row('peer strace-process-tree', theirs);
       rows.push(result.peer);
     }
+    rows.push({ ...row('yardstick: node -e 0', starts), readsLog: false }, row('yardstick: bench/leanTree.mjs', leans));
     console.log(`\n${big.lines} lines, ${mb.toFixed(1)} MB:`);
-    console.log(table(['tool', 'median s', 'min s', 'max s', 'lines/s', 'MB/s', 'peak RSS MiB'], rows.map((x) => [x.name, x.median.toFixed(3), x.min.toFixed(3), x.max.toFixed(3), fmtRate(x.linesPerSec), x.mbPerSec.toFixed(1), x.rssMiB === null ? '-' : x.rssMiB.toFixed(0)])));
+    console.log(table(['tool', 'median s', 'min s', 'max s', 'lines/s', 'MB/s', 'peak RSS MiB'], rows.map((x) => [x.name, x.median.toFixed(3), x.min.toFixed(3), x.max.toFixed(3), x.readsLog === false ? '-' : fmtRate(x.linesPerSec), x.readsLog === false ? '-' : x.mbPerSec.toFixed(1), x.rssMiB === null ? '-' : x.rssMiB.toFixed(0)])));
 
     // What each tool made of the big log (untimed).
     const json = join(tmp, 'big.json');
@@ -213,6 +225,10 @@ export async function main({ runs = envInt('BENCH_RUNS', 5), minLines = envInt('
       const out = capture('python3', [peer, '-A', '-C', big.log]);
       console.log(`   peer: ${out.stdout.split('\n').filter(Boolean).length} tree lines${out.code !== 0 ? `, exit ${out.code}` : ''}`);
       console.log(result.targetLine);
+      const lean = rows.find((x) => x.name === 'yardstick: bench/leanTree.mjs');
+      result.leanRatio = result.peer.median / lean.median;
+      result.leanLine = `yardstick: the leanest JavaScript tree of this log (no times, zombies, lines or findings) is ${result.leanRatio.toFixed(1)}x the peer; Node starts in ${rows.find((x) => x.name === 'yardstick: node -e 0').median.toFixed(3)} s`;
+      console.log(result.leanLine);
     } else {
       result.targetLine = 'peer: skipped (set STRACE_PROCESS_TREE=/path/to/strace_process_tree.py)';
       console.log(result.targetLine);
