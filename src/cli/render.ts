@@ -1,4 +1,5 @@
 // The terminal view of a snapshot: an indented tree, then the diagnostics.
+import { count } from '../core/args';
 import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../core/snapshot';
 import type { ProcessList } from '../core/snapshotBuilder';
 
@@ -32,17 +33,17 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
     if (!kids) return;
     const { shown, total } = kids;
     shown.forEach((k, i) => walk(k, nextPrefix, i === shown.length - 1 && total === shown.length, depth + 1));
-    if (total > shown.length) lines.push(`${nextPrefix}└─ … ${total - shown.length} more children`);
+    if (total > shown.length) lines.push(`${nextPrefix}└─ … ${count(total - shown.length, 'more child', 'more children')}`);
   };
   roots.forEach((r) => walk(r, '', true, 0));
 
   const s = snapshot.summary;
   lines.push('');
   lines.push(
-    `${s.processes} processes, ${s.running} running, ${paint(s.zombiesAtEnd > 0 ? '31' : '0', `${s.zombiesAtEnd} zombies at end`)}, most zombies at once ${s.maxZombies}, ${s.orphans} orphans` +
+    `${count(s.processes, 'process', 'processes')}, ${s.running} running, ${paint(s.zombiesAtEnd > 0 ? '31' : '0', `${count(s.zombiesAtEnd, 'zombie')} at end`)}, most zombies at once ${s.maxZombies}, ${count(s.orphans, 'orphan')}` +
       (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''),
   );
-  for (const [note, n] of unknownForkSites) lines.push(`fork site of ${n === 1 ? '1 process' : `${n} processes`} not known: ${note}`);
+  for (const [note, n] of unknownForkSites) lines.push(`fork site of ${count(n, 'process', 'processes')} not known: ${note}`);
   if (snapshot.diagnostics.length > 0) {
     lines.push('');
     for (const d of snapshot.diagnostics) lines.push(renderDiagnostic(d, paint));

@@ -1,5 +1,5 @@
 // Findings derived from the model, each in plain words: what happened, and the fix.
-import { unique } from './args';
+import { count, unique } from './args';
 import type { CallSite, ProcessModel, ProcessNode } from './model';
 import type { DiagnosticJson, RelatedJson, SourceLocation } from './snapshot';
 
@@ -340,8 +340,4 @@ function pidList(ps: ProcessNode[]): string {
   const shown = ps.slice(0, MAX_LISTED_PIDS).map((p) => p.pid).join(', ');
   const more = ps.length - MAX_LISTED_PIDS;
   return `${ps.length === 1 ? 'pid' : 'pids'} ${shown}${more > 0 ? ` and ${more} more` : ''}`;
-}
-
-function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }

@@ -24,6 +24,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { count } from '../core/args';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../core/snapshot';
 import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
 import { SiteResolver } from '../tracer/sites';
@@ -517,7 +518,7 @@ function summaryLine(end: TraceEnd, program: string): string {
     ? 'Stopped: the picture was taken, then every process of the trace was killed.'
     : `${basename(program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`);
   const findings = end.snapshot.diagnostics.length;
-  return `${how} ${s.processes} process${s.processes === 1 ? '' : 'es'}, ${s.zombiesAtEnd} zombie${s.zombiesAtEnd === 1 ? '' : 's'} at the end (at most ${s.maxZombies} at once), ${findings} finding${findings === 1 ? '' : 's'}${findings ? ':' : '.'}\n`;
+  return `${how} ${count(s.processes, 'process', 'processes')}, ${count(s.zombiesAtEnd, 'zombie')} at the end (at most ${s.maxZombies} at once), ${count(findings, 'finding')}${findings ? ':' : '.'}\n`;
 }
 
 /** The frame of the line where the zombie's fix belongs, named for what happens there. */

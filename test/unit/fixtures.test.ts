@@ -374,7 +374,15 @@ describe('the CLI report', () => {
     const proc = (id: string, parentId: string | null) => ({ ...base.processes[0], id, pid: Number(id), parentId, forkSite: null });
     const snapshot = { ...base, processes: [proc('1', null), proc('3', '99'), proc('2', '1'), proc('4', '1'), proc('5', '1')] };
     const tree = renderSnapshot(snapshot, { maxChildren: 2 }).split('\n').slice(0, 5).map((l) => l.replace(/ {2}.*$/, ''));
-    assert.deepEqual(tree, ['1', '├─ 2', '├─ 4', '└─ … 1 more children', '3']);
+    assert.deepEqual(tree, ['1', '├─ 2', '├─ 4', '└─ … 1 more child', '3']);
+  });
+
+  test('the summary line counts in words that agree: 1 zombie, 1 orphan, 2 processes', () => {
+    const base = analyzeFixture('threads.ttt.log');
+    const summary = { processes: 2, running: 0, zombiesAtEnd: 1, maxZombies: 1, orphans: 1 };
+    const last = (s: SnapshotJson) => renderSnapshot(s, { color: false }).trimEnd().split('\n').filter((l) => /running/.test(l))[0];
+    assert.match(last({ ...base, diagnostics: [], summary }), /^2 processes, 0 running, 1 zombie at end, most zombies at once 1, 1 orphan\b/);
+    assert.match(last({ ...base, diagnostics: [], summary: { ...summary, processes: 1, zombiesAtEnd: 2, orphans: 0 } }), /^1 process, 0 running, 2 zombies at end, most zombies at once 1, 0 orphans\b/);
   });
 
   test('rendering from the partial snapshot prints what the full snapshot prints, for every log', () => {
