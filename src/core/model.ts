@@ -30,7 +30,18 @@ export interface CallSite {
    * (or never) exec'd.
    */
   childExec?: 'shell' | 'program';
+  /**
+   * For a fork site: where the calling process's control flow came from, so the resolver
+   * can follow it (see sites/flow.ts). Its previous fork-family call (the child starts after
+   * its parent's), `exec` when it exec'd since, null when that is not known (a thread
+   * other than the leader made the call, the process has threads, or it was already
+   * running when the trace began).
+   */
+  after?: FlowAnchor;
 }
+
+/** See CallSite.after. */
+export type FlowAnchor = CallSite | 'exec' | null;
 
 export interface SigchldDisposition {
   action: 'default' | 'ignore' | 'handler';
@@ -110,6 +121,8 @@ export class ProcessNode {
   /** Unreaped children it owns now (alive or zombie); null until it has had one. */
   children: Set<ProcessNode> | null = null;
   forkSite: CallSite | null = null;
+  /** Its main thread's latest fork-family call, or exec (see CallSite.after); undefined until it made one or was linked. */
+  flow: FlowAnchor | undefined = undefined;
   /** Its latest wait call (any result), for locating where reaping belongs. */
   lastWait: CallSite | null = null;
   /** True once a traced process created it or it was the first one seen. */
@@ -581,12 +594,22 @@ export class ProcessModel {
     return { event, executable: proc.executable, argv: proc.argv };
   }
 
+  /** The call's site, linked to where the process's control flow came from (CallSite.after), which it now is. */
+  private flowSite(proc: ProcessNode, event: SyscallEvent): CallSite {
+    const site = this.site(proc, event);
+    const leader = (event.pid ?? proc.pid) === proc.pid && proc.threadCount === 1;
+    site.after = leader ? proc.flow ?? null : null;
+    if (leader) proc.flow = site;
+    return site;
+  }
+
   private forkCall(proc: ProcessNode, event: SyscallEvent): void {
     const childPid = Number(event.result);
     if (event.result === '-1' && event.errno) {
+      const site = this.flowSite(proc, event);
       const known = this.forkFailures.get(proc);
       if (known) known.times++;
-      else this.forkFailures.set(proc, { times: 1, errno: event.errno, firstTime: event.time, site: this.site(proc, event) });
+      else this.forkFailures.set(proc, { times: 1, errno: event.errno, firstTime: event.time, site });
       this.touch(proc);
       return;
     }
@@ -594,7 +617,11 @@ export class ProcessModel {
     // fork and vfork never share the thread group or the parent.
     const flags = event.name === 'fork' || event.name === 'vfork' ? NO_CLONE_FLAGS : this.cloneFlags(event.args);
     const time = event.entryTime ?? event.time;
-    if (flags.thread) return this.threadCreated(proc, childPid);
+    if (flags.thread) {
+      // Its threads' forks can come between the main thread's: the order no longer tells.
+      proc.flow = null;
+      return this.threadCreated(proc, childPid);
+    }
     const parent = flags.parent ? proc.owner : proc;
     let child = this.byPid.get(childPid);
     if (child && !child.linked && child.reaped === null) {
@@ -624,7 +651,9 @@ export class ProcessModel {
     child.linked = true;
     child.parent = parent;
     child.owner = parent;
-    child.forkSite = this.site(proc, event);
+    child.forkSite = this.flowSite(proc, event);
+    // The child starts where the call returns in it (unless its own records came first).
+    if (child.flow === undefined) child.flow = child.forkSite;
     // A vfork-style child (posix_spawn, system) execs before its parent's clone returns.
     if (child.execs.length > 0) child.forkSite.childExec = childExecOf(child.execs[0].path, child.execs[0].argv);
     if (event.name === 'clone3') this.clone3AwaitingNextCall.set(event.pid ?? proc.pid, child.forkSite);
@@ -728,6 +757,7 @@ export class ProcessModel {
     const argv = (argvArg === undefined ? null : decodeStringArray(argvArg)?.values) ?? [];
     if (proc.execs.length === 0 && proc.forkSite) proc.forkSite.childExec = childExecOf(path, argv);
     proc.execs = appended(proc.execs, { time: event.time, path, argv });
+    proc.flow = 'exec';
     proc.image = path;
     proc.command = basename(path);
     proc.argv = argv;

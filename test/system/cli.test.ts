@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SnapshotJson } from '../../src/core/snapshot';
-import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients, waitForOutput } from '../support/system';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, PROGRAMS, ROOT, runClients, waitForOutput } from '../support/system';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'logs');
@@ -143,21 +143,38 @@ test('`python3 server.py`: the script\'s own wait line is offered as a candidate
   assert.match(leak.locationNote ?? '', /^server\.py is a Python script: .*\(candidates, not facts\): server\.py:9\.$/);
 });
 
-test('trace says once why the fork sites of a double fork are unknown in the default mode, naming both candidates', () => {
+test('trace says once why two fork sites in two functions are unknown in the default mode, naming both candidates', () => {
   buildPrograms();
-  const source = join(EXAMPLES, 'double_fork_daemon.c');
-  const [first, second] = [lineOf(source, 'first fork: the child'), lineOf(source, 'second fork: the daemon')];
-  const r = forktrace(['trace', '--no-color', '--', join(EXAMPLES, 'double_fork_daemon'), '0.1']);
+  const program = join(PROGRAMS, 'two_fork_sites');
+  const source = `${program}.c`;
+  const [worker, logger] = [lineOf(source, 'fork site 1: worker'), lineOf(source, 'fork site 2: logger')];
+  const r = forktrace(['trace', '--no-color', '--', program]);
   assert.equal(r.status, 0, r.stderr);
   const notes = r.stdout.split('\n').filter((l) => l.startsWith('fork site of'));
   assert.deepEqual(notes, [
-    `fork site of 2 processes not known: 2 call sites of fork() in double_fork_daemon could have made this clone: double_fork_daemon.c:${first} (main), double_fork_daemon.c:${second} (main). The default trace cannot tell them apart; trace in precise mode (strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise) to pin down each call.`,
+    `fork site of 2 processes not known: 2 call sites of fork() in two_fork_sites could have made this clone: two_fork_sites.c:${worker} (spawn_worker), two_fork_sites.c:${logger} (spawn_logger). The default trace cannot tell them apart; trace in precise mode (strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise) to pin down each call.`,
   ]);
   // Precise mode pins both: no such line.
-  const precise = forktrace(['trace', '--no-color', '--stack-mode', 'precise', '--', join(EXAMPLES, 'double_fork_daemon'), '0.1']);
+  const precise = forktrace(['trace', '--no-color', '--stack-mode', 'precise', '--', program]);
   assert.equal(precise.status, 0, precise.stderr);
   assert.doesNotMatch(precise.stdout, /^fork site of/m);
-  assert.match(precise.stdout, new RegExp(`forked at ${source}:${first}\n[^]*forked at ${source}:${second}\n`));
+  assert.match(precise.stdout, new RegExp(`forked at ${source}:${worker}\n[^]*forked at ${source}:${logger}\n`));
+});
+
+test('a double fork in main: the default mode follows main\'s flow to each fork\'s line, as precise mode does', () => {
+  buildPrograms();
+  const source = join(EXAMPLES, 'double_fork_daemon.c');
+  const [first, second] = [lineOf(source, 'first fork: the child'), lineOf(source, 'second fork: the daemon')];
+  for (const mode of ['fast', 'precise']) {
+    const r = forktrace(['trace', '--no-color', '--stack-mode', mode, '--', join(EXAMPLES, 'double_fork_daemon'), '0.1']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /^fork site of/m, mode);
+    const tree = r.stdout.split('\n').filter((l) => / double_fork_daemon {2}/.test(l));
+    assert.equal(tree.length, 3, r.stdout);
+    assert.doesNotMatch(tree[0], /forked at/);
+    assert.match(tree[1], new RegExp(`^└─ \\d+ .* forked at ${source}:${first}$`), mode);
+    assert.match(tree[2], new RegExp(`^ {3}└─ \\d+ .* forked at ${source}:${second}$`), mode);
+  }
 });
 
 test('Ctrl-C stops a trace: the report is printed and the tree is killed', async () => {

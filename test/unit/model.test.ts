@@ -849,3 +849,42 @@ describe("a fork site knows what its child ran first (system() and popen() run s
     assert.equal(childExec(CLONE3, '101  1700000000.200000 execve("/nonexistent", ["x"], 0x7ffd0000 /* 3 vars */) = -1 ENOENT (No such file or directory)'), undefined);
   });
 });
+
+describe('where each fork call\'s control flow came from (CallSite.after, for the site resolver)', () => {
+  const FORK = (pid: number, t: string, child: number | string) => `${pid}  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${child}`;
+  const FORK_FAILED = (pid: number, t: string) => `${pid}  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)`;
+
+  function modelOf(...lines: string[]) {
+    const session = new TraceSession();
+    session.push(Buffer.from(`${log(...lines)}\n`));
+    session.finish();
+    const of = (pid: number) => session.model.processes.find((p) => p.pid === pid)!;
+    return { model: session.model, of };
+  }
+
+  test('the first fork after exec starts from the exec; the next from it, a failed fork included; the child from its own fork', () => {
+    const { of } = modelOf(EXEC_SRV, FORK(100, '100000', 200), FORK_FAILED(100, '150000'), FORK(100, '200000', 201), FORK(200, '300000', 300));
+    const first = of(200).forkSite!;
+    const second = of(201).forkSite!;
+    assert.equal(first.after, 'exec');
+    const failed = second.after;
+    assert.ok(failed && failed !== 'exec');
+    assert.equal(failed.event.errno, 'EAGAIN');
+    assert.equal(failed.after, first);
+    // 200 starts where its fork returned in it.
+    assert.equal(of(300).forkSite!.after, first);
+  });
+
+  test('exec starts the flow again; a process with threads, or one whose start the trace missed, has none', () => {
+    const { of } = modelOf(
+      '50  1700000000.000000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 51',
+      EXEC_SRV.replace(/^100 /, '51 '),
+      FORK(51, '100000', 52),
+      `51  1700000000.200000 clone(child_stack=0x7f00, flags=${THREAD_FLAGS}, parent_tid=[53], tls=0x7f00, child_tidptr=0x7f00) = 53`,
+      FORK(51, '300000', 54),
+    );
+    assert.equal(of(51).forkSite!.after, null, 'pid 50 was running before the trace: where it was is unknown');
+    assert.equal(of(52).forkSite!.after, 'exec');
+    assert.equal(of(54).forkSite!.after, null, 'after a thread, the order of forks no longer says where one was');
+  });
+});

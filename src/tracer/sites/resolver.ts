@@ -7,11 +7,12 @@ import { performance } from 'node:perf_hooks';
 import { unique } from '../../core/args';
 import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../../core/diagnostics';
 import type { SyscallEvent } from '../../core/events';
-import type { CallSite } from '../../core/model';
+import type { CallSite, FlowAnchor } from '../../core/model';
 import type { SourceLocation } from '../../core/snapshot';
 import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
+import { nextSites, NON_LOCAL_JUMPS, parseFunctionFlow, type FunctionFlow } from './flow';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
 import { describeFunctions, isKnownTarget, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticQuery, type StaticFacts, type StaticQuery } from './libcCalls';
@@ -69,6 +70,26 @@ export { PRECISE_HOW };
 interface Answer {
   located: Located;
   candidates: CandidateLocation[];
+  /**
+   * The call sites a static answer chose from, when they are all direct calls in the
+   * executable itself: what following the process's control flow can narrow (flow.ts).
+   */
+  sites?: ExeSite[];
+}
+
+interface ExeSite {
+  address: number;
+  location: SourceLocation | null;
+  target: string;
+}
+
+/** main()'s control flow, when it holds every call of the program that may make a process (see flow.ts). */
+interface ProgramFlow {
+  flow: FunctionFlow;
+  /** Those calls' addresses. */
+  makers: Set<number>;
+  /** nextSites() by the points it started from. */
+  reach: Map<string, Set<number>>;
 }
 
 interface StaticSite {
@@ -93,6 +114,14 @@ const GO_FUNCTIONS: Record<string, string[]> = {
   wait4: ['syscall.Wait4'],
   waitid: ['syscall.Waitid'],
 };
+
+/** Go's own process-making and waiting functions, by name. */
+const GO_FUNCTIONS_BY_NAME: Record<string, true> = Object.fromEntries(Object.values(GO_FUNCTIONS).flat().map((f) => [f, true]));
+
+/** Where the calls at these addresses return to. */
+function following(program: ProgramFlow, addresses: number[]): number[] {
+  return addresses.map((a) => program.flow.following.get(a)).filter((a): a is number => a !== undefined);
+}
 
 interface ProgramFrame {
   bin: Binary;
@@ -131,6 +160,8 @@ interface Binary {
   libraries?: Binary[];
   /** Every disassembled call by address, for callTargetAt. */
   callIndex?: Array<{ address: number; target: string }>;
+  /** main()'s control flow once read; null when it cannot narrow anything. */
+  flow?: ProgramFlow | null;
 }
 
 /** A call the static path found, and the binary it is in (the executable or one of its own libraries). */
@@ -144,6 +175,8 @@ export class SiteResolver {
   };
   private readonly binaries = new Map<string, Binary>();
   private results = new WeakMap<SyscallEvent, Map<SiteRole, Answer>>();
+  /** Per fork-family call: the addresses following the flow left it (null: not narrowed). */
+  private flowResults = new WeakMap<CallSite, number[] | null>();
   private readonly staticResults = new Map<string, Answer>();
   /** Answers for calls without `-k` frames, by program, then by static signature. */
   private readonly bySignature = new Map<string, Map<string, Answer>>();
@@ -221,6 +254,7 @@ export class SiteResolver {
   /** Forgets every binary (call after rebuilding the program). */
   clear(): void {
     this.results = new WeakMap();
+    this.flowResults = new WeakMap();
     this.binaries.clear();
     this.staticResults.clear();
     this.bySignature.clear();
@@ -231,6 +265,12 @@ export class SiteResolver {
   // --- the two paths -----------------------------------------------------------------
 
   private lookup(site: CallSite, role: SiteRole): Answer {
+    const answer = this.lookupStatic(site, role);
+    if (role !== 'fork' || answer.located.location !== null || !answer.sites || site.after === undefined) return answer;
+    return this.followFlow(site, answer) ?? answer;
+  }
+
+  private lookupStatic(site: CallSite, role: SiteRole): Answer {
     this.stats.lookups++;
     if (!site || typeof site.event !== 'object' || site.event === null) {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
@@ -501,6 +541,9 @@ export class SiteResolver {
     const targetAt = new Map(calls.map((c) => [`${c.bin.real}\0${c.call.address}`, c.call.target]));
     const targets = sites.map((s) => targetAt.get(`${s.bin.real}\0${s.address}`));
     const via = unanalysed.length === 0 && targets.every((t) => t !== undefined) ? { via: unique(targets as string[]) } : {};
+    const own = unanalysed.length === 0 && sites.every((s, i) => s.bin === exe && !s.viaSpawn && targets[i] !== undefined)
+      ? { sites: sites.map((s, i) => ({ address: s.address, location: s.r?.location ?? null, target: targets[i] as string })) }
+      : {};
     if (candidates.length === 1 && unknown.length === 0) {
       const only = candidates[0];
       return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null, ...via }, candidates: [] };
@@ -518,7 +561,113 @@ export class SiteResolver {
         ...via,
       },
       candidates,
+      ...own,
     };
+  }
+
+  // --- following a process's control flow (flow.ts) ------------------------------------
+
+  /**
+   * A fork site the static path left ambiguous, narrowed by where the process's control
+   * flow came from: its previous fork-family call, its own start after its parent's, or
+   * main() after an exec. Null when that does not single out one line.
+   */
+  private followFlow(site: CallSite, answer: Answer): Answer | null {
+    const exe = this.binary(site.executable ?? this.options.program ?? '');
+    const program = this.programFlow(exe);
+    if (!program) return null;
+    const addresses = this.flowAddresses(site, program);
+    const kept = (answer.sites ?? []).filter((s) => addresses?.includes(s.address));
+    const lines = unique(kept.map((s) => (s.location ? `${s.location.file}:${s.location.line}` : '')));
+    if (kept.length === 0 || lines.length !== 1 || lines[0] === '') return null;
+    const key = `${exe.real}\0flow\0${kept.map((s) => s.address).join(',')}`;
+    const known = this.staticResults.get(key);
+    if (known) return known;
+    const location = kept[0].location as SourceLocation;
+    const result: Answer = { located: { location: { ...location }, note: null, via: unique(kept.map((s) => s.target)) }, candidates: [] };
+    this.staticResults.set(key, result);
+    return result;
+  }
+
+  /**
+   * The call addresses this fork-family call may have been made at: its static answer's,
+   * kept to those main()'s flow reaches first from where the process was. Worked out
+   * forward along the chain of CallSite.after, each answer kept per call (a server's
+   * 30,000 forks are one chain, followed once).
+   */
+  private flowAddresses(site: CallSite, program: ProgramFlow): number[] | null {
+    const chain: CallSite[] = [];
+    let points: number[] | null = null;
+    for (let at: FlowAnchor | undefined = site; ; ) {
+      if (at === 'exec') {
+        points = [program.flow.entry];
+        break;
+      }
+      if (at === null || at === undefined || at.executable !== site.executable) break;
+      const known = this.flowResults.get(at);
+      if (known !== undefined) {
+        points = known && following(program, known);
+        break;
+      }
+      chain.push(at);
+      at = at.after;
+    }
+    let result: number[] | null = null;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const call = chain[i];
+      const statics = this.lookupStatic(call, 'fork').sites?.map((s) => s.address) ?? null;
+      if (statics === null) {
+        result = null;
+      } else if (points === null) {
+        result = statics;
+      } else {
+        const reach = this.reachFrom(program, points);
+        const kept = statics.filter((a) => reach.has(a));
+        // None reachable: the disassembly does not show every way (a signal handler's
+        // longjmp, code it cannot read). The flow proves nothing then.
+        result = kept.length > 0 ? kept : statics;
+      }
+      this.flowResults.set(call, result);
+      points = result && following(program, result);
+    }
+    return chain.length > 0 ? result : (this.flowResults.get(site) ?? null);
+  }
+
+  private reachFrom(program: ProgramFlow, points: number[]): Set<number> {
+    const key = [...points].sort((a, b) => a - b).join(',');
+    let reach = program.reach.get(key);
+    if (!reach) program.reach.set(key, (reach = nextSites(program.flow, points, program.makers)));
+    return reach;
+  }
+
+  /**
+   * main()'s control flow, read once per executable (one objdump run of main alone), when
+   * following it is sound: every call in the program that may make a process is in
+   * main (so none runs in a signal handler or between main's own calls), main's jumps
+   * are all direct, and nothing jumps non-locally (setjmp, C++ exceptions). The
+   * executable's own libraries are not followed: with any, null.
+   */
+  private programFlow(exe: Binary): ProgramFlow | null {
+    if (exe.flow !== undefined) return exe.flow;
+    exe.flow = null;
+    const analysis = exe.analysis;
+    const objdump = this.toolPaths().objdump;
+    if (!analysis || 'error' in analysis || !objdump || !exe.elf || this.librariesOf(exe).length > 0) return null;
+    const calls = analysis.calls;
+    const opaque = (target: string) => NON_LOCAL_JUMPS.has(target) || target === 'main' || target.startsWith('*got') || target in GO_FUNCTIONS_BY_NAME;
+    if ([...calls.keys()].some(opaque)) return null;
+    const t0 = performance.now();
+    const r = runSync({ cmd: objdump, args: ['-d', '--no-show-raw-insn', '-w', '--disassemble=main', exe.real] }, this.timeout);
+    this.stats.objdumpRuns++;
+    this.stats.objdumpMs += performance.now() - t0;
+    if (r.status !== 0) return null;
+    const flow = parseFunctionFlow(r.stdout, 'main');
+    if ('problem' in flow) return null;
+    const makers = new Set<number>();
+    for (const target of [...PROCESS_MAKERS, 'wordexp']) for (const c of calls.get(target) ?? []) makers.add(c.address);
+    if ([...makers].some((a) => !flow.calls.has(a))) return null;
+    exe.flow = { flow, makers, reach: new Map() };
+    return exe.flow;
   }
 
   /**

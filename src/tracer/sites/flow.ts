@@ -1,0 +1,127 @@
+// Control flow inside main(), for the fast mode's last narrowing. A process's fork-family
+// calls come in an order the trace records, and its control flow can only go from one to
+// the next along main's jumps: a double fork's child starts right after the first fork()
+// returns, so its own fork is the second one; the parent's first fork cannot be the second,
+// which it reaches only through the first. Sound as long as every process-making call of
+// the program is in main and main's jumps are all direct (resolver.ts checks the rest).
+import { normalizeTarget } from './libcCalls';
+
+/** Calls that always make exactly one clone/fork/vfork syscall: the flow stops there. */
+const ALWAYS_FORKS = new Set(['fork', '_Fork', 'vfork']);
+
+/**
+ * Calls that never return. Only precision depends on this list (a call left out is
+ * assumed to return, which is always safe), so it holds only functions that certainly
+ * do not.
+ */
+const NO_RETURN = new Set([
+  'exit', '_exit', '_Exit', 'quick_exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'pthread_exit',
+  '__stack_chk_fail', '__assert_fail', '__assert_perror_fail', '__fortify_fail', '__chk_fail',
+]);
+
+/** Functions whose control flow a function's jumps do not show: with these the analysis gives up. */
+export const NON_LOCAL_JUMPS = new Set([
+  'setjmp', '_setjmp', '__sigsetjmp', 'sigsetjmp', 'longjmp', '_longjmp', 'siglongjmp', '__longjmp_chk',
+  'getcontext', 'setcontext', 'swapcontext', '__cxa_throw', '__cxa_rethrow', '_Unwind_Resume', '_Unwind_RaiseException',
+]);
+
+export interface FunctionFlow {
+  name: string;
+  /** First instruction. */
+  entry: number;
+  /** Successors of each instruction; none after a return, a call that never returns, or a tail call. */
+  next: Map<number, number[]>;
+  /** Call instructions and their callee (normalized; null through a register or memory). */
+  calls: Map<number, string | null>;
+  /** The instruction after each one (where a call returns to). */
+  following: Map<number, number>;
+}
+
+const INSTRUCTION = /^\s*([0-9a-f]+):\s+(?:(?:bnd|notrack|rex\S*|data16|addr32|cs|ds|lock|rep\S*)\s+)*(\S+)\s*(.*)$/;
+const DIRECT = /^([0-9a-f]+) <([^>]+)>/;
+
+/**
+ * Reads `objdump -d --no-show-raw-insn -w --disassemble=NAME` output. A problem (in words)
+ * when the function's control flow cannot be read whole: a jump through a register or a
+ * table (a switch), or a jump into another function's middle (a `.cold` part).
+ */
+export function parseFunctionFlow(text: string, name: string): FunctionFlow | { problem: string } {
+  const insns: Array<{ address: number; mnemonic: string; operands: string }> = [];
+  let inside = false;
+  for (const line of text.split('\n')) {
+    const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
+    if (label) {
+      inside = label[1] === name;
+      continue;
+    }
+    if (!inside) continue;
+    const m = INSTRUCTION.exec(line);
+    if (m) insns.push({ address: parseInt(m[1], 16), mnemonic: m[2], operands: m[3] });
+  }
+  if (insns.length === 0) return { problem: `${name} was not found in the disassembly` };
+  const start = insns[0].address;
+  const end = insns[insns.length - 1].address + 1;
+  const next = new Map<number, number[]>();
+  const calls = new Map<number, string | null>();
+  const following = new Map<number, number>();
+  for (let i = 0; i < insns.length; i++) {
+    const { address, mnemonic, operands } = insns[i];
+    const after = i + 1 < insns.length ? insns[i + 1].address : null;
+    if (after !== null) following.set(address, after);
+    const fallthrough = after === null ? [] : [after];
+    const direct = DIRECT.exec(operands);
+    const inFunction = (target: number) => target >= start && target < end;
+    if (mnemonic.startsWith('call')) {
+      const callee = direct ? normalizeTarget(direct[2]) : calleeInComment(operands);
+      calls.set(address, callee);
+      next.set(address, callee !== null && NO_RETURN.has(callee) ? [] : fallthrough);
+    } else if (mnemonic.startsWith('ret') || mnemonic === 'hlt' || mnemonic === 'ud2') {
+      next.set(address, []);
+    } else if (mnemonic.startsWith('j') || mnemonic.startsWith('loop') || mnemonic === 'jrcxz') {
+      const conditional = !mnemonic.startsWith('jmp');
+      if (!direct) return { problem: `${name} jumps through ${operands.startsWith('*') ? 'a register or a table (a switch statement)' : 'an address the disassembly does not name'} at 0x${address.toString(16)}` };
+      const target = parseInt(direct[1], 16);
+      if (inFunction(target)) {
+        next.set(address, conditional ? [target, ...fallthrough] : [target]);
+      } else if (!direct[2].includes('+') && !direct[2].includes('.cold')) {
+        // A tail call: the other function returns for this one.
+        next.set(address, conditional ? fallthrough : []);
+      } else {
+        return { problem: `${name} jumps into ${direct[2]} at 0x${address.toString(16)}` };
+      }
+    } else {
+      next.set(address, fallthrough);
+    }
+  }
+  return { name, entry: start, next, calls, following };
+}
+
+/** `call *0x2fe2(%rip)  # 3fd8 <fork@GLIBC_2.2.5>`: the callee objdump names in its comment. */
+function calleeInComment(operands: string): string | null {
+  const m = /#\s+[0-9a-f]+ <([^>+]+)>\s*$/.exec(operands);
+  return m ? normalizeTarget(m[1]) : null;
+}
+
+/**
+ * The call sites the flow can reach first from these points: a call in `sites` is reached
+ * and kept, and the flow stops there when the call always forks (that fork would be the
+ * next one in the trace) or goes on past it when it may not (popen() can fail before its
+ * clone). `sites`: addresses of every call that may make a process.
+ */
+export function nextSites(flow: FunctionFlow, from: Iterable<number>, sites: ReadonlySet<number>): Set<number> {
+  const reached = new Set<number>();
+  const seen = new Set<number>();
+  const stack = [...from];
+  while (stack.length > 0) {
+    const at = stack.pop() as number;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    if (sites.has(at)) {
+      reached.add(at);
+      const callee = flow.calls.get(at);
+      if (callee && ALWAYS_FORKS.has(callee)) continue;
+    }
+    for (const n of flow.next.get(at) ?? []) if (!seen.has(n)) stack.push(n);
+  }
+  return reached;
+}
