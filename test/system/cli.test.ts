@@ -143,22 +143,22 @@ test('`python3 server.py`: the script\'s own wait line is offered as a candidate
   assert.match(leak.locationNote ?? '', /^server\.py is a Python script: .*\(candidates, not facts\): server\.py:9\.$/);
 });
 
-test('trace says once why two fork sites in two functions are unknown in the default mode, naming both candidates', () => {
+test('trace says once why the fork sites of two forks in one loop are unknown in the default mode, naming both candidates', () => {
   buildPrograms();
-  const program = join(PROGRAMS, 'two_fork_sites');
+  const program = join(PROGRAMS, 'alternating_forks');
   const source = `${program}.c`;
-  const [worker, logger] = [lineOf(source, 'fork site 1: worker'), lineOf(source, 'fork site 2: logger')];
+  const [even, odd] = [lineOf(source, 'fork site 1: even'), lineOf(source, 'fork site 2: odd')];
   const r = forktrace(['trace', '--no-color', '--', program]);
   assert.equal(r.status, 0, r.stderr);
   const notes = r.stdout.split('\n').filter((l) => l.startsWith('fork site of'));
   assert.deepEqual(notes, [
-    `fork site of 2 processes not known: 2 call sites of fork() in two_fork_sites could have made this clone: two_fork_sites.c:${worker} (spawn_worker), two_fork_sites.c:${logger} (spawn_logger). The default trace cannot tell them apart; trace in precise mode (strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise) to pin down each call.`,
+    `fork site of 4 processes not known: 2 call sites of fork() in alternating_forks could have made this clone: alternating_forks.c:${even} (main), alternating_forks.c:${odd} (main). The default trace cannot tell them apart; trace in precise mode (strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise) to pin down each call.`,
   ]);
-  // Precise mode pins both: no such line.
+  // Precise mode pins each: no such line.
   const precise = forktrace(['trace', '--no-color', '--stack-mode', 'precise', '--', program]);
   assert.equal(precise.status, 0, precise.stderr);
   assert.doesNotMatch(precise.stdout, /^fork site of/m);
-  assert.match(precise.stdout, new RegExp(`forked at ${source}:${worker}\n[^]*forked at ${source}:${logger}\n`));
+  assert.match(precise.stdout, new RegExp(`forked at ${source}:${even}\n[^]*forked at ${source}:${odd}\n`));
 });
 
 test('a double fork in main: the default mode follows main\'s flow to each fork\'s line, as precise mode does', () => {

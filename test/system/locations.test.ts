@@ -87,23 +87,43 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
   });
 }
 
-test('fast mode: two fork call sites give no guessed line, but a note naming both candidates', async () => {
-  const source = join(PROGRAMS, 'two_fork_sites.c');
-  const sites = [lineOf(source, /fork site 1: worker/), lineOf(source, /fork site 2: logger/)];
-  const { snapshot } = await traceProgram('two_fork_sites');
+test('fast mode: two fork call sites that main\'s flow cannot tell apart give no guessed line, but a note naming both candidates', async () => {
+  const source = join(PROGRAMS, 'alternating_forks.c');
+  const sites = [lineOf(source, /fork site 1: even/), lineOf(source, /fork site 2: odd/)];
+  const { snapshot } = await traceProgram('alternating_forks');
   const leak = diagnostic(snapshot, 'zombie-leak');
   assert.equal(leak.location, null);
   assert.match(leak.locationNote ?? '', /^2 call sites of fork\(\)/);
-  for (const line of sites) assert.ok(leak.locationNote?.includes(`two_fork_sites.c:${line}`), leak.locationNote ?? '');
+  for (const line of sites) assert.ok(leak.locationNote?.includes(`alternating_forks.c:${line}`), leak.locationNote ?? '');
   assert.match(leak.locationNote ?? '', /precise/);
-  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [null, null]);
+  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [null, null, null, null]);
   // Each child says why its fork site is unknown: the same two candidates.
   for (const p of snapshot.processes.slice(1)) {
-    assert.match(p.forkSiteNote ?? '', /^2 call sites of fork\(\) in two_fork_sites could have made this clone: /);
-    for (const line of sites) assert.ok(p.forkSiteNote?.includes(`two_fork_sites.c:${line}`), p.forkSiteNote ?? '');
+    assert.match(p.forkSiteNote ?? '', /^2 call sites of fork\(\) in alternating_forks could have made this clone: /);
+    for (const line of sites) assert.ok(p.forkSiteNote?.includes(`alternating_forks.c:${line}`), p.forkSiteNote ?? '');
     assert.match(p.forkSiteNote ?? '', /forktrace --stack-mode precise/);
   }
   assert.equal(snapshot.processes[0].forkSiteNote, null, 'the traced program itself was forked by no traced call');
+});
+
+test('precise mode: two fork call sites in one loop, each child pinned to its own line', async () => {
+  const source = join(PROGRAMS, 'alternating_forks.c');
+  const [even, odd] = [lineOf(source, /fork site 1: even/), lineOf(source, /fork site 2: odd/)];
+  const { snapshot } = await traceProgram('alternating_forks', 'precise');
+  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite?.line), [even, odd, even, odd]);
+});
+
+test('fast mode: two fork() lines in two functions main calls in turn: following main\'s flow pins each child, as precise mode does', async () => {
+  const source = join(PROGRAMS, 'two_fork_sites.c');
+  const worker = lineOf(source, /fork site 1: worker/);
+  const logger = lineOf(source, /fork site 2: logger/);
+  const { snapshot } = await traceProgram('two_fork_sites');
+  const [, first, second] = snapshot.processes;
+  assert.deepEqual(first.forkSite, { file: source, line: worker, function: 'spawn_worker' });
+  assert.deepEqual(second.forkSite, { file: source, line: logger, function: 'spawn_logger' });
+  assert.equal(first.forkSiteNote, null);
+  const leak = diagnostic(snapshot, 'zombie-leak');
+  assert.deepEqual(leak.location, { file: source, line: worker, function: 'spawn_worker' });
 });
 
 test('precise mode: each of two fork call sites is pinned to its own line', async () => {
@@ -137,7 +157,7 @@ test('precise mode: posix_spawn and system() children each point at their own li
 // Both children come from the same kind of clone3. The one that ran /bin/true cannot
 // be system()'s (system() runs `sh -c`): its line is known. The one that ran `sh -c`
 // could be either's: both lines are candidates, and no line is guessed.
-test('fast mode: the posix_spawn child that ran a program gets its line; the system() child, which ran sh -c, both candidates', async () => {
+test('fast mode: the posix_spawn child that ran a program gets its line; the system() child, which ran sh -c, gets its own from main\'s flow', async () => {
   const source = join(PROGRAMS, 'spawn_sites.c');
   const helperLine = lineOf(source, /spawn site: helper/);
   const commandLine = lineOf(source, /spawn site: command/);
@@ -145,12 +165,16 @@ test('fast mode: the posix_spawn child that ran a program gets its line; the sys
   const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
   assert.deepEqual(children.map((p) => p.command), ['true', 'sh']);
   assert.deepEqual(children[0].forkSite, { file: source, line: helperLine, function: 'start_helper' });
-  assert.equal(children[1].forkSite, null);
-  assert.match(children[1].forkSiteNote ?? '', new RegExp(`spawn_sites\\.c:${helperLine} \\(start_helper\\), spawn_sites\\.c:${commandLine} \\(run_command\\)`));
+  // The clone3 alone fits both lines (both children came from a vfork-style clone3); the
+  // flow from main does not: the second one after exec cannot be start_helper's again.
+  assert.deepEqual(children[1].forkSite, { file: source, line: commandLine, function: 'run_command' });
   const resolver = new SiteResolver();
   const command = live.session.model.processes.find((p) => p.pid === children[1].pid);
-  const candidates = resolver.candidates(command!.forkSite!, 'fork').map((c) => c.line);
-  assert.deepEqual(candidates.sort((a, b) => a - b), [helperLine, commandLine]);
+  assert.deepEqual(resolver.locate(command!.forkSite!, 'fork').location, { file: source, line: commandLine, function: 'run_command' });
+  assert.deepEqual(resolver.candidates(command!.forkSite!, 'fork'), []);
+  // Without the flow (a call whose process's start is unknown) both lines are candidates.
+  const alone = { ...command!.forkSite!, after: null };
+  assert.deepEqual(resolver.candidates(alone, 'fork').map((c) => c.line).sort((a, b) => a - b), [helperLine, commandLine]);
 });
 
 test('a binary without debug info says no location is known and to rebuild with -g', async () => {

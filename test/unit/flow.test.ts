@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextSites, parseFunctionFlow, type FunctionFlow } from '../../src/tracer/sites/flow';
+import { afterCalls, nextPoints, nextSites, parseFunctionFlow, programGraph, type FunctionFlow } from '../../src/tracer/sites/flow';
 
 /** main() of a double fork at -O0, cut down: fork, check, child forks again, parent waits. */
 const DOUBLE_FORK = `
@@ -105,5 +105,62 @@ describe('what main()\'s flow cannot show', () => {
     const r = parseFunctionFlow(DOUBLE_FORK, 'nosuch');
     assert.ok('problem' in r);
     assert.match(r.problem, /not found/);
+  });
+});
+
+describe('through the functions main calls', () => {
+  // main calls spawn_worker, then spawn_logger; each forks once (two_fork_sites at -O0).
+  const TWO = `
+0000000000001179 <spawn_worker>:
+    1179:	push   %rbp
+    1181:	call   1060 <fork@plt>
+    1186:	cmpl   $0x0,%eax
+    118d:	jne    1199 <spawn_worker+0x20>
+    1194:	call   1030 <_exit@plt>
+    1199:	leave
+    119d:	ret
+
+000000000000119e <spawn_logger>:
+    119e:	push   %rbp
+    11a6:	call   1060 <fork@plt>
+    11ab:	cmpl   $0x0,%eax
+    11b2:	jne    11be <spawn_logger+0x20>
+    11b9:	call   1030 <_exit@plt>
+    11be:	leave
+    11c2:	ret
+
+00000000000011c3 <main>:
+    11c3:	push   %rbp
+    11e9:	call   1179 <spawn_worker>
+    11ee:	mov    %eax,-0x4(%rbp)
+    11f1:	call   119e <spawn_logger>
+    11f6:	mov    %eax,-0x8(%rbp)
+    1220:	leave
+    1221:	ret
+`;
+  const parse = (name: string) => {
+    const f = parseFunctionFlow(TWO, name);
+    assert.ok(!('problem' in f));
+    return f;
+  };
+  const graph = programGraph(parse('main'), [parse('spawn_worker'), parse('spawn_logger')]);
+  const sites = new Set([0x1181, 0x11a6]);
+
+  test('from main\'s start: the worker\'s fork, inside the call at 0x11e9', () => {
+    assert.deepEqual(nextPoints(graph, [{ stack: [], at: graph.main.entry }], sites), [{ stack: [0x11ee], at: 0x1181 }]);
+  });
+
+  test('after it returns, the flow comes back to main and goes into the logger', () => {
+    const after = afterCalls(graph, [{ stack: [0x11ee], at: 0x1181 }]);
+    assert.deepEqual(after, [{ stack: [0x11ee], at: 0x1186 }]);
+    assert.deepEqual(nextPoints(graph, after, sites), [{ stack: [0x11f6], at: 0x11a6 }]);
+  });
+
+  test('after the logger\'s fork, main returns: no fork follows', () => {
+    assert.deepEqual(nextPoints(graph, afterCalls(graph, [{ stack: [0x11f6], at: 0x11a6 }]), sites), []);
+  });
+
+  test('a function main\'s flow does not call through stays out of the picture: one function alone sees both forks as unreached', () => {
+    assert.deepEqual([...nextSites(parse('main'), [0x11c3], sites)], []);
   });
 });

@@ -1,9 +1,10 @@
-// Control flow inside main(), for the fast mode's last narrowing. A process's fork-family
+// Control flow from main(), for the fast mode's last narrowing. A process's fork-family
 // calls come in an order the trace records, and its control flow can only go from one to
-// the next along main's jumps: a double fork's child starts right after the first fork()
-// returns, so its own fork is the second one; the parent's first fork cannot be the second,
-// which it reaches only through the first. Sound as long as every process-making call of
-// the program is in main and main's jumps are all direct (resolver.ts checks the rest).
+// the next along the program's jumps, calls and returns: a double fork's child starts
+// right after the first fork() returns, so its own fork is the second one; the parent's
+// first fork cannot be the second, which it reaches only through the first. Sound as long
+// as every process-making call of the program is in main or in functions main reaches by
+// direct calls only, and their jumps are all direct (resolver.ts checks the rest).
 import { normalizeTarget } from './libcCalls';
 
 /** Calls that always make exactly one clone/fork/vfork syscall: the flow stops there. */
@@ -35,6 +36,8 @@ export interface FunctionFlow {
   calls: Map<number, string | null>;
   /** The instruction after each one (where a call returns to). */
   following: Map<number, number>;
+  /** Returns, and tail calls (the function jumped to returns for this one). */
+  returns: Set<number>;
 }
 
 const INSTRUCTION = /^\s*([0-9a-f]+):\s+(?:(?:bnd|notrack|rex\S*|data16|addr32|cs|ds|lock|rep\S*)\s+)*(\S+)\s*(.*)$/;
@@ -48,10 +51,12 @@ const DIRECT = /^([0-9a-f]+) <([^>]+)>/;
 export function parseFunctionFlow(text: string, name: string): FunctionFlow | { problem: string } {
   const insns: Array<{ address: number; mnemonic: string; operands: string }> = [];
   let inside = false;
+  let blocks = 0;
   for (const line of text.split('\n')) {
     const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
     if (label) {
       inside = label[1] === name;
+      if (inside && ++blocks > 1) return { problem: `two functions are named ${name}` };
       continue;
     }
     if (!inside) continue;
@@ -64,6 +69,7 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
   const next = new Map<number, number[]>();
   const calls = new Map<number, string | null>();
   const following = new Map<number, number>();
+  const returns = new Set<number>();
   for (let i = 0; i < insns.length; i++) {
     const { address, mnemonic, operands } = insns[i];
     const after = i + 1 < insns.length ? insns[i + 1].address : null;
@@ -75,7 +81,10 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
       const callee = direct ? normalizeTarget(direct[2]) : calleeInComment(operands);
       calls.set(address, callee);
       next.set(address, callee !== null && NO_RETURN.has(callee) ? [] : fallthrough);
-    } else if (mnemonic.startsWith('ret') || mnemonic === 'hlt' || mnemonic === 'ud2') {
+    } else if (mnemonic.startsWith('ret')) {
+      next.set(address, []);
+      returns.add(address);
+    } else if (mnemonic === 'hlt' || mnemonic === 'ud2') {
       next.set(address, []);
     } else if (mnemonic.startsWith('j') || mnemonic.startsWith('loop') || mnemonic === 'jrcxz') {
       const conditional = !mnemonic.startsWith('jmp');
@@ -86,6 +95,7 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
       } else if (!direct[2].includes('+') && !direct[2].includes('.cold')) {
         // A tail call: the other function returns for this one.
         next.set(address, conditional ? fallthrough : []);
+        returns.add(address);
       } else {
         return { problem: `${name} jumps into ${direct[2]} at 0x${address.toString(16)}` };
       }
@@ -93,7 +103,7 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
       next.set(address, fallthrough);
     }
   }
-  return { name, entry: start, next, calls, following };
+  return { name, entry: start, next, calls, following, returns };
 }
 
 /** `call *0x2fe2(%rip)  # 3fd8 <fork@GLIBC_2.2.5>`: the callee objdump names in its comment. */
@@ -102,26 +112,79 @@ function calleeInComment(operands: string): string | null {
   return m ? normalizeTarget(m[1]) : null;
 }
 
+/** The functions a process's flow goes through, from main: what flow points move in. */
+export interface ProgramGraph {
+  main: FunctionFlow;
+  /** main and the functions it reaches by direct calls that hold process-making calls, by name. */
+  byName: Map<string, FunctionFlow>;
+  next: Map<number, number[]>;
+  calls: Map<number, string | null>;
+  following: Map<number, number>;
+  returns: Set<number>;
+}
+
+export function programGraph(main: FunctionFlow, others: FunctionFlow[] = []): ProgramGraph {
+  const all = [main, ...others];
+  const merged = <K, V>(pick: (f: FunctionFlow) => Map<K, V>): Map<K, V> => new Map(all.flatMap((f) => [...pick(f)]));
+  return {
+    main,
+    byName: new Map(all.map((f) => [f.name, f])),
+    next: merged((f) => f.next),
+    calls: merged((f) => f.calls),
+    following: merged((f) => f.following),
+    returns: new Set(all.flatMap((f) => [...f.returns])),
+  };
+}
+
+/** Where a process's flow is: an instruction, and the return addresses of the calls it is in (innermost last). */
+export interface FlowPoint {
+  stack: readonly number[];
+  at: number;
+}
+
+/** Right after the call each point is at: where the flow goes on once that call returned. */
+export function afterCalls(graph: ProgramGraph, points: readonly FlowPoint[]): FlowPoint[] {
+  return points.flatMap((p) => {
+    const at = graph.following.get(p.at);
+    return at === undefined ? [] : [{ stack: p.stack, at }];
+  });
+}
+
 /**
- * The call sites the flow can reach first from these points: a call in `sites` is reached
- * and kept, and the flow stops there when the call always forks (that fork would be the
- * next one in the trace) or goes on past it when it may not (popen() can fail before its
- * clone). `sites`: addresses of every call that may make a process.
+ * The call sites the flow can reach first from these points, each with the calls it is
+ * in: a call in `sites` is reached and kept, and the flow stops there when the call
+ * always forks (that fork would be the next one in the trace) or goes on past it when it
+ * may not (popen() can fail before its clone). A call to one of the graph's functions
+ * goes into it and comes back after its return. `sites`: addresses of every call that
+ * may make a process.
  */
-export function nextSites(flow: FunctionFlow, from: Iterable<number>, sites: ReadonlySet<number>): Set<number> {
-  const reached = new Set<number>();
-  const seen = new Set<number>();
-  const stack = [...from];
-  while (stack.length > 0) {
-    const at = stack.pop() as number;
-    if (seen.has(at)) continue;
-    seen.add(at);
-    if (sites.has(at)) {
-      reached.add(at);
-      const callee = flow.calls.get(at);
+export function nextPoints(graph: ProgramGraph, from: Iterable<FlowPoint>, sites: ReadonlySet<number>): FlowPoint[] {
+  const reached: FlowPoint[] = [];
+  const seen = new Set<string>();
+  const todo = [...from];
+  while (todo.length > 0) {
+    const p = todo.pop() as FlowPoint;
+    const key = `${p.stack.join(',')}|${p.at}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const callee = graph.calls.get(p.at);
+    if (sites.has(p.at)) {
+      reached.push(p);
       if (callee && ALWAYS_FORKS.has(callee)) continue;
     }
-    for (const n of flow.next.get(at) ?? []) if (!seen.has(n)) stack.push(n);
+    const into = callee ? graph.byName.get(callee) : undefined;
+    const back = graph.following.get(p.at);
+    if (into && back !== undefined) {
+      todo.push({ stack: [...p.stack, back], at: into.entry });
+      continue;
+    }
+    if (graph.returns.has(p.at) && p.stack.length > 0) todo.push({ stack: p.stack.slice(0, -1), at: p.stack[p.stack.length - 1] });
+    for (const at of graph.next.get(p.at) ?? []) todo.push({ stack: p.stack, at });
   }
   return reached;
+}
+
+/** The addresses of the sites one function's flow reaches first from these instructions (no calls followed). */
+export function nextSites(flow: FunctionFlow, from: Iterable<number>, sites: ReadonlySet<number>): Set<number> {
+  return new Set(nextPoints(programGraph(flow), [...from].map((at) => ({ stack: [], at })), sites).map((p) => p.at));
 }

@@ -12,7 +12,7 @@ import type { SourceLocation } from '../../core/snapshot';
 import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
-import { nextSites, NON_LOCAL_JUMPS, parseFunctionFlow, type FunctionFlow } from './flow';
+import { afterCalls, nextPoints, NON_LOCAL_JUMPS, parseFunctionFlow, programGraph, type FlowPoint, type FunctionFlow, type ProgramGraph } from './flow';
 import { ownLibraries } from './libraries';
 import { interpretedNote, interpreterLanguage, readHead, scriptOf, searchFiles, shebangLanguage, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';
 import { describeFunctions, isKnownTarget, normalizeTarget, pidClassOf, PROCESS_MAKERS, staticQuery, type StaticFacts, type StaticQuery } from './libcCalls';
@@ -83,13 +83,13 @@ interface ExeSite {
   target: string;
 }
 
-/** main()'s control flow, when it holds every call of the program that may make a process (see flow.ts). */
+/** The program's control flow from main, when it is sound to follow (see programFlow). */
 interface ProgramFlow {
-  flow: FunctionFlow;
-  /** Those calls' addresses. */
+  graph: ProgramGraph;
+  /** Addresses of every call in the program that may make a process. */
   makers: Set<number>;
-  /** nextSites() by the points it started from. */
-  reach: Map<string, Set<number>>;
+  /** nextPoints() by the points it started from. */
+  reach: Map<string, FlowPoint[]>;
 }
 
 interface StaticSite {
@@ -115,13 +115,13 @@ const GO_FUNCTIONS: Record<string, string[]> = {
   waitid: ['syscall.Waitid'],
 };
 
+/** Following the flow through more functions than this between main and the forks is not tried. */
+const MAX_FLOW_FUNCTIONS = 16;
+/** Nor is reading a whole program with more machine code than this (1 MiB) to see who refers to them. */
+const MAX_FLOW_TEXT_BYTES = 1 << 20;
+
 /** Go's own process-making and waiting functions, by name. */
 const GO_FUNCTIONS_BY_NAME: Record<string, true> = Object.fromEntries(Object.values(GO_FUNCTIONS).flat().map((f) => [f, true]));
-
-/** Where the calls at these addresses return to. */
-function following(program: ProgramFlow, addresses: number[]): number[] {
-  return addresses.map((a) => program.flow.following.get(a)).filter((a): a is number => a !== undefined);
-}
 
 interface ProgramFrame {
   bin: Binary;
@@ -175,8 +175,8 @@ export class SiteResolver {
   };
   private readonly binaries = new Map<string, Binary>();
   private results = new WeakMap<SyscallEvent, Map<SiteRole, Answer>>();
-  /** Per fork-family call: the addresses following the flow left it (null: not narrowed). */
-  private flowResults = new WeakMap<CallSite, number[] | null>();
+  /** Per fork-family call: where following the flow says it was made (null: not narrowed). */
+  private flowResults = new WeakMap<CallSite, FlowPoint[] | null>();
   private readonly staticResults = new Map<string, Answer>();
   /** Answers for calls without `-k` frames, by program, then by static signature. */
   private readonly bySignature = new Map<string, Map<string, Answer>>();
@@ -546,7 +546,7 @@ export class SiteResolver {
       : {};
     if (candidates.length === 1 && unknown.length === 0) {
       const only = candidates[0];
-      return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null, ...via }, candidates: [] };
+      return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null, ...via }, candidates: [], ...own };
     }
     const total = candidates.length + unknown.length;
     const found = describeFunctions(unique(calls.map((c) => c.call.target)));
@@ -576,8 +576,9 @@ export class SiteResolver {
     const exe = this.binary(site.executable ?? this.options.program ?? '');
     const program = this.programFlow(exe);
     if (!program) return null;
-    const addresses = this.flowAddresses(site, program);
-    const kept = (answer.sites ?? []).filter((s) => addresses?.includes(s.address));
+    const points = this.flowPoints(site, program);
+    const at = new Set(points?.map((p) => p.at));
+    const kept = (answer.sites ?? []).filter((s) => at.has(s.address));
     const lines = unique(kept.map((s) => (s.location ? `${s.location.file}:${s.location.line}` : '')));
     if (kept.length === 0 || lines.length !== 1 || lines[0] === '') return null;
     const key = `${exe.real}\0flow\0${kept.map((s) => s.address).join(',')}`;
@@ -590,62 +591,63 @@ export class SiteResolver {
   }
 
   /**
-   * The call addresses this fork-family call may have been made at: its static answer's,
-   * kept to those main()'s flow reaches first from where the process was. Worked out
+   * Where this fork-family call may have been made: its static answer's sites, kept to
+   * those the program's flow reaches first from where the process was. Worked out
    * forward along the chain of CallSite.after, each answer kept per call (a server's
    * 30,000 forks are one chain, followed once).
    */
-  private flowAddresses(site: CallSite, program: ProgramFlow): number[] | null {
+  private flowPoints(site: CallSite, program: ProgramFlow): FlowPoint[] | null {
     const chain: CallSite[] = [];
-    let points: number[] | null = null;
+    let points: FlowPoint[] | null = null;
     for (let at: FlowAnchor | undefined = site; ; ) {
       if (at === 'exec') {
-        points = [program.flow.entry];
+        points = [{ stack: [], at: program.graph.main.entry }];
         break;
       }
       if (at === null || at === undefined || at.executable !== site.executable) break;
       const known = this.flowResults.get(at);
       if (known !== undefined) {
-        points = known && following(program, known);
+        points = known && afterCalls(program.graph, known);
         break;
       }
       chain.push(at);
       at = at.after;
     }
-    let result: number[] | null = null;
+    let result: FlowPoint[] | null = null;
     for (let i = chain.length - 1; i >= 0; i--) {
       const call = chain[i];
-      const statics = this.lookupStatic(call, 'fork').sites?.map((s) => s.address) ?? null;
-      if (statics === null) {
+      const statics = new Set(this.lookupStatic(call, 'fork').sites?.map((s) => s.address));
+      if (statics.size === 0) {
         result = null;
       } else if (points === null) {
-        result = statics;
+        result = null;
       } else {
-        const reach = this.reachFrom(program, points);
-        const kept = statics.filter((a) => reach.has(a));
-        // None reachable: the disassembly does not show every way (a signal handler's
-        // longjmp, code it cannot read). The flow proves nothing then.
-        result = kept.length > 0 ? kept : statics;
+        const kept = this.reachFrom(program, points).filter((p) => statics.has(p.at));
+        // None reachable: the disassembly does not show every way (code it cannot read).
+        // The flow proves nothing then.
+        result = kept.length > 0 ? kept : null;
       }
       this.flowResults.set(call, result);
-      points = result && following(program, result);
+      // Not narrowed: the process may be at any of the call's static sites, in any call of them.
+      points = result ? afterCalls(program.graph, result) : null;
     }
     return chain.length > 0 ? result : (this.flowResults.get(site) ?? null);
   }
 
-  private reachFrom(program: ProgramFlow, points: number[]): Set<number> {
-    const key = [...points].sort((a, b) => a - b).join(',');
+  private reachFrom(program: ProgramFlow, points: FlowPoint[]): FlowPoint[] {
+    const key = points.map((p) => `${p.stack.join(',')}|${p.at}`).sort().join(' ');
     let reach = program.reach.get(key);
-    if (!reach) program.reach.set(key, (reach = nextSites(program.flow, points, program.makers)));
+    if (!reach) program.reach.set(key, (reach = nextPoints(program.graph, points, program.makers)));
     return reach;
   }
 
   /**
-   * main()'s control flow, read once per executable (one objdump run of main alone), when
-   * following it is sound: every call in the program that may make a process is in
-   * main (so none runs in a signal handler or between main's own calls), main's jumps
-   * are all direct, and nothing jumps non-locally (setjmp, C++ exceptions). The
-   * executable's own libraries are not followed: with any, null.
+   * The program's control flow from main, read once per executable, when following it is
+   * sound: every call in the program that may make a process is in main or in functions
+   * main reaches by direct calls alone (never through a pointer: not a signal handler or
+   * a callback; PIE only, where any stored address of a function has a relocation), none
+   * of them recursive, their jumps all direct, and nothing jumps non-locally (setjmp, C++
+   * exceptions). The executable's own libraries are not followed: with any, null.
    */
   private programFlow(exe: Binary): ProgramFlow | null {
     if (exe.flow !== undefined) return exe.flow;
@@ -656,18 +658,76 @@ export class SiteResolver {
     const calls = analysis.calls;
     const opaque = (target: string) => NON_LOCAL_JUMPS.has(target) || target === 'main' || target.startsWith('*got') || target in GO_FUNCTIONS_BY_NAME;
     if ([...calls.keys()].some(opaque)) return null;
+    const makers = new Set<number>();
+    for (const target of [...PROCESS_MAKERS, 'wordexp']) for (const c of calls.get(target) ?? []) makers.add(c.address);
+    // The functions between main and the process-making calls, by their direct callers.
+    const between = new Map<string, number>();
+    const todo = [...makers].map((a) => this.functionAt(exe, a));
+    while (todo.length > 0) {
+      const fn = todo.pop();
+      if (!fn) return null;
+      if (between.has(fn.name)) continue;
+      between.set(fn.name, fn.start);
+      if (fn.name === 'main') continue;
+      const callers = calls.get(normalizeTarget(fn.name)) ?? [];
+      if (callers.length === 0 || between.size > MAX_FLOW_FUNCTIONS) return null;
+      todo.push(...callers.map((c) => this.functionAt(exe, c.address)));
+    }
+    if (!between.has('main')) between.set('main', -1);
+    const others = [...between.keys()].filter((n) => n !== 'main');
+    // One function: objdump reads main alone. More: the whole program, to see every reference to them.
+    if (others.length > 0 && (exe.elf.type !== 'dyn' || !exe.elf.hasSymtab || exe.elf.textBytes > MAX_FLOW_TEXT_BYTES)) return null;
     const t0 = performance.now();
-    const r = runSync({ cmd: objdump, args: ['-d', '--no-show-raw-insn', '-w', '--disassemble=main', exe.real] }, this.timeout);
+    const r = runSync({ cmd: objdump, args: ['-d', '--no-show-raw-insn', '-w', ...(others.length === 0 ? ['--disassemble=main'] : []), exe.real] }, this.timeout);
     this.stats.objdumpRuns++;
     this.stats.objdumpMs += performance.now() - t0;
     if (r.status !== 0) return null;
-    const flow = parseFunctionFlow(r.stdout, 'main');
-    if ('problem' in flow) return null;
-    const makers = new Set<number>();
-    for (const target of [...PROCESS_MAKERS, 'wordexp']) for (const c of calls.get(target) ?? []) makers.add(c.address);
-    if ([...makers].some((a) => !flow.calls.has(a))) return null;
-    exe.flow = { flow, makers, reach: new Map() };
+    const flows = ['main', ...others].map((name) => parseFunctionFlow(r.stdout, name));
+    const parsed = flows.filter((f): f is FunctionFlow => !('problem' in f));
+    if (parsed.length !== flows.length) return null;
+    const graph = programGraph(parsed[0], parsed.slice(1));
+    if ([...makers].some((a) => !graph.calls.has(a))) return null;
+    if (others.length > 0 && !this.onlyCalledDirectly(exe, r.stdout, others.map((n) => ({ name: n, start: between.get(n) as number })), graph)) return null;
+    exe.flow = { graph, makers, reach: new Map() };
     return exe.flow;
+  }
+
+  /**
+   * These functions are entered only by the direct calls the flow follows: no instruction
+   * but a call names them, no relocation stores their address (a handler, a callback, a
+   * table), and no chain of calls among them comes back to one (recursion).
+   */
+  private onlyCalledDirectly(exe: Binary, disassembly: string, fns: Array<{ name: string; start: number }>, graph: ProgramGraph): boolean {
+    if (!exe.gotSlots) {
+      try {
+        exe.gotSlots = exe.elf ? readGotSlots(exe.real, exe.elf) : new Map();
+      } catch {
+        return false;
+      }
+    }
+    if (fns.some((f) => (exe.gotSlots?.get(f.start) ?? []).length > 0)) return false;
+    const names = new Set(fns.map((f) => f.name));
+    for (const line of disassembly.split('\n')) {
+      const ref = /<([^>+]+)>\s*$/.exec(line);
+      if (!ref || !names.has(ref[1]) || /:\s+(?:(?:bnd|notrack)\s+)?call\s/.test(line)) continue;
+      if (/^[0-9a-f]+ </.test(line)) continue; // the function's own label
+      return false;
+    }
+    // Recursion: a call among them that leads back.
+    const callees = (name: string): string[] => {
+      const fn = graph.byName.get(name);
+      return fn ? [...fn.calls.values()].filter((c): c is string => c !== null && graph.byName.has(c)) : [];
+    };
+    const state = new Map<string, 'open' | 'done'>();
+    const cycle = (name: string): boolean => {
+      if (state.get(name) === 'done') return false;
+      if (state.get(name) === 'open') return true;
+      state.set(name, 'open');
+      const found = callees(name).some(cycle);
+      state.set(name, 'done');
+      return found;
+    };
+    return !cycle('main');
   }
 
   /**
