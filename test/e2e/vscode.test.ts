@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import type { Browser, Frame, Page } from 'playwright-core';
 import {
   ARTIFACTS,
   ROOT,
@@ -39,6 +40,7 @@ import {
   webviewFrame,
   listeningPort,
   type CodeServerModule,
+  type PanelRow,
   type RunningCodeServer,
 } from './workbench';
 
@@ -277,50 +279,81 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('Debug: Stop → nothing alive');
   });
 
-  it('a double fork in the default mode: the click says why there is no line, and tracing again precisely pins it', async () => {
+  /** Trace Forks on this program of the folder; the panel's frame once it shows `rows` rows, `running` of them running, none of `old`. */
+  async function traceInPanel(program: string, args: string[], rows: number, running: number, old = new Set<number>()) {
+    writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': `\${workspaceFolder}/${program}`, 'forkTrace.args': args }, null, 2));
+    await sleep(1500); // the workbench reads the changed settings
+    await runCommand(page, 'Fork Trace: Trace Forks');
+    return inPanel(program, rows, running, old);
+  }
+
+  function inPanel(program: string, rows: number, running: number, old: Set<number>) {
+    return waitFor(`${program} in a panel`, async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.isDetached()) continue;
+        const shown = (await panelRows(f).catch(() => [])).filter((r) => !old.has(r.pid));
+        if (shown.length === rows && shown.filter((r) => r.state === 'running').length === running) return { frame: f, rows: shown, pids: shown.map((r) => r.pid) };
+      }
+      return null;
+    }, 30_000);
+  }
+
+  /** Clicks a row, presses Enter, and waits for the editor to show this file at this line. */
+  async function clickLandsOn(frame: Frame, id: string, file: string, line: number): Promise<void> {
+    await frame.locator(`[data-id="${id}"]`).click();
+    await page.keyboard.press('Enter');
+    await waitFor(`${file} active`, async () => (await activeEditorTitle(page)) === file, 10_000);
+    const at = await waitFor(`status bar Ln ${line}`, async () => ((await statusBarLine(page)) === line ? line : null), 10_000).catch(async () => statusBarLine(page));
+    assert.equal(at, line, `the click lands on ${file}:${line}`);
+  }
+
+  it('a double fork in the default mode: clicking the daemon lands on its own fork, the second one', async () => {
     await runCommand(page, 'View: Close All Editors');
     const source = readFileSync(join(folder, 'double_fork_daemon.c'), 'utf8').split('\n');
     const daemonForkLine = source.findIndex((l) => l.includes('second fork: the daemon')) + 1;
-    writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/double_fork_daemon', 'forkTrace.args': ['30'] }, null, 2));
-    await sleep(1500); // the workbench reads the changed settings
-    await runCommand(page, 'Fork Trace: Trace Forks');
-    /** The frame showing the launcher, its child and the living daemon, not counting `old` pids; and the daemon's row. */
-    const daemonIn = (old: Set<number>) =>
-      waitFor('the double fork in a panel', async () => {
-        for (const f of page.frames()) {
-          if (f === page.mainFrame() || f.isDetached()) continue;
-          const rows = (await panelRows(f).catch(() => [])).filter((r) => !old.has(r.pid));
-          const running = rows.filter((r) => r.state === 'running');
-          if (rows.length === 3 && running.length === 1) return { frame: f, daemon: running[0], pids: rows.map((r) => r.pid) };
-        }
-        return null;
-      }, 30_000);
-    const first = await daemonIn(new Set());
-    timings.mark(`Trace Forks → double_fork_daemon (pids ${first.pids.join(' ')})`);
-    // Select the daemon (its details say why already), then Enter: where does it come from?
-    await first.frame.locator(`[data-id="${first.daemon.id}"]`).click();
+    const trace = await traceInPanel('double_fork_daemon', ['30'], 3, 1);
+    timings.mark(`Trace Forks → double_fork_daemon (pids ${trace.pids.join(' ')})`);
+    const daemon = trace.rows.find((r) => r.state === 'running') as PanelRow;
+    // Selected, its details name its fork line and offer nothing more to pin.
+    await trace.frame.locator(`[data-id="${daemon.id}"]`).click();
+    await waitFor('the daemon\'s details', async () => ((await trace.frame.locator('.ft-details').innerText()).includes(`double_fork_daemon.c:${daemonForkLine}`) ? true : null), 10_000);
+    assert.equal(await trace.frame.locator('.ft-details a', { hasText: 'Trace again precisely' }).count(), 0, 'nothing for the precise mode to pin');
+    await clickLandsOn(trace.frame, daemon.id, 'double_fork_daemon.c', daemonForkLine);
+    await screenshot(page, '07-daemon-fork-line-default-mode');
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await assertAllGone(trace.pids, 'the double fork\'s processes');
+    timings.mark('daemon click → its fork line; Stop Tracing → nothing alive');
+  });
+
+  it('two forks in one loop: the click says why there is no line, and tracing again precisely pins it', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    // A program whose two fork() lines the default mode cannot tell apart (test/programs/alternating_forks.c).
+    copyFileSync(join(ROOT, 'test', 'programs', 'alternating_forks.c'), join(folder, 'alternating_forks.c'));
+    execFileSync('gcc', ['-g', '-O0', '-o', join(folder, 'alternating_forks'), join(folder, 'alternating_forks.c')]);
+    const source = readFileSync(join(folder, 'alternating_forks.c'), 'utf8').split('\n');
+    const evenLine = source.findIndex((l) => l.includes('fork site 1: even')) + 1;
+    const first = await traceInPanel('alternating_forks', ['30'], 5, 1);
+    timings.mark(`Trace Forks → alternating_forks (pids ${first.pids.join(' ')})`);
+    // Select the first child, a zombie (its details say why already), then Enter: where does it come from?
+    const zombie = first.rows.find((r) => r.state === 'zombie') as PanelRow;
+    await first.frame.locator(`[data-id="${zombie.id}"]`).click();
     await page.keyboard.press('Enter');
     const toast = page.locator('.notification-toast', { hasText: '2 call sites of fork()' });
     await toast.first().waitFor({ state: 'visible', timeout: 10_000 });
-    await screenshot(page, '07-no-single-fork-line');
-    assert.match(await toast.first().innerText(), new RegExp(`double_fork_daemon\\.c:${daemonForkLine} \\(main\\)`));
+    await screenshot(page, '08-no-single-fork-line');
+    assert.match(await toast.first().innerText(), new RegExp(`alternating_forks\\.c:${evenLine} \\(main\\)`));
     assert.ok(await toast.first().locator('.monaco-button', { hasText: 'Trace Again Precisely' }).isVisible(), 'the message offers the precise trace');
-    // The same offer sits in the panel's details, beside the fork-site note: take that one.
+    // The same offer sits in the panel's details, beside the note: take that one.
     const offer = first.frame.locator('.ft-details a', { hasText: 'Trace again precisely' });
-    assert.equal(await offer.count(), 1, 'one offer in the details: beside the daemon\'s fork-site note');
-    await offer.click();
-    // The first trace is stopped (its daemon killed) and the same program runs again, precisely.
+    assert.ok((await offer.count()) >= 1, 'an offer in the details, beside the note');
+    await offer.first().click();
+    // The first trace is stopped (its processes killed) and the same program runs again, precisely.
     await assertAllGone(first.pids, 'the first trace\'s processes');
-    const second = await daemonIn(new Set(first.pids));
+    const second = await inPanel('alternating_forks', 5, 1, new Set(first.pids));
     timings.mark(`Trace Again Precisely → pids ${second.pids.join(' ')}`);
-    await second.frame.locator(`[data-id="${second.daemon.id}"]`).click();
-    await page.keyboard.press('Enter');
-    await waitFor('double_fork_daemon.c active', async () => (await activeEditorTitle(page)) === 'double_fork_daemon.c', 10_000);
-    const line = await waitFor(`status bar Ln ${daemonForkLine}`, async () => ((await statusBarLine(page)) === daemonForkLine ? daemonForkLine : null), 10_000).catch(
-      async () => statusBarLine(page),
-    );
-    await screenshot(page, '08-daemon-fork-line-after-precise-trace');
-    assert.equal(line, daemonForkLine, `the daemon's click lands on its own fork (Ln ${daemonForkLine})`);
+    const again = second.rows.find((r) => r.state === 'zombie') as PanelRow;
+    await clickLandsOn(second.frame, again.id, 'alternating_forks.c', evenLine);
+    await screenshot(page, '09-zombie-fork-line-after-precise-trace');
     assert.equal(await second.frame.locator('.ft-details a', { hasText: 'Trace again precisely' }).count(), 0, 'a precise trace offers no precise trace');
     await runCommand(page, 'Fork Trace: Stop Tracing');
     await assertAllGone(second.pids, 'the precise trace\'s processes');
