@@ -43,6 +43,7 @@ import {
   type PanelRow,
   type RunningCodeServer,
 } from './workbench';
+import { lineOf } from '../support/system';
 
 const LOG_FIXTURE = join(ROOT, 'test', 'fixtures', 'logs', 'zombie_server.ttt.log');
 const HAS_DEBUG_ADAPTER = existsSync(join(ROOT, 'dist', 'debugAdapter.js')) || existsSync(join(ROOT, 'src', 'debug', 'debugAdapter.ts'));
@@ -75,9 +76,7 @@ function prepareFolder(port: number): void {
       2,
     ),
   );
-  const lines = readFileSync(join(folder, 'zombie_server.c'), 'utf8').split('\n');
-  forkLine = lines.findIndex((l) => l.includes('pid_t pid = fork();')) + 1;
-  assert.ok(forkLine > 0, 'zombie_server.c has its fork line');
+  forkLine = lineOf(join(folder, 'zombie_server.c'), 'pid_t pid = fork();');
 }
 
 /** Every pid is gone from /proc (zombies included) within `ms`: init reaps orphans. */
@@ -309,8 +308,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
 
   it('a double fork in the default mode: clicking the daemon lands on its own fork, the second one', async () => {
     await runCommand(page, 'View: Close All Editors');
-    const source = readFileSync(join(folder, 'double_fork_daemon.c'), 'utf8').split('\n');
-    const daemonForkLine = source.findIndex((l) => l.includes('second fork: the daemon')) + 1;
+    const daemonForkLine = lineOf(join(folder, 'double_fork_daemon.c'), 'second fork: the daemon');
     const trace = await traceInPanel('double_fork_daemon', ['30'], 3, 1);
     timings.mark(`Trace Forks → double_fork_daemon (pids ${trace.pids.join(' ')})`);
     const daemon = trace.rows.find((r) => r.state === 'running') as PanelRow;
@@ -330,8 +328,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     // A program whose two fork() lines the default mode cannot tell apart (test/programs/alternating_forks.c).
     copyFileSync(join(ROOT, 'test', 'programs', 'alternating_forks.c'), join(folder, 'alternating_forks.c'));
     execFileSync('gcc', ['-g', '-O0', '-o', join(folder, 'alternating_forks'), join(folder, 'alternating_forks.c')]);
-    const source = readFileSync(join(folder, 'alternating_forks.c'), 'utf8').split('\n');
-    const evenLine = source.findIndex((l) => l.includes('fork site 1: even')) + 1;
+    const evenLine = lineOf(join(folder, 'alternating_forks.c'), 'fork site 1: even');
     const first = await traceInPanel('alternating_forks', ['30'], 5, 1);
     timings.mark(`Trace Forks → alternating_forks (pids ${first.pids.join(' ')})`);
     // Select the first child, a zombie (its details say why already), then Enter: where does it come from?

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { afterCalls, nextPoints, nextSites, parseFunctionFlow, programGraph, type FunctionFlow } from '../../src/tracer/sites/flow';
+import { afterCalls, nextPoints, parseFunctionFlow, programGraph, type FunctionFlow } from '../../src/tracer/sites/flow';
 
 /** main() of a double fork at -O0, cut down: fork, check, child forks again, parent waits. */
 const DOUBLE_FORK = `
@@ -40,6 +40,11 @@ function flowOf(text: string): FunctionFlow {
 }
 
 const after = (flow: FunctionFlow, address: number): number => flow.following.get(address) as number;
+
+/** The sites one function's flow reaches first from these instructions, calls not followed into. */
+function nextSites(flow: FunctionFlow, from: number[], sites: ReadonlySet<number>): Set<number> {
+  return new Set(nextPoints(programGraph(flow), from.map((at) => ({ stack: [], at })), sites).map((p) => p.at));
+}
 
 describe('main()\'s flow between fork-family calls', () => {
   const flow = flowOf(DOUBLE_FORK);

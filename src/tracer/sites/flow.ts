@@ -70,13 +70,13 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
   const calls = new Map<number, string | null>();
   const following = new Map<number, number>();
   const returns = new Set<number>();
+  const inFunction = (target: number) => target >= start && target < end;
   for (let i = 0; i < insns.length; i++) {
     const { address, mnemonic, operands } = insns[i];
     const after = i + 1 < insns.length ? insns[i + 1].address : null;
     if (after !== null) following.set(address, after);
     const fallthrough = after === null ? [] : [after];
     const direct = DIRECT.exec(operands);
-    const inFunction = (target: number) => target >= start && target < end;
     if (mnemonic.startsWith('call')) {
       const callee = direct ? normalizeTarget(direct[2]) : calleeInComment(operands);
       calls.set(address, callee);
@@ -86,7 +86,7 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
       returns.add(address);
     } else if (mnemonic === 'hlt' || mnemonic === 'ud2') {
       next.set(address, []);
-    } else if (mnemonic.startsWith('j') || mnemonic.startsWith('loop') || mnemonic === 'jrcxz') {
+    } else if (mnemonic.startsWith('j') || mnemonic.startsWith('loop')) {
       const conditional = !mnemonic.startsWith('jmp');
       if (!direct) return { problem: `${name} jumps through ${operands.startsWith('*') ? 'a register or a table (a switch statement)' : 'an address the disassembly does not name'} at 0x${address.toString(16)}` };
       const target = parseInt(direct[1], 16);
@@ -184,7 +184,3 @@ export function nextPoints(graph: ProgramGraph, from: Iterable<FlowPoint>, sites
   return reached;
 }
 
-/** The addresses of the sites one function's flow reaches first from these instructions (no calls followed). */
-export function nextSites(flow: FunctionFlow, from: Iterable<number>, sites: ReadonlySet<number>): Set<number> {
-  return new Set(nextPoints(programGraph(flow), [...from].map((at) => ({ stack: [], at })), sites).map((p) => p.at));
-}

@@ -150,8 +150,8 @@ interface Binary {
   symbols: Map<string, number> | null;
   /** Function symbols by start address, for functionAt. */
   starts?: Array<[string, number]>;
-  /** GOT slots by the function address they hold. */
-  gotSlots?: Map<number, number[]>;
+  /** GOT slots (and other relocated pointers) by the function address they hold; null when unreadable. */
+  gotSlots?: Map<number, number[]> | null;
   /** Functions that make processes: they call fork, posix_spawn… (or are Go's forkExec). */
   spawners?: Set<string>;
   /** The interpreter's language, once known (null: compiled code). */
@@ -617,16 +617,10 @@ export class SiteResolver {
     for (let i = chain.length - 1; i >= 0; i--) {
       const call = chain[i];
       const statics = new Set(this.lookupStatic(call, 'fork').sites?.map((s) => s.address));
-      if (statics.size === 0) {
-        result = null;
-      } else if (points === null) {
-        result = null;
-      } else {
-        const kept = this.reachFrom(program, points).filter((p) => statics.has(p.at));
-        // None reachable: the disassembly does not show every way (code it cannot read).
-        // The flow proves nothing then.
-        result = kept.length > 0 ? kept : null;
-      }
+      // None reachable: the disassembly does not show every way (code it cannot read).
+      // The flow proves nothing then.
+      const kept = points && statics.size > 0 ? this.reachFrom(program, points).filter((p) => statics.has(p.at)) : [];
+      result = kept.length > 0 ? kept : null;
       this.flowResults.set(call, result);
       // Not narrowed: the process may be at any of the call's static sites, in any call of them.
       points = result ? afterCalls(program.graph, result) : null;
@@ -698,20 +692,14 @@ export class SiteResolver {
    * table), and no chain of calls among them comes back to one (recursion).
    */
   private onlyCalledDirectly(exe: Binary, disassembly: string, fns: Array<{ name: string; start: number }>, graph: ProgramGraph): boolean {
-    if (!exe.gotSlots) {
-      try {
-        exe.gotSlots = exe.elf ? readGotSlots(exe.real, exe.elf) : new Map();
-      } catch {
-        return false;
-      }
-    }
-    if (fns.some((f) => (exe.gotSlots?.get(f.start) ?? []).length > 0)) return false;
+    // Unreadable relocations prove nothing: then they may hold any address.
+    const slots = this.gotSlotsOf(exe);
+    if (!slots || fns.some((f) => (slots.get(f.start) ?? []).length > 0)) return false;
     const names = new Set(fns.map((f) => f.name));
     for (const line of disassembly.split('\n')) {
+      // A function's own label ends in `>:`, so only references end in `>`.
       const ref = /<([^>+]+)>\s*$/.exec(line);
-      if (!ref || !names.has(ref[1]) || /:\s+(?:(?:bnd|notrack)\s+)?call\s/.test(line)) continue;
-      if (/^[0-9a-f]+ </.test(line)) continue; // the function's own label
-      return false;
+      if (ref && names.has(ref[1]) && !/:\s+(?:(?:bnd|notrack)\s+)?call\s/.test(line)) return false;
     }
     // Recursion: a call among them that leads back.
     const callees = (name: string): string[] => {
@@ -801,15 +789,20 @@ export class SiteResolver {
 
   /** Calls to this function: by name, and through the GOT slots that hold its address. */
   private callersOf(bin: Binary, analysis: StaticAnalysis, fn: { name: string; start: number }): CallInstruction[] {
-    if (!bin.gotSlots) {
+    const slots = this.gotSlotsOf(bin)?.get(fn.start) ?? [];
+    return [...(analysis.calls.get(normalizeTarget(fn.name)) ?? []), ...slots.flatMap((slot) => analysis.calls.get(gotTarget(slot)) ?? [])];
+  }
+
+  /** The binary's relocated addresses (GOT slots and data pointers) by the address they hold, read once; null when they cannot be read. */
+  private gotSlotsOf(bin: Binary): Map<number, number[]> | null {
+    if (bin.gotSlots === undefined) {
       try {
         bin.gotSlots = bin.elf ? readGotSlots(bin.real, bin.elf) : new Map();
       } catch {
-        bin.gotSlots = new Map();
+        bin.gotSlots = null;
       }
     }
-    const slots = bin.gotSlots.get(fn.start) ?? [];
-    return [...(analysis.calls.get(normalizeTarget(fn.name)) ?? []), ...slots.flatMap((slot) => analysis.calls.get(gotTarget(slot)) ?? [])];
+    return bin.gotSlots;
   }
 
   /** The binary's function symbols, read once; none when they cannot be read. */
