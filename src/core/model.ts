@@ -325,6 +325,8 @@ export class ProcessModel {
   private sigreturnTraced = false;
   /** A clone3 that made a process, by the tid that made it, until that thread's next call. */
   private readonly clone3AwaitingNextCall = new Map<number, CallSite>();
+  /** The first fork-family call of a process not yet linked to its parent's clone: it came right after that clone. */
+  private readonly flowBeforeLink = new Map<ProcessNode, CallSite>();
   private lastCloneArgs = '';
   private lastCloneFlags: CloneFlags = NO_CLONE_FLAGS;
   private maxWarnings = 1000;
@@ -599,6 +601,8 @@ export class ProcessModel {
     const site = this.site(proc, event);
     const leader = (event.pid ?? proc.pid) === proc.pid && proc.threadCount === 1;
     site.after = leader ? proc.flow ?? null : null;
+    // Its records came before its parent's clone returned: where it started is known only then.
+    if (leader && proc.flow === undefined && !proc.linked) this.flowBeforeLink.set(proc, site);
     if (leader) proc.flow = site;
     return site;
   }
@@ -617,11 +621,8 @@ export class ProcessModel {
     // fork and vfork never share the thread group or the parent.
     const flags = event.name === 'fork' || event.name === 'vfork' ? NO_CLONE_FLAGS : this.cloneFlags(event.args);
     const time = event.entryTime ?? event.time;
-    if (flags.thread) {
-      // Its threads' forks can come between the main thread's: the order no longer tells.
-      proc.flow = null;
-      return this.threadCreated(proc, childPid);
-    }
+    // With threads, their forks can come between the main thread's: flowSite follows no more.
+    if (flags.thread) return this.threadCreated(proc, childPid);
     const parent = flags.parent ? proc.owner : proc;
     let child = this.byPid.get(childPid);
     if (child && !child.linked && child.reaped === null) {
@@ -652,7 +653,12 @@ export class ProcessModel {
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.flowSite(proc, event);
-    // The child starts where the call returns in it (unless its own records came first).
+    // The child starts where the call returns in it: its first fork came from there, if it made one already.
+    const first = this.flowBeforeLink.get(child);
+    if (first) {
+      first.after = child.forkSite;
+      this.flowBeforeLink.delete(child);
+    }
     if (child.flow === undefined) child.flow = child.forkSite;
     // A vfork-style child (posix_spawn, system) execs before its parent's clone returns.
     if (child.execs.length > 0) child.forkSite.childExec = childExecOf(child.execs[0].path, child.execs[0].argv);
@@ -687,6 +693,7 @@ export class ProcessModel {
       // The thread's first record came before clone returned; it was never a process.
       const at = this.processes.indexOf(early);
       if (at >= 0) this.processes.splice(at, 1);
+      this.flowBeforeLink.delete(early);
       this.running.delete(early);
       if (this.byPid.get(tid) === early) this.byPid.delete(tid);
       const n = this.reuseCount.get(tid) ?? 1;

@@ -888,3 +888,22 @@ describe('where each fork call\'s control flow came from (CallSite.after, for th
     assert.equal(of(54).forkSite!.after, null, 'after a thread, the order of forks no longer says where one was');
   });
 });
+
+describe('a child whose own fork is read before its parent\'s clone returns', () => {
+  test('its fork still starts from its parent\'s call, once that is read', () => {
+    const session = new TraceSession();
+    session.push(Buffer.from(`${log(
+      EXEC_SRV,
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+      '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+      '100  1700000000.120000 <... clone resumed>) = 200',
+      '200  1700000000.130000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 301',
+    )}\n`));
+    session.finish();
+    const of = (pid: number) => session.model.processes.find((p) => p.pid === pid)!;
+    const start = of(200).forkSite!;
+    assert.equal(start.after, 'exec');
+    assert.equal(of(300).forkSite!.after, start, 'the first fork 200 made came right after its own start');
+    assert.equal(of(301).forkSite!.after, of(300).forkSite);
+  });
+});
