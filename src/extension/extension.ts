@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { count } from '../core/args';
 import type { WebviewState } from '../protocol';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';
@@ -111,8 +112,8 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
       return;
     }
     const { processes, zombies } = run.counts;
-    this.status.text = `$(type-hierarchy) ${processes} proc · ${zombies} zombie${zombies === 1 ? '' : 's'}`;
-    this.status.tooltip = `Fork Trace: tracing ${run.trace.title}: ${processes} processes, ${zombies} zombies now. Click to show the fork tree.`;
+    this.status.text = `$(type-hierarchy) ${processes} proc · ${count(zombies, 'zombie')}`;
+    this.status.tooltip = `Fork Trace: tracing ${run.trace.title}: ${count(processes, 'process', 'processes')}, ${count(zombies, 'zombie')} now. Click to show the fork tree.`;
     this.status.backgroundColor = zombies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.status.show();
   }
