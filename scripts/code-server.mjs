@@ -30,12 +30,15 @@ export function cacheDir() {
 
 const log = (...args) => console.error('[code-server]', ...args);
 
+/** Runs a command, its output shown as it comes; a failure's message ends with that output's tail. */
 function run(cmd, args, options = {}) {
   const started = Date.now();
   log(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, ...options });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status ?? r.signal}`);
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  process.stderr.write(output);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status ?? r.signal}:\n${output.slice(-3000)}`);
   log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -44,14 +47,18 @@ export function missingDebianPackages(packages = ['libkrb5-dev']) {
   return packages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
 }
 
-/** npm install into a fresh directory, then renamed into place: a half install is never used. */
-function npmInstallInto(target, spec, env) {
+/**
+ * npm install into a fresh directory, then renamed into place: a half install is never
+ * used. Install scripts always run (code-server's postinstall builds its native modules),
+ * whatever a user's .npmrc says.
+ */
+export function npmInstallInto(target, spec, env) {
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
   const staging = mkdtempSync(join(parent, '.staging-'));
   try {
     writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'fork-trace-e2e-cache', private: true }));
-    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', spec], { cwd: staging, env });
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts=false', '--global=false', '--loglevel=error', spec], { cwd: staging, env });
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
   } catch (e) {
@@ -65,33 +72,68 @@ function nodePaths(root) {
   return { dir, bin: join(dir, 'bin'), node: join(dir, 'bin', 'node') };
 }
 
-/** The environment that runs npm and code-server on Node 24, native modules built against it. */
-function node24Env(nodeDir, extra = {}) {
-  const env = { ...process.env, ...extra };
-  env.PATH = `${join(nodeDir, 'bin')}:${process.env.PATH ?? ''}`;
-  env.npm_config_nodedir = nodeDir;
-  // Test runners' NODE_OPTIONS (e.g. tsx's --import) must not leak into code-server.
-  delete env.NODE_OPTIONS;
+/**
+ * npm configuration an outer npm exports to its scripts that the inner npm must still
+ * see: where packages come from and how to reach it (a mirror, a proxy, a CA).
+ */
+const KEPT_NPM_CONFIG = /^(registry|.*:registry|proxy|https?[-_]proxy|noproxy|cafile|ca|cert|key|strict[-_]ssl|cache|userconfig|globalconfig|\/\/.*)$/i;
+
+/**
+ * The environment for an npm of our own, started from inside another npm's script
+ * (`npm test` on Node 20). That outer npm exports its whole configuration as
+ * npm_config_*: `user_agent` still names Node 20 (code-server's postinstall reads the
+ * Node version from it), `nodedir` its headers, `local_prefix` the project, maybe
+ * `ignore_scripts` or `global`; plus NODE, npm_node_execpath, npm_lifecycle_*,
+ * INIT_CWD and test runners' NODE_OPTIONS. None of that may reach the inner npm:
+ * only the registry, proxy and certificate settings are kept.
+ */
+export function isolatedNpmEnv(base = process.env) {
+  const env = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value === undefined) continue;
+    const config = /^npm_config_(.*)$/i.exec(key);
+    if (config) {
+      if (KEPT_NPM_CONFIG.test(config[1])) env[key] = value;
+      continue;
+    }
+    if (/^npm_/i.test(key)) continue; // npm_lifecycle_*, npm_package_*, npm_execpath, npm_node_execpath, npm_command
+    if (['NODE', 'NODE_OPTIONS', 'NODE_PATH', 'NODE_ENV', 'INIT_CWD'].includes(key)) continue;
+    env[key] = value;
+  }
   return env;
+}
+
+/** The environment that runs npm and code-server on Node 24, native modules built against it. */
+export function node24Env(nodeDir, extra = {}, base = process.env) {
+  const env = { ...isolatedNpmEnv(base), ...extra };
+  env.PATH = `${join(nodeDir, 'bin')}:${base.PATH ?? ''}`;
+  env.npm_config_nodedir = nodeDir;
+  return env;
+}
+
+/** Installs Node 24 (the npm package) into CACHE/node24 unless it is there. */
+export function ensureNode24({ cache = cacheDir(), baseEnv = process.env } = {}) {
+  const nodeRoot = join(cache, 'node24');
+  let paths = nodePaths(nodeRoot);
+  if (existsSync(paths.node)) return { ...paths, installed: false };
+  log(`installing ${NODE_PACKAGE} into ${nodeRoot}`);
+  npmInstallInto(nodeRoot, NODE_PACKAGE, isolatedNpmEnv(baseEnv));
+  paths = nodePaths(nodeRoot);
+  if (!existsSync(paths.node)) throw new Error(`${NODE_PACKAGE} did not provide ${paths.node}`);
+  return { ...paths, installed: true };
 }
 
 /**
  * Installs Node 24 and code-server into the cache unless they are there already.
+ * `baseEnv` is the environment it was started from (an outer npm's, in `npm test`);
+ * `spec` what npm installs as code-server (a test gives a stand-in package).
  * Returns { node, entry, env, cache, seconds, installed }.
  */
-export function ensureCodeServer({ cache = cacheDir() } = {}) {
+export function ensureCodeServer({ cache = cacheDir(), baseEnv = process.env, spec = `code-server@${CODE_SERVER_VERSION}` } = {}) {
   const started = Date.now();
-  let installed = false;
-  const nodeRoot = join(cache, 'node24');
+  const nodeP = ensureNode24({ cache, baseEnv });
+  let installed = nodeP.installed;
   const csRoot = join(cache, `code-server-${CODE_SERVER_VERSION}`);
-  let nodeP = nodePaths(nodeRoot);
-  if (!existsSync(nodeP.node)) {
-    log(`installing ${NODE_PACKAGE} into ${nodeRoot}`);
-    npmInstallInto(nodeRoot, NODE_PACKAGE, { ...process.env });
-    nodeP = nodePaths(nodeRoot);
-    if (!existsSync(nodeP.node)) throw new Error(`${NODE_PACKAGE} did not provide ${nodeP.node}`);
-    installed = true;
-  }
   const csDir = join(csRoot, 'node_modules', 'code-server');
   const marker = join(csRoot, '.complete');
   if (!existsSync(marker)) {
@@ -99,8 +141,8 @@ export function ensureCodeServer({ cache = cacheDir() } = {}) {
     if (missing.length > 0) {
       throw new Error(`code-server's native modules need Debian packages that are missing: ${missing.join(' ')}.\n` + `Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
     }
-    log(`installing code-server@${CODE_SERVER_VERSION} against Node ${spawnSync(nodeP.node, ['-v']).stdout.toString().trim()} into ${csRoot} (takes a few minutes, once)`);
-    npmInstallInto(csRoot, `code-server@${CODE_SERVER_VERSION}`, node24Env(nodeP.dir, { npm_config_unsafe_perm: 'true' }));
+    log(`installing ${spec} against Node ${spawnSync(nodeP.node, ['-v']).stdout.toString().trim()} into ${csRoot} (takes a few minutes, once)`);
+    npmInstallInto(csRoot, spec, node24Env(nodeP.dir, { npm_config_unsafe_perm: 'true' }, baseEnv));
     writeFileSync(marker, `${new Date().toISOString()}\n`);
     installed = true;
   }
@@ -109,7 +151,7 @@ export function ensureCodeServer({ cache = cacheDir() } = {}) {
   const entry = join(csDir, binRel);
   const seconds = (Date.now() - started) / 1000;
   log(`${installed ? 'installed' : 'cached'}: code-server ${pkg.version} on ${nodeP.node} (${seconds.toFixed(1)} s)`);
-  return { node: nodeP.node, entry, env: node24Env(nodeP.dir), cache, seconds, installed, version: pkg.version };
+  return { node: nodeP.node, entry, env: node24Env(nodeP.dir, {}, baseEnv), cache, seconds, installed, version: pkg.version };
 }
 
 /** A fresh profile: user-data-dir and extensions-dir in a new temp directory. */

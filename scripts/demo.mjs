@@ -5,14 +5,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePrerequisites } from './prereqs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ready = ensurePrerequisites('demo');
+if (ready !== 0) process.exit(ready);
 const require = createRequire(import.meta.url);
 const { runClients } = require(join(root, 'examples', 'client.js'));
 
 const make = spawnSync('make', ['-s', '-C', join(root, 'examples')], { stdio: 'inherit' });
 if (make.error || make.status !== 0) {
-  console.error('Could not build the examples: install gcc and make (sudo apt-get install -y gcc make).');
+  console.error('Could not build the examples with make and gcc: see the compiler\'s message above.');
   process.exit(2);
 }
 

@@ -48,7 +48,10 @@ export interface RunningCodeServer {
   processes(): ProcInfo[];
 }
 export interface CodeServerModule {
-  ensureCodeServer(): CodeServerInstall;
+  CODE_SERVER_VERSION: string;
+  ensureCodeServer(options?: { cache?: string; baseEnv?: NodeJS.ProcessEnv; spec?: string }): CodeServerInstall;
+  isolatedNpmEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  npmInstallInto(target: string, spec: string, env: NodeJS.ProcessEnv): void;
   freshProfile(): Profile;
   installExtension(cs: CodeServerInstall, vsix: string, profile: Profile): Profile & { installed: string[] };
   startCodeServer(cs: CodeServerInstall, options: { folder: string; profile: Profile }): Promise<RunningCodeServer>;
