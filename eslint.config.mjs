@@ -24,7 +24,24 @@ export default tseslint.config(
         { property: 'outerHTML', message: 'Strings from the trace are text: use textContent.' },
         { property: 'insertAdjacentHTML', message: 'Strings from the trace are text: use textContent.' },
       ],
-      'no-restricted-imports': ['error', { paths: ['vscode'], patterns: ['node:*', 'fs', 'child_process'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['vscode'],
+          patterns: [
+            { group: ['node:*', 'fs', 'child_process'], message: 'The panel runs in a browser.' },
+            // What the panel shares with the host is data and words: src/shared only.
+            { regex: '^\\.\\./src/(?!shared/)', message: 'The webview imports from src/ only through src/shared/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // src/shared is read by the host and the webview alike: no vscode, no Node.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['vscode'], patterns: [{ regex: '^node:|^fs$|^child_process$|^\\.\\./(?!shared/)', message: 'src/shared is pure: it imports only from src/shared.' }] }],
     },
   },
   {

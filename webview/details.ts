@@ -1,8 +1,7 @@
 // The details pane for the selected process: what the kernel did to it, in the
 // design's words, and the findings about it. Every string from the trace is text.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { preciseWouldPin } from '../src/core/diagnostics';
-import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/core/snapshot';
+import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/shared/schema';
 import { el } from './dom';
 import { describeAdoption, describeExit, describePid, describeReap, describeZombie, formatLocation, formatTime, plural, quoteArgv, shortLocation } from './format';
 import type { ProcessStore } from './store';
@@ -72,7 +71,7 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
   }
   if (p.threads > 1) fact('Threads', String(p.threads));
   if (p.forkSite) fact('Fork site', locationLink(p.forkSite, () => actions.open(p.id)));
-  else fact('Fork site', p.forkSiteNote ?? 'not known', ...preciseOffer(p.forkSiteNote, actions));
+  else fact('Fork site', p.forkSiteNote ?? 'not known', ...preciseOffer(p.forkSitePreciseWouldPin, actions));
 
   const nodes: Node[] = [heading, list];
   const diagnostics = store.diagnosticsFor(p);
@@ -95,7 +94,7 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
   if (d.location) {
     where.append(locationLink(d.location, () => actions.open(p.id)));
   } else {
-    where.append(el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`), ...preciseOffer(d.locationNote, actions));
+    where.append(el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`), ...preciseOffer(d.locationPreciseWouldPin, actions));
   }
   item.append(where);
   if (d.related.length > 0) {
@@ -111,8 +110,8 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
 }
 
 /** After a note that says the precise mode would pin the line: a link that runs that trace. */
-function preciseOffer(note: string | null, actions: DetailsActions): Array<Node | string> {
-  if (!actions.tracePrecisely || !preciseWouldPin(note)) return [];
+function preciseOffer(preciseWouldPin: boolean, actions: DetailsActions): Array<Node | string> {
+  if (!actions.tracePrecisely || !preciseWouldPin) return [];
   return [' ', actionLink('Trace again precisely', 'Stop this trace and run the program again with strace -k, which pins each call to its line', actions.tracePrecisely)];
 }
 

@@ -1,5 +1,5 @@
 // Words and numbers for the panel, in the design's vocabulary (design.md §2). Pure.
-import type { AdoptionJson, ExitJson, ProcessJson, ReapedJson, SourceLocation } from '../src/core/snapshot';
+import type { AdoptionJson, ExitJson, ProcessJson, ReapedJson, SourceLocation } from '../src/shared/schema';
 
 /** Seconds since the first event: "0.008 s"; null when the log has no timestamps. */
 export function formatTime(t: number | null): string {

@@ -8,8 +8,8 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { VscodeRadio } from '@vscode-elements/elements/dist/vscode-radio/vscode-radio.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import type { ProcessFilter, TraceInfo, TraceStatus } from '../src/protocol';
-import type { SummaryJson } from '../src/core/snapshot';
+import type { ProcessFilter, TraceInfo, TraceStatus } from '../src/shared/protocol';
+import type { SummaryJson } from '../src/shared/schema';
 import { el, setAttr, setHidden, setText } from './dom';
 import { formatDuration, plural } from './format';
 

@@ -1,7 +1,7 @@
 // What one process's lane on the timeline shows: its life as a span coloured by how
 // it ended, its zombie interval, and marks where the kernel did something to it.
 // Pure (no DOM); the canvas only draws what this returns.
-import type { ProcessJson } from '../src/core/snapshot';
+import type { ProcessJson } from '../src/shared/schema';
 
 /**
  * `running`: alive now. `reaped`: its life, once it exited and was reaped.

@@ -3,7 +3,7 @@
 // shows it at once. All drawing happens in one requestAnimationFrame, and only for
 // what changed.
 import './style.css';
-import { assertNever, type HostMessage, type ProcessFilter, type TraceInfo, type WebviewMessage, type WebviewState } from '../src/protocol';
+import { assertNever, type HostMessage, type ProcessFilter, type TraceInfo, type WebviewMessage, type WebviewState } from '../src/shared/protocol';
 import { renderDetails } from './details';
 import { el, isTyping } from './dom';
 import { Header, SummaryLine, Toolbar } from './header';

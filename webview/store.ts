@@ -1,8 +1,8 @@
 // The panel's copy of the trace: a snapshot, then deltas upserted by process id.
 // Pure (no DOM), so it is unit-tested under Node. Sized for 10,000 processes: a
 // delta costs what it carries, not what the store holds.
-import type { HostMessage } from '../src/protocol';
-import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson, WarningJson } from '../src/core/snapshot';
+import type { HostMessage } from '../src/shared/protocol';
+import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson, WarningJson } from '../src/shared/schema';
 
 export type DeltaMessage = Extract<HostMessage, { type: 'delta' }>;
 

@@ -2,7 +2,7 @@
 // (devicePixelRatio-aware) only when something changed. Wheel zooms around the cursor,
 // shift+wheel and drag pan, + and - zoom; follow-live keeps "now" in view until the
 // user pans. Colours come from the theme through CSS custom properties (style.css).
-import type { ProcessJson } from '../src/core/snapshot';
+import type { ProcessJson } from '../src/shared/schema';
 import { laneOf, type Mark, type SpanKind } from './lanes';
 import { fit, follow, panBy, ticks, tickLabel, timeToX, zoomAt, type TimeScale } from './scale';
 import { ROW_HEIGHT } from './treeView';

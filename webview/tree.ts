@@ -2,8 +2,8 @@
 // that forked them, collapsed subtrees hidden, and — when a filter or a search is on —
 // only the processes that match, each nested under its nearest matching ancestor.
 // Pure (no DOM).
-import type { ProcessFilter } from '../src/protocol';
-import type { ProcessJson } from '../src/core/snapshot';
+import type { ProcessFilter } from '../src/shared/protocol';
+import type { ProcessJson } from '../src/shared/schema';
 
 export interface TreeRow {
   id: string;

@@ -3,7 +3,7 @@
 // row elements as the view scrolls. Each row carries data-id, data-pid and data-state:
 // end-to-end tests and users' automation rely on them.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import type { ProcessJson } from '../src/core/snapshot';
+import type { ProcessJson } from '../src/shared/schema';
 import { el, setAttr, setText } from './dom';
 import { formatLifetime, describeAdoption } from './format';
 import type { FlatTree, TreeRow } from './tree';

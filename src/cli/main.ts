@@ -1,7 +1,7 @@
 // `forktrace`: the same core as the extension, for terminals and CI.
 import { writeFileSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
-import type { SnapshotJson, WarningJson } from '../core/snapshot';
+import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
 import { analyzeLog } from '../tracer/logReader';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';

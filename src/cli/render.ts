@@ -1,6 +1,6 @@
 // The terminal view of a snapshot: an indented tree, then the diagnostics.
 import { count } from '../core/args';
-import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../core/snapshot';
+import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../shared/schema';
 import type { ProcessList } from '../core/snapshotBuilder';
 
 export interface RenderOptions {

@@ -1,26 +1,23 @@
 // Findings derived from the model, each in plain words: what happened, and the fix.
 import { count, unique } from './args';
 import type { CallSite, ProcessModel, ProcessNode } from './model';
-import type { DiagnosticJson, RelatedJson, SourceLocation } from './snapshot';
+import type { DiagnosticJson, RelatedJson, SourceLocation } from '../shared/schema';
 
 export type SiteRole = 'fork' | 'wait' | 'sigaction' | 'interrupted';
 
 /**
  * The three ways to ask for the precise mode: the setting, a launch configuration, the
- * CLI. Every note that says the precise mode would pin the line ends with it, so the
- * views can offer that trace (preciseWouldPin).
+ * CLI. Every note that says the precise mode would pin the line ends with it, and its
+ * Located says so as data (preciseWouldPin), which views read to offer that trace.
  */
 export const PRECISE_HOW = '(strace -k: the forkTrace.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise)';
-
-/** Would a trace in the precise mode give the line this note says is unknown? */
-export function preciseWouldPin(note: string | null | undefined): boolean {
-  return typeof note === 'string' && note.includes(PRECISE_HOW);
-}
 
 export interface Located {
   location: SourceLocation | null;
   /** Why there is no location, when there is none. */
   note: string | null;
+  /** True when there is no location and a trace in the precise mode (strace -k) would give it. */
+  preciseWouldPin?: boolean;
   /**
    * The library functions the call may have gone through (`popen`, `posix_spawn`,
    * `fork`, …): the one at the line, or every candidate's. Absent: not known.
@@ -113,6 +110,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       message: `${name(owner)} never reaped ${count(children.length, 'child process', 'child processes')} (${pidList(children)}): ${one ? 'it' : 'they'} ${until}. ${why} ${fix}`,
       location: where.location,
       locationNote: where.location ? null : where.note,
+      locationPreciseWouldPin: !where.location && where.preciseWouldPin === true,
       related: relatedForkSite(children[0], at),
       time: rel(first),
     });
@@ -130,6 +128,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       message: `The SIGCHLD handler of ${name(proc)} reaped one child and returned ${count(record.times, 'time', 'times')} while other children had already exited (${pidList(left)} left as ${left.length === 1 ? 'a zombie' : 'zombies'}). Signals of one kind do not queue: one SIGCHLD can stand for several exits. Loop: while (waitpid(-1, &status, WNOHANG) > 0) ;`,
       location: where.location,
       locationNote: where.location ? null : where.note,
+      locationPreciseWouldPin: !where.location && where.preciseWouldPin === true,
       related,
       time: rel(record.firstTime),
     });
@@ -149,6 +148,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       message: `${record.call} in ${name(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: the SIGCHLD handler was installed without SA_RESTART. ${fix}`,
       location: where.location,
       locationNote: where.location ? null : where.note,
+      locationPreciseWouldPin: !where.location && where.preciseWouldPin === true,
       related: record.sigaction ? [{ message: 'the handler is installed here without SA_RESTART', location: sigactionAt }] : [],
       time: rel(record.firstTime),
     });
@@ -168,6 +168,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       message: `fork failed ${count(record.times, 'time', 'times')} in ${name(proc)} with ${why}. No child was created: check fork()'s return value, back off and retry, and reap children so they stop counting against the limit.`,
       location: where.location,
       locationNote: where.location ? null : where.note,
+      locationPreciseWouldPin: !where.location && where.preciseWouldPin === true,
       related: [],
       time: rel(record.firstTime),
     });
@@ -221,6 +222,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       message,
       location: null,
       locationNote: null,
+      locationPreciseWouldPin: false,
       related: relatedForkSite(p, at),
       time: rel(group.orphans.reduce((t, o) => Math.min(t, o.adoptions[0].time), Infinity)),
     });
@@ -236,6 +238,7 @@ export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: numb
       message: `${count(list.length, 'child', 'children')} of ${name(reaper)} stayed ${list.length === 1 ? 'a zombie' : 'zombies'} longer than ${model.lingerThreshold} s before being reaped (longest: pid ${longest.pid}, ${span(longest).toFixed(3)} s). Reap sooner: wait from a SIGCHLD handler instead of later in the program.`,
       location: where.location,
       locationNote: where.location ? null : where.note,
+      locationPreciseWouldPin: !where.location && where.preciseWouldPin === true,
       related: [],
       time: rel(list.reduce((t, c) => Math.min(t, c.exit?.time ?? NaN), Infinity)),
     });

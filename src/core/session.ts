@@ -5,7 +5,7 @@ import { MODEL_CALLS, ProcessModel, type ModelOptions } from './model';
 import { StraceParser, type ParserOptions } from './parser';
 import { buildSnapshot } from './snapshotBuilder';
 import type { SiteLocator } from './diagnostics';
-import type { SnapshotJson } from './snapshot';
+import type { SnapshotJson } from '../shared/schema';
 
 export class TraceSession {
   readonly model: ProcessModel;

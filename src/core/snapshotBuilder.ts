@@ -1,7 +1,7 @@
 // Turns the live model into schema 1: the one picture every view renders.
 import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
 import type { ProcessModel, ProcessNode } from './model';
-import type { ProcessJson, ProcessState, SnapshotDelta, SnapshotJson, SummaryJson, WarningJson } from './snapshot';
+import type { ProcessJson, ProcessState, SnapshotDelta, SnapshotJson, SummaryJson, WarningJson } from '../shared/schema';
 
 export function processState(p: ProcessNode): ProcessState {
   if (!p.exit) return 'running';
@@ -35,6 +35,7 @@ export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): Proc
     threads: p.threadCount,
     forkSite: fork?.location ?? null,
     forkSiteNote: fork && !fork.location ? fork.note : null,
+    forkSitePreciseWouldPin: fork !== null && !fork.location && fork.preciseWouldPin === true,
     state: processState(p),
   };
 }

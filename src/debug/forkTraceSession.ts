@@ -25,7 +25,7 @@ import { basename, dirname, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { count } from '../core/args';
-import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../core/snapshot';
+import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
 import { SiteResolver } from '../tracer/sites';
 import { TraceError } from '../tracer/strace';

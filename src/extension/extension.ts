@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { count } from '../core/args';
-import type { WebviewState } from '../protocol';
+import type { WebviewState } from '../shared/protocol';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';
 import { registerDebugType } from '../debug/register';

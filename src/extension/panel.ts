@@ -1,7 +1,7 @@
 // The fork-tree webview panel: strict CSP, resources only from dist/, typed messages.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { assertNever, type HostMessage, type WebviewMessage } from '../protocol';
+import { assertNever, type HostMessage, type WebviewMessage } from '../shared/protocol';
 import { makeNonce, panelHtml } from './panelHtml';
 
 export const PANEL_VIEW_TYPE = 'forkTrace.panel';

@@ -1,5 +1,5 @@
 // Diagnostics for the Problems panel: the same findings, placed on their lines.
-import type { DiagnosticJson, SourceLocation } from '../core/snapshot';
+import type { DiagnosticJson, SourceLocation } from '../shared/schema';
 
 export interface ProblemEntry {
   file: string;

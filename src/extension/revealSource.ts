@@ -2,7 +2,7 @@
 // show the explanation beside it (hover for the whole of it).
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import type { DiagnosticJson, SourceLocation } from '../core/snapshot';
+import type { DiagnosticJson, SourceLocation } from '../shared/schema';
 
 const flash = vscode.window.createTextEditorDecorationType({
   backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),

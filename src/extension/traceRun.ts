@@ -2,10 +2,9 @@
 // reload), its panel, its terminal, and its entries in the Problems list.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import type { SnapshotJson } from '../core/snapshot';
-import type { TraceInfo } from '../protocol';
+import type { SnapshotJson } from '../shared/schema';
+import type { TraceInfo } from '../shared/protocol';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
-import { preciseWouldPin } from '../core/diagnostics';
 import { SiteResolver } from '../tracer/sites';
 import { analyzeLog } from '../tracer/logReader';
 import { joinCommandLine } from './commandLine';
@@ -251,7 +250,7 @@ export class TraceRun implements vscode.Disposable {
     const source = sourceForProcess(snapshot, id);
     if (source.kind === 'none') {
       // Several candidate lines: the precise mode pins each, one click away.
-      const offer = this.trace.canTracePrecisely === true && preciseWouldPin(source.reason);
+      const offer = this.trace.canTracePrecisely === true && source.preciseWouldPin;
       const pick = await vscode.window.showInformationMessage(`Fork Trace: ${source.reason}`, ...(offer ? [TRACE_PRECISELY] : []));
       if (pick === TRACE_PRECISELY) await this.tracePrecisely();
       return;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceSession } from '../core/session';
 import { FifoReader } from './fifoReader';
-import type { SnapshotDelta, SnapshotJson } from '../core/snapshot';
+import type { SnapshotDelta, SnapshotJson } from '../shared/schema';
 import { buildDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';

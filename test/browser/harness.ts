@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostMessage, WebviewMessage, WebviewState } from '../../src/protocol';
+import type { HostMessage, WebviewMessage, WebviewState } from '../../src/shared/protocol';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -35,13 +35,13 @@ export function chromiumMissing(): string | false {
   return existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
 }
 
-/** dist/webview.js is missing or older than a file under webview/. */
+/** dist/webview.js is missing or older than a file under webview/ or src/shared/ (what the page is built from). */
 export function bundleIsStale(): boolean {
   const bundle = join(ROOT, 'dist', 'webview.js');
   if (!existsSync(bundle) || !existsSync(join(ROOT, 'dist', 'webview.css'))) return true;
   const built = statSync(bundle).mtimeMs;
-  const dir = join(ROOT, 'webview');
-  return readdirSync(dir).some((name) => statSync(join(dir, name)).mtimeMs > built) || statSync(join(ROOT, 'src', 'protocol.ts')).mtimeMs > built;
+  const newer = (dir: string): boolean => readdirSync(dir).some((name) => statSync(join(dir, name)).mtimeMs > built);
+  return newer(join(ROOT, 'webview')) || newer(join(ROOT, 'src', 'shared'));
 }
 
 /**

@@ -3,8 +3,8 @@
 // cuts a finished trace at a time, so a snapshot plus deltas can be checked against
 // the final snapshot.
 import { PRECISE_HOW } from '../../src/core/diagnostics';
-import type { HostMessage, TraceInfo } from '../../src/protocol';
-import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson } from '../../src/core/snapshot';
+import type { HostMessage, TraceInfo } from '../../src/shared/protocol';
+import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson } from '../../src/shared/schema';
 
 export type DeltaMessage = Extract<HostMessage, { type: 'delta' }>;
 
@@ -30,6 +30,7 @@ export function proc(fields: Partial<ProcessJson> & Pick<ProcessJson, 'pid'>): P
     threads: 1,
     forkSite: null,
     forkSiteNote: null,
+    forkSitePreciseWouldPin: false,
     state: 'running',
     ...fields,
   };
@@ -75,6 +76,7 @@ export function smallTrace(): SnapshotJson {
       start: 0.65,
       adoptedBy: [{ time: 0.7, pid: 1, command: 'systemd' }],
       forkSiteNote: FORK_SITE_NOTE,
+      forkSitePreciseWouldPin: true,
       state: 'running',
     }),
     child(107, {
@@ -93,6 +95,7 @@ export function smallTrace(): SnapshotJson {
       message: 'server (pid 100) never reaped 2 child processes (pids 101, 107): they stayed zombies until the trace ended.',
       location: { file: SERVER_C, line: 70, function: 'main' },
       locationNote: null,
+      locationPreciseWouldPin: false,
       related: [{ message: 'fork site', location: { file: SERVER_C, line: 64, function: 'main' } }],
       time: 0.2,
     },
@@ -103,6 +106,7 @@ export function smallTrace(): SnapshotJson {
       message: 'daemon (pid 105) outlived its parent (pid 104) and was adopted by pid 1 (systemd): a deliberate double fork.',
       location: null,
       locationNote: 'daemon has no debug info (compile with gcc -g)',
+      locationPreciseWouldPin: false,
       related: [],
       time: 0.7,
     },
@@ -233,6 +237,7 @@ export function serverTrace(options: ServerTraceOptions): SnapshotJson {
         message: `logger (pid ${daemon.pid}) outlived its parent (pid ${child.pid}) and was adopted by pid 1 (systemd): a deliberate double fork.`,
         location: site(120),
         locationNote: null,
+        locationPreciseWouldPin: false,
         related: [],
         time: exit,
       });
@@ -246,6 +251,7 @@ export function serverTrace(options: ServerTraceOptions): SnapshotJson {
       message: `prefork (pid ${leakingWorker.pid}) never reaped ${leaked.length} child processes: they stayed zombies until the trace ended.`,
       location: site(95),
       locationNote: null,
+      locationPreciseWouldPin: false,
       related: [{ message: 'fork site', location: site(88) }],
       time: Math.min(...processes.filter((p) => leaked.includes(p.pid)).map((p) => p.zombie!.from!)),
     });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
 import { FORK_SITE_NOTE, MARKUP_ARGV, MARKUP_COMMAND, proc, serverTrace, smallTrace, SMALL_TRACE_INFO } from './traces';
-import type { WebviewMessage } from '../../src/protocol';
+import type { WebviewMessage } from '../../src/shared/protocol';
 
 const missing = chromiumMissing();
 if (missing) console.log(`# browser tests skipped: ${missing}`);

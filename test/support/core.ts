@@ -7,7 +7,7 @@ import { StraceParser, type ParserOptions } from '../../src/core/parser';
 import { TraceSession } from '../../src/core/session';
 import type { ModelOptions } from '../../src/core/model';
 import type { SiteLocator } from '../../src/core/diagnostics';
-import type { DiagnosticJson, DiagnosticKind, ProcessJson, SnapshotJson } from '../../src/core/snapshot';
+import type { DiagnosticJson, DiagnosticKind, ProcessJson, SnapshotJson } from '../../src/shared/schema';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'logs');
 

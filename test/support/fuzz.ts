@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { TraceSession } from '../../src/core/session';
 import type { SiteLocator } from '../../src/core/diagnostics';
-import type { SnapshotJson } from '../../src/core/snapshot';
+import type { SnapshotJson } from '../../src/shared/schema';
 import { FIXTURES } from './core';
 
 // --- runs ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LiveTrace, type LiveTraceOptions } from '../../src/tracer/liveTrace';
 import { procState } from '../../src/tracer/procfs';
-import type { ProcessJson, SnapshotJson } from '../../src/core/snapshot';
+import type { ProcessJson, SnapshotJson } from '../../src/shared/schema';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const EXAMPLES = join(ROOT, 'examples');

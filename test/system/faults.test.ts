@@ -16,7 +16,7 @@ import { allPids, killProcessTrees, procStartTime, readProcStatus } from '../../
 import { analyzeLog } from '../../src/tracer/logReader';
 import { SiteResolver } from '../../src/tracer/sites';
 import { renderSnapshot } from '../../src/cli/render';
-import type { SnapshotJson } from '../../src/core/snapshot';
+import type { SnapshotJson } from '../../src/shared/schema';
 import {
   assertAllGone,
   buildPrograms,

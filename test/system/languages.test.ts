@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LiveTrace } from '../../src/tracer/liveTrace';
-import type { SnapshotJson } from '../../src/core/snapshot';
+import type { SnapshotJson } from '../../src/shared/schema';
 import { which } from '../../src/tracer/strace';
 import { lineOf, PROGRAMS } from '../support/system';
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
-import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
+import type { DiagnosticJson, SnapshotJson } from '../../src/shared/schema';
 import { PRECISE_HOW, SiteResolver } from '../../src/tracer/sites';
 import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
 
@@ -102,8 +102,10 @@ test('fast mode: two fork call sites that main\'s flow cannot tell apart give no
     assert.match(p.forkSiteNote ?? '', /^2 call sites of fork\(\) in alternating_forks could have made this clone: /);
     for (const line of sites) assert.ok(p.forkSiteNote?.includes(`alternating_forks.c:${line}`), p.forkSiteNote ?? '');
     assert.match(p.forkSiteNote ?? '', /forktrace --stack-mode precise/);
+    assert.equal(p.forkSitePreciseWouldPin, true, 'the views offer the precise trace from this fact, not from the text');
   }
   assert.equal(snapshot.processes[0].forkSiteNote, null, 'the traced program itself was forked by no traced call');
+  assert.equal(snapshot.processes[0].forkSitePreciseWouldPin, false);
 });
 
 test('precise mode: two fork call sites in one loop, each child pinned to its own line', async () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { analyzeLog } from '../../src/tracer/logReader';
-import type { SnapshotJson } from '../../src/core/snapshot';
+import type { SnapshotJson } from '../../src/shared/schema';
 import { buildPartialSnapshot, buildSnapshot } from '../../src/core/snapshotBuilder';
 import { renderPartialSnapshot, renderSnapshot } from '../../src/cli/render';
 import { analyzeFixture, byId, byPid, diagnosticsOf, echoLocator, fixturePath, kindsOf, readFixture, analyzeText, treeOf, us } from '../support/core';

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { analyzeLog } from '../../src/tracer/logReader';
 import { TraceError } from '../../src/tracer/strace';
 import { TraceSession } from '../../src/core/session';
-import type { SnapshotJson } from '../../src/core/snapshot';
+import type { SnapshotJson } from '../../src/shared/schema';
 import type { SiteLocator } from '../../src/core/diagnostics';
 import { analyzeText, echoLocator, log } from '../support/core';
 import {

@@ -7,7 +7,7 @@ import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/extension
 import { problemEntries } from '../../src/extension/problems';
 import { sourceForProcess } from '../../src/extension/processSource';
 import { analyzeText } from '../support/core';
-import type { DiagnosticJson, SnapshotJson } from '../../src/core/snapshot';
+import type { DiagnosticJson, SnapshotJson } from '../../src/shared/schema';
 
 test('arguments split like a shell would split them, with no expansion', () => {
   assert.deepEqual(splitCommandLine(`8080 "two words" 'single $HOME' a\\ b ''`), ['8080', 'two words', 'single $HOME', 'a b', '']);
@@ -88,6 +88,9 @@ test('a process with no finding and no fork line: the click says why its fork si
   assert.ok(running && !snap.diagnostics.some((d) => d.pids.includes(running.pid)), 'a process no finding names');
   const r = sourceForProcess({ ...snap, processes: snap.processes.map((p) => (p === running ? { ...p, forkSiteNote: note } : p)) }, '102');
   assert.equal(r.kind === 'none' && r.reason, note);
+  assert.equal(r.kind === 'none' && r.preciseWouldPin, false, 'nothing in the data says a precise trace would pin it');
+  const pinnable = sourceForProcess({ ...snap, processes: snap.processes.map((p) => (p === running ? { ...p, forkSiteNote: note, forkSitePreciseWouldPin: true } : p)) }, '102');
+  assert.equal(pinnable.kind === 'none' && pinnable.preciseWouldPin, true, 'the click offers the precise trace when the data says it would pin the line');
 });
 
 test('Problems entries carry the line, severity, kind and related locations; unlocated ones stay out', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { ProcessStore } from '../../webview/store';
 import { deltasBetween, proc, serverTrace, smallTrace, snapshotAsOf } from '../browser/traces';
-import type { SnapshotJson } from '../../src/core/snapshot';
+import type { SnapshotJson } from '../../src/shared/schema';
 
 function storeOf(snapshot: SnapshotJson): ProcessStore {
   const store = new ProcessStore();
@@ -70,7 +70,7 @@ describe('the tree index', () => {
   test('a reused pid is a second process, and each gets only the diagnostics of its own life', () => {
     const first = proc({ pid: 50, parentPid: 1, parentId: '1', start: 0, exit: { time: 1, code: 0, signal: null, core: false }, zombie: { from: 1, to: 2 }, reaped: { time: 2, by: 1, how: 'wait', seen: true }, state: 'reaped' });
     const second = proc({ pid: 50, id: '50.2', parentPid: 1, parentId: '1', start: 5, exit: { time: 6, code: 0, signal: null, core: false }, zombie: { from: 6, to: null }, state: 'zombie' });
-    const lingering = { kind: 'zombie-lingering' as const, severity: 'info' as const, pids: [50], message: 'late', location: null, locationNote: 'no -g', related: [], time: 1 };
+    const lingering = { kind: 'zombie-lingering' as const, severity: 'info' as const, pids: [50], message: 'late', location: null, locationNote: 'no -g', locationPreciseWouldPin: false, related: [], time: 1 };
     const leak = { ...lingering, kind: 'zombie-leak' as const, severity: 'error' as const, message: 'leak', time: 6 };
     const store = storeOf({ ...smallTrace(), processes: [proc({ pid: 1 }), first, second], diagnostics: [lingering, leak] });
     assert.deepEqual(store.withPid(50).map((p) => p.id), ['50', '50.2']);

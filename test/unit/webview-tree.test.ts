@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ProcessStore } from '../../webview/store';
 import { ancestorsOf, flattenTree, matchesSearch, type TreeQuery } from '../../webview/tree';
 import { proc, smallTrace } from '../browser/traces';
-import type { ProcessJson } from '../../src/core/snapshot';
+import type { ProcessJson } from '../../src/shared/schema';
 
 function storeOf(processes: ProcessJson[]): ProcessStore {
   const store = new ProcessStore();

@@ -8,7 +8,7 @@ import { unique } from '../../core/args';
 import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../../core/diagnostics';
 import type { SyscallEvent } from '../../core/events';
 import type { CallSite, FlowAnchor } from '../../core/model';
-import type { SourceLocation } from '../../core/snapshot';
+import type { SourceLocation } from '../../shared/schema';
 import { which } from '../strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
@@ -336,7 +336,7 @@ export class SiteResolver {
       if (precise) return { located: precise, candidates: [] };
     }
     if (!exePath || !exe) {
-      return none(`The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`);
+      return none(`The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`, true);
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
@@ -481,7 +481,7 @@ export class SiteResolver {
       const analysis = bin.analysis;
       if (!analysis || 'error' in analysis) {
         const why = analysis ? analysis.error : 'unknown error';
-        if (bin === exe) return none(`${basename(exe.path)} could not be disassembled (${why}), so the ${event.name} has no source line; ${precise}.`);
+        if (bin === exe) return none(`${basename(exe.path)} could not be disassembled (${why}), so the ${event.name} has no source line; ${precise}.`, true);
         unanalysed.push({ bin, why });
         continue;
       }
@@ -499,9 +499,9 @@ export class SiteResolver {
       if (unanalysed.length > 0) {
         const skipped = unanalysed.map((u) => u.bin);
         const read = bins.filter((b) => !skipped.includes(b));
-        return none(`No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unanalysed[0].why}), so this ${event.name} may have come from there; ${precise}.`);
+        return none(`No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unanalysed[0].why}), so this ${event.name} may have come from there; ${precise}.`, true);
       }
-      return none(`No call to ${what} was found in ${namesOf(bins)}, so this ${event.name} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${precise}.`);
+      return none(`No call to ${what} was found in ${namesOf(bins)}, so this ${event.name} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${precise}.`, true);
     }
     let sites: FoundSite[] = [];
     for (const bin of bins) {
@@ -558,6 +558,7 @@ export class SiteResolver {
       located: {
         location: null,
         note: `${total} call sites of ${found} in ${namesOf(holders.length > 0 ? holders : [exe])} could have made this ${event.name}: ${shown}${more}. The default trace cannot tell them apart; ${precise}.`,
+        preciseWouldPin: true,
         ...via,
       },
       candidates,
@@ -1042,8 +1043,9 @@ function lastAtOrBelow<T>(sorted: readonly T[], address: number, at: (item: T) =
   return found;
 }
 
-function none(note: string): Answer {
-  return { located: { location: null, note }, candidates: [] };
+/** No line: why not, and whether a precise (-k) trace would give it (the note then says how to run one). */
+function none(note: string, preciseWouldPin = false): Answer {
+  return { located: preciseWouldPin ? { location: null, note, preciseWouldPin } : { location: null, note }, candidates: [] };
 }
 
 /** The `-k` stacks to try, in order: the call's own, then (for a clone3 that strace cannot unwind) its thread's next call's. */

@@ -1,7 +1,7 @@
 // Messages between the extension host and the fork-tree webview: one union each way,
 // string `type` tags, handled with exhaustive switches. The webview never names a
 // file to open: it names a process, and the host looks the location up itself.
-import type { SnapshotDelta, SnapshotJson } from './core/snapshot';
+import type { SnapshotDelta, SnapshotJson } from './schema';
 
 export type TraceStatus = 'running' | 'stopping' | 'ended' | 'log';
 

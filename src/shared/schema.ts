@@ -73,6 +73,8 @@ export interface ProcessJson {
    * when forkSite is known, and for a process no traced call made.
    */
   forkSiteNote: string | null;
+  /** A trace in the precise mode (strace -k) would give forkSite, which is null now. */
+  forkSitePreciseWouldPin: boolean;
   state: ProcessState;
 }
 
@@ -93,6 +95,8 @@ export interface DiagnosticJson {
   location: SourceLocation | null;
   /** Why `location` is null, in words a user can act on. */
   locationNote: string | null;
+  /** A trace in the precise mode (strace -k) would give location, which is null now. */
+  locationPreciseWouldPin: boolean;
   related: RelatedJson[];
   /** When it first happened. */
   time: number | null;
