@@ -33,7 +33,11 @@ const TEST = [
   need('chromium', () => existsSync('/usr/bin/chromium'), 'the browser tests and the real VS Code (code-server) test'),
 ];
 /** Tests of these skip, saying so, when they are missing. */
-const TEST_OPTIONAL = [need('rustc', onPath('rustc'), 'the Rust fork-site tests'), need('golang-go', onPath('go'), 'the Go fork-site tests')];
+const TEST_OPTIONAL = [
+  need('rustc', onPath('rustc'), 'the Rust fork-site tests'),
+  need('golang-go', onPath('go'), 'the Go fork-site tests'),
+  need('elfutils', onPath('eu-addr2line'), "the test of elfutils' addr2line output"),
+];
 
 export const NEEDS = { demo: { required: DEMO, optional: [] }, test: { required: TEST, optional: TEST_OPTIONAL } };
 

@@ -61,7 +61,7 @@ describe('prerequisites of the README commands', () => {
     assert.equal(r.status, 2, r.stderr);
     const command = /\n {2}(sudo apt-get install -y .*)\n/.exec(r.stderr)?.[1] ?? '';
     // (chromium and libkrb5-dev are found by dpkg, which a PATH cannot hide.)
-    for (const pkg of ['strace', 'gcc', 'make', 'binutils', 'g++', 'python3', 'rustc', 'golang-go']) assert.ok(command.split(' ').includes(pkg), `${pkg} in ${command}`);
+    for (const pkg of ['strace', 'gcc', 'make', 'binutils', 'g++', 'python3', 'rustc', 'golang-go', 'elfutils']) assert.ok(command.split(' ').includes(pkg), `${pkg} in ${command}`);
     assert.match(r.stderr, /optional: rustc \(the Rust fork-site tests\), golang-go/);
   });
 
