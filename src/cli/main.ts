@@ -5,7 +5,7 @@ import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
 import { analyzeLog } from '../tracer/logReader';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
-import { SiteResolver } from '../tracer/sites';
+import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
 import { renderPartialSnapshot, renderSnapshot } from './render';
 

@@ -27,7 +27,7 @@ import type { Readable } from 'node:stream';
 import { count } from '../core/args';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
-import { SiteResolver } from '../tracer/sites';
+import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
 import { checkLaunchArgs, type ForkTraceLaunchArgs } from './launchArgs';
 

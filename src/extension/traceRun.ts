@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { SnapshotJson } from '../shared/schema';
 import type { TraceInfo } from '../shared/protocol';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
-import { SiteResolver } from '../tracer/sites';
+import { SiteResolver } from '../sites';
 import { analyzeLog } from '../tracer/logReader';
 import { joinCommandLine } from './commandLine';
 import { ForkTreePanel, type PanelHandler } from './panel';

@@ -13,7 +13,7 @@ import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
 import type { ProcessNode } from '../core/model';
-import { SiteResolver } from './sites';
+import { SiteResolver } from '../sites';
 
 export interface LiveTraceOptions {
   program: string;

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { LiveTrace } from '../../src/tracer/liveTrace';
 import { allPids, killProcessTrees, procStartTime, readProcStatus } from '../../src/tracer/procfs';
 import { analyzeLog } from '../../src/tracer/logReader';
-import { SiteResolver } from '../../src/tracer/sites';
+import { SiteResolver } from '../../src/sites';
 import { renderSnapshot } from '../../src/cli/render';
 import type { SnapshotJson } from '../../src/shared/schema';
 import {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
 import type { DiagnosticJson, SnapshotJson } from '../../src/shared/schema';
-import { PRECISE_HOW, SiteResolver } from '../../src/tracer/sites';
+import { PRECISE_HOW, SiteResolver } from '../../src/sites';
 import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
 
 /** Builds the test programs and runs one of them to its end under the real strace. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { afterCalls, nextPoints, parseFunctionFlow, programGraph, type FunctionFlow } from '../../src/tracer/sites/flow';
+import { afterCalls, nextPoints, parseFunctionFlow, programGraph, type FunctionFlow } from '../../src/sites/flow';
 
 /** main() of a double fork at -O0, cut down: fork, check, child forks again, parent waits. */
 const DOUBLE_FORK = `

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDynamic, readElf } from '../../src/tracer/sites/elf';
-import { ownLibraries } from '../../src/tracer/sites/libraries';
+import { readDynamic, readElf } from '../../src/sites/elf';
+import { ownLibraries } from '../../src/sites/libraries';
 
 let tmp = '';
 const gcc = (...args: string[]): void => {

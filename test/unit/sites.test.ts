@@ -20,10 +20,10 @@ import {
   parseStackFrame,
   scriptOf,
   workspaceCandidates,
-} from '../../src/tracer/sites';
-import { gotTarget, isLibrarySource, parseObjdump } from '../../src/tracer/sites/binutils';
-import { readElf } from '../../src/tracer/sites/elf';
-import { cloneFlagsText } from '../../src/tracer/sites/libcCalls';
+} from '../../src/sites';
+import { gotTarget, isLibrarySource, parseObjdump } from '../../src/sites/binutils';
+import { readElf } from '../../src/sites/elf';
+import { cloneFlagsText } from '../../src/sites/libcCalls';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');

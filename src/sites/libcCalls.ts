@@ -1,8 +1,8 @@
 // Which libc functions make which syscall, per role: what the static path looks for in
 // the disassembly, and how their names read in notes.
-import { splitArgs, unique } from '../../core/args';
-import type { SiteRole } from '../../core/diagnostics';
-import type { SyscallEvent } from '../../core/events';
+import { splitArgs, unique } from '../core/args';
+import type { SiteRole } from '../core/diagnostics';
+import type { SyscallEvent } from '../core/events';
 
 const SIGNALS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,

@@ -2,8 +2,8 @@
 // script, so the best there is are lines whose text looks like the call (candidates).
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import type { SiteRole } from '../../core/diagnostics';
-import type { SourceLocation } from '../../shared/schema';
+import type { SiteRole } from '../core/diagnostics';
+import type { SourceLocation } from '../shared/schema';
 import { blockingFunctionsFor } from './libcCalls';
 
 export type Language = 'python' | 'javascript' | 'shell' | 'perl' | 'ruby' | 'php' | 'other';

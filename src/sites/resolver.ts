@@ -4,12 +4,12 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { unique } from '../../core/args';
-import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../../core/diagnostics';
-import type { SyscallEvent } from '../../core/events';
-import type { CallSite, FlowAnchor } from '../../core/model';
-import type { SourceLocation } from '../../shared/schema';
-import { which } from '../strace';
+import { unique } from '../core/args';
+import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../core/diagnostics';
+import type { SyscallEvent } from '../core/events';
+import type { CallSite, FlowAnchor } from '../core/model';
+import type { SourceLocation } from '../shared/schema';
+import { which } from '../tracer/strace';
 import { addr2lineCommand, chooseEntry, gotTarget, isLibrarySource, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type CallInstruction, type RunResult, type ToolRun } from './binutils';
 import { EM_X86_64, readElf, readFunctionSymbols, readGotSlots, type ElfFile } from './elf';
 import { afterCalls, nextPoints, NON_LOCAL_JUMPS, parseFunctionFlow, programGraph, type FlowPoint, type FunctionFlow, type ProgramGraph } from './flow';
