@@ -4,7 +4,7 @@
 // right after the first fork() returns, so its own fork is the second one; the parent's
 // first fork cannot be the second, which it reaches only through the first. Sound as long
 // as every process-making call of the program is in main or in functions main reaches by
-// direct calls only, and their jumps are all direct (resolver.ts checks the rest).
+// direct calls only, and their jumps are all direct (flowFollower.ts checks the rest).
 import { normalizeTarget } from './libcCalls';
 
 /** Calls that always make exactly one clone/fork/vfork syscall: the flow stops there. */

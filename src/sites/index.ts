@@ -9,6 +9,10 @@
 //   lists every call to the libc functions that can make that syscall (fork@plt,
 //   waitpid@plt, sigaction@plt, …); one addr2line run per binary maps them to lines.
 //   One distinct line is a fact; several are candidates, never a guess.
+//
+// resolver.ts picks the path; precise.ts, staticPath.ts, interpreted.ts and
+// flowFollower.ts (which narrows the static answer by the program's control flow) answer;
+// binaries.ts and binutilsCache.ts open each binary and run the tools once.
 export { parseAddr2line, parseObjdump } from './binutils';
 export { readElf, type ElfFile } from './elf';
 export { interpreterLanguage, scriptOf, workspaceCandidates, type CandidateLocation, type Language } from './interpreted';

@@ -3,7 +3,10 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { SiteRole } from '../core/diagnostics';
+import type { CallSite } from '../core/model';
 import type { SourceLocation } from '../shared/schema';
+import type { Answer } from './answer';
+import type { BinaryFile } from './binaries';
 import { blockingFunctionsFor } from './libcCalls';
 
 export type Language = 'python' | 'javascript' | 'shell' | 'perl' | 'ruby' | 'php' | 'other';
@@ -84,6 +87,36 @@ export function scriptOf(argv: readonly string[], cwd: string): string | null {
     if (arg === '--') return null;
   }
   return null;
+}
+
+/** The path for calls made by an interpreter: a note, and the lines that look like the call. */
+export class InterpretedPath {
+  /** Candidates by script or workspace, language, role and syscall. */
+  private readonly searched = new Map<string, CandidateLocation[]>();
+
+  constructor(private readonly where: { cwd?: string; workspaceRoot?: string }) {}
+
+  locate(exe: BinaryFile, lang: Language, site: CallSite, role: SiteRole): Answer {
+    // A script run by name (`./server.py`), else the one the interpreter's argv names (`python3 server.py`).
+    const script = exe.shebang !== null ? exe.real : scriptOf(site.argv ?? [], this.where.cwd ?? process.cwd());
+    let candidates: CandidateLocation[] = [];
+    const root = script ?? this.where.workspaceRoot;
+    if (root) {
+      // Searched once per file or workspace: a forking script makes the same calls thousands of times.
+      const key = `${root}\0${lang}\0${role}\0${site.event.name}`;
+      candidates = this.searched.get(key) ?? (script ? searchFiles([script], lang, role, site.event.name) : workspaceCandidates(root, lang, role, site.event.name));
+      this.searched.set(key, candidates);
+    }
+    const name = script ? basename(script) : basename(exe.path);
+    return {
+      located: { location: null, note: interpretedNote(name, script !== null, lang, role, site.event.name, candidates) },
+      candidates,
+    };
+  }
+
+  clear(): void {
+    this.searched.clear();
+  }
 }
 
 /** Why an interpreter's call has no source line, and which lines look like it. */

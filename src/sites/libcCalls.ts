@@ -257,6 +257,16 @@ export function staticQuery(event: SyscallEvent, role: SiteRole, facts: StaticFa
 /** The functions that make a new process, whichever way: a language library's function that calls one spawns. */
 export const PROCESS_MAKERS: readonly string[] = unique([...FORK_FAMILY, ...SPAWN_FAMILY, 'vfork']);
 
+/** Go's own functions that make these syscalls, for binaries that do not call libc for them. */
+export const GO_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {
+  clone: ['syscall.forkExec'],
+  clone3: ['syscall.forkExec'],
+  fork: ['syscall.forkExec'],
+  vfork: ['syscall.forkExec'],
+  wait4: ['syscall.Wait4'],
+  waitid: ['syscall.Waitid'],
+};
+
 /** Every function name the static analysis resolves up front. */
 const KNOWN_TARGETS = new Set<string>([
   ...PROCESS_MAKERS, ...WAIT_FAMILY, 'waitid', ...SIGACTION_FAMILY,
