@@ -45,6 +45,13 @@ export default tseslint.config(
     },
   },
   {
+    // The tracer runs strace; where a call is in the source is its caller's SiteLocator.
+    files: ['src/tracer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./sites(/|$)', message: 'The tracer takes a SiteLocator from its caller: it does not build one.' }] }],
+    },
+  },
+  {
     // The core runs in the CLI, the extension host and the webview: no vscode, no processes.
     files: ['src/core/**/*.ts'],
     rules: {

@@ -135,7 +135,9 @@ async function trace(parsed: Parsed): Promise<number> {
   const [program, ...args] = parsed.positional;
   // With the JSON on stdout, what the program prints goes to stderr: it would make the JSON unreadable.
   const stdio: StdioOptions = parsed.json === '-' ? ['inherit', process.stderr, 'inherit'] : 'inherit';
-  const live = LiveTrace.start({ program, args, stdio, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger, stackMode: parsed.stackMode });
+  const resolver = new SiteResolver({ cwd: process.cwd(), program, libraryPath: process.env.LD_LIBRARY_PATH });
+  const live = LiveTrace.start({ program, args, stdio, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger, stackMode: parsed.stackMode, locator: resolver.locator() });
+  void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
   const stop = (): void => {
     void live.stop();
   };

@@ -13,7 +13,6 @@ import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
 import type { ProcessNode } from '../core/model';
-import { SiteResolver } from '../sites';
 
 export interface LiveTraceOptions {
   program: string;
@@ -34,8 +33,11 @@ export interface LiveTraceOptions {
   /** Called (at most every `updateIntervalMs`) after new events reached the model. */
   onUpdate?: () => void;
   updateIntervalMs?: number;
-  /** Maps call sites to source lines; default: a SiteResolver for this program. */
-  locator?: SiteLocator;
+  /**
+   * Maps call sites to source lines: a SiteResolver's locator() (src/sites), built by the
+   * caller, which calls its prepare([live.program]) so objdump runs beside the trace.
+   */
+  locator: SiteLocator;
 }
 
 export type StackMode = 'fast' | 'precise';
@@ -92,13 +94,7 @@ export class LiveTrace {
         'strace-failed',
       );
     }
-    if (!options.locator) {
-      const resolver = new SiteResolver({ cwd, program: this.program, libraryPath: env.LD_LIBRARY_PATH });
-      void resolver.prepare([this.program]); // disassemble while the program starts
-      this.locator = resolver.locator();
-    } else {
-      this.locator = options.locator;
-    }
+    this.locator = options.locator;
     this.session = new TraceSession({ lingerThreshold: options.lingerThreshold });
     this.session.model.onAdoption = (pid) => this.nameAdopter(pid);
     this.session.model.onInferredReap = (proc) => {

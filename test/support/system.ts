@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { SiteResolver } from '../../src/sites';
 import { LiveTrace, type LiveTraceOptions } from '../../src/tracer/liveTrace';
 import { procState } from '../../src/tracer/procfs';
 import type { ProcessJson, SnapshotJson } from '../../src/shared/schema';
@@ -56,6 +57,15 @@ export function waitForOutput(stream: Readable, pattern: RegExp, timeoutMs = 10_
   });
 }
 
+/** LiveTrace.start the way `forktrace trace` starts it: with a SiteResolver for the program, disassembling while the trace runs. */
+export function startTrace(options: Omit<LiveTraceOptions, 'locator'>): LiveTrace {
+  const env = options.env ?? process.env;
+  const resolver = new SiteResolver({ cwd: options.cwd ?? process.cwd(), program: options.program, libraryPath: env.LD_LIBRARY_PATH });
+  const live = LiveTrace.start({ ...options, locator: resolver.locator() });
+  void resolver.prepare([live.program]);
+  return live;
+}
+
 export interface TracedServer {
   live: LiveTrace;
   port: number;
@@ -63,9 +73,9 @@ export interface TracedServer {
 }
 
 /** Starts an example server under a live trace, its stdout/stderr piped to the test. */
-export async function traceServer(name: string, options: Partial<LiveTraceOptions> = {}): Promise<TracedServer> {
+export async function traceServer(name: string, options: Partial<Omit<LiveTraceOptions, 'locator'>> = {}): Promise<TracedServer> {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(EXAMPLES, name), args: ['0'], stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const live = startTrace({ program: join(EXAMPLES, name), args: ['0'], stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let errText = '';
   live.strace.stderr?.on('data', (c: Buffer) => (errText += c.toString()));
   live.strace.stdout?.resume();

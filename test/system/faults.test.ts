@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LiveTrace } from '../../src/tracer/liveTrace';
+import type { LiveTrace } from '../../src/tracer/liveTrace';
 import { allPids, killProcessTrees, procStartTime, readProcStatus } from '../../src/tracer/procfs';
 import { analyzeLog } from '../../src/tracer/logReader';
 import { SiteResolver } from '../../src/sites';
@@ -29,6 +29,7 @@ import {
   ROOT,
   runClients,
   sleep,
+  startTrace,
   traceServer,
   waitForOutput,
 } from '../support/system';
@@ -99,7 +100,7 @@ test('strace killed mid-trace: done keeps what was seen, says what happened, and
 
 test('strace killed: only the trace\'s processes die; an unrelated process is untouched', async () => {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['60'], stdio: ['ignore', 'ignore', 'inherit'] });
+  const live = startTrace({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['60'], stdio: ['ignore', 'ignore', 'inherit'] });
   const daemonPid = await eventually(() => {
     const s = live.snapshot();
     const d = s.processes[2];
@@ -169,7 +170,7 @@ test('the program crashes with SIGSEGV and dumps core: the picture says so, as t
   buildPrograms();
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-core-'));
   try {
-    const live = LiveTrace.start({ program: join(PROGRAMS, 'crash_self'), args: [dir], stdio: ['ignore', 'pipe', 'inherit'] });
+    const live = startTrace({ program: join(PROGRAMS, 'crash_self'), args: [dir], stdio: ['ignore', 'pipe', 'inherit'] });
     const out = waitForOutput(live.strace.stdout as Readable, /crashing pid (\d+)/);
     const end = await live.done;
     const pid = Number((await out)[1]);
@@ -194,7 +195,7 @@ test('the program crashes with SIGSEGV and dumps core: the picture says so, as t
 
 test('a child crashes with SIGSEGV: its parent reaps it, and the picture shows the signal and the core', async () => {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'crash'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const live = startTrace({ program: join(PROGRAMS, 'crash'), stdio: ['ignore', 'pipe', 'inherit'] });
   const out = waitForOutput(live.strace.stdout as Readable, /child (\d+): signal (\d+)( \(core dumped\))?/);
   const end = await live.done;
   const m = await out;
@@ -209,7 +210,7 @@ test('a child crashes with SIGSEGV: its parent reaps it, and the picture shows t
 
 test('a program that exits at once: done resolves quickly, one process, exit 0', async () => {
   const t0 = Date.now();
-  const live = LiveTrace.start({ program: '/bin/true', stdio: 'ignore' });
+  const live = startTrace({ program: '/bin/true', stdio: 'ignore' });
   const end = await live.done;
   const ms = Date.now() - t0;
   assert.ok(ms < 3000, `done resolved in ${ms} ms`);
@@ -234,9 +235,9 @@ test('a program that is not executable (or not a file): a clear error, and nothi
     const script = join(dir, 'script.sh');
     writeFileSync(script, '#!/bin/sh\ntouch "$0.ran"\n', { mode: 0o644 });
     assert.deepEqual(ourStraces(), []);
-    assert.throws(() => LiveTrace.start({ program: script }), (e: Error) => e.name === 'TraceError' && /script\.sh is not executable\. Run chmod \+x/.test(e.message));
-    assert.throws(() => LiveTrace.start({ program: dir }), /is not a file that can be run/);
-    assert.throws(() => LiveTrace.start({ program: '/dev/null' }), /is not a file that can be run/);
+    assert.throws(() => startTrace({ program: script }), (e: Error) => e.name === 'TraceError' && /script\.sh is not executable\. Run chmod \+x/.test(e.message));
+    assert.throws(() => startTrace({ program: dir }), /is not a file that can be run/);
+    assert.throws(() => startTrace({ program: '/dev/null' }), /is not a file that can be run/);
     assert.equal(existsSync(`${script}.ran`), false, 'the script did not run');
     assert.deepEqual(ourStraces(), [], 'no strace was started');
     // The CLI: the same message, exit 2.
@@ -392,7 +393,7 @@ test('no shell: shell syntax in the program\'s arguments reaches it literally an
   try {
     const pwned = join(dir, 'pwned');
     const args = [`$(touch ${pwned})`, `; touch ${pwned}`, `\`touch ${pwned}\``, `| touch ${pwned}`, `&& touch ${pwned} #`, '*', '~', '$HOME', '"quoted" \'single\'', 'a\nb'];
-    const live = LiveTrace.start({ program: 'printf', args: ['%s\\0', ...args], cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const live = startTrace({ program: 'printf', args: ['%s\\0', ...args], cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     live.strace.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     const end = await live.done;

@@ -8,10 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { LiveTrace } from '../../src/tracer/liveTrace';
 import type { SnapshotJson } from '../../src/shared/schema';
 import { which } from '../../src/tracer/strace';
-import { lineOf, PROGRAMS } from '../support/system';
+import { lineOf, PROGRAMS, startTrace } from '../support/system';
 
 const out = mkdtempSync(join(tmpdir(), 'forktrace-languages-'));
 // .ci/run installs both compilers; a machine without one says so instead of passing.
@@ -19,7 +18,7 @@ const rustc = which('rustc');
 const go = which('go');
 
 async function trace(program: string, stackMode: 'fast' | 'precise'): Promise<SnapshotJson> {
-  const live = LiveTrace.start({ program, stdio: ['ignore', 'ignore', 'inherit'], stackMode });
+  const live = startTrace({ program, stdio: ['ignore', 'ignore', 'inherit'], stackMode });
   return (await live.done).snapshot;
 }
 

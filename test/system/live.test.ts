@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { LiveTrace } from '../../src/tracer/liveTrace';
+import type { LiveTrace } from '../../src/tracer/liveTrace';
 import { procState } from '../../src/tracer/procfs';
 import {
   assertAllGone,
@@ -16,6 +16,7 @@ import {
   PROGRAMS,
   runClients,
   sleep,
+  startTrace,
   traceServer,
 } from '../support/system';
 
@@ -134,7 +135,7 @@ test('accept interrupted by SIGCHLD without SA_RESTART is reported, and the prog
 
 test('a double-forked daemon is adopted by the pid /proc names, and the trace ends when it exits', async () => {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['0.5'], stdio: ['ignore', 'pipe', 'inherit'] });
+  const live = startTrace({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['0.5'], stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   live.strace.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   const end = await live.done;
@@ -162,7 +163,7 @@ test('a double-forked daemon is adopted by the pid /proc names, and the trace en
 
 test('stop kills the whole traced tree, double-forked escapees included', async () => {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['60'], stdio: ['ignore', 'ignore', 'inherit'] });
+  const live = startTrace({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['60'], stdio: ['ignore', 'ignore', 'inherit'] });
   const daemonPid = await eventually(() => {
     const s = live.snapshot();
     const d = s.processes[2];
@@ -179,7 +180,7 @@ test('stop kills the whole traced tree, double-forked escapees included', async 
 
 test('a pid reused after reaping is a new process in the live trace', async () => {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'pid_reuse'), stdio: ['ignore', 'ignore', 'inherit'] });
+  const live = startTrace({ program: join(PROGRAMS, 'pid_reuse'), stdio: ['ignore', 'ignore', 'inherit'] });
   const end = await live.done;
   assert.equal(end.exitCode, 0, 'pid_reuse got the same pid twice (it exits 3 otherwise)');
   const children = end.snapshot.processes.slice(1);
@@ -191,7 +192,7 @@ test('a pid reused after reaping is a new process in the live trace', async () =
 });
 
 test('a program that is not executable gets a clear error, and nothing is started', () => {
-  assert.throws(() => LiveTrace.start({ program: join(EXAMPLES, 'zombie_server.c') }), /not executable\. Run chmod \+x/);
-  assert.throws(() => LiveTrace.start({ program: 'no-such-program-forktrace' }), /was not found on PATH/);
-  assert.throws(() => LiveTrace.start({ program: join(EXAMPLES, 'nope') }), /does not exist/);
+  assert.throws(() => startTrace({ program: join(EXAMPLES, 'zombie_server.c') }), /not executable\. Run chmod \+x/);
+  assert.throws(() => startTrace({ program: 'no-such-program-forktrace' }), /was not found on PATH/);
+  assert.throws(() => startTrace({ program: join(EXAMPLES, 'nope') }), /does not exist/);
 });

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { LiveTrace } from '../../src/tracer/liveTrace';
+import type { LiveTrace } from '../../src/tracer/liveTrace';
 import { readProcStatus } from '../../src/tracer/procfs';
 import {
   assertAllGone,
@@ -19,6 +19,7 @@ import {
   PROGRAMS,
   runClients,
   sleep,
+  startTrace,
   traceServer,
   waitForOutput,
 } from '../support/system';
@@ -138,7 +139,7 @@ function countBy(xs: string[]): Record<string, number> {
 /** fork_until_eagain under a live trace, its output collected (as user nobody, RLIMIT_NPROC = nobody's tasks + 20). */
 function startEagainTrace(hold: boolean): { live: LiveTrace; output: () => string } {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(PROGRAMS, 'fork_until_eagain'), args: hold ? ['20', 'hold'] : ['20'], stdio: ['ignore', 'pipe', 'pipe'] });
+  const live = startTrace({ program: join(PROGRAMS, 'fork_until_eagain'), args: hold ? ['20', 'hold'] : ['20'], stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   live.strace.stdout?.on('data', (c: Buffer) => (text += c.toString()));
   live.strace.stderr?.on('data', (c: Buffer) => (text += c.toString()));

@@ -6,15 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LiveTrace, type StackMode } from '../../src/tracer/liveTrace';
+import type { LiveTrace, StackMode } from '../../src/tracer/liveTrace';
 import type { DiagnosticJson, SnapshotJson } from '../../src/shared/schema';
 import { PRECISE_HOW, SiteResolver } from '../../src/sites';
-import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, traceServer } from '../support/system';
+import { buildPrograms, eventually, EXAMPLES, lineOf, PROGRAMS, runClients, sleep, startTrace, traceServer } from '../support/system';
 
 /** Builds the test programs and runs one of them to its end under the real strace. */
 async function traceProgram(name: string, stackMode: StackMode = 'fast'): Promise<{ live: LiveTrace; snapshot: SnapshotJson }> {
   buildPrograms();
-  const live = LiveTrace.start({ program: join(PROGRAMS, name), stdio: ['ignore', 'ignore', 'inherit'], stackMode });
+  const live = startTrace({ program: join(PROGRAMS, name), stdio: ['ignore', 'ignore', 'inherit'], stackMode });
   const { snapshot } = await live.done;
   return { live, snapshot };
 }
@@ -220,7 +220,7 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
 test('fast mode: the own library is found through LD_LIBRARY_PATH when the executable names no path to it', async () => {
   buildPrograms();
   const source = join(PROGRAMS, 'ownlib', 'pool.c');
-  const live = LiveTrace.start({
+  const live = startTrace({
     program: join(PROGRAMS, 'own_library_ldpath'),
     env: { ...process.env, LD_LIBRARY_PATH: join(PROGRAMS, 'ownlib') },
     stdio: ['ignore', 'ignore', 'inherit'],
