@@ -1,5 +1,5 @@
 // The terminal view of a snapshot: an indented tree, then the diagnostics.
-import { count } from '../core/args';
+import { count } from '../shared/words';
 import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../shared/schema';
 import type { ProcessList } from '../core/snapshotBuilder';
 

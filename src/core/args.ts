@@ -173,11 +173,6 @@ export function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
-/** `1 zombie`, `2 zombies`: a count with its noun. */
-export function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 export function basename(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? path : path.slice(slash + 1);

@@ -24,7 +24,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { count } from '../core/args';
+import { count } from '../shared/words';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { count } from '../core/args';
+import { count } from '../shared/words';
 import type { WebviewState } from '../shared/protocol';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';

@@ -1,0 +1,204 @@
+// One wording for every view: the CLI, the panel, the debug view and the findings say
+// a process, an exit, a zombie interval, an adoption, a reaping and a count with these
+// functions, in the design's words (design.md §2). Pure: no Node, no vscode.
+import type { AdoptionJson, ExitJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson, ZombieJson } from './schema';
+
+// ---- counts and times
+
+/** `1 zombie`, `2 zombies`: a count with its noun. */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** count() with the digits grouped, `10,000 processes`: for the panel, whose counts run to tens of thousands. */
+export function countGrouped(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Seconds since the first event: "0.008 s"; "unknown time" when the log has no timestamps. */
+export function formatTime(t: number | null): string {
+  return t === null ? 'unknown time' : `${t.toFixed(3)} s`;
+}
+
+/** " at 0.008 s", or nothing when the time is not known: appended to what happened. */
+export function atTime(t: number | null): string {
+  return t === null ? '' : ` at ${formatTime(t)}`;
+}
+
+/** A length of time in the unit that reads best: "850 µs", "12.5 ms", "3.200 s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 1e-3) return `${Math.round(s * 1e6)} µs`;
+  if (s < 1) return `${trimZero((s * 1e3).toFixed(1))} ms`;
+  if (s < 120) return `${s.toFixed(3)} s`;
+  const minutes = Math.floor(s / 60);
+  return `${minutes} min ${(s - minutes * 60).toFixed(1)} s`;
+}
+
+/** "0.005–0.008s", or "0.005–…s" while it runs; "" when the log has no timestamps. */
+export function formatLifetime(p: Pick<ProcessJson, 'start' | 'exit'>): string {
+  if (p.start === null) return '';
+  return span(p.start, p.exit ? p.exit.time : undefined);
+}
+
+/** "/src/srv.c:70 (main)". */
+export function formatLocation(loc: SourceLocation): string {
+  return `${loc.file}:${loc.line}${loc.function ? ` (${loc.function})` : ''}`;
+}
+
+// ---- processes
+
+export interface NamedProcess {
+  pid: number;
+  command: string;
+}
+
+/** "srv (pid 4)": how every message names a process of the trace. */
+export function processName(p: NamedProcess): string {
+  return `${p.command} (pid ${p.pid})`;
+}
+
+/** A process known by its pid and maybe its command: "srv (pid 4)", "pid 4", or "an unidentified process". */
+export function describePid(pid: number | null, command?: string | null): string {
+  if (pid === null) return 'an unidentified process';
+  return command ? processName({ pid, command }) : `pid ${pid}`;
+}
+
+const MAX_LISTED_PIDS = 8;
+
+/** "pid 4", "pids 4, 5, 6", "pids 4, 5, … and 12 more": the first few of a group of processes. */
+export function pidList(ps: ReadonlyArray<{ pid: number }>): string {
+  const shown = ps.slice(0, MAX_LISTED_PIDS).map((p) => p.pid).join(', ');
+  const more = ps.length - MAX_LISTED_PIDS;
+  return `${ps.length === 1 ? 'pid' : 'pids'} ${shown}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+// ---- the exit
+
+/** "exited with code 3", "killed by SIGSEGV (core dumped)"; "running" before the exit. */
+export function exitWords(exit: Omit<ExitJson, 'time'> | null): string {
+  if (!exit) return 'running';
+  if (exit.signal !== null) return `killed by ${exit.signal}${exit.core ? ' (core dumped)' : ''}`;
+  if (exit.code !== null) return `exited with code ${exit.code}`;
+  return 'exited';
+}
+
+/** exitWords() with the time: "exited with code 3 at 0.400 s". */
+export function describeExit(exit: ExitJson | null): string {
+  return exit ? `${exitWords(exit)}${atTime(exit.time)}` : exitWords(null);
+}
+
+// ---- the zombie interval
+
+/** The zombie interval in words; `now` (the trace's current time) says how long an open one has lasted. */
+export function describeZombie(p: Pick<ProcessJson, 'exit' | 'zombie' | 'reaped' | 'state'>, now: number | null): string {
+  if (p.reaped?.how === 'auto') return 'never a zombie: auto-reaped by the kernel (SIGCHLD ignored or SA_NOCLDWAIT)';
+  if (!p.zombie) return p.state === 'zombie' ? 'zombie, not yet reaped' : p.exit ? 'no zombie interval known' : 'not exited';
+  const { from, to } = p.zombie;
+  if (to === null) {
+    const since = from === null ? 'zombie, not yet reaped' : `zombie since ${formatTime(from)}`;
+    return from !== null && now !== null ? `${since} (${formatDuration(now - from)} so far)` : since;
+  }
+  if (from === null) return `zombie until ${formatTime(to)}`;
+  return `zombie from ${formatTime(from)} to ${formatTime(to)} (${formatDuration(to - from)})`;
+}
+
+/**
+ * describeZombie() for one-line views (the CLI tree): "zombie since 0.200 s" while it
+ * lasts, "zombie 0.400–0.410s" once reaped; null when it never was one.
+ */
+export function zombieBrief(p: Pick<ProcessJson, 'zombie' | 'state'>): string | null {
+  const zombie: ZombieJson | null = p.zombie;
+  if (p.state === 'zombie' || zombie?.to === null) return zombie?.from == null ? 'zombie, not yet reaped' : `zombie since ${formatTime(zombie.from)}`;
+  if (!zombie) return null;
+  return `zombie ${span(zombie.from, zombie.to)}`;
+}
+
+// ---- the reaping
+
+/** Who reaped it, how and when; "unseen" when the reaper is outside the trace. */
+export function describeReap(reaped: ReapedJson | null, reaperCommand: string | null): string {
+  if (!reaped) return 'not reaped';
+  const text = reapWords(reaped, describePid(reaped.by, reaperCommand), atTime(reaped.time));
+  return reaped.seen ? text : `${text} — unseen: the reaper is outside the trace, so the reaping was inferred`;
+}
+
+/** describeReap() for one-line views (the CLI tree): the reaper by pid, no time. */
+export function reapBrief(reaped: ReapedJson): string {
+  const text = reapWords(reaped, describePid(reaped.by), '');
+  return reaped.seen ? text : `${text} (unseen)`;
+}
+
+function reapWords(reaped: ReapedJson, reaper: string, at: string): string {
+  switch (reaped.how) {
+    case 'wait':
+      return `reaped by ${reaper}${at}`;
+    case 'auto':
+      return `auto-reaped by the kernel${at}`;
+    case 'adopter':
+      return reaped.by === null ? `reaped by its adopter${at}` : `reaped by its adopter, ${reaper}${at}`;
+    case 'tracer':
+      return `reaped when the trace was stopped${at}`;
+  }
+}
+
+// ---- the adoption
+
+export interface AdopterFacts {
+  pid: number | null;
+  command: string | null;
+  /** A subreaper of the trace (true), outside it (false), or the data does not say (absent: a snapshot's AdoptionJson). */
+  inTrace?: boolean;
+}
+
+/** The adopter of an orphan: "init (pid 1)", "the subreaper srv (pid 4)", "init or a subreaper outside the trace". */
+export function adopterWords(a: AdopterFacts | undefined): string {
+  if (!a) return 'its adopter';
+  if (a.inTrace === true && a.pid !== null && a.command !== null) return `the subreaper ${processName({ pid: a.pid, command: a.command })}`;
+  if (a.pid === 1) return a.command ? `init (${a.command}, pid 1)` : 'init (pid 1)';
+  // A snapshot's adopter pid is null only when it is outside the trace and unnamed.
+  if (a.pid === null) return 'init or a subreaper outside the trace';
+  if (a.inTrace === false) return `${a.command ?? 'a subreaper'} (pid ${a.pid}, outside the trace)`;
+  return describePid(a.pid, a.command);
+}
+
+/** "adopted by init (systemd, pid 1) at 0.700 s". */
+export function describeAdoption(a: AdoptionJson): string {
+  return `adopted by ${adopterWords(a)}${atTime(a.time)}`;
+}
+
+// ---- the trace as a whole
+
+/** "4 processes, 1 running, 3 zombies at end, most zombies at once 3, 0 orphans"; `zombies` may colour its part. */
+export function summaryWords(s: SummaryJson, zombies: (text: string) => string = (text) => text): string {
+  return `${count(s.processes, 'process', 'processes')}, ${s.running} running, ${zombies(`${count(s.zombiesAtEnd, 'zombie')} at end`)}, most zombies at once ${s.maxZombies}, ${count(s.orphans, 'orphan')}`;
+}
+
+export interface TraceEndFacts {
+  stoppedByUser: boolean;
+  /** Why the trace ended early (strace itself died), in words; null otherwise. */
+  failure: string | null;
+  /** strace's exit status: the program's, unless a signal killed it. */
+  exitCode: number | null;
+  snapshot: { processes: readonly ProcessJson[] };
+}
+
+/** How a live trace ended, for the panel and the debug console: "server exited with code 0; the trace is over." */
+export function traceEndWords(end: TraceEndFacts, programName: string): string {
+  if (end.failure !== null) return end.failure;
+  if (end.stoppedByUser) return 'Stopped: the picture was taken, then every process of the trace was killed.';
+  // The traced program's own exit says "killed by SIGSEGV" where strace's status says 128.
+  const root = end.snapshot.processes.find((p) => p.parentId === null);
+  const exit = root?.exit ?? (end.exitCode === null ? null : { code: end.exitCode, signal: null, core: false });
+  return `${programName} ${exit ? exitWords(exit) : 'exited'}; the trace is over.`;
+}
+
+/** "0.005–0.008s": a span of the trace's time, "…" for an open end and "?" for an unknown one. */
+function span(from: number | null, to: number | null | undefined): string {
+  const at = (t: number | null): string => (t === null ? '?' : t.toFixed(3));
+  return `${at(from)}–${to === undefined ? '…' : at(to)}s`;
+}
+
+function trimZero(s: string): string {
+  return s.endsWith('.0') ? s.slice(0, -2) : s;
+}
