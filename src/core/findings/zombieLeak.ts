@@ -1,0 +1,81 @@
+// zombie-leak: children their own parent never reaped, grouped by that parent.
+import type { ProcessNode } from '../model';
+import type { DiagnosticJson } from '../../shared/schema';
+import { adopterWords, count, pidList, processName } from '../../shared/words';
+import type { ProcessFindings } from './byProcess';
+import { lastAdopter, locationFields, relatedForkSite, type At, type FindingContext, type Located } from './context';
+
+export function zombieLeaks({ model, at, rel }: FindingContext, leaks: ProcessFindings['leaks']): DiagnosticJson[] {
+  const out: DiagnosticJson[] = [];
+  for (const [owner, { atEnd, viaAdopter }] of leaks) {
+    const children = [...atEnd, ...viaAdopter];
+    const coalesced = model.coalescing.get(owner);
+    let why: string;
+    let fix: string;
+    let where: Located;
+    if (coalesced) {
+      why = 'Its SIGCHLD handler reaps one child per signal, and signals of one kind do not queue, so children that exit together are left behind.';
+      fix = 'Loop in the handler: while (waitpid(-1, &status, WNOHANG) > 0) ;';
+      where = at(coalesced.handlerWait, 'wait');
+    } else if (owner.lastWait) {
+      why = `It calls ${owner.lastWait.event.name}, but never for ${children.length === 1 ? 'this child' : 'these children'}.`;
+      fix = madeByAdvice(madeBy(children, at), children.length === 1) ?? 'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
+      where = at(owner.lastWait, 'wait');
+    } else {
+      why = 'It never calls wait(), waitpid() or waitid().';
+      where = at(children[0].forkSite, 'fork');
+      fix = madeByAdvice(madeBy(children, at), children.length === 1) ?? 'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
+    }
+    const one = children.length === 1;
+    const until = atEnd.length > 0 && viaAdopter.length === 0
+      ? `stayed ${one ? 'a zombie' : 'zombies'} until the trace ended`
+      : atEnd.length === 0
+        ? `stayed ${one ? 'a zombie' : 'zombies'} until ${processName(owner)} exited and ${adopterWords(lastAdopter(viaAdopter[0]))} reaped ${one ? 'it' : 'them'}`
+        : 'stayed zombies (some until the trace ended, some until an adopter reaped them)';
+    // Not Math.min(...spread): past ~120,000 arguments that throws RangeError.
+    const first = children.reduce((t, c) => Math.min(t, c.exit?.time ?? NaN), Infinity);
+    out.push({
+      kind: 'zombie-leak',
+      severity: 'error',
+      pids: [owner.pid, ...children.map((c) => c.pid)],
+      message: `${processName(owner)} never reaped ${count(children.length, 'child process', 'child processes')} (${pidList(children)}): ${one ? 'it' : 'they'} ${until}. ${why} ${fix}`,
+      ...locationFields(where),
+      related: relatedForkSite(children[0], at),
+      time: rel(first),
+    });
+  }
+  return out;
+}
+
+/**
+ * The fix for children made by a library function that owns their reaping: popen()'s
+ * child is waited for by pclose(), and reaping it elsewhere makes pclose() fail;
+ * posix_spawn() returns a pid for waitpid(). Null when `via` names no such function
+ * for certain (then the general advice stands).
+ */
+function madeByAdvice(via: ReadonlySet<string> | null, one: boolean): string | null {
+  if (!via || via.size === 0) return null;
+  const them = one ? 'it' : 'them';
+  const kinds = new Set([...via].map((f) => (f === 'posix_spawnp' ? 'posix_spawn' : f)));
+  const popen = (who: string): string =>
+    `pclose() closes the stream popen() returned and waits for its child: call it on every such stream. A SIGCHLD handler that reaps ${who} would make pclose() fail with ECHILD.`;
+  const spawn = (who: string): string =>
+    `posix_spawn() does not wait: call waitpid() with the pid it returned, or reap ${who} in a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0).`;
+  const made = one ? 'This child was made by' : 'These children were made by';
+  if (kinds.size === 1 && kinds.has('popen')) return `${made} popen(). ${popen(them)}`;
+  if (kinds.size === 1 && kinds.has('posix_spawn')) return `${made} posix_spawn(). ${spawn(them)}`;
+  // Each child came from one of the two (which one, the default trace may not know).
+  if (kinds.size === 2 && kinds.has('popen') && kinds.has('posix_spawn')) return `${one ? 'It' : 'They'} came from popen() or posix_spawn(). ${popen("popen()'s child")} ${spawn("posix_spawn()'s children")}`;
+  return null;
+}
+
+/** The library functions that made these children: null when one child's is not known. */
+function madeBy(children: readonly ProcessNode[], at: At): Set<string> | null {
+  const out = new Set<string>();
+  for (const c of children) {
+    const via = c.forkSite ? at(c.forkSite, 'fork').via : undefined;
+    if (!via || via.length === 0) return null;
+    for (const f of via) out.add(f);
+  }
+  return out;
+}
