@@ -1,5 +1,5 @@
 // The terminal view of a snapshot: an indented tree, then the diagnostics.
-import { count } from '../shared/words';
+import { count, describeAdoption, exitWords, formatLifetime, formatLocation, reapBrief, summaryWords, zombieBrief } from '../shared/words';
 import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../shared/schema';
 import type { ProcessList } from '../core/snapshotBuilder';
 
@@ -39,10 +39,7 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
 
   const s = snapshot.summary;
   lines.push('');
-  lines.push(
-    `${count(s.processes, 'process', 'processes')}, ${s.running} running, ${paint(s.zombiesAtEnd > 0 ? '31' : '0', `${count(s.zombiesAtEnd, 'zombie')} at end`)}, most zombies at once ${s.maxZombies}, ${count(s.orphans, 'orphan')}` +
-      (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''),
-  );
+  lines.push(summaryWords(s, (text) => paint(s.zombiesAtEnd > 0 ? '31' : '0', text)) + (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''));
   for (const [note, n] of unknownForkSites) lines.push(`fork site of ${count(n, 'process', 'processes')} not known: ${note}`);
   if (snapshot.diagnostics.length > 0) {
     lines.push('');
@@ -94,38 +91,23 @@ function jsonProcesses(processes: ProcessJson[]): ProcessList<ProcessJson> {
   return { items: processes, id: (p) => p.id, parentId: (p) => p.parentId, json: (p) => p };
 }
 
+/** One line per process, built from the shared words in their brief forms. */
 function describe(p: ProcessJson, paint: (code: string, text: string) => string): string {
   const parts = [paint('1', String(p.pid)), p.command];
-  const start = p.start === null ? '?' : p.start.toFixed(3);
-  const end = p.exit ? (p.exit.time === null ? '?' : p.exit.time.toFixed(3)) : '…';
-  parts.push(`${start}–${end}s`);
-  if (p.exit) {
-    parts.push(p.exit.signal ? `killed by ${p.exit.signal}${p.exit.core ? ' (core dumped)' : ''}` : `exited ${p.exit.code}`);
-  } else {
-    parts.push('running');
-  }
-  if (p.threads > 1) parts.push(`${p.threads} threads`);
-  if (p.state === 'zombie') parts.push(paint('31;1', `ZOMBIE since ${fmt(p.zombie?.from ?? null)}s`));
-  else if (p.zombie) parts.push(`zombie ${fmt(p.zombie.from)}–${fmt(p.zombie.to)}s`);
-  if (p.reaped) {
-    const by = p.reaped.by !== null ? ` ${p.reaped.by}` : '';
-    const how = { wait: `reaped by${by || ' its parent'}`, auto: 'auto-reaped', adopter: `reaped by its adopter${by}`, tracer: 'reaped by strace' }[p.reaped.how];
-    parts.push(p.reaped.seen ? how : `${how} (unseen)`);
-  }
-  for (const a of p.adoptedBy) {
-    const who = a.pid === null ? 'an adopter outside the trace' : `${a.command ?? (a.pid === 1 ? 'init' : '?')} (${a.pid})`;
-    parts.push(paint('33', `adopted by ${who} at ${fmt(a.time)}s`));
-  }
+  const lifetime = formatLifetime(p);
+  if (lifetime) parts.push(lifetime);
+  parts.push(exitWords(p.exit));
+  if (p.threads > 1) parts.push(count(p.threads, 'thread'));
+  const zombie = zombieBrief(p);
+  if (zombie) parts.push(p.state === 'zombie' ? paint('31;1', zombie) : zombie);
+  if (p.reaped) parts.push(reapBrief(p.reaped));
+  for (const a of p.adoptedBy) parts.push(paint('33', describeAdoption(a)));
   if (p.forkSite) parts.push(`forked at ${p.forkSite.file}:${p.forkSite.line}`);
   return parts.join('  ');
 }
 
 export function renderDiagnostic(d: DiagnosticJson, paint: (code: string, text: string) => string = (_c, t) => t): string {
   const color = d.severity === 'error' ? '31;1' : d.severity === 'warning' ? '33;1' : '36';
-  const where = d.location ? `${d.location.file}:${d.location.line}${d.location.function ? ` (${d.location.function})` : ''}` : `no source location${d.locationNote ? `: ${d.locationNote}` : ''}`;
+  const where = d.location ? formatLocation(d.location) : `no source location${d.locationNote ? `: ${d.locationNote}` : ''}`;
   return `${paint(color, `${d.severity} ${d.kind}`)}  ${where}\n  ${d.message}`;
-}
-
-function fmt(t: number | null): string {
-  return t === null ? '?' : t.toFixed(3);
 }

@@ -138,7 +138,8 @@ function reapWords(reaped: ReapedJson, reaper: string, at: string): string {
     case 'adopter':
       return reaped.by === null ? `reaped by its adopter${at}` : `reaped by its adopter, ${reaper}${at}`;
     case 'tracer':
-      return `reaped when the trace was stopped${at}`;
+      // The traced program is strace's child: strace reaps it, whether it exited or was stopped.
+      return `reaped by strace${at}`;
   }
 }
 
