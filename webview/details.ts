@@ -3,7 +3,8 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/shared/schema';
 import { el } from './dom';
-import { describeAdoption, describeExit, describePid, describeReap, describeZombie, formatLocation, formatTime, plural, quoteArgv, shortLocation } from './format';
+import { countGrouped, describeAdoption, describeExit, describePid, describeReap, describeZombie, formatLocation, formatTime } from '../src/shared/words';
+import { quoteArgv, shortLocation } from './format';
 import type { ProcessStore } from './store';
 
 export interface DetailsActions {
@@ -76,7 +77,7 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
   const nodes: Node[] = [heading, list];
   const diagnostics = store.diagnosticsFor(p);
   if (diagnostics.length > 0) {
-    nodes.push(el('h3', 'ft-details-subtitle', plural(diagnostics.length, 'finding')));
+    nodes.push(el('h3', 'ft-details-subtitle', countGrouped(diagnostics.length, 'finding')));
     const items = el('ul', 'ft-diagnostics');
     for (const d of diagnostics) items.append(diagnosticItem(d, p, actions));
     nodes.push(items);
@@ -134,12 +135,12 @@ function actionLink(text: string, title: string, action: () => void): HTMLAnchor
 function warningsSection(warnings: readonly WarningJson[], count: number): HTMLElement | null {
   if (count === 0) return null;
   const section = el('details', 'ft-warnings');
-  section.append(el('summary', undefined, `${plural(count, 'line')} of the log could not be read`));
+  section.append(el('summary', undefined, `${countGrouped(count, 'line')} of the log could not be read`));
   const list = el('ul', 'ft-plain-list');
   for (const w of warnings.slice(0, MAX_WARNINGS_SHOWN)) {
     list.append(el('li', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));
   }
-  if (count > Math.min(warnings.length, MAX_WARNINGS_SHOWN)) list.append(el('li', 'ft-muted', `… and ${plural(count - Math.min(warnings.length, MAX_WARNINGS_SHOWN), 'more')}`));
+  if (count > Math.min(warnings.length, MAX_WARNINGS_SHOWN)) list.append(el('li', 'ft-muted', `… and ${countGrouped(count - Math.min(warnings.length, MAX_WARNINGS_SHOWN), 'more')}`));
   section.append(list);
   return section;
 }

@@ -10,8 +10,8 @@ import type { VscodeRadio } from '@vscode-elements/elements/dist/vscode-radio/vs
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { ProcessFilter, TraceInfo, TraceStatus } from '../src/shared/protocol';
 import type { SummaryJson } from '../src/shared/schema';
+import { countGrouped, formatDuration } from '../src/shared/words';
 import { el, setAttr, setHidden, setText } from './dom';
-import { formatDuration, plural } from './format';
 
 export interface HeaderActions {
   stop(): void;
@@ -104,12 +104,12 @@ export class SummaryLine {
   update(summary: SummaryJson | null, duration: number | null, shown: number, matching: number): void {
     setHidden(this.root, !summary);
     if (!summary) return;
-    setText(this.items.processes, plural(summary.processes, 'process', 'processes'));
+    setText(this.items.processes, countGrouped(summary.processes, 'process', 'processes'));
     setText(this.items.running, `${summary.running.toLocaleString('en-US')} running`);
-    setText(this.items.zombies, `${plural(summary.zombiesAtEnd, 'zombie')} now`);
+    setText(this.items.zombies, `${countGrouped(summary.zombiesAtEnd, 'zombie')} now`);
     this.items.zombies.classList.toggle('ft-alert', summary.zombiesAtEnd > 0);
     setText(this.items.maxZombies, `most zombies at once ${summary.maxZombies.toLocaleString('en-US')}`);
-    setText(this.items.orphans, plural(summary.orphans, 'orphan'));
+    setText(this.items.orphans, countGrouped(summary.orphans, 'orphan'));
     setText(this.items.duration, duration === null ? '' : formatDuration(duration));
     setHidden(this.items.duration, duration === null);
     const filtered = matching !== summary.processes;

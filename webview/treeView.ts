@@ -4,8 +4,8 @@
 // end-to-end tests and users' automation rely on them.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { ProcessJson } from '../src/shared/schema';
+import { describeAdoption, formatLifetime } from '../src/shared/words';
 import { el, setAttr, setText } from './dom';
-import { formatLifetime, describeAdoption } from './format';
 import type { FlatTree, TreeRow } from './tree';
 
 export const ROW_HEIGHT = 22;

@@ -119,24 +119,25 @@ export function zombieBrief(p: Pick<ProcessJson, 'zombie' | 'state'>): string | 
 /** Who reaped it, how and when; "unseen" when the reaper is outside the trace. */
 export function describeReap(reaped: ReapedJson | null, reaperCommand: string | null): string {
   if (!reaped) return 'not reaped';
-  const text = reapWords(reaped, describePid(reaped.by, reaperCommand), atTime(reaped.time));
+  const text = reapWords(reaped, reaperCommand, atTime(reaped.time));
   return reaped.seen ? text : `${text} — unseen: the reaper is outside the trace, so the reaping was inferred`;
 }
 
 /** describeReap() for one-line views (the CLI tree): the reaper by pid, no time. */
 export function reapBrief(reaped: ReapedJson): string {
-  const text = reapWords(reaped, describePid(reaped.by), '');
+  const text = reapWords(reaped, null, '');
   return reaped.seen ? text : `${text} (unseen)`;
 }
 
-function reapWords(reaped: ReapedJson, reaper: string, at: string): string {
+/** The reaper is named as a process, or as an adopter when it reaped as one. */
+function reapWords(reaped: ReapedJson, reaperCommand: string | null, at: string): string {
   switch (reaped.how) {
     case 'wait':
-      return `reaped by ${reaper}${at}`;
+      return `reaped by ${describePid(reaped.by, reaperCommand)}${at}`;
     case 'auto':
       return `auto-reaped by the kernel${at}`;
     case 'adopter':
-      return reaped.by === null ? `reaped by its adopter${at}` : `reaped by its adopter, ${reaper}${at}`;
+      return `reaped by its adopter, ${adopterWords({ pid: reaped.by, command: reaperCommand })}${at}`;
     case 'tracer':
       // The traced program is strace's child: strace reaps it, whether it exited or was stopped.
       return `reaped by strace${at}`;

@@ -69,7 +69,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     await h.settle();
     assert.deepEqual(await openProcesses(h), [{ type: 'openProcess', id: '107' }]);
     assert.equal(await h.page.locator('[data-id="102"]').getAttribute('aria-selected'), 'true');
-    assert.match(await h.page.locator('.ft-details').innerText(), /reaped by pid 100 \(server\) at 0\.410 s/);
+    assert.match(await h.page.locator('.ft-details').innerText(), /reaped by server \(pid 100\) at 0\.410 s/);
   });
 
   test('Enter on a focused row posts openProcess; arrows move, collapse and expand; / focuses search', async () => {
@@ -122,7 +122,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     await h.page.locator('[data-id="105"][aria-selected="true"]').waitFor();
     assert.equal((await rowPids(h)).length, 7);
     const details = await h.page.locator('.ft-details').innerText();
-    assert.match(details, /adopted by pid 1 \(systemd\) at 0\.700 s/);
+    assert.match(details, /adopted by init \(systemd, pid 1\) at 0\.700 s/);
     assert.match(details, /No source location: daemon has no debug info/);
     // Why its fork site is unknown, as text: the markup in it is shown, not run.
     assert.ok(details.includes(`Fork site\n${FORK_SITE_NOTE}`), details);

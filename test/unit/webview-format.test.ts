@@ -1,54 +1,13 @@
-// The panel's words and the timeline's lanes, in the design's vocabulary.
+// The panel's own text and the timeline's lanes; the words it shares with the CLI and
+// the debug view are pinned in words.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeAdoption, describeExit, describeReap, describeZombie, formatDuration, formatLifetime, formatLocation, formatTime, plural, quoteArgv, shortLocation } from '../../webview/format';
+import { formatLocation } from '../../src/shared/words';
+import { quoteArgv, shortLocation } from '../../webview/format';
 import { laneOf } from '../../webview/lanes';
 import { proc, smallTrace } from '../browser/traces';
 
 const byId = (id: string) => smallTrace().processes.find((p) => p.id === id)!;
-
-describe('times', () => {
-  test('times are seconds since the first event, to the millisecond', () => {
-    assert.equal(formatTime(0.0084), '0.008 s');
-    assert.equal(formatTime(null), 'unknown time');
-  });
-  test('durations pick the unit that reads best', () => {
-    assert.equal(formatDuration(0.00085), '850 µs');
-    assert.equal(formatDuration(0.0125), '12.5 ms');
-    assert.equal(formatDuration(0.012), '12 ms');
-    assert.equal(formatDuration(3.2), '3.200 s');
-    assert.equal(formatDuration(125), '2 min 5.0 s');
-  });
-  test('a lifetime reads like the CLI: start–end, or … while running', () => {
-    assert.equal(formatLifetime(byId('101')), '0.100–0.200s');
-    assert.equal(formatLifetime(byId('103')), '0.500–…s');
-    assert.equal(formatLifetime(proc({ pid: 1, start: null })), '');
-  });
-});
-
-describe('what happened to a process', () => {
-  test('exit by code, by signal with a core dump, or still running', () => {
-    assert.equal(describeExit(byId('102').exit), 'exited with code 3 at 0.400 s');
-    assert.equal(describeExit(byId('107').exit), 'killed by SIGSEGV (core dumped) at 0.900 s');
-    assert.equal(describeExit(null), 'still running');
-  });
-  test('the zombie interval: still open, closed, or never (auto-reaped)', () => {
-    assert.equal(describeZombie(byId('101'), 1), 'zombie since 0.200 s (800 ms so far)');
-    assert.equal(describeZombie(byId('102'), 1), 'zombie from 0.400 s to 0.410 s (10 ms)');
-    const auto = proc({ pid: 9, exit: { time: 1, code: 0, signal: null, core: false }, reaped: { time: 1, by: null, how: 'auto', seen: true }, state: 'reaped' });
-    assert.match(describeZombie(auto, 2), /never a zombie: auto-reaped/);
-  });
-  test('reaping names the reaper and says "unseen" when it is outside the trace', () => {
-    assert.equal(describeReap(byId('102').reaped, 'server'), 'reaped by pid 100 (server) at 0.410 s (wait)');
-    const unseen = describeReap({ time: 3, by: 1, how: 'adopter', seen: false }, 'systemd');
-    assert.equal(unseen, 'reaped by its adopter, pid 1 (systemd) at 3.000 s — unseen: the reaper is outside the trace, so the reaping was inferred');
-    assert.equal(describeReap(null, null), 'not reaped');
-  });
-  test('an adopter outside the trace that could not be named says so', () => {
-    assert.equal(describeAdoption({ time: 0.7, pid: 1, command: 'systemd' }), 'adopted by pid 1 (systemd) at 0.700 s');
-    assert.equal(describeAdoption({ time: null, pid: null, command: null }), 'adopted by an unidentified process outside the trace');
-  });
-});
 
 describe('text', () => {
   test('argv is quoted the way a shell would read it back', () => {
@@ -62,10 +21,6 @@ describe('text', () => {
     assert.equal(formatLocation(loc), '/work/examples/zombie_server.c:70 (main)');
     assert.equal(shortLocation(loc), 'zombie_server.c:70');
     assert.equal(formatLocation({ ...loc, function: null }), '/work/examples/zombie_server.c:70');
-  });
-  test('plurals with thousands separators', () => {
-    assert.equal(plural(1, 'zombie'), '1 zombie');
-    assert.equal(plural(10000, 'process', 'processes'), '10,000 processes');
   });
 });
 
