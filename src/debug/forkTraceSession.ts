@@ -24,8 +24,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { count } from '../shared/words';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
+import { adopterWords, atTime, count, describeExit, describeReap, describeZombie, exitWords, processName, summaryWords, traceEndWords } from '../shared/words';
 import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
@@ -465,7 +465,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
   }
 
   private noForkSiteReason(p: ProcessJson): string {
-    if (p.parentPid === null) return `${p.command} (pid ${p.pid}) is the traced program itself: it was not forked by a traced process`;
+    if (p.parentPid === null) return `${processName(p)} is the traced program itself: it was not forked by a traced process`;
     const note = p.forkSiteNote ?? (this.snapshot?.diagnostics ?? []).find((d) => d.pids.includes(p.pid) && d.locationNote)?.locationNote;
     return `fork site of pid ${p.pid} unknown${note ? `: ${note}` : ': the call was not resolved to a source line (is the program built with -g?)'}`;
   }
@@ -483,10 +483,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       new Variable('parent', p.parentPid === null ? 'none (the traced program)' : String(p.parentPid)),
     ];
     if (p.threads > 1) vars.push(new Variable('threads', String(p.threads)));
-    if (p.exit) vars.push(new Variable('exit', p.exit.signal ? `killed by ${p.exit.signal}${p.exit.core ? ' (core dumped)' : ''}` : `status ${p.exit.code}`));
-    if (p.zombie) vars.push(new Variable('zombie', p.zombie.to === null ? `since ${seconds(p.zombie.from)}` : `${seconds(p.zombie.from)} to ${seconds(p.zombie.to)}`));
-    if (p.reaped) vars.push(new Variable('reaped', `${p.reaped.how}${p.reaped.by !== null ? ` by pid ${p.reaped.by}` : ''}${p.reaped.seen ? '' : ' (not seen: outside the trace)'}`));
-    for (const a of p.adoptedBy) vars.push(new Variable('adopted by', a.pid === null ? 'a process outside the trace' : `${a.command ?? '?'} (pid ${a.pid})`));
+    vars.push(...lifeVariables(p, this.snapshot));
     const finding = p.state === 'zombie' ? this.findingFor(p) : null;
     if (finding) vars.push(new Variable('finding', finding.message));
     return vars;
@@ -513,12 +510,28 @@ function launchErrorMessage(e: unknown): string {
 }
 
 function summaryLine(end: TraceEnd, program: string): string {
-  const s = end.snapshot.summary;
-  const how = end.failure ?? (end.stoppedByUser
-    ? 'Stopped: the picture was taken, then every process of the trace was killed.'
-    : `${basename(program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`);
   const findings = end.snapshot.diagnostics.length;
-  return `${how} ${count(s.processes, 'process', 'processes')}, ${count(s.zombiesAtEnd, 'zombie')} at the end (at most ${s.maxZombies} at once), ${count(findings, 'finding')}${findings ? ':' : '.'}\n`;
+  return `${traceEndWords(end, basename(program))} ${summaryWords(end.snapshot.summary)}, ${count(findings, 'finding')}${findings ? ':' : '.'}\n`;
+}
+
+/** What happened to a process, as Variables: the panel's details and the CLI's tree use the same words. */
+export function lifeVariables(p: ProcessJson, snapshot: SnapshotJson | null): DebugProtocol.Variable[] {
+  const vars: DebugProtocol.Variable[] = [];
+  if (p.exit) vars.push(new Variable('exit', describeExit(p.exit)));
+  if (p.zombie) vars.push(new Variable('zombie', describeZombie(p, snapshot?.duration ?? null)));
+  if (p.reaped) vars.push(new Variable('reaped', describeReap(p.reaped, commandAt(snapshot?.processes ?? [], p.reaped.by, p.reaped.time))));
+  for (const a of p.adoptedBy) vars.push(new Variable('adopted by', `${adopterWords(a)}${atTime(a.time)}`));
+  return vars;
+}
+
+/** The command of the process that had this pid at this time: the latest one started by then (pids are reused). */
+function commandAt(processes: readonly ProcessJson[], pid: number | null, time: number | null): string | null {
+  if (pid === null) return null;
+  let found: ProcessJson | null = null;
+  for (const q of processes) {
+    if (q.pid === pid && (found === null || time === null || q.start === null || q.start <= time)) found = q;
+  }
+  return found?.command ?? null;
 }
 
 /** The frame of the line where the zombie's fix belongs, named for what happens there. */
@@ -541,19 +554,15 @@ function findingFrameName(d: DiagnosticJson, p: ProcessJson, parentCoalesces: bo
   }
 }
 
-function zombieText(p: ProcessJson): string {
-  const exit = p.exit ? (p.exit.signal ? `killed by ${p.exit.signal}` : `exited with ${p.exit.code}`) : 'exited';
-  return `${p.command} (pid ${p.pid}) ${exit} and is a zombie until its parent reaps it`;
+/** The zombie's stop reason: "srv (pid 4) exited with code 0 and is a zombie until its parent reaps it". */
+export function zombieText(p: ProcessJson): string {
+  return `${processName(p)} ${p.exit ? exitWords(p.exit) : 'exited'} and is a zombie until its parent reaps it`;
 }
 
 function labelFrame(id: number, name: string): DebugProtocol.StackFrame {
   const frame = new StackFrame(id, name) as DebugProtocol.StackFrame;
   frame.presentationHint = 'label';
   return frame;
-}
-
-function seconds(t: number | null): string {
-  return t === null ? '?' : `${t.toFixed(3)} s`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { SnapshotJson } from '../shared/schema';
 import type { TraceInfo } from '../shared/protocol';
+import { traceEndWords } from '../shared/words';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';
 import { analyzeLog } from '../tracer/logReader';
@@ -118,7 +119,7 @@ export class TraceRun implements vscode.Disposable {
     run.trace.canTracePrecisely = !fromDebugSession && request.stackMode !== 'precise' && live.info.stackTrace;
     if (withTerminal) run.attachTerminal(live, basename(request.program));
     live.done.then(
-      (end) => run.finished(end.snapshot, end.failure ?? (end.stoppedByUser ? 'Stopped: the picture was taken, then every process of the trace was killed.' : `${basename(request.program)} exited${end.exitCode !== null ? ` with status ${end.exitCode}` : ''}; the trace is over.`)),
+      (end) => run.finished(end.snapshot, traceEndWords(end, basename(request.program))),
       (e: unknown) => run.finished(live.snapshot(), `The trace failed: ${e instanceof Error ? e.message : String(e)}`),
     );
     return run;

@@ -7,6 +7,9 @@ import type { Browser } from 'playwright-core';
 import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
 import { FORK_SITE_NOTE, MARKUP_ARGV, MARKUP_COMMAND, proc, serverTrace, smallTrace, SMALL_TRACE_INFO } from './traces';
 import type { WebviewMessage } from '../../src/shared/protocol';
+import { renderSnapshot } from '../../src/cli/render';
+import { lifeVariables } from '../../src/debug/forkTraceSession';
+import { describeExit, describeReap, exitWords } from '../../src/shared/words';
 
 const missing = chromiumMissing();
 if (missing) console.log(`# browser tests skipped: ${missing}`);
@@ -70,6 +73,26 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.deepEqual(await openProcesses(h), [{ type: 'openProcess', id: '107' }]);
     assert.equal(await h.page.locator('[data-id="102"]').getAttribute('aria-selected'), 'true');
     assert.match(await h.page.locator('.ft-details').innerText(), /reaped by server \(pid 100\) at 0\.410 s/);
+  });
+
+  test('the details say what the CLI and the debug view say of the same process: its exit and its reaping', async () => {
+    const h = await panel();
+    const snapshot = smallTrace();
+    const cli = renderSnapshot(snapshot, { color: false }).split('\n');
+    for (const id of ['102', '107']) {
+      const p = snapshot.processes.find((q) => q.id === id)!;
+      await h.page.locator(`[data-id="${id}"]`).click();
+      await h.settle();
+      const details = await h.page.locator('.ft-details').innerText();
+      const debug = new Map(lifeVariables(p, snapshot).map((v) => [v.name, v.value]));
+      assert.ok(details.includes(`Exit\n${describeExit(p.exit)}\n`), details);
+      assert.equal(debug.get('exit'), describeExit(p.exit));
+      assert.ok(cli.some((l) => l.includes(` ${p.pid}  `) && l.includes(`  ${exitWords(p.exit)}  `)), cli.join('\n'));
+      if (p.reaped) {
+        assert.ok(details.includes(describeReap(p.reaped, 'server')), details);
+        assert.equal(debug.get('reaped'), describeReap(p.reaped, 'server'));
+      }
+    }
   });
 
   test('Enter on a focused row posts openProcess; arrows move, collapse and expand; / focuses search', async () => {

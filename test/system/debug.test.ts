@@ -136,7 +136,7 @@ test('a program that ends on its own ends the session: exited, then terminated, 
   await terminated;
   assert.equal(exit.body.exitCode, 0);
   assert.match(output, /parent reaped child/);
-  assert.match(output, /double_fork_daemon exited with status 0; the trace is over\. 3 processes/);
+  assert.match(output, /double_fork_daemon exited with code 0; the trace is over\. 3 processes/);
   assert.match(output, /info orphan-adopted/);
   assert.ok(started.length >= 1, 'processes appeared as threads');
   // The daemon leaves the list once reaped; an init that reaps late still holds its zombie at the end.

@@ -22,6 +22,8 @@ import {
   traceEndWords,
   zombieBrief,
 } from '../../src/shared/words';
+import { renderSnapshot } from '../../src/cli/render';
+import { lifeVariables, zombieText } from '../../src/debug/forkTraceSession';
 import { proc, smallTrace } from '../browser/traces';
 import { analyzeText, log } from '../support/core';
 
@@ -162,5 +164,43 @@ describe('the trace as a whole', () => {
     const crashed = proc({ pid: 100, exit: { time: 1, code: null, signal: 'SIGSEGV', core: true }, state: 'reaped' });
     assert.equal(traceEndWords({ ...end, exitCode: 128, snapshot: { processes: [crashed] } }, 'crash'), 'crash killed by SIGSEGV (core dumped); the trace is over.');
     assert.equal(traceEndWords({ ...end, exitCode: null }, 'server'), 'server exited; the trace is over.');
+  });
+});
+
+describe('one process, one wording in every view', () => {
+  // The panel's details show describeExit and describeReap (pinned in Chromium by
+  // test/browser/webview.test.ts); here, the CLI's tree and the debug view's variables.
+  const snapshot = smallTrace();
+  const cli = renderSnapshot(snapshot, { color: false }).split('\n');
+  const lineOf = (pid: number) => cli.find((l) => new RegExp(`(^|─ )${pid}  `).test(l))!;
+
+  test('the exit: the CLI line, the debug variable and the zombie\'s stop reason say it alike', () => {
+    for (const id of ['102', '107']) {
+      const p = byId(id);
+      const words = exitWords(p.exit);
+      assert.ok(lineOf(p.pid).includes(`  ${words}  `), lineOf(p.pid));
+      const debug = lifeVariables(p, snapshot).find((v) => v.name === 'exit')!.value;
+      assert.equal(debug, describeExit(p.exit));
+      assert.ok(debug.startsWith(words), debug);
+    }
+    assert.equal(zombieText(byId('107')), 'crash (pid 107) killed by SIGSEGV (core dumped) and is a zombie until its parent reaps it');
+    assert.ok(lineOf(107).includes('killed by SIGSEGV (core dumped)'));
+  });
+
+  test('the zombie interval, the reaping and the adoption', () => {
+    const reaped = byId('102');
+    const vars = new Map(lifeVariables(reaped, snapshot).map((v) => [v.name, v.value]));
+    assert.equal(vars.get('zombie'), describeZombie(reaped, snapshot.duration));
+    assert.equal(vars.get('reaped'), 'reaped by server (pid 100) at 0.410 s');
+    assert.ok(lineOf(102).includes(`  ${zombieBrief(reaped)}  ${reapBrief(reaped.reaped!)}`), lineOf(102));
+
+    const zombie = byId('101');
+    assert.equal(new Map(lifeVariables(zombie, snapshot).map((v) => [v.name, v.value])).get('zombie'), 'zombie since 0.200 s (800 ms so far)');
+    assert.ok(lineOf(101).endsWith(`  ${zombieBrief(zombie)}  forked at /work/examples/zombie_server.c:64`), lineOf(101));
+
+    const orphan = byId('105');
+    const adoption = orphan.adoptedBy[0];
+    assert.equal(`adopted by ${lifeVariables(orphan, snapshot).find((v) => v.name === 'adopted by')!.value}`, describeAdoption(adoption));
+    assert.ok(lineOf(105).includes(describeAdoption(adoption)), lineOf(105));
   });
 });
