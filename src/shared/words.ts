@@ -1,7 +1,7 @@
 // One wording for every view: the CLI, the panel, the debug view and the findings say
 // a process, an exit, a zombie interval, an adoption, a reaping and a count with these
 // functions, in the design's words (design.md §2). Pure: no Node, no vscode.
-import type { AdoptionJson, ExitJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson, ZombieJson } from './schema';
+import type { AdoptionJson, ExitJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson } from './schema';
 
 // ---- counts and times
 
@@ -66,7 +66,7 @@ export function describePid(pid: number | null, command?: string | null): string
 
 const MAX_LISTED_PIDS = 8;
 
-/** "pid 4", "pids 4, 5, 6", "pids 4, 5, … and 12 more": the first few of a group of processes. */
+/** "pid 4", "pids 4, 5, 6", "pids 300, 301, …, 307 and 4 more": the first eight of a group of processes. */
 export function pidList(ps: ReadonlyArray<{ pid: number }>): string {
   const shown = ps.slice(0, MAX_LISTED_PIDS).map((p) => p.pid).join(', ');
   const more = ps.length - MAX_LISTED_PIDS;
@@ -108,7 +108,7 @@ export function describeZombie(p: Pick<ProcessJson, 'exit' | 'zombie' | 'reaped'
  * lasts, "zombie 0.400–0.410s" once reaped; null when it never was one.
  */
 export function zombieBrief(p: Pick<ProcessJson, 'zombie' | 'state'>): string | null {
-  const zombie: ZombieJson | null = p.zombie;
+  const { zombie } = p;
   if (p.state === 'zombie' || zombie?.to === null) return zombie?.from == null ? 'zombie, not yet reaped' : `zombie since ${formatTime(zombie.from)}`;
   if (!zombie) return null;
   return `zombie ${span(zombie.from, zombie.to)}`;
