@@ -8,10 +8,13 @@ import type { WebviewState } from '../shared/protocol';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';
 import { registerDebugType } from '../debug/register';
+import { buildCFile, isCSource } from './build';
 import { PANEL_VIEW_TYPE } from './panel';
-import { buildCFile, chooseTraceRequest } from './programPicker';
-import { TraceRun, type RunHost, type TraceRequest } from './traceRun';
+import { chooseTraceRequest } from './programPicker';
 import { clearExplanations } from './revealSource';
+import { traceSettings } from './settings';
+import { TraceRun, type RunHost, type TraceRequest } from './traceRun';
+import { requireTrust } from './trust';
 import zombieServerSource from '../../examples/zombie_server.c';
 
 const TRACING_CONTEXT = 'forkTrace:tracing';
@@ -118,24 +121,8 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
     this.status.show();
   }
 
-  /** Running a program is code execution: only in a trusted workspace. */
-  private requireTrust(): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    void vscode.window
-      .showWarningMessage(
-        'Fork Trace runs a program from this workspace, which is not trusted. Trust the workspace to trace programs; opening an existing strace log works without trust.',
-        'Manage Workspace Trust',
-        'Open strace Log…',
-      )
-      .then((choice) => {
-        if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
-        if (choice === 'Open strace Log…') void this.openLog();
-      });
-    return false;
-  }
-
   private async traceForks(): Promise<void> {
-    if (!this.requireTrust()) return;
+    if (!requireTrust(() => this.openLog())) return;
     let request: TraceRequest | undefined;
     try {
       request = await chooseTraceRequest(this.context.workspaceState, this.output);
@@ -147,23 +134,20 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
   }
 
   private async traceActiveCFile(): Promise<void> {
-    if (!this.requireTrust()) return;
+    if (!requireTrust(() => this.openLog())) return;
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || !/\.(c|cc|cpp|cxx)$/.test(doc.uri.fsPath)) {
+    if (!doc || !isCSource(doc.uri.fsPath)) {
       void vscode.window.showWarningMessage('Fork Trace: open a C source file first (the walkthrough creates one).');
       return;
     }
     const program = await buildCFile(doc.uri.fsPath, this.output);
     if (!program) return;
-    const config = vscode.workspace.getConfiguration('forkTrace', doc.uri);
     await this.start({
       program,
       args: ['0'],
-      cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? join(program, '..'),
+      cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? dirname(program),
       env: {},
-      stackMode: config.get('stackMode', 'fast'),
-      lingerThreshold: config.get('lingerThreshold', 1),
-      strace: config.get('straceCommand', 'strace') || 'strace',
+      ...traceSettings(doc.uri),
     });
   }
 

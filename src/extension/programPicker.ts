@@ -2,12 +2,12 @@
 // pick of the workspace's executables, the active C file (built with gcc -g), recent
 // choices and Browse…, then the arguments (remembered per program and workspace).
 import * as vscode from 'vscode';
-import { execFile } from 'node:child_process';
 import { accessSync, constants, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, relative } from 'node:path';
-import { joinCommandLine, splitCommandLine, substituteVariables, type VariableContext } from './commandLine';
+import { basename, dirname, relative } from 'node:path';
+import { buildCFile, isCSource } from './build';
+import { joinCommandLine, splitCommandLine } from './commandLine';
+import { configuredProgram, currentFolder, requestFromSettings } from './settings';
 import type { TraceRequest } from './traceRun';
-import type { StackMode } from '../tracer/liveTrace';
 
 const RECENT_KEY = 'forkTrace.recent';
 const ARGS_KEY = 'forkTrace.argsByProgram';
@@ -21,44 +21,11 @@ interface Recent {
 
 type Pick = vscode.QuickPickItem & { action: 'build' | 'browse' | 'program'; program?: string; args?: string[] };
 
-function variableContext(folder: vscode.WorkspaceFolder | undefined): VariableContext {
-  return { workspaceFolder: folder?.uri.fsPath ?? null, file: vscode.window.activeTextEditor?.document.uri.fsPath ?? null, env: process.env };
-}
-
-function currentFolder(): vscode.WorkspaceFolder | undefined {
-  const active = vscode.window.activeTextEditor?.document.uri;
-  return (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
-}
-
-/** The trace settings that do not depend on the program. */
-function baseRequest(folder: vscode.WorkspaceFolder | undefined, program: string, args: string[]): TraceRequest {
-  const config = vscode.workspace.getConfiguration('forkTrace', folder?.uri);
-  const ctx = variableContext(folder);
-  const cwdSetting = config.get<string>('cwd', '');
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(config.get<Record<string, string>>('env', {}))) env[k] = substituteVariables(String(v), ctx);
-  return {
-    program,
-    args,
-    cwd: cwdSetting ? substituteVariables(cwdSetting, ctx) : (folder?.uri.fsPath ?? dirname(program)),
-    env,
-    stackMode: config.get<StackMode>('stackMode', 'fast'),
-    lingerThreshold: config.get<number>('lingerThreshold', 1),
-    strace: config.get<string>('straceCommand', 'strace') || 'strace',
-  };
-}
-
 /** Asks (or reads the settings) for what to trace; undefined when the user cancels. */
 export async function chooseTraceRequest(state: vscode.Memento, output: vscode.OutputChannel): Promise<TraceRequest | undefined> {
   const folder = currentFolder();
-  const config = vscode.workspace.getConfiguration('forkTrace', folder?.uri);
-  const configured = config.get<string>('program', '');
-  const ctx = variableContext(folder);
-  if (configured) {
-    const program = substituteVariables(configured, ctx);
-    const args = config.get<string[]>('args', []).map((a) => substituteVariables(a, ctx));
-    return baseRequest(folder, program, args);
-  }
+  const configured = configuredProgram(folder);
+  if (configured) return requestFromSettings(folder, configured.program, configured.args);
   const picked = await pickProgram(state, folder);
   if (!picked) return undefined;
   let program = picked.program;
@@ -84,7 +51,7 @@ export async function chooseTraceRequest(state: vscode.Memento, output: vscode.O
   if (argsText === undefined) return undefined;
   const args = splitCommandLine(argsText);
   await remember(state, program, args);
-  return baseRequest(folder, program, args);
+  return requestFromSettings(folder, program, args);
 }
 
 async function remember(state: vscode.Memento, program: string, args: string[]): Promise<void> {
@@ -97,7 +64,7 @@ async function remember(state: vscode.Memento, program: string, args: string[]):
 async function pickProgram(state: vscode.Memento, folder: vscode.WorkspaceFolder | undefined): Promise<{ program: string; args?: string[]; build?: string } | undefined> {
   const items: Pick[] = [];
   const active = vscode.window.activeTextEditor?.document;
-  if (active && ['.c', '.cc', '.cpp', '.cxx'].includes(extname(active.uri.fsPath))) {
+  if (active && isCSource(active.uri.fsPath)) {
     items.push({ label: '$(tools) Build and trace the active C file', description: `${basename(active.uri.fsPath)} with gcc -g`, action: 'build', program: active.uri.fsPath });
   }
   const recent = state.get<Recent[]>(RECENT_KEY, []).filter((r) => isExecutable(r.program));
@@ -154,32 +121,4 @@ async function workspaceExecutables(): Promise<string[]> {
     if (head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') out.push(path);
   }
   return out.sort();
-}
-
-/** gcc -g -O0 next to the source; compiler errors go to the output channel. */
-export async function buildCFile(source: string, output: vscode.OutputChannel): Promise<string | undefined> {
-  const ext = extname(source);
-  const binary = join(dirname(source), basename(source, ext));
-  const compiler = ext === '.c' ? 'gcc' : 'g++';
-  const args = ['-g', '-O0', '-Wall', '-o', binary, source];
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === source);
-  if (doc?.isDirty) await doc.save();
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Fork Trace: building ${basename(source)} with ${compiler} -g` }, () =>
-    new Promise<string | undefined>((resolvePromise) => {
-      execFile(compiler, args, { cwd: dirname(source) }, (error, _stdout, stderr) => {
-        output.appendLine(`$ ${compiler} ${args.join(' ')}`);
-        if (stderr) output.append(stderr);
-        if (error) {
-          const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-          output.show(true);
-          void vscode.window.showErrorMessage(
-            missing ? `Fork Trace: ${compiler} is not installed. Install it: sudo apt-get install ${compiler === 'gcc' ? 'gcc' : 'g++'}` : `Fork Trace: ${basename(source)} did not compile; see the Fork Trace output for the compiler's messages.`,
-          );
-          resolvePromise(undefined);
-        } else {
-          resolvePromise(binary);
-        }
-      });
-    }),
-  );
 }
