@@ -8,25 +8,23 @@ import { requireTrust } from '../extension/trust';
 import { ForkTraceDebugSession, type ForkTraceSessionHooks } from './forkTraceSession';
 import { DEBUG_TYPE } from './launchArgs';
 
-export function registerDebugType(context: vscode.ExtensionContext, hooks: ForkTraceSessionHooks, output?: vscode.OutputChannel): void {
-  let ownOutput: vscode.OutputChannel | undefined;
-  const log = (): vscode.OutputChannel => output ?? (ownOutput ??= vscode.window.createOutputChannel('Fork Trace Debug'));
-  context.subscriptions.push(
+/** The adapter factory and F5's configuration provider; `output` gets the compiler's messages. */
+export function registerDebugType(hooks: ForkTraceSessionHooks, output: vscode.OutputChannel): vscode.Disposable {
+  return vscode.Disposable.from(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: (session) => {
         const { strace } = traceSettings(session.workspaceFolder?.uri);
         return new vscode.DebugAdapterInlineImplementation(new ForkTraceDebugSession(hooks, { strace }));
       },
     }),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { resolveDebugConfiguration: (folder, config) => resolveConfiguration(folder, config, log) }),
-    { dispose: () => ownOutput?.dispose() },
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { resolveDebugConfiguration: (folder, config) => resolveConfiguration(folder, config, output) }),
   );
 }
 
 async function resolveConfiguration(
   folder: vscode.WorkspaceFolder | undefined,
   config: vscode.DebugConfiguration,
-  log: () => vscode.OutputChannel,
+  output: vscode.OutputChannel,
 ): Promise<vscode.DebugConfiguration | undefined> {
   if (!requireTrust()) return undefined;
   const resolved = { ...config };
@@ -43,7 +41,7 @@ async function resolveConfiguration(
   resolved.lingerThreshold ??= settings.lingerThreshold;
   if (!resolved.program) {
     // The active C file's binary, rebuilt only when it is missing or older than the source.
-    const program = activeSource ? await buildCFile(activeSource.uri.fsPath, log(), { reuseUpToDate: true, quoteFirstError: true }) : await askForProgram(folder);
+    const program = activeSource ? await buildCFile(activeSource.uri.fsPath, output, { reuseUpToDate: true, quoteFirstError: true }) : await askForProgram(folder);
     if (!program) return undefined; // cancelled, or it did not compile (already said)
     resolved.program = program;
     resolved.cwd ??= folder?.uri.fsPath ?? dirname(program);

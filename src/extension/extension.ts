@@ -5,13 +5,17 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { count } from '../shared/words';
 import type { WebviewState } from '../shared/protocol';
+import type { DiagnosticJson, SourceLocation } from '../shared/schema';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';
+import type { ForkTraceSessionHooks } from '../debug/forkTraceSession';
 import { registerDebugType } from '../debug/register';
 import { buildCFile, isCSource } from './build';
+import { Disposable, DisposableSet } from './dispose';
 import { PANEL_VIEW_TYPE } from './panel';
 import { chooseTraceRequest } from './programPicker';
-import { clearExplanations } from './revealSource';
+import { ProgramTerminal } from './programTerminal';
+import { SourceRevealer } from './revealSource';
 import { traceSettings } from './settings';
 import { TraceRun, type RunHost, type TraceRequest } from './traceRun';
 import { requireTrust } from './trust';
@@ -19,20 +23,25 @@ import zombieServerSource from '../../examples/zombie_server.c';
 
 const TRACING_CONTEXT = 'forkTrace:tracing';
 
-class ForkTraceExtension implements RunHost, vscode.Disposable {
-  private readonly runs = new Set<TraceRun>();
+class ForkTraceExtension extends Disposable implements RunHost {
   private active: TraceRun | null = null;
   private readonly status: vscode.StatusBarItem;
   private readonly output: vscode.OutputChannel;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly sources: SourceRevealer;
+  /** The program terminals, until the user closes them: they outlive their run's panel. */
+  private readonly terminals: DisposableSet<ProgramTerminal>;
+  /** The runs whose panel is open. */
+  private readonly runs: DisposableSet<TraceRun>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
-    this.output = vscode.window.createOutputChannel('Fork Trace');
-    this.status = vscode.window.createStatusBarItem('forkTrace.status', vscode.StatusBarAlignment.Left, 50);
+    super();
+    this.output = this._register(vscode.window.createOutputChannel('Fork Trace'));
+    this.status = this._register(vscode.window.createStatusBarItem('forkTrace.status', vscode.StatusBarAlignment.Left, 50));
     this.status.name = 'Fork Trace';
     this.status.command = 'forkTrace.showPanel';
+    this.sources = this._register(new SourceRevealer());
     const command = (id: string, fn: (...args: unknown[]) => unknown): void => {
-      this.disposables.push(vscode.commands.registerCommand(id, fn));
+      this._register(vscode.commands.registerCommand(id, fn));
     };
     command('forkTrace.traceForks', () => this.traceForks());
     command('forkTrace.stopTracing', () => this.stopTracing());
@@ -40,9 +49,7 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
     command('forkTrace.showPanel', () => this.active?.focus());
     command('forkTrace.traceActiveCFile', () => this.traceActiveCFile());
     command('forkTrace.createExample', () => this.createExample());
-    this.disposables.push(
-      this.output,
-      this.status,
+    this._register(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
           const saved = (state ?? {}) as Partial<WebviewState>;
@@ -52,33 +59,33 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
     );
     void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, false);
     this.registerDebugType();
+    // Registered last, so disposed first: a run that ends still has its status bar and terminal.
+    this.terminals = this._register(new DisposableSet<ProgramTerminal>());
+    this.runs = this._register(new DisposableSet<TraceRun>());
   }
 
   /** F5 on a `forktrace` configuration: the adapter runs the trace, this shows it like Trace Forks does. */
   private registerDebugType(): void {
     const debugRuns = new Map<LiveTrace, TraceRun>();
-    registerDebugType(
-      this.context,
-      {
-        traceStarted: (live, args) => {
-          for (const run of this.runs) run.clearProblems();
-          clearExplanations();
-          const request: TraceRequest = {
-            program: live.program,
-            args: args.args ?? [],
-            cwd: args.cwd ?? dirname(live.program),
-            env: args.env ?? {},
-            stackMode: args.stackMode ?? 'fast',
-            lingerThreshold: args.lingerThreshold ?? 1,
-            strace: live.info.path,
-          };
-          debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, args.console === 'integratedTerminal', true)));
-          void live.done.finally(() => debugRuns.delete(live));
-        },
-        traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
+    const hooks: ForkTraceSessionHooks = {
+      traceStarted: (live, args) => {
+        this.clearProblems();
+        this.sources.clearExplanations();
+        const request: TraceRequest = {
+          program: live.program,
+          args: args.args ?? [],
+          cwd: args.cwd ?? dirname(live.program),
+          env: args.env ?? {},
+          stackMode: args.stackMode ?? 'fast',
+          lingerThreshold: args.lingerThreshold ?? 1,
+          strace: live.info.path,
+        };
+        debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, args.console === 'integratedTerminal', true)));
+        void live.done.finally(() => debugRuns.delete(live));
       },
-      this.output,
-    );
+      traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
+    };
+    this._register(registerDebugType(hooks, this.output));
   }
 
   get extensionUri(): vscode.Uri {
@@ -121,6 +128,15 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
     this.status.show();
   }
 
+  openTerminal(name: string, onUserClose: () => void): ProgramTerminal {
+    const terminal = ProgramTerminal.show(name, onUserClose, () => this.terminals.delete(terminal));
+    return this.terminals.add(terminal);
+  }
+
+  showSource(location: SourceLocation, diagnostic: DiagnosticJson | null): Promise<unknown> {
+    return this.sources.reveal(location, diagnostic);
+  }
+
   private async traceForks(): Promise<void> {
     if (!requireTrust(() => this.openLog())) return;
     let request: TraceRequest | undefined;
@@ -151,9 +167,14 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
     });
   }
 
-  private async start(request: TraceRequest): Promise<void> {
+  /** A new trace starts: the Problems entries and the explanation beside the code are the old trace's. */
+  private clearProblems(): void {
     for (const run of this.runs) run.clearProblems();
-    clearExplanations();
+  }
+
+  private async start(request: TraceRequest): Promise<void> {
+    this.clearProblems();
+    this.sources.clearExplanations();
     try {
       this.adopt(TraceRun.startLive(this, request));
     } catch (e) {
@@ -188,7 +209,7 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
     const path = uris?.[0]?.fsPath;
     if (!path) return;
     try {
-      for (const run of this.runs) run.clearProblems();
+      this.clearProblems();
       this.adopt(TraceRun.openLog(this, path));
     } catch (e) {
       void vscode.window.showErrorMessage(`Fork Trace: ${(e as Error).message}`);
@@ -209,11 +230,6 @@ class ForkTraceExtension implements RunHost, vscode.Disposable {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.runs].map((r) => r.stop()));
-  }
-
-  dispose(): void {
-    for (const run of this.runs) run.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
 

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { assertNever, type HostMessage, type WebviewMessage } from '../shared/protocol';
+import { Disposable, toDisposable } from './dispose';
 import { makeNonce, panelHtml } from './panelHtml';
 
 export const PANEL_VIEW_TYPE = 'forkTrace.panel';
@@ -15,9 +16,9 @@ export interface PanelHandler {
   disposed(): void;
 }
 
-export class ForkTreePanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-  private isDisposed = false;
+export class ForkTreePanel extends Disposable {
+  /** VS Code disposed the webview panel (the user closed it): it must not be disposed again. */
+  private webviewGone = false;
 
   private constructor(
     readonly webviewPanel: vscode.WebviewPanel,
@@ -25,6 +26,7 @@ export class ForkTreePanel implements vscode.Disposable {
     title: string,
     private readonly handler: PanelHandler,
   ) {
+    super();
     const webview = webviewPanel.webview;
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
     webview.options = { enableScripts: true, localResourceRoots: [dist] };
@@ -35,12 +37,19 @@ export class ForkTreePanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
       title,
     });
-    this.disposables.push(
-      webview.onDidReceiveMessage((message: WebviewMessage) => this.receive(message)),
+    // Registered first, so disposed last: the listeners go before the panel, and a panel
+    // we close ourselves does not call handler.disposed().
+    this._register(
+      toDisposable(() => {
+        if (!this.webviewGone) webviewPanel.dispose();
+      }),
+    );
+    this._register(webview.onDidReceiveMessage((message: WebviewMessage) => this.receive(message)));
+    this._register(
       webviewPanel.onDidDispose(() => {
-        this.isDisposed = true;
-        this.handler.disposed();
+        this.webviewGone = true;
         this.dispose();
+        this.handler.disposed();
       }),
     );
   }
@@ -87,14 +96,6 @@ export class ForkTreePanel implements vscode.Disposable {
         return this.handler.tracePrecisely();
       default:
         assertNever(message);
-    }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-    if (!this.isDisposed) {
-      this.isDisposed = true;
-      this.webviewPanel.dispose();
     }
   }
 }

@@ -3,19 +3,35 @@
 // and sends it on Enter. Closing the terminal stops the trace.
 import * as vscode from 'vscode';
 import type { Readable, Writable } from 'node:stream';
+import { Disposable } from './dispose';
 
-export class ProgramTerminal implements vscode.Pseudoterminal {
-  private readonly writeEmitter = new vscode.EventEmitter<string>();
-  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+export class ProgramTerminal extends Disposable implements vscode.Pseudoterminal {
+  private readonly writeEmitter = this._register(new vscode.EventEmitter<string>());
+  private readonly closeEmitter = this._register(new vscode.EventEmitter<number | void>());
   readonly onDidWrite = this.writeEmitter.event;
   readonly onDidClose = this.closeEmitter.event;
   private opened = false;
   private pending: string[] = [];
   private line = '';
   private stdin: Writable | null = null;
-  private closedByUs = false;
 
-  constructor(private readonly onUserClose: () => void) {}
+  private constructor(
+    private readonly onUserClose: () => void,
+    private readonly onClosed: () => void,
+  ) {
+    super();
+  }
+
+  /**
+   * A terminal `Fork Trace: NAME`, shown without taking the focus. `onUserClose`: the user
+   * closed it or pressed Ctrl-C; `onClosed`: it is gone, however it went.
+   */
+  static show(name: string, onUserClose: () => void, onClosed: () => void): ProgramTerminal {
+    const pty = new ProgramTerminal(onUserClose, onClosed);
+    const terminal = pty._register(vscode.window.createTerminal({ name: `Fork Trace: ${name}`, pty, iconPath: new vscode.ThemeIcon('type-hierarchy') }));
+    terminal.show(true);
+    return pty;
+  }
 
   attach(stdout: Readable | null, stderr: Readable | null, stdin: Writable | null): void {
     this.stdin = stdin;
@@ -29,8 +45,11 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
     this.pending = [];
   }
 
+  /** VS Code closed the terminal: the user did (that stops the trace), or we disposed it. */
   close(): void {
-    if (!this.closedByUs) this.onUserClose();
+    if (this.isDisposed) return;
+    this.onUserClose();
+    this.dispose();
   }
 
   handleInput(data: string): void {
@@ -58,6 +77,7 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
 
   /** Program output; lone \n become \r\n for the terminal. */
   print(text: string): void {
+    if (this.isDisposed) return;
     const out = text.replace(/\r?\n/g, '\r\n');
     if (this.opened) this.writeEmitter.fire(out);
     else this.pending.push(out);
@@ -69,8 +89,8 @@ export class ProgramTerminal implements vscode.Pseudoterminal {
   }
 
   dispose(): void {
-    this.closedByUs = true;
-    this.writeEmitter.dispose();
-    this.closeEmitter.dispose();
+    if (this.isDisposed) return;
+    super.dispose();
+    this.onClosed();
   }
 }

@@ -2,18 +2,18 @@
 // reload), its panel, its terminal, and its entries in the Problems list.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import type { SnapshotJson } from '../shared/schema';
+import type { DiagnosticJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import type { TraceInfo } from '../shared/protocol';
 import { traceEndWords } from '../shared/words';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';
 import { analyzeLog } from '../tracer/logReader';
 import { joinCommandLine } from './commandLine';
+import { Disposable, toDisposable } from './dispose';
 import { ForkTreePanel, type PanelHandler } from './panel';
 import { problemEntries } from './problems';
-import { ProgramTerminal } from './programTerminal';
+import type { ProgramTerminal } from './programTerminal';
 import { sourceForProcess } from './processSource';
-import { revealLocation } from './revealSource';
 
 export interface TraceRequest {
   program: string;
@@ -32,6 +32,10 @@ export interface RunHost {
   /** The run's panel was closed. */
   closed(run: TraceRun): void;
   restart(request: TraceRequest): void;
+  /** Opens the program's terminal; the host owns it (it outlives the panel, until the user closes it). */
+  openTerminal(name: string, onUserClose: () => void): ProgramTerminal;
+  /** Click-to-source: the line, flashed, with the finding beside it. */
+  showSource(location: SourceLocation, diagnostic: DiagnosticJson | null): Promise<unknown>;
 }
 
 /** The button on a "no single line" message that traces the same program again with strace -k. */
@@ -42,15 +46,13 @@ const UPDATE_MS = 150;
 /** The Problems list changes less often: it re-sorts on every set. */
 const PROBLEMS_MS = 1000;
 
-export class TraceRun implements vscode.Disposable {
+export class TraceRun extends Disposable {
   private live: LiveTrace | null = null;
-  private terminalPty: ProgramTerminal | null = null;
-  private terminal: vscode.Terminal | null = null;
+  private terminal: ProgramTerminal | null = null;
   private snapshotCache: SnapshotJson | null = null;
   private problemsTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly problems: vscode.DiagnosticCollection;
   private readonly panel: ForkTreePanel;
-  private readonly disposables: vscode.Disposable[] = [];
   trace: TraceInfo;
   private fromDebugSession = false;
 
@@ -61,9 +63,15 @@ export class TraceRun implements vscode.Disposable {
     panel: ((handler: PanelHandler) => ForkTreePanel),
     status: TraceInfo['status'],
   ) {
+    super();
     this.trace = { title, status, message: null };
-    this.problems = vscode.languages.createDiagnosticCollection('forkTrace');
-    this.panel = panel({
+    this.problems = this._register(vscode.languages.createDiagnosticCollection('forkTrace'));
+    this._register(
+      toDisposable(() => {
+        if (this.problemsTimer) clearTimeout(this.problemsTimer);
+      }),
+    );
+    this.panel = this._register(panel({
       ready: () => this.sendSnapshot(),
       openProcess: (id) => void this.openProcess(id),
       stop: () => void this.stop(),
@@ -75,11 +83,10 @@ export class TraceRun implements vscode.Disposable {
       tracePrecisely: () => void this.tracePrecisely(),
       disposed: () => {
         // Closing the panel ends the run: its trace, and its entries in the Problems list.
-        void this.stop();
-        this.problems.dispose();
+        this.dispose();
         this.host.closed(this);
       },
-    });
+    }));
   }
 
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
@@ -181,11 +188,8 @@ export class TraceRun implements vscode.Disposable {
   }
 
   private attachTerminal(live: LiveTrace, name: string): void {
-    const pty = new ProgramTerminal(() => void this.stop());
-    pty.attach(live.strace.stdout, live.strace.stderr, live.strace.stdin);
-    this.terminalPty = pty;
-    this.terminal = vscode.window.createTerminal({ name: `Fork Trace: ${name}`, pty, iconPath: new vscode.ThemeIcon('type-hierarchy') });
-    this.terminal.show(true);
+    this.terminal = this.host.openTerminal(name, () => void this.stop());
+    this.terminal.attach(live.strace.stdout, live.strace.stderr, live.strace.stdin);
   }
 
   private sendSnapshot(): void {
@@ -217,11 +221,12 @@ export class TraceRun implements vscode.Disposable {
     this.setProblems(snapshot);
     this.panel.post({ type: 'snapshot', snapshot, trace: this.trace });
     const s = snapshot.summary;
-    this.terminalPty?.note(`${message} ${s.processes} processes, ${s.zombiesAtEnd} zombies at the end, ${snapshot.diagnostics.length} finding(s).`);
+    this.terminal?.note(`${message} ${s.processes} processes, ${s.zombiesAtEnd} zombies at the end, ${snapshot.diagnostics.length} finding(s).`);
     this.host.changed(this);
   }
 
   private setProblems(snapshot: SnapshotJson): void {
+    if (this.isDisposed) return; // the panel was closed: its entries went with it
     this.problems.clear();
     const byFile = new Map<string, vscode.Diagnostic[]>();
     for (const entry of problemEntries(snapshot.diagnostics)) {
@@ -242,7 +247,7 @@ export class TraceRun implements vscode.Disposable {
 
   /** Drops this run's entries from the Problems list (a new trace is starting). */
   clearProblems(): void {
-    if (!this.isLive) this.problems.clear();
+    if (!this.isLive && !this.isDisposed) this.problems.clear();
   }
 
   private async openProcess(id: string): Promise<void> {
@@ -256,7 +261,7 @@ export class TraceRun implements vscode.Disposable {
       if (pick === TRACE_PRECISELY) await this.tracePrecisely();
       return;
     }
-    await revealLocation(source.location, source.diagnostic);
+    await this.host.showSource(source.location, source.diagnostic);
   }
 
   /** Stops this trace and runs the same program again with strace -k. */
@@ -267,13 +272,9 @@ export class TraceRun implements vscode.Disposable {
     this.host.restart({ ...request, stackMode: 'precise' });
   }
 
+  /** Ends the run: the trace is stopped (snapshot, then kill), the panel and the Problems entries go. The terminal is the host's. */
   dispose(): void {
     void this.stop();
-    if (this.problemsTimer) clearTimeout(this.problemsTimer);
-    this.problems.dispose();
-    this.panel.dispose();
-    this.terminalPty?.dispose();
-    this.terminal?.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 }
