@@ -58,7 +58,6 @@ type ErrorId = (typeof ErrorId)[keyof typeof ErrorId];
 
 /** Frames per thread: frame id = thread id * FRAMES + index, unique across threads. */
 const FRAMES = 100;
-const UPDATE_MS = 150;
 const CONFIGURATION_WAIT_MS = 1000;
 
 /** What a process diagnostic frame says, by kind; the most useful first. */
@@ -297,7 +296,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       lingerThreshold: args.lingerThreshold,
       strace: this.options.strace,
       locator: resolver.locator(),
-      updateIntervalMs: this.options.updateIntervalMs ?? UPDATE_MS,
+      updateIntervalMs: this.options.updateIntervalMs,
       onUpdate: () => {
         if (generation !== this.generation) return;
         this.refresh(live.snapshot());

@@ -41,8 +41,6 @@ export interface RunHost {
 /** The button on a "no single line" message that traces the same program again with strace -k. */
 const TRACE_PRECISELY = 'Trace Again Precisely';
 
-/** How often a live trace's panel and status bar are brought up to date. */
-const UPDATE_MS = 150;
 /** The Problems list changes less often: it re-sorts on every set. */
 const PROBLEMS_MS = 1000;
 
@@ -104,7 +102,6 @@ export class TraceRun extends Disposable {
       lingerThreshold: request.lingerThreshold,
       strace: request.strace,
       locator: resolver.locator(),
-      updateIntervalMs: UPDATE_MS,
       onUpdate: () => run?.pushDelta(),
     });
     void resolver.prepare([live.program]);

@@ -225,7 +225,7 @@ export class LiveTrace {
     this.updateTimer = setTimeout(() => {
       this.updateTimer = null;
       onUpdate();
-    }, this.options.updateIntervalMs ?? 100);
+    }, this.options.updateIntervalMs ?? UPDATE_MS);
   }
 
   /**
@@ -332,6 +332,8 @@ export class LiveTrace {
   }
 }
 
+/** How often the watchers of a live trace (the panel, the status bar, the Call Stack view) hear of new events. */
+const UPDATE_MS = 150;
 /** How long after its first record a process is identified in /proc. */
 const IDENTIFY_DELAY_MS = 25;
 /** How often zombies of adopters outside the trace are looked for in /proc. */
