@@ -101,13 +101,18 @@ class ForkTraceExtension extends Disposable implements RunHost {
 
   changed(run: TraceRun): void {
     if (run === this.active) this.updateStatus();
-    void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, [...this.runs].some((r) => r.isLive));
+    this.updateTracingContext();
   }
 
   closed(run: TraceRun): void {
     this.runs.delete(run);
     if (this.active === run) this.active = [...this.runs].pop() ?? null;
     this.updateStatus();
+    this.updateTracingContext();
+  }
+
+  /** `forkTrace:tracing` enables Stop Tracing while any run is live. */
+  private updateTracingContext(): void {
     void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, [...this.runs].some((r) => r.isLive));
   }
 
@@ -167,7 +172,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
     });
   }
 
-  /** A new trace starts: the Problems entries and the explanation beside the code are the old trace's. */
+  /** A new trace or log is shown: the Problems entries of the ended ones go. */
   private clearProblems(): void {
     for (const run of this.runs) run.clearProblems();
   }
