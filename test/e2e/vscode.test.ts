@@ -3,13 +3,14 @@
 // headless Chromium. The never-reaping server is traced from the command palette,
 // real clients connect, zombies show in the panel, a click lands on the fork line,
 // the Problems panel lists the leak, Stop leaves nothing alive. Then a recorded log,
-// then F5 with a `forktrace` launch configuration.
+// then F5 with a `forktrace` launch configuration, then F5 on a C file without one
+// (built with gcc -g, or not built when up to date), and a C file that does not compile.
 //
 // First run installs code-server into ~/.cache/fork-trace-e2e (a few minutes); later
 // runs start in seconds. Screenshots go to artifacts/e2e/ on every run.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -77,6 +78,8 @@ function prepareFolder(port: number): void {
     ),
   );
   forkLine = lineOf(join(folder, 'zombie_server.c'), 'pid_t pid = fork();');
+  // A C file that does not compile (written now: Quick Open finds a file made later only after a while).
+  writeFileSync(join(folder, 'broken.c'), 'int main(void) { return missing; }\n');
 }
 
 /** Every pid is gone from /proc (zombies included) within `ms`: init reaps orphans. */
@@ -355,5 +358,75 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await runCommand(page, 'Fork Trace: Stop Tracing');
     await assertAllGone(second.pids, 'the precise trace\'s processes');
     timings.mark('Stop Tracing → nothing alive');
+  });
+
+  /** F5 in the active editor; when VS Code asks which debugger, Fork Trace. */
+  async function pressF5(): Promise<void> {
+    await page.keyboard.press('F5');
+    await sleep(1000);
+    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fork Trace' });
+    if (await pick.first().isVisible().catch(() => false)) await pick.first().click();
+  }
+
+  /** Any panel showing at least `rows` processes, none of `old`; their pids. */
+  function panelWith(rows: number, old: Set<number>): Promise<number[]> {
+    return waitFor(`${rows} new processes in a panel`, async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.isDetached()) continue;
+        const pids = (await panelRows(f).catch(() => [])).map((r) => r.pid).filter((pid) => !old.has(pid));
+        if (pids.length >= rows) return pids;
+      }
+      return null;
+    }, 30_000);
+  }
+
+  function daemonProcesses(): string[] {
+    return (server?.processes() ?? []).filter((p) => p.comm === 'strace' || p.comm.startsWith('double_fork')).map((p) => `${p.pid}:${p.comm}:${p.state}`);
+  }
+
+  it('F5 on a C file without a launch.json: gcc -g builds it next to the source and it is traced; a binary newer than its source is traced as it is', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    rmSync(join(folder, '.vscode', 'launch.json'));
+    const binary = join(folder, 'double_fork_daemon');
+    rmSync(binary);
+    await sleep(1500); // the workbench notices launch.json is gone
+    await openFile(page, 'double_fork_daemon.c');
+    await pressF5();
+    const first = await panelWith(3, new Set());
+    assert.ok(existsSync(binary), 'F5 built double_fork_daemon next to double_fork_daemon.c');
+    const builtAt = statSync(binary).mtimeMs;
+    timings.mark(`F5 without launch.json → built and traced (pids ${first.join(' ')})`);
+    await screenshot(page, '10-f5-built-the-active-c-file');
+    // The daemon lives 2 s; then the trace, and the session, end on their own.
+    await waitFor('the first F5 trace to end', () => daemonProcesses().length === 0, 20_000);
+    await runCommand(page, 'View: Close All Editors');
+    await openFile(page, 'double_fork_daemon.c');
+    await pressF5();
+    const second = await panelWith(3, new Set(first));
+    assert.equal(statSync(binary).mtimeMs, builtAt, 'the binary was newer than its source: traced as it was, not built again');
+    await waitFor('the second F5 trace to end', () => daemonProcesses().length === 0, 20_000).catch(() => {
+      assert.fail(`still running under code-server: ${daemonProcesses().join(', ')}`);
+    });
+    timings.mark(`F5 again → the same binary traced (pids ${second.join(' ')})`);
+  });
+
+  it('a C file that does not compile: F5 quotes the first error, Build and Trace points at the Fork Trace output', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await openFile(page, 'broken.c');
+    await pressF5();
+    const fromF5 = page.locator('.notification-toast', { hasText: 'broken.c did not compile' });
+    await fromF5.first().waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await fromF5.first().innerText(), /Fork Trace: broken\.c did not compile: \S*\/broken\.c:1:\d+: error: .missing. undeclared.*\. The compiler's messages are in the output\./s);
+    await screenshot(page, '11-f5-compile-error');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await openFile(page, 'broken.c');
+    await runCommand(page, 'Fork Trace: Build and Trace the Active C File');
+    const fromCommand = page.locator('.notification-toast', { hasText: 'broken.c did not compile' });
+    await fromCommand.first().waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await fromCommand.first().innerText(), /Fork Trace: broken\.c did not compile; see the Fork Trace output for the compiler's messages\./);
+    assert.equal(existsSync(join(folder, 'broken')), false, 'nothing was built');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    timings.mark('compile errors → both messages');
   });
 });
