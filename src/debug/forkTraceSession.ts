@@ -26,10 +26,10 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import { adopterWords, atTime, count, describeExit, describeReap, describeZombie, exitWords, processName, summaryWords, traceEndWords } from '../shared/words';
-import { LiveTrace, type TraceEnd } from '../tracer/liveTrace';
-import { SiteResolver } from '../sites';
+import type { LiveTrace, TraceEnd } from '../tracer/liveTrace';
 import { TraceError } from '../tracer/strace';
 import { checkLaunchArgs, type ForkTraceLaunchArgs } from './launchArgs';
+import { startPipedTrace } from './pipedTrace';
 
 /** How the extension shows a trace the debugger started (panel, Problems, terminal). */
 export interface ForkTraceSessionHooks {
@@ -284,18 +284,14 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
   private startTrace(args: ForkTraceLaunchArgs): void {
     const generation = ++this.generation;
     const cwd = args.cwd || (isAbsolute(args.program) ? dirname(args.program) : process.cwd());
-    const env = { ...process.env, ...(args.env ?? {}) };
-    const resolver = new SiteResolver({ cwd, program: args.program, workspaceRoot: cwd, libraryPath: env.LD_LIBRARY_PATH });
-    const live = LiveTrace.start({
+    const live = startPipedTrace({
       program: args.program,
       args: args.args ?? [],
       cwd,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: args.env,
       stackMode: args.stackMode ?? 'fast',
       lingerThreshold: args.lingerThreshold,
       strace: this.options.strace,
-      locator: resolver.locator(),
       updateIntervalMs: this.options.updateIntervalMs,
       onUpdate: () => {
         if (generation !== this.generation) return;
@@ -303,7 +299,6 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
         this.hooks?.traceUpdated?.(live);
       },
     });
-    void resolver.prepare([live.program]);
     this.live = live;
     this.args = args;
     live.strace.stdin?.on('error', () => undefined); // the program may close its stdin early

@@ -5,9 +5,10 @@ import { basename } from 'node:path';
 import type { DiagnosticJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import type { TraceInfo } from '../shared/protocol';
 import { traceEndWords } from '../shared/words';
-import { LiveTrace, type StackMode } from '../tracer/liveTrace';
+import type { LiveTrace, StackMode } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';
 import { analyzeLog } from '../tracer/logReader';
+import { startPipedTrace } from '../debug/pipedTrace';
 import { joinCommandLine } from './commandLine';
 import { Disposable, toDisposable } from './dispose';
 import { ForkTreePanel, type PanelHandler } from './panel';
@@ -89,22 +90,8 @@ export class TraceRun extends Disposable {
 
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
   static startLive(host: RunHost, request: TraceRequest): TraceRun {
-    const env = { ...process.env, ...request.env };
-    const resolver = new SiteResolver({ cwd: request.cwd, program: request.program, workspaceRoot: request.cwd, libraryPath: env.LD_LIBRARY_PATH });
     let run: TraceRun | null = null;
-    const live = LiveTrace.start({
-      program: request.program,
-      args: request.args,
-      cwd: request.cwd,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      stackMode: request.stackMode,
-      lingerThreshold: request.lingerThreshold,
-      strace: request.strace,
-      locator: resolver.locator(),
-      onUpdate: () => run?.pushDelta(),
-    });
-    void resolver.prepare([live.program]);
+    const live = startPipedTrace({ ...request, onUpdate: () => run?.pushDelta() });
     run = TraceRun.fromLive(host, request, live, true);
     return run;
   }
