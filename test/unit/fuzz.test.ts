@@ -285,17 +285,17 @@ const START = '4000  1795356401.000000 execve("/bin/srv", ["srv"], 0x7ffd0000 /*
  * Every regular expression in src/core and src/tracer/logReader.ts, and the family
  * below that feeds it its worst case (none has nested quantifiers or overlapping
  * alternatives; these check it):
- *   parser  / <pid changed to (\d+) \.\.\.>$/              'pid changed to, repeated'
- *   parser  /^strace: Process (\d+) attached/             'strace: Process + digits'
- *   parser  /^strace: Process \d+ (attached|detached|…)/  'strace: Process repeated within one line'
- *   parser  /^E[A-Z0-9_]+$/                               'errno tokens'
- *   parser  /^\+\+\+ exited with (-?\d+) \+\+\+$/         'exit digits'
- *   parser  /^\+\+\+ killed by (SIG[A-Z0-9+-]+|\d+)…$/    'killed by'
- *   parser  /^\+\+\+ superseded by execve in pid (\d+)…/  'superseded digits'
- *   parser  /^by (SIG[A-Z0-9]+)/, /^(SIG[A-Z0-9+-]+|\d+)$/ 'signal names'
- *   parser  /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/       'clock timestamps'
- *   model   /WEXITSTATUS\(s\) == (\d+)/, /WTERMSIG…/       'wait status'
- *   model   /^\{/  args /[0-9a-fA-F]/ (one character)      'string escapes', 'sigaction handlers'
+ *   textReader / <pid changed to (\d+) \.\.\.>$/           'pid changed to, repeated'
+ *   textReader /^strace: Process (\d+) attached/          'strace: Process + digits'
+ *   textReader /^strace: Process \d+ (attached|detached|…)/ 'strace: Process repeated within one line'
+ *   textReader /^E[A-Z0-9_]+$/                            'errno tokens'
+ *   textReader /^\+\+\+ exited with (-?\d+) \+\+\+$/      'exit digits'
+ *   textReader /^\+\+\+ killed by (SIG[A-Z0-9+-]+|\d+)…$/ 'killed by'
+ *   textReader /^\+\+\+ superseded by execve in pid (\d+)…/ 'superseded digits'
+ *   textReader /^by (SIG[A-Z0-9]+)/, /^(SIG[A-Z0-9+-]+|\d+)$/ 'signal names'
+ *   clock   /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/       'clock timestamps'
+ *   calls   /WEXITSTATUS\(s\) == (\d+)/, /WTERMSIG…/       'wait status'
+ *   calls   /^\{/  args /[0-9a-fA-F]/ (one character)      'string escapes', 'sigaction handlers'
  *   logReader /\.(\d+)$/ on -ff file names: bounded by NAME_MAX (255), not fed here.
  */
 const ADVERSARIAL: Family[] = [
