@@ -152,14 +152,16 @@ export class ProcessStore {
     return candidates.filter((d) => this.pidAt(process.pid, d.time) === process);
   }
 
-  /** The whole picture as schema 1, for setState and for tests. */
+  /** The whole picture as schema 2, for setState and for tests. */
   toSnapshot(): SnapshotJson {
     return {
-      schema: 1,
+      schema: 2,
       origin: this.origin,
       duration: this.duration,
       ended: this.ended,
+      attach: null,
       processes: this.order.map((id) => this.byId.get(id)!),
+      folded: [],
       diagnostics: this.diagnostics,
       summary: this.summary,
       warnings: this.warnings,

@@ -18,7 +18,7 @@ Usage:
   forktrace analyze [options] LOG_OR_DIR           report on a strace -f log (or a -ff directory)
 
 Options:
-  --json FILE|-        also write the snapshot as JSON (schema 1); - is standard output
+  --json FILE|-        also write the snapshot as JSON (schema 2); - is standard output
                        (then the traced program's own output goes to standard error)
   --log FILE           (trace) keep strace's raw output in FILE
   --duration SECONDS   (trace) stop after this long: snapshot, then kill the whole tree

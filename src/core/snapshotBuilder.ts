@@ -1,4 +1,4 @@
-// Turns the live model into schema 1: the one picture every view renders.
+// Turns the live model into schema 2: the one picture every view renders.
 import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
 import type { ProcessModel, ProcessNode } from './model';
 import type { ProcessJson, ProcessState, SnapshotDelta, SnapshotJson, SummaryJson, WarningJson } from '../shared/schema';
@@ -56,11 +56,13 @@ export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCA
   const rel = relativeTo(model);
   const warnings = snapshotWarnings(model);
   return {
-    schema: 1,
+    schema: 2,
     origin: Number.isFinite(model.origin) ? model.origin : null,
     duration: rel(model.lastTime),
     ended: model.ended,
+    attach: null,
     processes: model.processes.map((p) => processJson(p, rel, locate)),
+    folded: [],
     diagnostics: diagnose(model, locate, rel),
     summary: summarize(model),
     warnings,
@@ -86,10 +88,12 @@ export interface ProcessList<T> {
 export function buildPartialSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): { snapshot: Omit<SnapshotJson, 'processes'>; processes: ProcessList<ProcessNode> } {
   const rel = relativeTo(model);
   const snapshot = {
-    schema: 1 as const,
+    schema: 2 as const,
     origin: Number.isFinite(model.origin) ? model.origin : null,
     duration: rel(model.lastTime),
     ended: model.ended,
+    attach: null,
+    folded: [],
     diagnostics: diagnose(model, locate, rel),
     summary: summarize(model),
     warnings: snapshotWarnings(model),
@@ -115,6 +119,8 @@ export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR
   const rel = relativeTo(model);
   return {
     processes: model.takeChanged().map((p) => processJson(p, rel, locate)),
+    removed: [],
+    folded: [],
     diagnostics: diagnose(model, locate, rel),
     summary: summarize(model),
     duration: rel(model.lastTime),

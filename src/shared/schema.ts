@@ -1,6 +1,9 @@
-// Schema 1: what `forktrace --json` writes and every view (CLI, panel, Problems,
-// debug adapter) renders. Times are seconds since the first event, or null when the
-// log has no timestamps.
+// Schema 2: what `forktrace --json` writes and every view (CLI, panel, Problems,
+// debug adapter) renders. Times are seconds since the first event (for an attached
+// trace, since the attach: what was there before has negative times), or null when
+// the log has no timestamps. Schema 2 adds to schema 1: `before` (an attach found it
+// already there), `fixes`/`fixNote` (edits that fix a finding), `attach`, `folded`
+// (old uneventful processes kept as counts per parent and fork site).
 
 export interface SourceLocation {
   /** Absolute path. */
@@ -23,6 +26,8 @@ export interface ZombieJson {
   from: number | null;
   /** Null while it is still a zombie (state 'zombie'). */
   to: number | null;
+  /** Present, true, when it was a zombie already as an attach began: its exit time, `from`, is unknown (null). */
+  before?: boolean;
 }
 
 export type ReapHow = 'wait' | 'auto' | 'adopter' | 'tracer';
@@ -76,10 +81,38 @@ export interface ProcessJson {
   /** A trace in the precise mode (strace -k) would give forkSite, which is null now. */
   forkSitePreciseWouldPin: boolean;
   state: ProcessState;
+  /**
+   * Present, true, when it existed before the trace began (an attach read it from /proc):
+   * its start is negative (seconds before the attach), and what it did before is not in
+   * the trace. Absent for everything the trace saw begin.
+   */
+  before?: boolean;
 }
 
 export type DiagnosticKind = 'zombie-leak' | 'sigchld-coalesced' | 'eintr-no-restart' | 'fork-failed' | 'orphan-adopted' | 'zombie-lingering';
 export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * One text edit. Lines and columns are 1-based, and the end is exclusive: SARIF's region
+ * convention (columns count UTF-16 code units, as VS Code's do).
+ */
+export interface FixEditJson {
+  /** Absolute path. */
+  file: string;
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+  newText: string;
+}
+
+/** A fix for a finding: edits computed from the source text the finding points at. */
+export interface FixJson {
+  title: string;
+  /** The fix to offer first (VS Code's isPreferred); at most one per finding. */
+  preferred: boolean;
+  edits: FixEditJson[];
+}
 
 export interface RelatedJson {
   message: string;
@@ -100,6 +133,10 @@ export interface DiagnosticJson {
   related: RelatedJson[];
   /** When it first happened. */
   time: number | null;
+  /** Edits that fix it, preferred first; empty when none is offered. */
+  fixes: FixJson[];
+  /** Why no fix is offered, in words a user can act on; null when fixes are offered or the kind has none. */
+  fixNote: string | null;
 }
 
 export interface WarningJson {
@@ -116,15 +153,49 @@ export interface SummaryJson {
   orphans: number;
 }
 
+/** The process an attached trace (`forktrace attach PID`) attached to. */
+export interface AttachJson {
+  pid: number;
+  command: string;
+  /** True once the trace has detached: the process runs on, untraced. */
+  detached: boolean;
+}
+
+/**
+ * Reaped processes that nobody needs to see one by one any more, kept as numbers: of one
+ * parent, made at one fork site. A long live trace folds its older uneventful children
+ * (reaped by their parent's wait, in no finding) so its memory stays flat.
+ */
+export interface FoldedGroupJson {
+  /** Unique in the snapshot, and never a process id. */
+  id: string;
+  parentId: string | null;
+  parentPid: number | null;
+  forkSite: SourceLocation | null;
+  /** How many processes were folded into this group. */
+  count: number;
+  /** Their exit statuses, most frequent first. */
+  exits: Array<{ code: number | null; signal: string | null; count: number }>;
+  /** How long they were zombies (seconds); null when the log has no timestamps. */
+  zombieTime: { min: number; median: number; p99: number; max: number } | null;
+  /** The first one's start and the last one's reaping (seconds since the first event). */
+  first: number | null;
+  last: number | null;
+}
+
 export interface SnapshotJson {
-  schema: 1;
+  schema: 2;
   /** Absolute time of the first event (epoch seconds with -ttt), or null. */
   origin: number | null;
   /** Seconds from the first to the last event seen. */
   duration: number | null;
   /** True once the trace is over; false for a live snapshot. */
   ended: boolean;
+  /** Null unless the trace attached to a running process. */
+  attach: AttachJson | null;
+  /** Every process ever seen is here or counted in a folded group (summary.processes counts both). */
   processes: ProcessJson[];
+  folded: FoldedGroupJson[];
   diagnostics: DiagnosticJson[];
   summary: SummaryJson;
   warnings: WarningJson[];
@@ -134,6 +205,10 @@ export interface SnapshotJson {
 export interface SnapshotDelta {
   /** New or changed processes, by `id`. */
   processes: ProcessJson[];
+  /** Processes folded away since the last delta, by `id`: they are counted in `folded` now. */
+  removed: string[];
+  /** New or changed folded groups, by `id`. */
+  folded: FoldedGroupJson[];
   diagnostics: DiagnosticJson[];
   summary: SummaryJson;
   duration: number | null;

@@ -98,6 +98,8 @@ export function smallTrace(): SnapshotJson {
       locationPreciseWouldPin: false,
       related: [{ message: 'fork site', location: { file: SERVER_C, line: 64, function: 'main' } }],
       time: 0.2,
+      fixes: [],
+      fixNote: null,
     },
     {
       kind: 'orphan-adopted',
@@ -109,6 +111,8 @@ export function smallTrace(): SnapshotJson {
       locationPreciseWouldPin: false,
       related: [],
       time: 0.7,
+      fixes: [],
+      fixNote: null,
     },
   ];
   return finish(processes, diagnostics, 1.0, false);
@@ -240,6 +244,8 @@ export function serverTrace(options: ServerTraceOptions): SnapshotJson {
         locationPreciseWouldPin: false,
         related: [],
         time: exit,
+        fixes: [],
+        fixNote: null,
       });
     }
   }
@@ -254,6 +260,8 @@ export function serverTrace(options: ServerTraceOptions): SnapshotJson {
       locationPreciseWouldPin: false,
       related: [{ message: 'fork site', location: site(88) }],
       time: Math.min(...processes.filter((p) => leaked.includes(p.pid)).map((p) => p.zombie!.from!)),
+      fixes: [],
+      fixNote: null,
     });
   }
   // Arrival order is fork order, as the model reports it.
@@ -312,14 +320,14 @@ export function deltasBetween(full: SnapshotJson, from: number, to: number, step
         if (now) changed.push(now);
       }
     }
-    deltas.push({ type: 'delta', processes: changed, diagnostics: cut.diagnostics, summary: cut.summary, duration: cut.duration, ended: cut.ended, warningCount: cut.warnings.length });
+    deltas.push({ type: 'delta', processes: changed, removed: [], folded: [], diagnostics: cut.diagnostics, summary: cut.summary, duration: cut.duration, ended: cut.ended, warningCount: cut.warnings.length });
     previous = at;
   }
   return deltas;
 }
 
 function finish(processes: ProcessJson[], diagnostics: DiagnosticJson[], duration: number, ended: boolean): SnapshotJson {
-  return { schema: 1, origin: 1700000000, duration, ended, processes, diagnostics, summary: summarize(processes, duration), warnings: [] };
+  return { schema: 2, origin: 1700000000, duration, ended, attach: null, processes, folded: [], diagnostics, summary: summarize(processes, duration), warnings: [] };
 }
 
 /** The summary line's numbers, zombies at once by a sweep over the zombie intervals. */

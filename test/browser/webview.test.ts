@@ -127,7 +127,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     const worker = snapshot.processes.find((p) => p.id === '103')!;
     const becameZombie = { ...worker, exit: { time: 1.1, code: 0, signal: null, core: false }, zombie: { from: 1.1, to: null }, state: 'zombie' as const };
     const newcomer = proc({ pid: 108, parentPid: 100, parentId: '100', command: 'late', start: 1.05 });
-    await h.send({ type: 'delta', processes: [becameZombie, newcomer], diagnostics: snapshot.diagnostics, summary: { ...snapshot.summary, processes: 8, zombiesAtEnd: 3, maxZombies: 3 }, duration: 1.2, ended: false, warningCount: 0 });
+    await h.send({ type: 'delta', processes: [becameZombie, newcomer], removed: [], folded: [], diagnostics: snapshot.diagnostics, summary: { ...snapshot.summary, processes: 8, zombiesAtEnd: 3, maxZombies: 3 }, duration: 1.2, ended: false, warningCount: 0 });
     await h.page.locator('[data-id="108"]').waitFor();
     assert.equal(await h.page.locator('[data-id="108"]').getAttribute('data-pid'), '108');
     assert.equal(await h.page.locator('[data-id="103"]').getAttribute('data-state'), 'zombie');
@@ -208,7 +208,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.deepEqual(await h.posted(), [{ type: 'ready' }]);
     assert.equal(await h.page.locator('[data-id="102"]').getAttribute('aria-selected'), 'true');
     // A delta before this page's first snapshot belongs to another picture: ignored.
-    await h.send({ type: 'delta', processes: [proc({ pid: 999 })], diagnostics: [], summary: smallTrace().summary, duration: 2, ended: false, warningCount: 0 });
+    await h.send({ type: 'delta', processes: [proc({ pid: 999 })], removed: [], folded: [], diagnostics: [], summary: smallTrace().summary, duration: 2, ended: false, warningCount: 0 });
     await h.settle();
     assert.equal(await h.page.locator('[data-id="999"]').count(), 0);
   });

@@ -104,7 +104,7 @@ export function checkSnapshot(s: SnapshotJson, linesFed: number): void {
   assertJsonClean(s, 'snapshot');
   // Given the check above JSON keeps every value; compared in full where that is cheap.
   if (s.processes.length < 5000) assert.deepStrictEqual(JSON.parse(JSON.stringify(s)), s);
-  assert.equal(s.schema, 1);
+  assert.equal(s.schema, 2);
   const byId = new Map(s.processes.map((p) => [p.id, p]));
   assert.equal(byId.size, s.processes.length, 'process ids are unique');
   const pids = new Set(s.processes.map((p) => p.pid));

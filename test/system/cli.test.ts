@@ -42,11 +42,11 @@ test('analyze prints the indented tree and the diagnostic with its pids', () => 
   assert.match(r.stdout, /zombie_then_orphan \(pid 4285\) never reaped 1 child process \(pid 4286\)/);
 });
 
-test('analyze --json - writes schema 1 to stdout and the report to stderr', () => {
+test('analyze --json - writes schema 2 to stdout and the report to stderr', () => {
   const r = forktrace(['analyze', '--json', '-', join(FIXTURES, 'reap_once_server.ttt.log')]);
   assert.equal(r.status, 0, r.stderr);
   const snap = JSON.parse(r.stdout) as SnapshotJson;
-  assert.equal(snap.schema, 1);
+  assert.equal(snap.schema, 2);
   assert.equal(snap.ended, true);
   const p = snap.processes[1];
   for (const key of ['id', 'pid', 'parentPid', 'command', 'argv', 'start', 'exit', 'zombie', 'reaped', 'adoptedBy', 'threads', 'forkSite']) {

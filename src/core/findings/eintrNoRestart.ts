@@ -20,6 +20,8 @@ export function eintrNoRestart({ model, at, rel }: FindingContext): DiagnosticJs
       ...locationFields(where),
       related: record.sigaction ? [{ message: 'the handler is installed here without SA_RESTART', location: sigactionAt }] : [],
       time: rel(record.firstTime),
+      fixes: [],
+      fixNote: null,
     });
   }
   return out;

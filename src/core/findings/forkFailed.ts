@@ -20,6 +20,8 @@ export function forkFailed({ model, at, rel }: FindingContext): DiagnosticJson[]
       ...locationFields(where),
       related: [],
       time: rel(record.firstTime),
+      fixes: [],
+      fixNote: null,
     });
   }
   return out;

@@ -63,6 +63,8 @@ export function orphansAdopted({ at, rel }: FindingContext, orphans: readonly Pr
       locationPreciseWouldPin: false,
       related: relatedForkSite(p, at),
       time: rel(group.orphans.reduce((t, o) => Math.min(t, o.adoptions[0].time), Infinity)),
+      fixes: [],
+      fixNote: null,
     });
   }
   return out;

@@ -18,6 +18,8 @@ export function sigchldCoalesced({ model, at, rel }: FindingContext): Diagnostic
       ...locationFields(where),
       related,
       time: rel(record.firstTime),
+      fixes: [],
+      fixNote: null,
     });
   }
   return out;

@@ -42,6 +42,8 @@ export function zombieLeaks({ model, at, rel }: FindingContext, leaks: ProcessFi
       ...locationFields(where),
       related: relatedForkSite(children[0], at),
       time: rel(first),
+      fixes: [],
+      fixNote: null,
     });
   }
   return out;

@@ -18,6 +18,8 @@ export function zombiesLingering({ model, at, rel }: FindingContext, lingering: 
       ...locationFields(where),
       related: [],
       time: rel(list.reduce((t, c) => Math.min(t, c.exit?.time ?? NaN), Infinity)),
+      fixes: [],
+      fixNote: null,
     });
   }
   return out;
