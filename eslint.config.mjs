@@ -7,7 +7,16 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
@@ -41,14 +50,23 @@ export default tseslint.config(
     // src/shared is read by the host and the webview alike: no vscode, no Node.
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['vscode'], patterns: [{ regex: '^node:|^fs$|^child_process$|^\\.\\./(?!shared/)', message: 'src/shared is pure: it imports only from src/shared.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['vscode'],
+          patterns: [{ regex: '^node:|^fs$|^child_process$|^\\.\\./(?!shared/)', message: 'src/shared is pure: it imports only from src/shared.' }],
+        },
+      ],
     },
   },
   {
     // The tracer runs strace; where a call is in the source is its caller's SiteLocator.
     files: ['src/tracer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./sites(/|$)', message: 'The tracer takes a SiteLocator from its caller: it does not build one.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./sites(/|$)', message: 'The tracer takes a SiteLocator from its caller: it does not build one.' }] },
+      ],
     },
   },
   {

@@ -56,8 +56,10 @@ export function leanTree(path) {
     if (k <= 0 || k >= e) return;
     const a = buf[k];
     const b = buf[k + 1];
-    if (a === 99 && b === 108 && buf[k + 2] === 111) forked(pid, result(buf, k, e)); // clone, clone3
-    else if (a === 119 && b === 97 && buf[k + 2] === 105) reaped(pid, result(buf, k, e)); // wait4
+    if (a === 99 && b === 108 && buf[k + 2] === 111)
+      forked(pid, result(buf, k, e)); // clone, clone3
+    else if (a === 119 && b === 97 && buf[k + 2] === 105)
+      reaped(pid, result(buf, k, e)); // wait4
     else if (a === 60 && b === 46) {
       // <... NAME resumed>
       if (buf[k + 5] === 99 && buf[k + 6] === 108) forked(pid, result(buf, k, e));

@@ -127,7 +127,10 @@ export async function startListening(cmd, args, { timeoutMs = 30_000 } = {}) {
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d) => (io.err = (io.err + d).slice(-20_000)));
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line from ${cmd} ${args.join(' ')} within ${timeoutMs} ms; stderr: ${io.err.trim().slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening on" line from ${cmd} ${args.join(' ')} within ${timeoutMs} ms; stderr: ${io.err.trim().slice(-500)}`)),
+      timeoutMs,
+    );
     child.stdout.on('data', (d) => {
       if (io.out.length < 1_000_000) io.out += d;
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(io.out);
@@ -237,14 +240,16 @@ export async function procCheck() {
     await sleep(100);
   }
   if (left.length === 0) return { ok: true, line: `/proc check: no process left behind (none carries ${TAG_NAME}=${TAG})` };
-  const list = left.slice(0, 10).map((p) => `${p.pid} [${p.state}] ${p.cmd}`).join('; ');
+  const list = left
+    .slice(0, 10)
+    .map((p) => `${p.pid} [${p.state}] ${p.cmd}`)
+    .join('; ');
   return { ok: false, line: `/proc check: ${left.length} process(es) LEFT BEHIND: ${list}` };
 }
 
 export function now() {
   return performance.now();
 }
-
 
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 

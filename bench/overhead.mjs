@@ -46,8 +46,20 @@ function configurations(tmp) {
     { key: 'a', label: '(a) bare', kind: 'bare', command: () => [serverPath, []] },
     { key: 'b', label: '(b) forktrace trace (fast, default)', kind: 'forktrace', check: true, command: cli([]) },
     { key: 'c', label: '(c) forktrace trace --stack-mode precise', kind: 'forktrace', check: true, command: cli(['--stack-mode', 'precise']) },
-    { key: 'd', label: "(d) strace -f, default mode's set", kind: 'strace', command: () => ['strace', [...defaultArgs, '--', serverPath]], shown: `strace ${defaultArgs.join(' ')}` },
-    { key: 'e', label: '(e) strace -f -ttt (every syscall)', kind: 'strace', command: () => ['strace', ['-f', '-ttt', '-o', '/dev/null', '--', serverPath]], shown: 'strace -f -ttt -o /dev/null' },
+    {
+      key: 'd',
+      label: "(d) strace -f, default mode's set",
+      kind: 'strace',
+      command: () => ['strace', [...defaultArgs, '--', serverPath]],
+      shown: `strace ${defaultArgs.join(' ')}`,
+    },
+    {
+      key: 'e',
+      label: '(e) strace -f -ttt (every syscall)',
+      kind: 'strace',
+      command: () => ['strace', ['-f', '-ttt', '-o', '/dev/null', '--', serverPath]],
+      shown: 'strace -f -ttt -o /dev/null',
+    },
   ];
 }
 
@@ -75,7 +87,8 @@ async function runOnce(config, runId, connections) {
         return (u.user + u.system) / 1e6;
       })(),
     };
-    if (result.failed > 0) throw new Error(`${config.label}: ${result.failed} of ${connections} connections failed (${[...new Set(result.errors)].slice(0, 3).join('; ')})`);
+    if (result.failed > 0)
+      throw new Error(`${config.label}: ${result.failed} of ${connections} connections failed (${[...new Set(result.errors)].slice(0, 3).join('; ')})`);
 
     // Stop. forktrace: SIGINT to the CLI (it takes the picture, then kills the tree).
     // strace: SIGTERM to the server (strace's child); strace exits with its last tracee.
@@ -86,7 +99,10 @@ async function runOnce(config, runId, connections) {
       const server = childrenOf(child.pid)[0];
       if (server) process.kill(server, 'SIGTERM');
       else child.kill('SIGTERM');
-      stopped = await within(exited(child).then((r) => ({ ...r, killed: false })), 20_000);
+      stopped = await within(
+        exited(child).then((r) => ({ ...r, killed: false })),
+        20_000,
+      );
       if (!stopped) stopped = await stopChild(child, 'SIGKILL', 5_000);
     } else stopped = await stopChild(child, 'SIGTERM');
     const stopSeconds = (now() - t1) / 1000;
@@ -107,7 +123,10 @@ function checkJson(file, connections) {
   const expected = connections + 1;
   const countOk = Math.abs(count - expected) <= Math.max(1, Math.round(connections * 0.01));
   // Anything but the server and its N children is suspect: report processes without a parent.
-  const orphanIds = snap.processes.slice(1).filter((p) => p.parentId === null).map((p) => p.id);
+  const orphanIds = snap.processes
+    .slice(1)
+    .filter((p) => p.parentId === null)
+    .map((p) => p.id);
   return { count, site, siteOk, countOk, exact: count === expected, orphanIds, warnings: snap.warnings.length };
 }
 
@@ -121,7 +140,9 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
   const keepDir = process.env.BENCH_KEEP_JSON || null;
   if (keepDir) mkdirSync(keepDir, { recursive: true });
   const started = now();
-  console.log(`\n== Tracing overhead: ${relative(root, serverPath)}, ${connections} sequential loopback connections, ${runs} runs per configuration (interleaved); strace ${info.version}`);
+  console.log(
+    `\n== Tracing overhead: ${relative(root, serverPath)}, ${connections} sequential loopback connections, ${runs} runs per configuration (interleaved); strace ${info.version}`,
+  );
   for (const c of configs) if (c.shown) console.log(`   ${c.label.slice(0, 3)} = ${c.shown}`);
   try {
     for (let r = 0; r < runs; r++) {
@@ -164,7 +185,18 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
     return xs.length ? stats(xs).median.toFixed(2) : '-';
   };
   console.log(`\nCPU seconds used during the client run (median), and time from the stop signal to exit:`);
-  console.log(table(['configuration', 'client (node)', 'strace', 'forktrace (node)', 'stop s'], configs.map((c) => [c.label, cpuMed(c.key, 'client'), cpuMed(c.key, 'strace'), cpuMed(c.key, 'cli'), stats(samples[c.key].map((s) => s.stopSeconds)).median.toFixed(2)])));
+  console.log(
+    table(
+      ['configuration', 'client (node)', 'strace', 'forktrace (node)', 'stop s'],
+      configs.map((c) => [
+        c.label,
+        cpuMed(c.key, 'client'),
+        cpuMed(c.key, 'strace'),
+        cpuMed(c.key, 'cli'),
+        stats(samples[c.key].map((s) => s.stopSeconds)).median.toFixed(2),
+      ]),
+    ),
+  );
 
   console.log('');
   for (const [key, list] of Object.entries(checks)) {
@@ -177,7 +209,9 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
     const extra = list.flatMap((x) => x.orphanIds);
     const warnings = list.reduce((n, x) => n + x.warnings, 0);
     if (exact < list.length || extra.length > 0 || warnings > 0) {
-      console.log(`      exactly ${connections + 1} processes in ${exact}/${list.length} runs; ${extra.length} process(es) other than the root with no parent (e.g. ids ${extra.slice(0, 5).join(', ') || '-'}); ${warnings} parser warning(s)`);
+      console.log(
+        `      exactly ${connections + 1} processes in ${exact}/${list.length} runs; ${extra.length} process(es) other than the root with no parent (e.g. ids ${extra.slice(0, 5).join(', ') || '-'}); ${warnings} parser warning(s)`,
+      );
     }
     result.configs[key].check = { ok, line, counts, sites, exact, extra: extra.length };
   }

@@ -208,7 +208,20 @@ export async function main({ runs = envInt('BENCH_RUNS', 5), minLines = envInt('
     }
     rows.push({ ...row('yardstick: node -e 0', starts), readsLog: false }, row('yardstick: bench/leanTree.mjs', leans));
     console.log(`\n${big.lines} lines, ${mb.toFixed(1)} MB:`);
-    console.log(table(['tool', 'median s', 'min s', 'max s', 'lines/s', 'MB/s', 'peak RSS MiB'], rows.map((x) => [x.name, x.median.toFixed(3), x.min.toFixed(3), x.max.toFixed(3), x.readsLog === false ? '-' : fmtRate(x.linesPerSec), x.readsLog === false ? '-' : x.mbPerSec.toFixed(1), x.rssMiB === null ? '-' : x.rssMiB.toFixed(0)])));
+    console.log(
+      table(
+        ['tool', 'median s', 'min s', 'max s', 'lines/s', 'MB/s', 'peak RSS MiB'],
+        rows.map((x) => [
+          x.name,
+          x.median.toFixed(3),
+          x.min.toFixed(3),
+          x.max.toFixed(3),
+          x.readsLog === false ? '-' : fmtRate(x.linesPerSec),
+          x.readsLog === false ? '-' : x.mbPerSec.toFixed(1),
+          x.rssMiB === null ? '-' : x.rssMiB.toFixed(0),
+        ]),
+      ),
+    );
 
     // What each tool made of the big log (untimed).
     const json = join(tmp, 'big.json');
@@ -251,7 +264,13 @@ export async function main({ runs = envInt('BENCH_RUNS', 5), minLines = envInt('
         const mention = new RegExp(`(^|[^\\d.])${reuse.pid}([^\\d.]|$)`);
         const lines = out.stdout.split('\n').filter((l) => mention.test(l));
         peerLine = `peer: ${lines.length} line(s) mention pid ${reuse.pid}${lines.length === 1 ? ' (the two processes merged into one)' : ''}${out.code !== 0 ? ` (exit ${out.code})` : ''}`;
-        console.log(out.stdout.trimEnd().split('\n').map((l) => `   peer| ${l}`).join('\n'));
+        console.log(
+          out.stdout
+            .trimEnd()
+            .split('\n')
+            .map((l) => `   peer| ${l}`)
+            .join('\n'),
+        );
         result.pidReusePeer = lines.length;
       }
       result.pidReuseOurs = procs.length;

@@ -39,8 +39,13 @@ if (o) {
   lines.push(`  ${o.targetLine}`);
 }
 if (p) {
-  lines.push(`parser (forktrace analyze, median of ${p.runs} runs): ${fmtRate(p.ours.linesPerSec)} lines/s, ${p.ours.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.ours.rssMiB?.toFixed(0) ?? '?'} MiB`);
-  if (p.peer) lines.push(`  peer strace-process-tree: ${fmtRate(p.peer.linesPerSec)} lines/s, ${p.peer.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.peer.rssMiB?.toFixed(0) ?? '?'} MiB`);
+  lines.push(
+    `parser (forktrace analyze, median of ${p.runs} runs): ${fmtRate(p.ours.linesPerSec)} lines/s, ${p.ours.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.ours.rssMiB?.toFixed(0) ?? '?'} MiB`,
+  );
+  if (p.peer)
+    lines.push(
+      `  peer strace-process-tree: ${fmtRate(p.peer.linesPerSec)} lines/s, ${p.peer.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.peer.rssMiB?.toFixed(0) ?? '?'} MiB`,
+    );
   lines.push(`  ${p.targetLine}`);
   if (p.leanLine) lines.push(`  ${p.leanLine}`);
   if (p.pidReuseLine) lines.push(`  ${p.pidReuseLine}`);

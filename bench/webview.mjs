@@ -279,7 +279,14 @@ async function main() {
   const firstMedian = percentile(first, 50);
   console.log('');
   console.log(`first render (post snapshot → rows and timeline drawn), ${runs} fresh pages:`);
-  console.log(`  ${first.map(ms).join(', ')}  (median ${ms(firstMedian)}; painted ${ms(percentile(painted, 50))}; message handled ${ms(percentile(results.first.map((t) => t.handled), 50))})  target < ${FIRST_RENDER_TARGET_MS} ms: ${verdict(Math.max(...first) < FIRST_RENDER_TARGET_MS)}`);
+  console.log(
+    `  ${first.map(ms).join(', ')}  (median ${ms(firstMedian)}; painted ${ms(percentile(painted, 50))}; message handled ${ms(
+      percentile(
+        results.first.map((t) => t.handled),
+        50,
+      ),
+    )})  target < ${FIRST_RENDER_TARGET_MS} ms: ${verdict(Math.max(...first) < FIRST_RENDER_TARGET_MS)}`,
+  );
 
   const frameLine = (label, r, extra) => {
     const median = percentile(r.intervals, 50);
@@ -292,7 +299,11 @@ async function main() {
     );
   };
   frameLine('real input', results.real, `${results.real.inputs} input events (wheel zoom, shift+wheel pan, drags)`);
-  frameLine('every frame', results.scripted, `${results.scripted.events} scripted events (zoom + pan + lanes scrolled 22 px, each frame; lanes at ${Math.round(results.scrolled)} px)`);
+  frameLine(
+    'every frame',
+    results.scripted,
+    `${results.scripted.events} scripted events (zoom + pan + lanes scrolled 22 px, each frame; lanes at ${Math.round(results.scrolled)} px)`,
+  );
 
   const d = results.deltas;
   const sizes = results.deltaSizes;
@@ -300,12 +311,20 @@ async function main() {
   console.log(`  median ${ms(percentile(d, 50))}, p95 ${ms(percentile(d, 95))}, worst ${ms(Math.max(...d))}; after the last: ${results.summary}`);
 
   const p = results.paced;
-  console.log(`live pace: ${d.length} deltas over ${p.seconds.toFixed(1)} s: ${p.saves} state saves (one is ${ms(p.saveMs)} of JSON for the whole picture), longest frame ${ms(p.longestFrame)}`);
+  console.log(
+    `live pace: ${d.length} deltas over ${p.seconds.toFixed(1)} s: ${p.saves} state saves (one is ${ms(p.saveMs)} of JSON for the whole picture), longest frame ${ms(p.longestFrame)}`,
+  );
 
   const { js, css } = bundle;
-  console.log(`bundle (production): dist/webview.js ${kb(js.length)} (${kb(gzipSync(js).length)} gzip), dist/webview.css ${kb(css.length)} (${kb(gzipSync(css).length)} gzip)`);
+  console.log(
+    `bundle (production): dist/webview.js ${kb(js.length)} (${kb(gzipSync(js).length)} gzip), dist/webview.css ${kb(css.length)} (${kb(gzipSync(css).length)} gzip)`,
+  );
   console.log(`CSP violations, console errors and page errors during the bench: ${results.violations}`);
-  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; headless Chromium with --disable-gpu (software raster and canvas)`);
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; headless Chromium with --disable-gpu (software raster and canvas)`,
+  );
   if (results.violations > 0) process.exitCode = 1;
 }
 

@@ -77,15 +77,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * `holdMs`, then closes all members in the same tick.
  * @returns {Promise<{ok: number, failed: number, errors: string[]}>}
  */
-async function runClients({
-  port,
-  host = '127.0.0.1',
-  count = 1,
-  parallel = 1,
-  message = 'hello',
-  holdMs = 0,
-  timeoutMs = 5000,
-} = {}) {
+async function runClients({ port, host = '127.0.0.1', count = 1, parallel = 1, message = 'hello', holdMs = 0, timeoutMs = 5000 } = {}) {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new RangeError(`bad port ${port}`);
   }
@@ -95,14 +87,10 @@ async function runClients({
   const errors = [];
   for (let started = 0; started < count; started += batchSize) {
     const size = Math.min(batchSize, count - started);
-    const results = await Promise.allSettled(
-      Array.from({ length: size }, () => openAndEcho(host, port, message, timeoutMs)),
-    );
+    const results = await Promise.allSettled(Array.from({ length: size }, () => openAndEcho(host, port, message, timeoutMs)));
     if (holdMs > 0) await sleep(holdMs);
     // All ends are issued in one tick: the children see EOF together.
-    const closes = results.map((r) =>
-      r.status === 'fulfilled' ? closeGracefully(r.value, timeoutMs) : Promise.resolve(false),
-    );
+    const closes = results.map((r) => (r.status === 'fulfilled' ? closeGracefully(r.value, timeoutMs) : Promise.resolve(false)));
     const closed = await Promise.all(closes);
     results.forEach((r, i) => {
       if (r.status === 'fulfilled' && closed[i]) ok++;
@@ -116,9 +104,7 @@ async function runClients({
 }
 
 function parseArgs(argv) {
-  const usage =
-    'usage: client.js PORT [--count N] [--parallel P] [--message TEXT] [--hold MS]' +
-    ' [--host ADDR] [--timeout MS]';
+  const usage = 'usage: client.js PORT [--count N] [--parallel P] [--message TEXT] [--hold MS]' + ' [--host ADDR] [--timeout MS]';
   const opts = { count: 1, parallel: 1, message: 'hello', holdMs: 0 };
   const numeric = { '--count': 'count', '--parallel': 'parallel', '--hold': 'holdMs', '--timeout': 'timeoutMs' };
   for (let i = 0; i < argv.length; i++) {

@@ -58,7 +58,10 @@ export function npmInstallInto(target, spec, env) {
   const staging = mkdtempSync(join(parent, '.staging-'));
   try {
     writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'fork-trace-e2e-cache', private: true }));
-    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts=false', '--global=false', '--loglevel=error', spec], { cwd: staging, env });
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts=false', '--global=false', '--loglevel=error', spec], {
+      cwd: staging,
+      env,
+    });
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
   } catch (e) {
@@ -139,7 +142,10 @@ export function ensureCodeServer({ cache = cacheDir(), baseEnv = process.env, sp
   if (!existsSync(marker)) {
     const missing = missingDebianPackages();
     if (missing.length > 0) {
-      throw new Error(`code-server's native modules need Debian packages that are missing: ${missing.join(' ')}.\n` + `Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
+      throw new Error(
+        `code-server's native modules need Debian packages that are missing: ${missing.join(' ')}.\n` +
+          `Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
+      );
     }
     log(`installing ${spec} against Node ${spawnSync(nodeP.node, ['-v']).stdout.toString().trim()} into ${csRoot} (takes a few minutes, once)`);
     npmInstallInto(csRoot, spec, node24Env(nodeP.dir, { npm_config_unsafe_perm: 'true' }, baseEnv));
@@ -199,9 +205,24 @@ function isolatedEnv(profile) {
 
 /** Installs a .vsix as a user would, with code-server's own --install-extension. */
 export function installExtension(cs, vsix, profile = freshProfile()) {
-  run(cs.node, [cs.entry, '--config', configFile(profile), '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, '--install-extension', resolve(vsix), '--force'], {
-    env: { ...cs.env, ...isolatedEnv(profile) },
-  });
+  run(
+    cs.node,
+    [
+      cs.entry,
+      '--config',
+      configFile(profile),
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+      '--install-extension',
+      resolve(vsix),
+      '--force',
+    ],
+    {
+      env: { ...cs.env, ...isolatedEnv(profile) },
+    },
+  );
   const installed = readdirSync(profile.extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
   log(`extensions in ${profile.extensionsDir}: ${installed.join(', ') || '(none)'}`);
   return { ...profile, installed };
@@ -363,7 +384,9 @@ export async function startCodeServer(cs, { folder, profile, port, timeoutMs = 6
     }
     child.stdout.destroy();
     child.stderr.destroy();
-    log(`stopped code-server (pid ${child.pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${left.length ? `LEFT: ${left.map((p) => `${p.pid}:${p.comm}:${p.state}`).join(', ')}` : 'nothing left'}`);
+    log(
+      `stopped code-server (pid ${child.pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${left.length ? `LEFT: ${left.map((p) => `${p.pid}:${p.comm}:${p.state}`).join(', ')}` : 'nothing left'}`,
+    );
     return { left };
   }
 

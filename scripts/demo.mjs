@@ -15,7 +15,7 @@ const { runClients } = require(join(root, 'examples', 'client.js'));
 
 const make = spawnSync('make', ['-s', '-C', join(root, 'examples')], { stdio: 'inherit' });
 if (make.error || make.status !== 0) {
-  console.error('Could not build the examples with make and gcc: see the compiler\'s message above.');
+  console.error("Could not build the examples with make and gcc: see the compiler's message above.");
   process.exit(2);
 }
 

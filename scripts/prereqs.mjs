@@ -67,7 +67,9 @@ export function ensurePrerequisites(job, { sudo = false } = {}) {
     const install = update.status === 0 ? apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]) : update;
     const still = required.filter((n) => !n.present());
     if (install.status === 0 && still.length === 0) return 0;
-    say(`apt-get could not install ${packages.join(' ')} (status ${install.status ?? install.signal}); ${still.length ? `still missing: ${describe(still)}` : 'the required ones are there'}`);
+    say(
+      `apt-get could not install ${packages.join(' ')} (status ${install.status ?? install.signal}); ${still.length ? `still missing: ${describe(still)}` : 'the required ones are there'}`,
+    );
     return still.length ? 2 : 0;
   }
   const command = hasApt ? `sudo apt-get install -y ${packages.join(' ')}` : `install with your package manager: ${packages.join(' ')}`;

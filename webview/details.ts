@@ -53,7 +53,10 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
 
   if (p.parentId !== null && store.has(p.parentId)) {
     const parent = store.get(p.parentId)!;
-    fact('Parent', actionLink(describePid(parent.pid, parent.command), `Select pid ${parent.pid}`, () => actions.select(parent.id)));
+    fact(
+      'Parent',
+      actionLink(describePid(parent.pid, parent.command), `Select pid ${parent.pid}`, () => actions.select(parent.id)),
+    );
   } else if (p.parentPid !== null) {
     fact('Parent', `pid ${p.parentPid} (not in the trace)`);
   } else {
@@ -71,7 +74,11 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
     fact('Reaped', describeReap(p.reaped, reaper?.command ?? null));
   }
   if (p.threads > 1) fact('Threads', String(p.threads));
-  if (p.forkSite) fact('Fork site', locationLink(p.forkSite, () => actions.open(p.id)));
+  if (p.forkSite)
+    fact(
+      'Fork site',
+      locationLink(p.forkSite, () => actions.open(p.id)),
+    );
   else fact('Fork site', p.forkSiteNote ?? 'not known', ...preciseOffer(p.forkSitePreciseWouldPin, actions));
 
   const nodes: Node[] = [heading, list];
@@ -95,7 +102,10 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
   if (d.location) {
     where.append(locationLink(d.location, () => actions.open(p.id)));
   } else {
-    where.append(el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`), ...preciseOffer(d.locationPreciseWouldPin, actions));
+    where.append(
+      el('span', 'ft-muted', `No source location: ${d.locationNote ?? 'none is known for this finding.'}`),
+      ...preciseOffer(d.locationPreciseWouldPin, actions),
+    );
   }
   item.append(where);
   if (d.related.length > 0) {
@@ -113,7 +123,10 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
 /** After a note that says the precise mode would pin the line: a link that runs that trace. */
 function preciseOffer(preciseWouldPin: boolean, actions: DetailsActions): Array<Node | string> {
   if (!actions.tracePrecisely || !preciseWouldPin) return [];
-  return [' ', actionLink('Trace again precisely', 'Stop this trace and run the program again with strace -k, which pins each call to its line', actions.tracePrecisely)];
+  return [
+    ' ',
+    actionLink('Trace again precisely', 'Stop this trace and run the program again with strace -k, which pins each call to its line', actions.tracePrecisely),
+  ];
 }
 
 function locationLink(loc: SourceLocation, open: () => void): HTMLAnchorElement {
@@ -140,7 +153,8 @@ function warningsSection(warnings: readonly WarningJson[], count: number): HTMLE
   for (const w of warnings.slice(0, MAX_WARNINGS_SHOWN)) {
     list.append(el('li', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));
   }
-  if (count > Math.min(warnings.length, MAX_WARNINGS_SHOWN)) list.append(el('li', 'ft-muted', `… and ${countGrouped(count - Math.min(warnings.length, MAX_WARNINGS_SHOWN), 'more')}`));
+  if (count > Math.min(warnings.length, MAX_WARNINGS_SHOWN))
+    list.append(el('li', 'ft-muted', `… and ${countGrouped(count - Math.min(warnings.length, MAX_WARNINGS_SHOWN), 'more')}`));
   section.append(list);
   return section;
 }

@@ -113,7 +113,10 @@ export class SummaryLine {
     setText(this.items.duration, duration === null ? '' : formatDuration(duration));
     setHidden(this.items.duration, duration === null);
     const filtered = matching !== summary.processes;
-    setText(this.items.shown, filtered ? `${matching.toLocaleString('en-US')} match${shown !== matching ? `, ${shown.toLocaleString('en-US')} shown` : ''}` : '');
+    setText(
+      this.items.shown,
+      filtered ? `${matching.toLocaleString('en-US')} match${shown !== matching ? `, ${shown.toLocaleString('en-US')} shown` : ''}` : '',
+    );
     setHidden(this.items.shown, !filtered);
   }
 }

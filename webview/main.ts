@@ -56,7 +56,10 @@ class App {
   private readonly timeline: Timeline;
   private readonly details: HTMLElement;
 
-  constructor(root: HTMLElement, private readonly vscode: VsCodeApi) {
+  constructor(
+    root: HTMLElement,
+    private readonly vscode: VsCodeApi,
+  ) {
     root.classList.add('ft-app');
     this.header = new Header(root, {
       stop: () => this.post({ type: 'stop' }),
@@ -76,7 +79,12 @@ class App {
     const main = el('div', 'ft-main');
     const treeColumn = el('div', 'ft-tree-column');
     const treeHead = el('div', 'ft-tree-head');
-    treeHead.append(el('span', 'ft-pid', 'pid'), el('span', 'ft-command', 'command'), el('span', 'ft-lifetime', 'lifetime'), el('span', 'ft-state-head', 'state'));
+    treeHead.append(
+      el('span', 'ft-pid', 'pid'),
+      el('span', 'ft-command', 'command'),
+      el('span', 'ft-lifetime', 'lifetime'),
+      el('span', 'ft-state-head', 'state'),
+    );
     treeHead.setAttribute('aria-hidden', 'true');
     treeColumn.append(treeHead);
     this.tree = new TreeView(treeColumn, {
@@ -181,18 +189,21 @@ class App {
       if (delay > 0) return; // one is pending; it will save the newest state
       clearTimeout(this.saveTimer);
     }
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      const started = performance.now();
-      this.vscode.setState({
-        snapshot: this.store.size > 0 || this.live ? this.store.toSnapshot() : null,
-        trace: this.trace,
-        selectedId: this.selectedId,
-        filter: this.filter,
-        search: this.search,
-      });
-      this.lastSaveMs = performance.now() - started;
-    }, saveDelay(delay, this.lastSaveMs));
+    this.saveTimer = setTimeout(
+      () => {
+        this.saveTimer = undefined;
+        const started = performance.now();
+        this.vscode.setState({
+          snapshot: this.store.size > 0 || this.live ? this.store.toSnapshot() : null,
+          trace: this.trace,
+          selectedId: this.selectedId,
+          filter: this.filter,
+          search: this.search,
+        });
+        this.lastSaveMs = performance.now() - started;
+      },
+      saveDelay(delay, this.lastSaveMs),
+    );
   }
 
   private requestFrame(): void {
@@ -226,7 +237,7 @@ class App {
     this.tree.render(this.flat, (id) => this.store.get(id), this.selectedId, this.activeId(), this.emptyText());
     this.timeline.drawIfDirty();
 
-    const selected = this.selectedId === null ? null : this.store.get(this.selectedId) ?? null;
+    const selected = this.selectedId === null ? null : (this.store.get(this.selectedId) ?? null);
     // Rebuilt only when what it shows changed (deltas replace every diagnostic 10 times a
     // second; rebuilding then would drop the user's text selection), and once a second
     // for an open zombie interval's "so far".

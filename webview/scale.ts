@@ -22,7 +22,7 @@ export function xToTime(scale: TimeScale, x: number): number {
 
 /** The widest zoom worth having: the whole trace in half the width. */
 export function maxSecondsPerPixel(duration: number, width: number): number {
-  return Math.max(duration, 1e-3) * 2 / Math.max(width, 1);
+  return (Math.max(duration, 1e-3) * 2) / Math.max(width, 1);
 }
 
 /** Zooms by `factor` (> 1 zooms out) keeping the time under `x` at `x`. */

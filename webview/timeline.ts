@@ -60,7 +60,10 @@ export class Timeline {
   private palette: Palette | null = null;
   private drag: { x: number; y: number; moved: boolean; pointerId: number } | null = null;
 
-  constructor(private readonly host: HTMLElement, private readonly model: TimelineModel) {
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly model: TimelineModel,
+  ) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'ft-timeline-canvas';
     this.canvas.tabIndex = 0;

@@ -120,7 +120,7 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
     nearest[i] = anc;
     if (anc >= 0) {
       depth[i] = depth[anc]! + 1;
-      hidden[i] = (hidden[anc] === 1 || query.collapsed.has(ids[anc]!)) ? 1 : 0;
+      hidden[i] = hidden[anc] === 1 || query.collapsed.has(ids[anc]!) ? 1 : 0;
     }
     if (!match[i]) continue;
     matching++;

@@ -174,7 +174,7 @@ export class TreeView {
     }
 
     // With nothing active yet, the first row takes the tab stop.
-    const tabStopId = activeIndex !== undefined ? activeId : rows[first]?.id ?? null;
+    const tabStopId = activeIndex !== undefined ? activeId : (rows[first]?.id ?? null);
     for (const [id, index] of wanted) {
       const process = lookup(id);
       if (!process) continue;

@@ -51,7 +51,16 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
   if (argv[0] === '--version') return 'version';
   const command = argv[0];
   if (command !== 'trace' && command !== 'analyze') throw new UsageError(`unknown command "${command}" (expected trace or analyze)`);
-  const parsed: Parsed = { command, json: null, log: null, duration: null, linger: undefined, stackMode: 'fast', color: process.stdout.isTTY === true, positional: [] };
+  const parsed: Parsed = {
+    command,
+    json: null,
+    log: null,
+    duration: null,
+    linger: undefined,
+    stackMode: 'fast',
+    color: process.stdout.isTTY === true,
+    positional: [],
+  };
   let k = 1;
   const value = (flag: string): string => {
     const v = argv[++k];
@@ -82,13 +91,13 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
       const mode = value(a);
       if (mode !== 'fast' && mode !== 'precise') throw new UsageError('--stack-mode is fast or precise');
       parsed.stackMode = mode;
-    }
-    else if (a === '--no-color') parsed.color = false;
+    } else if (a === '--no-color') parsed.color = false;
     else if (a === '-h' || a === '--help') return 'help';
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else parsed.positional.push(a);
   }
-  if (parsed.positional.length === 0) throw new UsageError(command === 'trace' ? 'no program given: forktrace trace -- PROGRAM [ARGS...]' : 'no log given: forktrace analyze LOG_OR_DIR');
+  if (parsed.positional.length === 0)
+    throw new UsageError(command === 'trace' ? 'no program given: forktrace trace -- PROGRAM [ARGS...]' : 'no log given: forktrace analyze LOG_OR_DIR');
   if (command === 'analyze' && parsed.positional.length > 1) throw new UsageError('analyze takes one log file or -ff directory');
   return parsed;
 }
@@ -136,7 +145,15 @@ async function trace(parsed: Parsed): Promise<number> {
   // With the JSON on stdout, what the program prints goes to stderr: it would make the JSON unreadable.
   const stdio: StdioOptions = parsed.json === '-' ? ['inherit', process.stderr, 'inherit'] : 'inherit';
   const resolver = new SiteResolver({ cwd: process.cwd(), program, libraryPath: process.env.LD_LIBRARY_PATH });
-  const live = LiveTrace.start({ program, args, stdio, logFile: parsed.log ?? undefined, lingerThreshold: parsed.linger, stackMode: parsed.stackMode, locator: resolver.locator() });
+  const live = LiveTrace.start({
+    program,
+    args,
+    stdio,
+    logFile: parsed.log ?? undefined,
+    lingerThreshold: parsed.linger,
+    stackMode: parsed.stackMode,
+    locator: resolver.locator(),
+  });
   void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
   const stop = (): void => {
     void live.stop();

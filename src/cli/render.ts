@@ -39,7 +39,9 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
 
   const s = snapshot.summary;
   lines.push('');
-  lines.push(summaryWords(s, (text) => paint(s.zombiesAtEnd > 0 ? '31' : '0', text)) + (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''));
+  lines.push(
+    summaryWords(s, (text) => paint(s.zombiesAtEnd > 0 ? '31' : '0', text)) + (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''),
+  );
   for (const [note, n] of unknownForkSites) lines.push(`fork site of ${count(n, 'process', 'processes')} not known: ${note}`);
   if (snapshot.diagnostics.length > 0) {
     lines.push('');

@@ -62,13 +62,27 @@ export function decodeString(literal: string): { value: string; truncated: boole
     }
     const e = text[++k];
     switch (e) {
-      case 'n': plain += '\n'; break;
-      case 't': plain += '\t'; break;
-      case 'r': plain += '\r'; break;
-      case 'v': plain += '\v'; break;
-      case 'f': plain += '\f'; break;
-      case 'a': plain += '\x07'; break;
-      case 'b': plain += '\b'; break;
+      case 'n':
+        plain += '\n';
+        break;
+      case 't':
+        plain += '\t';
+        break;
+      case 'r':
+        plain += '\r';
+        break;
+      case 'v':
+        plain += '\v';
+        break;
+      case 'f':
+        plain += '\f';
+        break;
+      case 'a':
+        plain += '\x07';
+        break;
+      case 'b':
+        plain += '\b';
+        break;
       case 'x': {
         let hex = '';
         while (hex.length < 2 && /[0-9a-fA-F]/.test(text[k + 1] ?? '')) hex += text[++k];
@@ -163,7 +177,11 @@ export function hasFlag(flags: string | null, flag: string): boolean {
   if (!flags) return false;
   for (let at = flags.indexOf(flag); at >= 0; at = flags.indexOf(flag, at + 1)) {
     const end = at + flag.length;
-    if ((at === 0 || flags.charCodeAt(at - 1) === 124 || flags.charCodeAt(at - 1) === 32) && (end === flags.length || flags.charCodeAt(end) === 124 || flags.charCodeAt(end) === 32)) return true;
+    if (
+      (at === 0 || flags.charCodeAt(at - 1) === 124 || flags.charCodeAt(at - 1) === 32) &&
+      (end === flags.length || flags.charCodeAt(end) === 124 || flags.charCodeAt(end) === 32)
+    )
+      return true;
   }
   return false;
 }

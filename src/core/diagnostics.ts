@@ -15,8 +15,7 @@ import { zombiesLingering } from './findings/zombieLingering';
 export { NO_LOCATOR, PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from './findings/context';
 
 export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: number) => number | null): DiagnosticJson[] {
-  const at = (site: CallSite | null, role: SiteRole): Located =>
-    site ? locate(site, role) : { location: null, note: 'the call was not in the trace' };
+  const at = (site: CallSite | null, role: SiteRole): Located => (site ? locate(site, role) : { location: null, note: 'the call was not in the trace' });
   const context: FindingContext = { model, at, rel };
   const { leaks, orphans, lingering } = findingsByProcess(model);
   return [

@@ -4,7 +4,18 @@
 // This class finds each record's process and reads the calls; Reaping settles exits
 // and the SigchldTracker follows the SIGCHLD handlers.
 import { basename, decodeString, decodeStringArray, splitArgs } from './args';
-import { childExecOf, CloneFlagsReader, EXEC_CALLS, FORK_CALLS, installedSigchld, NO_CLONE_FLAGS, reapedPid, SIGACTION_CALLS, WAIT_CALLS, waitStatus } from './calls';
+import {
+  childExecOf,
+  CloneFlagsReader,
+  EXEC_CALLS,
+  FORK_CALLS,
+  installedSigchld,
+  NO_CLONE_FLAGS,
+  reapedPid,
+  SIGACTION_CALLS,
+  WAIT_CALLS,
+  waitStatus,
+} from './calls';
 import type { ExitEvent, ParseWarning, Seconds, SupersededEvent, SyscallEvent, TraceEvent } from './events';
 import { afterExec, appended, callSite, ChangedProcesses, ProcessNode, type CallSite } from './processNode';
 import { Reaping } from './reaping';
@@ -331,7 +342,7 @@ export class ProcessModel {
   private flowSite(proc: ProcessNode, event: SyscallEvent): CallSite {
     const site = callSite(proc, event);
     const leader = (event.pid ?? proc.pid) === proc.pid && proc.threadCount === 1;
-    site.after = leader ? proc.flow ?? null : null;
+    site.after = leader ? (proc.flow ?? null) : null;
     // Its records came before its parent's clone returned: where it started is known only then.
     if (leader && proc.flow === undefined && !proc.linked) this.flowBeforeLink.set(proc, site);
     if (leader) proc.flow = site;

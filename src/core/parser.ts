@@ -4,7 +4,19 @@
 // without being decoded at all; every other line is decoded and read as text by the
 // TextReader it extends (textReader.ts), the reference this byte-level path is tested against.
 // Memory is the open state only: one partial line, one unfinished call per task.
-import { asciiBytes, bytesEqual, concatBytes, copyBytes, decodeUtf8, encodeUtf8, indexOfByte, indexOfBytes, indexOfBytesWithin, RecentTexts, startsWithBytes } from './bytes';
+import {
+  asciiBytes,
+  bytesEqual,
+  concatBytes,
+  copyBytes,
+  decodeUtf8,
+  encodeUtf8,
+  indexOfByte,
+  indexOfBytes,
+  indexOfBytesWithin,
+  RecentTexts,
+  startsWithBytes,
+} from './bytes';
 import { epochSeconds } from './clock';
 import type { Seconds, SyscallEvent } from './events';
 import { isDigit, isNameChar, MID_LINE_MESSAGE, SHORT_FIELD, TextReader, UNFINISHED, type PendingCall } from './textReader';
@@ -57,7 +69,12 @@ export class StraceParser extends TextReader {
     if (this.fatal) return;
     // One array type in the hot path: a Node Buffer here and the Uint8Array of a line joined
     // across chunks there made V8 throw away and recompile it.
-    const bytes = typeof chunk === 'string' ? this.encodeText(chunk) : chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    const bytes =
+      typeof chunk === 'string'
+        ? this.encodeText(chunk)
+        : chunk.constructor === Uint8Array
+          ? chunk
+          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     if (bytes.length === 0) return;
     if (!this.sniffed) {
       this.sniffed = true;
@@ -313,7 +330,16 @@ export class StraceParser extends TextReader {
     const time = this.stampTime(b);
     this.skippedLast = false;
     this.recognizedLines++;
-    const event: SyscallEvent = { kind: 'syscall', line: this.lineCount, pid, time, name, args: this.argsText(name, b, open + 1, headEnd - 1), result: this.recentResults.text(b, eq + 3, r), errno };
+    const event: SyscallEvent = {
+      kind: 'syscall',
+      line: this.lineCount,
+      pid,
+      time,
+      name,
+      args: this.argsText(name, b, open + 1, headEnd - 1),
+      result: this.recentResults.text(b, eq + 3, r),
+      errno,
+    };
     this.emit(event, undefined);
     return true;
   }

@@ -126,7 +126,14 @@ export class Reaping {
       }
     }
     child.owner = adopter;
-    child.adoptions = appended(child.adoptions, { time, adopter, pid: adopter?.pid ?? null, command: adopter?.command ?? null, formerParent, wasZombie: child.isZombie });
+    child.adoptions = appended(child.adoptions, {
+      time,
+      adopter,
+      pid: adopter?.pid ?? null,
+      command: adopter?.command ?? null,
+      formerParent,
+      wasZombie: child.isZombie,
+    });
     if (adopter) {
       (adopter.children ??= new Set()).add(child);
       if (child.isZombie && (adopter.sigchld.action === 'ignore' || adopter.sigchld.nocldwait)) {

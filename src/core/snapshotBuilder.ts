@@ -85,7 +85,10 @@ export interface ProcessList<T> {
  * per parent): the same values, but a process becomes JSON, fork site included, only when
  * the view asks. Of a 30,000-process trace the CLI converts a few hundred.
  */
-export function buildPartialSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): { snapshot: Omit<SnapshotJson, 'processes'>; processes: ProcessList<ProcessNode> } {
+export function buildPartialSnapshot(
+  model: ProcessModel,
+  locate: SiteLocator = NO_LOCATOR,
+): { snapshot: Omit<SnapshotJson, 'processes'>; processes: ProcessList<ProcessNode> } {
   const rel = relativeTo(model);
   const snapshot = {
     schema: 2 as const,

@@ -344,7 +344,15 @@ export abstract class TextReader {
     if (event && call.stack) event.stack = call.stack;
   }
 
-  protected completeCall(name: string, text: string, pid: number | null, comm: string | undefined, time: Seconds, lineNo: number, entryTime: Seconds | undefined): SyscallEvent | null {
+  protected completeCall(
+    name: string,
+    text: string,
+    pid: number | null,
+    comm: string | undefined,
+    time: Seconds,
+    lineNo: number,
+    entryTime: Seconds | undefined,
+  ): SyscallEvent | null {
     const eq = text.lastIndexOf(' = ');
     if (eq < 0) {
       this.warn(lineNo, `${name} call with no result: ${preview(text)}`);

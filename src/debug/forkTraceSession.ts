@@ -61,7 +61,14 @@ const FRAMES = 100;
 const CONFIGURATION_WAIT_MS = 1000;
 
 /** What a process diagnostic frame says, by kind; the most useful first. */
-const ZOMBIE_FINDINGS: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesced', 'zombie-lingering', 'eintr-no-restart', 'fork-failed', 'orphan-adopted'];
+const ZOMBIE_FINDINGS: Array<DiagnosticJson['kind']> = [
+  'zombie-leak',
+  'sigchld-coalesced',
+  'zombie-lingering',
+  'eintr-no-restart',
+  'fork-failed',
+  'orphan-adopted',
+];
 
 interface ProcessThread {
   id: number;
@@ -229,21 +236,27 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     }
     const stdin = this.live?.running ? this.live.strace.stdin : null;
     if (!stdin || stdin.destroyed || stdin.writableEnded) return this.fail(response, ErrorId.NoTrace, 'The program is not running, or it closed its stdin.');
-    if (this.terminalShowsOutput()) return this.fail(response, ErrorId.Unsupported, "The program's stdin is its terminal (console: integratedTerminal): type there.");
+    if (this.terminalShowsOutput())
+      return this.fail(response, ErrorId.Unsupported, "The program's stdin is its terminal (console: integratedTerminal): type there.");
     stdin.write(`${args.expression}\n`);
     response.body = { result: '', variablesReference: 0 };
     this.sendResponse(response);
   }
 
   protected pauseRequest(response: DebugProtocol.PauseResponse): void {
-    this.fail(response, ErrorId.Unsupported, 'Fork Trace cannot pause a traced program: it watches processes through strace without stopping them. Stop ends the trace and kills every process of it.');
+    this.fail(
+      response,
+      ErrorId.Unsupported,
+      'Fork Trace cannot pause a traced program: it watches processes through strace without stopping them. Stop ends the trace and kills every process of it.',
+    );
   }
 
   protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
     const p = this.threadsById.get(args.threadId)?.process;
-    const what = p?.state === 'zombie'
-      ? `pid ${p.pid} is a zombie: it has exited and cannot run again. It is gone once its parent reaps it with wait() or waitpid().`
-      : 'Nothing is paused: every traced process keeps running.';
+    const what =
+      p?.state === 'zombie'
+        ? `pid ${p.pid} is a zombie: it has exited and cannot run again. It is gone once its parent reaps it with wait() or waitpid().`
+        : 'Nothing is paused: every traced process keeps running.';
     this.fail(response, ErrorId.Unsupported, `Fork Trace cannot continue a process. ${what}`);
   }
 
@@ -270,7 +283,11 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     // VS Code sends the editor's breakpoints to every session: say they do not apply here.
     response.body = {
-      breakpoints: (args.breakpoints ?? []).map((b) => ({ verified: false, line: b.line, message: 'Fork Trace does not stop at breakpoints: it traces without pausing the program.' })),
+      breakpoints: (args.breakpoints ?? []).map((b) => ({
+        verified: false,
+        line: b.line,
+        message: 'Fork Trace does not stop at breakpoints: it traces without pausing the program.',
+      })),
     };
     this.sendResponse(response);
   }
@@ -305,12 +322,15 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     if (this.terminalShowsOutput()) {
       // The hook's terminal reads stdout/stderr and writes stdin.
     } else {
-      if (args.console === 'integratedTerminal') this.console('No terminal is available here (console: integratedTerminal needs the Fork Trace extension): the output follows in the Debug Console.\n');
+      if (args.console === 'integratedTerminal')
+        this.console('No terminal is available here (console: integratedTerminal needs the Fork Trace extension): the output follows in the Debug Console.\n');
       this.forward(live.strace.stdout, 'stdout');
       this.forward(live.strace.stderr, 'stderr');
     }
     const mode = args.stackMode === 'precise' ? 'precise mode, strace -k' : 'fast mode';
-    this.console(`Tracing ${live.program}${args.args?.length ? ` ${args.args.join(' ')}` : ''} with strace ${live.info.version} (${mode}). Processes appear in the Call Stack view; zombies show where they were forked and where they should be reaped.\n`);
+    this.console(
+      `Tracing ${live.program}${args.args?.length ? ` ${args.args.join(' ')}` : ''} with strace ${live.info.version} (${mode}). Processes appear in the Call Stack view; zombies show where they were forked and where they should be reaped.\n`,
+    );
     live.done.then(
       (end) => {
         if (generation === this.generation) this.end(end);
@@ -436,7 +456,14 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       const finding = this.findingFor(p);
       if (finding?.location) {
         const coalesced = this.snapshot?.diagnostics.some((d) => d.kind === 'sigchld-coalesced' && d.pids[0] === p.parentPid) ?? false;
-        frames.push(new StackFrame(frameId(), findingFrameName(finding, p, coalesced), this.source(finding.location), this.convertDebuggerLineToClient(finding.location.line)));
+        frames.push(
+          new StackFrame(
+            frameId(),
+            findingFrameName(finding, p, coalesced),
+            this.source(finding.location),
+            this.convertDebuggerLineToClient(finding.location.line),
+          ),
+        );
       } else if (finding?.locationNote) {
         frames.push(labelFrame(frameId(), `${finding.kind}: no source line (${finding.locationNote})`));
       }
@@ -453,7 +480,10 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
   /** The finding that explains this zombie: one where it is the child, not the parent, first. */
   private findingFor(p: ProcessJson): DiagnosticJson | null {
     const about = (this.snapshot?.diagnostics ?? [])
-      .filter((d) => d.pids.indexOf(p.pid) > 0 || (d.pids[0] === p.pid && d.kind !== 'zombie-leak' && d.kind !== 'sigchld-coalesced' && d.kind !== 'zombie-lingering'))
+      .filter(
+        (d) =>
+          d.pids.indexOf(p.pid) > 0 || (d.pids[0] === p.pid && d.kind !== 'zombie-leak' && d.kind !== 'sigchld-coalesced' && d.kind !== 'zombie-lingering'),
+      )
       .sort((a, b) => ZOMBIE_FINDINGS.indexOf(a.kind) - ZOMBIE_FINDINGS.indexOf(b.kind));
     return about.find((d) => d.location) ?? about.find((d) => d.locationNote) ?? null;
   }
@@ -497,7 +527,8 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
 function launchErrorMessage(e: unknown): string {
   if (e instanceof TraceError) {
     // resolveProgram says "does not exist" for a path: name the problem the user looks for.
-    if (e.code === 'program-not-found' && !/not found/i.test(e.message)) return `Program not found: ${e.message.replace(/^Program /, '')} Check "program" in the launch configuration.`;
+    if (e.code === 'program-not-found' && !/not found/i.test(e.message))
+      return `Program not found: ${e.message.replace(/^Program /, '')} Check "program" in the launch configuration.`;
     return e.message;
   }
   return `Fork Trace could not start the trace: ${e instanceof Error ? e.message : String(e)}`;
@@ -536,9 +567,7 @@ function findingFrameName(d: DiagnosticJson, p: ProcessJson, parentCoalesces: bo
   switch (d.kind) {
     case 'zombie-leak':
       if (parentCoalesces) return `zombie leak — ${parent}'s SIGCHLD handler reaps one child per signal here${fn}; pid ${p.pid} is left behind`;
-      return sameAsFork
-        ? `zombie leak — ${parent} never waits: reap pid ${p.pid}${fn}`
-        : `zombie leak — ${parent} waits here${fn}, never for pid ${p.pid}`;
+      return sameAsFork ? `zombie leak — ${parent} never waits: reap pid ${p.pid}${fn}` : `zombie leak — ${parent} waits here${fn}, never for pid ${p.pid}`;
     case 'sigchld-coalesced':
       return `SIGCHLD coalescing — ${parent}'s handler reaps one child per signal here${fn}`;
     case 'zombie-lingering':

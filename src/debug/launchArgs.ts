@@ -163,15 +163,20 @@ export const DEBUGGER_CONTRIBUTION = {
 /** Reads untrusted launch arguments into the typed form, or says what is wrong. */
 export function checkLaunchArgs(raw: DebugProtocol.LaunchRequestArguments): ForkTraceLaunchArgs | string {
   const a = raw as Record<string, unknown>;
-  if (a.stopOnEntry === true) return 'Fork Trace cannot stop on entry: it traces the program without pausing it. Remove "stopOnEntry" from the launch configuration.';
-  if (typeof a.program !== 'string' || a.program.trim() === '') return 'The launch configuration has no "program": set it to the program to trace, e.g. "${workspaceFolder}/server".';
-  if (a.args !== undefined && !(Array.isArray(a.args) && a.args.every((x) => typeof x === 'string'))) return '"args" must be an array of strings, one argument per item.';
+  if (a.stopOnEntry === true)
+    return 'Fork Trace cannot stop on entry: it traces the program without pausing it. Remove "stopOnEntry" from the launch configuration.';
+  if (typeof a.program !== 'string' || a.program.trim() === '')
+    return 'The launch configuration has no "program": set it to the program to trace, e.g. "${workspaceFolder}/server".';
+  if (a.args !== undefined && !(Array.isArray(a.args) && a.args.every((x) => typeof x === 'string')))
+    return '"args" must be an array of strings, one argument per item.';
   if (a.cwd !== undefined && typeof a.cwd !== 'string') return '"cwd" must be a string.';
   if (a.env !== undefined && (typeof a.env !== 'object' || a.env === null || Object.values(a.env).some((v) => typeof v !== 'string'))) {
     return '"env" must be an object whose values are strings.';
   }
   if (a.stackMode !== undefined && a.stackMode !== 'fast' && a.stackMode !== 'precise') return '"stackMode" must be "fast" or "precise".';
-  if (a.console !== undefined && a.console !== 'internalConsole' && a.console !== 'integratedTerminal') return '"console" must be "internalConsole" or "integratedTerminal".';
-  if (a.lingerThreshold !== undefined && !(typeof a.lingerThreshold === 'number' && a.lingerThreshold >= 0)) return '"lingerThreshold" must be a number of seconds, 0 or more.';
+  if (a.console !== undefined && a.console !== 'internalConsole' && a.console !== 'integratedTerminal')
+    return '"console" must be "internalConsole" or "integratedTerminal".';
+  if (a.lingerThreshold !== undefined && !(typeof a.lingerThreshold === 'number' && a.lingerThreshold >= 0))
+    return '"lingerThreshold" must be a number of seconds, 0 or more.';
   return raw as ForkTraceLaunchArgs;
 }

@@ -17,7 +17,9 @@ export function registerDebugType(hooks: ForkTraceSessionHooks, output: vscode.O
         return new vscode.DebugAdapterInlineImplementation(new ForkTraceDebugSession(hooks, { strace }));
       },
     }),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { resolveDebugConfiguration: (folder, config) => resolveConfiguration(folder, config, output) }),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
+      resolveDebugConfiguration: (folder, config) => resolveConfiguration(folder, config, output),
+    }),
   );
 }
 
@@ -41,7 +43,9 @@ async function resolveConfiguration(
   resolved.lingerThreshold ??= settings.lingerThreshold;
   if (!resolved.program) {
     // The active C file's binary, rebuilt only when it is missing or older than the source.
-    const program = activeSource ? await buildCFile(activeSource.uri.fsPath, output, { reuseUpToDate: true, quoteFirstError: true }) : await askForProgram(folder);
+    const program = activeSource
+      ? await buildCFile(activeSource.uri.fsPath, output, { reuseUpToDate: true, quoteFirstError: true })
+      : await askForProgram(folder);
     if (!program) return undefined; // cancelled, or it did not compile (already said)
     resolved.program = program;
     resolved.cwd ??= folder?.uri.fsPath ?? dirname(program);

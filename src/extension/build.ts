@@ -33,23 +33,30 @@ export async function buildCFile(source: string, output: vscode.OutputChannel, o
   if (options.reuseUpToDate && existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary;
   const compiler = extname(source) === '.c' ? 'gcc' : 'g++';
   const args = ['-g', '-O0', '-Wall', '-o', binary, source];
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Fork Trace: building ${basename(source)} with ${compiler} -g` }, () =>
-    new Promise<string | undefined>((resolve) => {
-      execFile(compiler, args, { cwd: dirname(source) }, (error, _stdout, stderr) => {
-        output.appendLine(`$ ${compiler} ${args.join(' ')}`);
-        if (stderr) output.append(stderr);
-        if (!error) return resolve(binary);
-        output.show(true);
-        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        void vscode.window.showErrorMessage(missing ? `Fork Trace: ${compiler} is not installed. Install it: sudo apt-get install ${compiler}` : compileFailure(source, stderr, options));
-        resolve(undefined);
-      });
-    }),
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Fork Trace: building ${basename(source)} with ${compiler} -g` },
+    () =>
+      new Promise<string | undefined>((resolve) => {
+        execFile(compiler, args, { cwd: dirname(source) }, (error, _stdout, stderr) => {
+          output.appendLine(`$ ${compiler} ${args.join(' ')}`);
+          if (stderr) output.append(stderr);
+          if (!error) return resolve(binary);
+          output.show(true);
+          const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+          void vscode.window.showErrorMessage(
+            missing ? `Fork Trace: ${compiler} is not installed. Install it: sudo apt-get install ${compiler}` : compileFailure(source, stderr, options),
+          );
+          resolve(undefined);
+        });
+      }),
   );
 }
 
 function compileFailure(source: string, stderr: string, options: BuildOptions): string {
   if (!options.quoteFirstError) return `Fork Trace: ${basename(source)} did not compile; see the Fork Trace output for the compiler's messages.`;
-  const firstError = stderr.split('\n').find((l) => /error/.test(l))?.trim();
+  const firstError = stderr
+    .split('\n')
+    .find((l) => /error/.test(l))
+    ?.trim();
   return `Fork Trace: ${basename(source)} did not compile${firstError ? `: ${firstError}` : ''}. The compiler's messages are in the output.`;
 }

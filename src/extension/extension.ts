@@ -113,7 +113,11 @@ class ForkTraceExtension extends Disposable implements RunHost {
 
   /** `forkTrace:tracing` enables Stop Tracing while any run is live. */
   private updateTracingContext(): void {
-    void vscode.commands.executeCommand('setContext', TRACING_CONTEXT, [...this.runs].some((r) => r.isLive));
+    void vscode.commands.executeCommand(
+      'setContext',
+      TRACING_CONTEXT,
+      [...this.runs].some((r) => r.isLive),
+    );
   }
 
   restart(request: TraceRequest): void {
@@ -200,7 +204,9 @@ class ForkTraceExtension extends Disposable implements RunHost {
       return;
     }
     const target = live.includes(this.active as TraceRun) ? (this.active as TraceRun) : live[live.length - 1];
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Fork Trace: stopping (snapshot, then kill the traced tree)' }, () => target.stop());
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Fork Trace: stopping (snapshot, then kill the traced tree)' }, () =>
+      target.stop(),
+    );
   }
 
   private async openLog(): Promise<void> {

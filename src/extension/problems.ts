@@ -21,7 +21,9 @@ export function problemEntries(diagnostics: DiagnosticJson[]): ProblemEntry[] {
       severity: d.severity,
       message: d.message,
       code: d.kind,
-      related: d.related.filter((r): r is { message: string; location: SourceLocation } => r.location !== null).map((r) => ({ file: r.location.file, line: r.location.line, message: r.message })),
+      related: d.related
+        .filter((r): r is { message: string; location: SourceLocation } => r.location !== null)
+        .map((r) => ({ file: r.location.file, line: r.location.line, message: r.message })),
     });
   }
   return out;

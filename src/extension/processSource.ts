@@ -12,9 +12,7 @@ const PRIORITY: Array<DiagnosticJson['kind']> = ['zombie-leak', 'sigchld-coalesc
 export function sourceForProcess(snapshot: SnapshotJson, id: string): ProcessSource {
   const process = snapshot.processes.find((p) => p.id === id) ?? null;
   if (!process) return { kind: 'none', reason: 'That process is not in this trace.', preciseWouldPin: false, process: null };
-  const about = snapshot.diagnostics
-    .filter((d) => d.pids.includes(process.pid))
-    .sort((a, b) => PRIORITY.indexOf(a.kind) - PRIORITY.indexOf(b.kind));
+  const about = snapshot.diagnostics.filter((d) => d.pids.includes(process.pid)).sort((a, b) => PRIORITY.indexOf(a.kind) - PRIORITY.indexOf(b.kind));
   const located = about.find((d) => d.location !== null);
   if (located?.location) return { kind: 'location', location: located.location, diagnostic: located, process };
   if (process.forkSite) return { kind: 'location', location: process.forkSite, diagnostic: about[0] ?? null, process };
@@ -22,7 +20,9 @@ export function sourceForProcess(snapshot: SnapshotJson, id: string): ProcessSou
   const note = noted?.locationNote ?? process.forkSiteNote;
   return {
     kind: 'none',
-    reason: note ?? `No source line is known for ${process.command} (pid ${process.pid}): ${process.parentPid === null ? 'it is the traced program itself.' : 'its fork site was not resolved.'}`,
+    reason:
+      note ??
+      `No source line is known for ${process.command} (pid ${process.pid}): ${process.parentPid === null ? 'it is the traced program itself.' : 'its fork site was not resolved.'}`,
     preciseWouldPin: noted ? noted.locationPreciseWouldPin : process.forkSitePreciseWouldPin,
     process,
   };

@@ -61,21 +61,41 @@ async function remember(state: vscode.Memento, program: string, args: string[]):
   await state.update(RECENT_KEY, recent);
 }
 
-async function pickProgram(state: vscode.Memento, folder: vscode.WorkspaceFolder | undefined): Promise<{ program: string; args?: string[]; build?: string } | undefined> {
+async function pickProgram(
+  state: vscode.Memento,
+  folder: vscode.WorkspaceFolder | undefined,
+): Promise<{ program: string; args?: string[]; build?: string } | undefined> {
   const items: Pick[] = [];
   const active = vscode.window.activeTextEditor?.document;
   if (active && isCSource(active.uri.fsPath)) {
-    items.push({ label: '$(tools) Build and trace the active C file', description: `${basename(active.uri.fsPath)} with gcc -g`, action: 'build', program: active.uri.fsPath });
+    items.push({
+      label: '$(tools) Build and trace the active C file',
+      description: `${basename(active.uri.fsPath)} with gcc -g`,
+      action: 'build',
+      program: active.uri.fsPath,
+    });
   }
   const recent = state.get<Recent[]>(RECENT_KEY, []).filter((r) => isExecutable(r.program));
   if (recent.length > 0) items.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator, action: 'program' });
   for (const r of recent) {
-    items.push({ label: `$(history) ${basename(r.program)}`, description: joinCommandLine(r.args), detail: r.program, action: 'program', program: r.program, args: r.args });
+    items.push({
+      label: `$(history) ${basename(r.program)}`,
+      description: joinCommandLine(r.args),
+      detail: r.program,
+      action: 'program',
+      program: r.program,
+      args: r.args,
+    });
   }
   const executables = await workspaceExecutables();
   if (executables.length > 0) items.push({ label: 'Workspace executables', kind: vscode.QuickPickItemKind.Separator, action: 'program' });
   for (const path of executables) {
-    items.push({ label: `$(file-binary) ${basename(path)}`, description: folder ? relative(folder.uri.fsPath, dirname(path)) || '.' : dirname(path), action: 'program', program: path });
+    items.push({
+      label: `$(file-binary) ${basename(path)}`,
+      description: folder ? relative(folder.uri.fsPath, dirname(path)) || '.' : dirname(path),
+      action: 'program',
+      program: path,
+    });
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator, action: 'program' });
   items.push({ label: '$(folder-opened) Browse…', action: 'browse' });
@@ -88,7 +108,12 @@ async function pickProgram(state: vscode.Memento, folder: vscode.WorkspaceFolder
   if (!choice) return undefined;
   if (choice.action === 'build' && choice.program) return { program: choice.program, build: choice.program };
   if (choice.action === 'browse') {
-    const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Trace', defaultUri: folder?.uri, title: 'Fork Trace: choose a program' });
+    const uris = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Trace',
+      defaultUri: folder?.uri,
+      title: 'Fork Trace: choose a program',
+    });
     return uris?.[0] ? { program: uris[0].fsPath } : undefined;
   }
   return choice.program ? { program: choice.program, args: choice.args } : undefined;

@@ -59,7 +59,7 @@ export class TraceRun extends Disposable {
     private readonly host: RunHost,
     readonly request: TraceRequest | null,
     title: string,
-    panel: ((handler: PanelHandler) => ForkTreePanel),
+    panel: (handler: PanelHandler) => ForkTreePanel,
     status: TraceInfo['status'],
   ) {
     super();
@@ -70,22 +70,24 @@ export class TraceRun extends Disposable {
         if (this.problemsTimer) clearTimeout(this.problemsTimer);
       }),
     );
-    this.panel = this._register(panel({
-      ready: () => this.sendSnapshot(),
-      openProcess: (id) => void this.openProcess(id),
-      stop: () => void this.stop(),
-      restart: () => {
-        // A debug session restarts through the debugger, which owns that trace.
-        if (this.fromDebugSession) void vscode.commands.executeCommand('workbench.action.debug.restart');
-        else if (this.request) this.host.restart(this.request);
-      },
-      tracePrecisely: () => void this.tracePrecisely(),
-      disposed: () => {
-        // Closing the panel ends the run: its trace, and its entries in the Problems list.
-        this.dispose();
-        this.host.closed(this);
-      },
-    }));
+    this.panel = this._register(
+      panel({
+        ready: () => this.sendSnapshot(),
+        openProcess: (id) => void this.openProcess(id),
+        stop: () => void this.stop(),
+        restart: () => {
+          // A debug session restarts through the debugger, which owns that trace.
+          if (this.fromDebugSession) void vscode.commands.executeCommand('workbench.action.debug.restart');
+          else if (this.request) this.host.restart(this.request);
+        },
+        tracePrecisely: () => void this.tracePrecisely(),
+        disposed: () => {
+          // Closing the panel ends the run: its trace, and its entries in the Problems list.
+          this.dispose();
+          this.host.closed(this);
+        },
+      }),
+    );
   }
 
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
@@ -131,7 +133,13 @@ export class TraceRun extends Disposable {
   /** A panel brought back after a window reload: the picture comes back, the trace does not. */
   static restore(host: RunHost, webviewPanel: vscode.WebviewPanel, snapshot: SnapshotJson | null, trace: TraceInfo | null): TraceRun {
     const wasLive = trace?.status === 'running' || trace?.status === 'stopping';
-    const run = new TraceRun(host, null, trace?.title ?? webviewPanel.title, (h) => ForkTreePanel.revive(webviewPanel, host.extensionUri, h), trace?.status === 'log' ? 'log' : 'ended');
+    const run = new TraceRun(
+      host,
+      null,
+      trace?.title ?? webviewPanel.title,
+      (h) => ForkTreePanel.revive(webviewPanel, host.extensionUri, h),
+      trace?.status === 'log' ? 'log' : 'ended',
+    );
     run.snapshotCache = snapshot;
     if (wasLive) run.trace.message = 'The window was reloaded, which ended the trace: this is the last picture before the reload.';
     if (snapshot) run.setProblems(snapshot);
@@ -215,7 +223,12 @@ export class TraceRun extends Disposable {
     const byFile = new Map<string, vscode.Diagnostic[]>();
     for (const entry of problemEntries(snapshot.diagnostics)) {
       const range = new vscode.Range(entry.line - 1, 0, entry.line - 1, Number.MAX_SAFE_INTEGER);
-      const severity = entry.severity === 'error' ? vscode.DiagnosticSeverity.Error : entry.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+      const severity =
+        entry.severity === 'error'
+          ? vscode.DiagnosticSeverity.Error
+          : entry.severity === 'warning'
+            ? vscode.DiagnosticSeverity.Warning
+            : vscode.DiagnosticSeverity.Information;
       const d = new vscode.Diagnostic(range, entry.message, severity);
       d.source = 'Fork Trace';
       d.code = entry.code;

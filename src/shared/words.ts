@@ -68,7 +68,10 @@ const MAX_LISTED_PIDS = 8;
 
 /** "pid 4", "pids 4, 5, 6", "pids 300, 301, …, 307 and 4 more": the first eight of a group of processes. */
 export function pidList(ps: ReadonlyArray<{ pid: number }>): string {
-  const shown = ps.slice(0, MAX_LISTED_PIDS).map((p) => p.pid).join(', ');
+  const shown = ps
+    .slice(0, MAX_LISTED_PIDS)
+    .map((p) => p.pid)
+    .join(', ');
   const more = ps.length - MAX_LISTED_PIDS;
   return `${ps.length === 1 ? 'pid' : 'pids'} ${shown}${more > 0 ? ` and ${more} more` : ''}`;
 }

@@ -24,7 +24,8 @@ export interface ExeSite {
   target: string;
 }
 
-export const MISSING_BINUTILS = 'Source lines need objdump and addr2line from GNU binutils, which are not installed. Install them (sudo apt-get install binutils, or sudo dnf install binutils) and trace again.';
+export const MISSING_BINUTILS =
+  'Source lines need objdump and addr2line from GNU binutils, which are not installed. Install them (sudo apt-get install binutils, or sudo dnf install binutils) and trace again.';
 
 /** No line: why not, and whether a precise (-k) trace would give it (the note then says how to run one). */
 export function none(note: string, preciseWouldPin = false): Answer {

@@ -48,7 +48,10 @@ export class BinaryFile {
       return new BinaryFile(abs, real, null, elf, shebang);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const problem = code === 'ENOENT' ? `${abs} does not exist on this machine (any more), so its calls cannot be located.` : `${abs} cannot be read (${code ?? (err as Error).message}).`;
+      const problem =
+        code === 'ENOENT'
+          ? `${abs} does not exist on this machine (any more), so its calls cannot be located.`
+          : `${abs} cannot be read (${code ?? (err as Error).message}).`;
       return new BinaryFile(abs, real, problem, null, null);
     }
   }

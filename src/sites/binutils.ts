@@ -34,7 +34,7 @@ export function runAsync({ cmd, args, input }: ToolRun, timeout: number): Promis
   const t0 = performance.now();
   return new Promise((done) => {
     const child = execFile(cmd, args, runOptions(timeout), (err, stdout, stderr) => {
-      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
       const error = err && status === null ? err.message : null;
       done({ stdout: stdout ?? '', stderr: stderr ?? '', status, error, ms: performance.now() - t0 });
     });
@@ -98,7 +98,12 @@ export function parseObjdump(text: string, x86_64: boolean): Map<string, CallIns
       if (t && (isCall || !operands.startsWith('*') || operands.includes('#'))) {
         const target = normalizeTarget(t[1]);
         const list = calls.get(target) ?? [];
-        list.push({ address: parseInt(m[1], 16), target, firstArg: x86_64 ? argConstant(window, 'di') : null, thirdArg: x86_64 ? argConstant(window, 'dx') : null });
+        list.push({
+          address: parseInt(m[1], 16),
+          target,
+          firstArg: x86_64 ? argConstant(window, 'di') : null,
+          thirdArg: x86_64 ? argConstant(window, 'dx') : null,
+        });
         calls.set(target, list);
       }
     }
@@ -182,7 +187,7 @@ export function parseAddr2line(text: string, elfutils = false): Map<number, Addr
     if (!current || line === '') continue;
     const loc = lines[i + 1] ?? '';
     i++;
-    const m = elfutils ? /^(.*):(\d+|\?):\d+$/.exec(loc) ?? /^(.*):(\d+|\?)$/.exec(loc) : /^(.*):(\d+|\?)(?: \(discriminator \d+\))?$/.exec(loc);
+    const m = elfutils ? (/^(.*):(\d+|\?):\d+$/.exec(loc) ?? /^(.*):(\d+|\?)$/.exec(loc)) : /^(.*):(\d+|\?)(?: \(discriminator \d+\))?$/.exec(loc);
     const file = m && m[1] !== '??' && m[1] !== '' ? m[1] : null;
     const lineNo = m && m[2] !== '?' ? Number(m[2]) : null;
     const fn = elfutils ? line.replace(/ inlined at .*$/, '') : line;

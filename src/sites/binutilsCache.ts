@@ -7,7 +7,18 @@ import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../shared/schema';
 import { which } from '../tracer/strace';
 import type { Binaries, BinaryFile } from './binaries';
-import { addr2lineCommand, chooseEntry, objdumpCommand, parseAddr2line, parseObjdump, runAsync, runSync, type AddrFrame, type RunResult, type ToolRun } from './binutils';
+import {
+  addr2lineCommand,
+  chooseEntry,
+  objdumpCommand,
+  parseAddr2line,
+  parseObjdump,
+  runAsync,
+  runSync,
+  type AddrFrame,
+  type RunResult,
+  type ToolRun,
+} from './binutils';
 import { Disassembly, type Undisassembled } from './disassembly';
 import { EM_X86_64 } from './elf';
 import { ownLibraries } from './libraries';
@@ -117,7 +128,10 @@ export class BinutilsCache {
    */
   disassembleForFlow(exe: BinaryFile, objdump: string, mainOnly: boolean): string | null {
     const t0 = performance.now();
-    const r = runSync({ cmd: objdump, args: ['-d', '--no-show-raw-insn', '-w', ...(mainOnly ? ['--disassemble=main'] : []), exe.real] }, this.options.timeoutMs);
+    const r = runSync(
+      { cmd: objdump, args: ['-d', '--no-show-raw-insn', '-w', ...(mainOnly ? ['--disassemble=main'] : []), exe.real] },
+      this.options.timeoutMs,
+    );
     this.stats.objdumpRuns++;
     this.stats.objdumpMs += performance.now() - t0;
     return r.status === 0 ? r.stdout : null;
@@ -140,7 +154,9 @@ export class BinutilsCache {
       for (const lib of libraries) {
         bytes += lib.elf?.textBytes ?? 0;
         if (bytes > max && !this.analyses.has(lib)) {
-          this.analyses.set(lib, { error: `${basename(exe.path)}'s own libraries have more than the ${(max / 1048576).toFixed(0)} MiB of machine code the quick analysis reads` });
+          this.analyses.set(lib, {
+            error: `${basename(exe.path)}'s own libraries have more than the ${(max / 1048576).toFixed(0)} MiB of machine code the quick analysis reads`,
+          });
         }
       }
     }
@@ -152,7 +168,9 @@ export class BinutilsCache {
     const bytes = bin.elf?.textBytes ?? 0;
     const max = this.options.maxTextBytes;
     if (bytes > max) {
-      this.analyses.set(bin, { error: `it has ${(bytes / 1048576).toFixed(0)} MiB of machine code, more than the ${(max / 1048576).toFixed(0)} MiB the quick analysis reads` });
+      this.analyses.set(bin, {
+        error: `it has ${(bytes / 1048576).toFixed(0)} MiB of machine code, more than the ${(max / 1048576).toFixed(0)} MiB the quick analysis reads`,
+      });
       return null;
     }
     return objdumpCommand(objdump, bin.real);
@@ -194,7 +212,11 @@ export class BinutilsCache {
 
   async resolveAsync(bin: BinaryFile, addresses: number[], addr2line: string): Promise<void> {
     const r = await runAsync(addr2lineCommand(addr2line, bin.real, addresses), this.options.timeoutMs);
-    this.storeResolved(bin, addresses.filter((a) => this.resolved(bin, a) === undefined), r);
+    this.storeResolved(
+      bin,
+      addresses.filter((a) => this.resolved(bin, a) === undefined),
+      r,
+    );
   }
 
   private storeResolved(bin: BinaryFile, addresses: number[], r: RunResult): void {
@@ -212,7 +234,7 @@ export class BinutilsCache {
       const location = entry && entry.file && entry.line !== null ? { file: this.sourcePath(entry.file, bin), line: entry.line, function: entry.fn } : null;
       // Without .symtab, addr2line names the nearest exported symbol: not worth repeating.
       const trusted = !!(bin.elf?.hasSymtab || bin.elf?.hasDebugInfo);
-      known.set(a, { chain, location, fn: trusted ? entry?.fn ?? chain.find((c) => c.fn)?.fn ?? null : null });
+      known.set(a, { chain, location, fn: trusted ? (entry?.fn ?? chain.find((c) => c.fn)?.fn ?? null) : null });
     }
   }
 

@@ -16,14 +16,40 @@ const ALWAYS_FORKS = new Set(['fork', '_Fork', 'vfork']);
  * do not.
  */
 const NO_RETURN = new Set([
-  'exit', '_exit', '_Exit', 'quick_exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'pthread_exit',
-  '__stack_chk_fail', '__assert_fail', '__assert_perror_fail', '__fortify_fail', '__chk_fail',
+  'exit',
+  '_exit',
+  '_Exit',
+  'quick_exit',
+  'abort',
+  'err',
+  'errx',
+  'verr',
+  'verrx',
+  'pthread_exit',
+  '__stack_chk_fail',
+  '__assert_fail',
+  '__assert_perror_fail',
+  '__fortify_fail',
+  '__chk_fail',
 ]);
 
 /** Functions whose control flow a function's jumps do not show: with these the analysis gives up. */
 export const NON_LOCAL_JUMPS = new Set([
-  'setjmp', '_setjmp', '__sigsetjmp', 'sigsetjmp', 'longjmp', '_longjmp', 'siglongjmp', '__longjmp_chk',
-  'getcontext', 'setcontext', 'swapcontext', '__cxa_throw', '__cxa_rethrow', '_Unwind_Resume', '_Unwind_RaiseException',
+  'setjmp',
+  '_setjmp',
+  '__sigsetjmp',
+  'sigsetjmp',
+  'longjmp',
+  '_longjmp',
+  'siglongjmp',
+  '__longjmp_chk',
+  'getcontext',
+  'setcontext',
+  'swapcontext',
+  '__cxa_throw',
+  '__cxa_rethrow',
+  '_Unwind_Resume',
+  '_Unwind_RaiseException',
 ]);
 
 export interface FunctionFlow {
@@ -88,7 +114,10 @@ export function parseFunctionFlow(text: string, name: string): FunctionFlow | { 
       next.set(address, []);
     } else if (mnemonic.startsWith('j') || mnemonic.startsWith('loop')) {
       const conditional = !mnemonic.startsWith('jmp');
-      if (!direct) return { problem: `${name} jumps through ${operands.startsWith('*') ? 'a register or a table (a switch statement)' : 'an address the disassembly does not name'} at 0x${address.toString(16)}` };
+      if (!direct)
+        return {
+          problem: `${name} jumps through ${operands.startsWith('*') ? 'a register or a table (a switch statement)' : 'an address the disassembly does not name'} at 0x${address.toString(16)}`,
+        };
       const target = parseInt(direct[1], 16);
       if (inFunction(target)) {
         next.set(address, conditional ? [target, ...fallthrough] : [target]);
@@ -183,4 +212,3 @@ export function nextPoints(graph: ProgramGraph, from: Iterable<FlowPoint>, sites
   }
   return reached;
 }
-

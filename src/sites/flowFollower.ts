@@ -18,7 +18,11 @@ const MAX_FLOW_FUNCTIONS = 16;
 const MAX_FLOW_TEXT_BYTES = 1 << 20;
 
 /** Go's own process-making and waiting functions, by name. */
-const GO_FUNCTIONS_BY_NAME: Record<string, true> = Object.fromEntries(Object.values(GO_FUNCTIONS).flat().map((f) => [f, true]));
+const GO_FUNCTIONS_BY_NAME: Record<string, true> = Object.fromEntries(
+  Object.values(GO_FUNCTIONS)
+    .flat()
+    .map((f) => [f, true]),
+);
 
 /** The program's control flow from main, when it is sound to follow (see programFlow). */
 interface ProgramFlow {
@@ -80,7 +84,7 @@ export class FlowFollower {
   private flowPoints(site: CallSite, program: ProgramFlow): FlowPoint[] | null {
     const chain: CallSite[] = [];
     let points: FlowPoint[] | null = null;
-    for (let at: FlowAnchor | undefined = site; ; ) {
+    for (let at: FlowAnchor | undefined = site; ;) {
       if (at === 'exec') {
         points = [{ stack: [], at: program.graph.main.entry }];
         break;
@@ -110,7 +114,10 @@ export class FlowFollower {
   }
 
   private reachFrom(program: ProgramFlow, points: FlowPoint[]): FlowPoint[] {
-    const key = points.map((p) => `${p.stack.join(',')}|${p.at}`).sort().join(' ');
+    const key = points
+      .map((p) => `${p.stack.join(',')}|${p.at}`)
+      .sort()
+      .join(' ');
     let reach = program.reach.get(key);
     if (!reach) program.reach.set(key, (reach = nextPoints(program.graph, points, program.makers)));
     return reach;
@@ -155,7 +162,16 @@ export class FlowFollower {
     if (parsed.length !== flows.length) return null;
     const graph = programGraph(parsed[0], parsed.slice(1));
     if ([...makers].some((a) => !graph.calls.has(a))) return null;
-    if (others.length > 0 && !onlyCalledDirectly(exe, disassembly, others.map((n) => ({ name: n, start: between.get(n) as number })), graph)) return null;
+    if (
+      others.length > 0 &&
+      !onlyCalledDirectly(
+        exe,
+        disassembly,
+        others.map((n) => ({ name: n, start: between.get(n) as number })),
+        graph,
+      )
+    )
+      return null;
     return { graph, makers, reach: new Map() };
   }
 }

@@ -104,7 +104,8 @@ export class InterpretedPath {
     if (root) {
       // Searched once per file or workspace: a forking script makes the same calls thousands of times.
       const key = `${root}\0${lang}\0${role}\0${site.event.name}`;
-      candidates = this.searched.get(key) ?? (script ? searchFiles([script], lang, role, site.event.name) : workspaceCandidates(root, lang, role, site.event.name));
+      candidates =
+        this.searched.get(key) ?? (script ? searchFiles([script], lang, role, site.event.name) : workspaceCandidates(root, lang, role, site.event.name));
       this.searched.set(key, candidates);
     }
     const name = script ? basename(script) : basename(exe.path);
@@ -123,9 +124,13 @@ export class InterpretedPath {
 export function interpretedNote(program: string, isScript: boolean, lang: Language, role: SiteRole, syscall: string, candidates: CandidateLocation[]): string {
   const where = isScript ? 'in the script' : 'in the workspace';
   const langName = lang === 'other' ? '' : lang === 'javascript' ? 'JavaScript ' : lang === 'php' ? 'PHP ' : `${lang[0].toUpperCase()}${lang.slice(1)} `;
-  const found = candidates.length > 0
-    ? ` ${candidates.length} ${candidates.length === 1 ? 'line' : 'lines'} ${where} look${candidates.length === 1 ? 's' : ''} like ${roleWords(role)} (candidates, not facts): ${candidates.slice(0, 3).map((c) => `${basename(c.file)}:${c.line}`).join(', ')}${candidates.length > 3 ? ` and ${candidates.length - 3} more` : ''}.`
-    : '';
+  const found =
+    candidates.length > 0
+      ? ` ${candidates.length} ${candidates.length === 1 ? 'line' : 'lines'} ${where} look${candidates.length === 1 ? 's' : ''} like ${roleWords(role)} (candidates, not facts): ${candidates
+          .slice(0, 3)
+          .map((c) => `${basename(c.file)}:${c.line}`)
+          .join(', ')}${candidates.length > 3 ? ` and ${candidates.length - 3} more` : ''}.`
+      : '';
   const what = isScript
     ? `${program} is a ${langName}script: the trace shows its interpreter's own ${syscall}, not a line of the script`
     : `This process runs ${program}, an interpreter: the trace shows the interpreter's own ${syscall}, not a line of the ${langName}program it runs`;
@@ -191,10 +196,34 @@ const PATTERNS: Record<Exclude<Language, 'other'>, Partial<Record<SiteRole, RegE
 };
 
 const COMMENT: Record<Language, RegExp> = {
-  python: /^\s*#/, shell: /^\s*#/, perl: /^\s*#/, ruby: /^\s*#/, javascript: /^\s*(\/\/|\*|\/\*)/, php: /^\s*(\/\/|#|\*|\/\*)/, other: /^$/,
+  python: /^\s*#/,
+  shell: /^\s*#/,
+  perl: /^\s*#/,
+  ruby: /^\s*#/,
+  javascript: /^\s*(\/\/|\*|\/\*)/,
+  php: /^\s*(\/\/|#|\*|\/\*)/,
+  other: /^$/,
 };
 
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'dist', 'out', 'build', 'target', '.cache', '.vscode-test', 'site-packages']);
+const SKIP_DIRS = new Set([
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.mypy_cache',
+  '.pytest_cache',
+  'dist',
+  'out',
+  'build',
+  'target',
+  '.cache',
+  '.vscode-test',
+  'site-packages',
+]);
 const MAX_FILES = 5000;
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_RESULTS = 200;

@@ -5,10 +5,37 @@ import type { SiteRole } from '../core/diagnostics';
 import type { SyscallEvent } from '../core/events';
 
 const SIGNALS: Record<string, number> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
-  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17,
-  SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
-  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGSTKFLT: 16,
+  SIGCHLD: 17,
+  SIGCONT: 18,
+  SIGSTOP: 19,
+  SIGTSTP: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGURG: 23,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGWINCH: 28,
+  SIGIO: 29,
+  SIGPWR: 30,
+  SIGSYS: 31,
 };
 
 const FORK_FAMILY = ['fork', '_Fork', 'daemon', 'forkpty', 'clone'];
@@ -181,8 +208,15 @@ function waitArgs(args: string): WaitArgs {
 }
 
 const WAIT_OPTIONS: Record<string, number> = {
-  WNOHANG: 1, WUNTRACED: 2, WSTOPPED: 2, WEXITED: 4, WCONTINUED: 8, WNOWAIT: 0x1000000,
-  __WNOTHREAD: 0x20000000, __WALL: 0x40000000, __WCLONE: 0x80000000,
+  WNOHANG: 1,
+  WUNTRACED: 2,
+  WSTOPPED: 2,
+  WEXITED: 4,
+  WCONTINUED: 8,
+  WNOWAIT: 0x1000000,
+  __WNOTHREAD: 0x20000000,
+  __WALL: 0x40000000,
+  __WCLONE: 0x80000000,
 };
 
 /** The options a wait4 passed, as a number, to match against a constant third argument at each site. */
@@ -208,7 +242,7 @@ export function cloneFlagsText(args: string): string | null {
     if (at > 0 && isWordChar(args.charCodeAt(at - 1))) continue; // `sa_flags=`: not a word start
     const from = at + FLAGS_KEY.length;
     let end = from;
-    while (end < args.length && (isWordChar(args.charCodeAt(end)) || args.charCodeAt(end) === 0x7c /* | */)) end++;
+    while (end < args.length && (isWordChar(args.charCodeAt(end)) || args.charCodeAt(end) === 0x7c) /* | */) end++;
     if (end > from) return args.slice(from, end);
   }
   return null;
@@ -268,10 +302,7 @@ export const GO_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every function name the static analysis resolves up front. */
-const KNOWN_TARGETS = new Set<string>([
-  ...PROCESS_MAKERS, ...WAIT_FAMILY, 'waitid', ...SIGACTION_FAMILY,
-  ...Object.values(SLOW_CALLS).flat(),
-]);
+const KNOWN_TARGETS = new Set<string>([...PROCESS_MAKERS, ...WAIT_FAMILY, 'waitid', ...SIGACTION_FAMILY, ...Object.values(SLOW_CALLS).flat()]);
 
 /** `fork@plt`, `__libc_fork`, `fork@GLIBC_2.2.5`, `__read_chk` → the public name. */
 export function normalizeTarget(raw: string): string {

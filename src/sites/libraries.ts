@@ -72,7 +72,10 @@ function locate(name: string, from: Loaded, exe: Loaded, ldPath: string[], cwd: 
     return existsSync(p) ? p : null;
   }
   // RPATH applies when the object has no RUNPATH: its own, then the executable's.
-  const rpath = from.dynamic.runpath.length > 0 ? [] : [...expand(from.dynamic.rpath, from), ...(from === exe || exe.dynamic.runpath.length > 0 ? [] : expand(exe.dynamic.rpath, exe))];
+  const rpath =
+    from.dynamic.runpath.length > 0
+      ? []
+      : [...expand(from.dynamic.rpath, from), ...(from === exe || exe.dynamic.runpath.length > 0 ? [] : expand(exe.dynamic.rpath, exe))];
   for (const dir of [...rpath, ...ldPath, ...expand(from.dynamic.runpath, from)]) {
     const p = join(isAbsolute(dir) ? dir : resolve(cwd ?? process.cwd(), dir), name);
     if (existsSync(p)) return p;

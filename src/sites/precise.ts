@@ -40,11 +40,16 @@ export class PrecisePath {
     const { bin, frame, address, stale } = pick;
     if (bin.language()) return null;
     if (stale) {
-      return { location: null, note: `${basename(bin.path)} was rebuilt after this trace was recorded: the recorded stack (${frame.symbol}+0x${(frame.symbolOffset ?? 0).toString(16)}) no longer matches its symbols. Trace it again to see the line.` };
+      return {
+        location: null,
+        note: `${basename(bin.path)} was rebuilt after this trace was recorded: the recorded stack (${frame.symbol}+0x${(frame.symbolOffset ?? 0).toString(16)}) no longer matches its symbols. Trace it again to see the line.`,
+      };
     }
     // strace -kk's own source position: used when addr2line cannot answer.
     const orStrace = (note: string): Located =>
-      frame.source ? { location: { file: this.binutils.sourcePath(frame.source.file, bin), line: frame.source.line, function: frame.symbol }, note: null } : { location: null, note };
+      frame.source
+        ? { location: { file: this.binutils.sourcePath(frame.source.file, bin), line: frame.source.line, function: frame.symbol }, note: null }
+        : { location: null, note };
     if (bin.problem) return orStrace(`${bin.problem}${frame.symbol ? ` (The call was made in ${frame.symbol}.)` : ''}`);
     const addr2line = this.binutils.paths().addr2line;
     if (!addr2line) return orStrace(MISSING_BINUTILS);

@@ -52,7 +52,14 @@ export { PRECISE_HOW };
 
 export class SiteResolver {
   readonly stats: SiteResolverStats = {
-    lookups: 0, cacheHits: 0, objdumpRuns: 0, objdumpMs: 0, addr2lineRuns: 0, addr2lineAddresses: 0, addr2lineMs: 0, ms: 0,
+    lookups: 0,
+    cacheHits: 0,
+    objdumpRuns: 0,
+    objdumpMs: 0,
+    addr2lineRuns: 0,
+    addr2lineAddresses: 0,
+    addr2lineMs: 0,
+    ms: 0,
   };
   private readonly binaries: Binaries;
   private readonly binutils: BinutilsCache;
@@ -68,7 +75,11 @@ export class SiteResolver {
     const { cwd, workspaceRoot, libraryPath, objdump, addr2line } = options;
     this.binaries = new Binaries(cwd);
     this.binutils = new BinutilsCache(this.binaries, this.stats, {
-      cwd, workspaceRoot, libraryPath, objdump, addr2line,
+      cwd,
+      workspaceRoot,
+      libraryPath,
+      objdump,
+      addr2line,
       maxTextBytes: options.maxTextBytes ?? 32 * 1024 * 1024,
       timeoutMs: options.timeoutMs ?? 30_000,
     });
@@ -108,7 +119,7 @@ export class SiteResolver {
       const executables = new Set<string>();
       const frames = new Map<BinaryFile, Set<number>>();
       for (const item of items) {
-        const exe = typeof item === 'string' ? item : item.executable ?? this.options.program ?? null;
+        const exe = typeof item === 'string' ? item : (item.executable ?? this.options.program ?? null);
         if (exe) executables.add(exe);
         if (typeof item === 'string') continue;
         for (const stack of stacksOf(item)) {
@@ -218,7 +229,10 @@ export class SiteResolver {
       if (precise) return { located: precise, candidates: [] };
     }
     if (!exePath || !exe) {
-      return none(`The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`, true);
+      return none(
+        `The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`,
+        true,
+      );
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);

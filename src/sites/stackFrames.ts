@@ -29,8 +29,20 @@ export function parseStackFrame(text: string): StackFrame | null {
   };
 }
 
-const SYSTEM_LIB_DIRS = ['/lib/', '/lib32/', '/lib64/', '/libx32/', '/usr/lib/', '/usr/lib32/', '/usr/lib64/', '/usr/libx32/', '/usr/local/lib/', '/usr/local/lib64/'];
-const RUNTIME_OBJECT = /^(ld-linux.*|ld64\.so.*|ld-musl.*|ld\.so.*|libc\.so.*|libc-[\d.]+\.so|libc\.musl.*|libpthread[.-].*|libdl[.-].*|librt[.-].*|libm[.-].*|libgcc_s.*|libstdc\+\+.*|libc\+\+.*|libc\+\+abi.*|libunwind.*|libasan.*|libtsan.*|liblsan.*|libubsan.*|libhwasan.*|libresolv[.-].*|libnss_.*|libutil[.-].*)$/;
+const SYSTEM_LIB_DIRS = [
+  '/lib/',
+  '/lib32/',
+  '/lib64/',
+  '/libx32/',
+  '/usr/lib/',
+  '/usr/lib32/',
+  '/usr/lib64/',
+  '/usr/libx32/',
+  '/usr/local/lib/',
+  '/usr/local/lib64/',
+];
+const RUNTIME_OBJECT =
+  /^(ld-linux.*|ld64\.so.*|ld-musl.*|ld\.so.*|libc\.so.*|libc-[\d.]+\.so|libc\.musl.*|libpthread[.-].*|libdl[.-].*|librt[.-].*|libm[.-].*|libgcc_s.*|libstdc\+\+.*|libc\+\+.*|libc\+\+abi.*|libunwind.*|libasan.*|libtsan.*|liblsan.*|libubsan.*|libhwasan.*|libresolv[.-].*|libnss_.*|libutil[.-].*)$/;
 
 /** True for libc, ld.so and anything else that is not the program's own code. */
 export function isSystemObject(path: string): boolean {

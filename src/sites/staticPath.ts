@@ -126,7 +126,12 @@ export class StaticPath {
       if (addresses.length === 0) continue;
       const resolved = this.binutils.resolveSync(bin, addresses, addr2line);
       const analysis = this.binutils.analysisOf(bin) as Disassembly;
-      const found = this.outOfLibraries(bin, analysis, addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null })), addr2line);
+      const found = this.outOfLibraries(
+        bin,
+        analysis,
+        addresses.map((a) => ({ address: a, r: resolved.get(a) ?? null })),
+        addr2line,
+      );
       for (const site of found) sites.push({ ...site, bin });
     }
     return sites;
@@ -172,9 +177,11 @@ function narrowByArguments(calls: FoundCall[], { signal, waitPid, waitOptions }:
   // sigaction(SIGCHLD, …) loads 17 into %edi right before the call; drop sites that load another constant.
   if (signal !== null) calls = narrowed(calls, ({ call }) => call.firstArg === null || call.firstArg === signal);
   // waitpid(-1, …) loads -1 into %edi: not the site of a wait for one pid, nor the reverse.
-  if (waitPid !== null) calls = narrowed(calls, ({ call }) => call.firstArg === null || !WAITPID_LIKE.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
+  if (waitPid !== null)
+    calls = narrowed(calls, ({ call }) => call.firstArg === null || !WAITPID_LIKE.has(call.target) || pidClassOf(call.firstArg | 0) === waitPid);
   // waitpid(-1, &st, WNOHANG) loads 1 into %edx: not the site of a blocking wait, nor the reverse.
-  if (waitOptions !== null) calls = narrowed(calls, ({ call }) => call.thirdArg == null || !WAITPID_LIKE.has(call.target) || call.thirdArg >>> 0 === waitOptions);
+  if (waitOptions !== null)
+    calls = narrowed(calls, ({ call }) => call.thirdArg == null || !WAITPID_LIKE.has(call.target) || call.thirdArg >>> 0 === waitOptions);
   return calls;
 }
 
@@ -189,9 +196,15 @@ function noCallAnswer(bins: BinaryFile[], unread: Unread[], syscall: string, fun
   if (unread.length > 0) {
     const skipped = unread.map((u) => u.bin);
     const read = bins.filter((b) => !skipped.includes(b));
-    return none(`No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unread[0].why}), so this ${syscall} may have come from there; ${PIN_EACH}.`, true);
+    return none(
+      `No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unread[0].why}), so this ${syscall} may have come from there; ${PIN_EACH}.`,
+      true,
+    );
   }
-  return none(`No call to ${what} was found in ${namesOf(bins)}, so this ${syscall} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${PIN_EACH}.`, true);
+  return none(
+    `No call to ${what} was found in ${namesOf(bins)}, so this ${syscall} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${PIN_EACH}.`,
+    true,
+  );
 }
 
 /** The line when the sites have one, else the candidates and a note that lists them. */
@@ -202,9 +215,10 @@ function answerFrom(exe: BinaryFile, bins: BinaryFile[], syscall: string, calls:
   const targets = sites.map((s) => targetAt.get(`${s.bin.real}\0${s.address}`));
   const via = unread.length === 0 && targets.every((t) => t !== undefined) ? { via: unique(targets as string[]) } : {};
   // Direct calls in the executable alone are what following the flow can narrow.
-  const own = unread.length === 0 && sites.every((s, i) => s.bin === exe && !s.viaSpawn && targets[i] !== undefined)
-    ? { sites: sites.map((s, i) => ({ address: s.address, location: s.r?.location ?? null, target: targets[i] as string })) }
-    : {};
+  const own =
+    unread.length === 0 && sites.every((s, i) => s.bin === exe && !s.viaSpawn && targets[i] !== undefined)
+      ? { sites: sites.map((s, i) => ({ address: s.address, location: s.r?.location ?? null, target: targets[i] as string })) }
+      : {};
   if (candidates.length === 1 && unknown.length === 0) {
     const only = candidates[0];
     return { located: { location: { file: only.file, line: only.line, function: only.function }, note: null, ...via }, candidates: [], ...own };

@@ -153,9 +153,10 @@ export class LiveTrace {
       if (this.stopSnapshot) this.stopSnapshot.ended = true;
       // A signal alone proves nothing: strace dies by its program's fatal signal, to pass
       // it on. Killed itself, it leaves processes it had not seen exit.
-      const failure = signal && !this.stopSnapshot && (wasRunning || survivors.length > 0)
-        ? `strace (pid ${this.strace.pid}) was killed by ${signal}, so the trace ended early: the picture shows what it reported until then.${survivors.length === 1 ? ' 1 process it traced was still running and was killed.' : survivors.length > 1 ? ` ${survivors.length} processes it traced were still running and were killed.` : ''}`
-        : null;
+      const failure =
+        signal && !this.stopSnapshot && (wasRunning || survivors.length > 0)
+          ? `strace (pid ${this.strace.pid}) was killed by ${signal}, so the trace ended early: the picture shows what it reported until then.${survivors.length === 1 ? ' 1 process it traced was still running and was killed.' : survivors.length > 1 ? ` ${survivors.length} processes it traced were still running and were killed.` : ''}`
+          : null;
       return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null, failure };
     });
   }

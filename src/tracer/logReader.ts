@@ -76,7 +76,11 @@ class PerPidFile {
   private eof = false;
   readonly parser: StraceParser;
 
-  constructor(readonly path: string, pid: number, model: ProcessModel) {
+  constructor(
+    readonly path: string,
+    pid: number,
+    model: ProcessModel,
+  ) {
     this.parser = new StraceParser(
       { event: (e) => this.queue.push(e), warning: (w) => model.warn(w), wantsEveryCall: () => model.wantsEveryCall },
       { fixedPid: pid, file: basename(path), interesting: MODEL_CALLS },
@@ -127,7 +131,8 @@ function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
   // heap of each file's next event, earliest (then lowest pid) on top: scanning every file for
   // every event was quadratic in a fork server's -ff directory (a file per process).
   const heap: Array<{ event: TraceEvent; k: number }> = [];
-  const before = (a: number, b: number): boolean => heap[a].event.time < heap[b].event.time || (heap[a].event.time === heap[b].event.time && heap[a].k < heap[b].k);
+  const before = (a: number, b: number): boolean =>
+    heap[a].event.time < heap[b].event.time || (heap[a].event.time === heap[b].event.time && heap[a].k < heap[b].k);
   const swap = (a: number, b: number): void => {
     [heap[a], heap[b]] = [heap[b], heap[a]];
   };
@@ -146,7 +151,7 @@ function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
     const last = heap.pop() as { event: TraceEvent; k: number };
     if (heap.length > 0) {
       heap[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const m = l + 1 < heap.length && before(l + 1, l) ? l + 1 : l;
         if (l >= heap.length || !before(m, i)) break;
@@ -159,7 +164,8 @@ function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
     add(k);
   }
   for (const source of sources) {
-    if (source.parser.fatal && source.parser.lineCount > 0) model.warn({ line: 0, reason: `${basename(source.path)}: ${source.parser.fatal}`, file: basename(source.path) });
+    if (source.parser.fatal && source.parser.lineCount > 0)
+      model.warn({ line: 0, reason: `${basename(source.path)}: ${source.parser.fatal}`, file: basename(source.path) });
   }
   model.finish();
   if (model.processes.length === 0) throw new TraceError(`${dir}: none of its files hold strace output.`, 'bad-log');

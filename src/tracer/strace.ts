@@ -105,9 +105,8 @@ function checkPtrace(info: StraceInfo): void {
     } catch {
       /* no Yama */
     }
-    const yama = scope && scope !== '0' && scope !== '1'
-      ? ` kernel.yama.ptrace_scope is ${scope}, which forbids it: run sudo sysctl kernel.yama.ptrace_scope=1.`
-      : '';
+    const yama =
+      scope && scope !== '0' && scope !== '1' ? ` kernel.yama.ptrace_scope is ${scope}, which forbids it: run sudo sysctl kernel.yama.ptrace_scope=1.` : '';
     throw new TraceError(
       `strace may not use ptrace here (${err.split('\n')[0]}).${yama} In a container, start it with --cap-add=SYS_PTRACE (and a seccomp profile that allows ptrace), or run Fork Trace outside the container.`,
       'ptrace-denied',

@@ -9,7 +9,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, WebviewMessage, WebviewState } from '../../src/shared/protocol';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 /** Stands in for VS Code's `webview.cspSource`. */
 export const ORIGIN = 'http://forktrace.test';
 export const ROOT = join(__dirname, '..', '..');
@@ -78,7 +85,11 @@ export class Harness {
   readonly pageErrors: string[] = [];
   readonly dialogs: string[] = [];
 
-  private constructor(readonly browser: Browser, readonly page: Page, private readonly ownsBrowser: boolean) {}
+  private constructor(
+    readonly browser: Browser,
+    readonly page: Page,
+    private readonly ownsBrowser: boolean,
+  ) {}
 
   static async launch(): Promise<Browser> {
     return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -97,7 +108,9 @@ export class Harness {
       harness.dialogs.push(`${d.type()}: ${d.message()}`);
       void d.dismiss();
     });
-    const nonce = randomBytes(16).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+    const nonce = randomBytes(16)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, '');
     const html = readFileSync(join(__dirname, 'harness.html'), 'utf8').replaceAll('{{CSP_SOURCE}}', ORIGIN).replaceAll('{{NONCE}}', nonce);
     const files: Record<string, [string, string]> = {
       '/dist/webview.js': [join(ROOT, 'dist', 'webview.js'), 'text/javascript'],

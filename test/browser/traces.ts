@@ -160,11 +160,25 @@ export function serverTrace(options: ServerTraceOptions): SnapshotJson {
     return p;
   };
   const site = (line: number) => ({ file: '/srv/prefork/server.c', line, function: 'serve' });
-  const master = proc({ pid: pid(), command: 'prefork', argv: ['prefork', '--workers', String(workers)], start: 0, execs: [{ time: 0, path: '/srv/prefork/prefork', argv: ['prefork', '--workers', String(workers)] }] });
+  const master = proc({
+    pid: pid(),
+    command: 'prefork',
+    argv: ['prefork', '--workers', String(workers)],
+    start: 0,
+    execs: [{ time: 0, path: '/srv/prefork/prefork', argv: ['prefork', '--workers', String(workers)] }],
+  });
   processes.push(master);
   const workerList: ProcessJson[] = [];
   for (let w = 0; w < workers; w++) {
-    const worker = proc({ pid: pid(), parentPid: master.pid, parentId: master.id, command: 'prefork', argv: ['prefork', `worker-${w}`], start: 0.001 * (w + 1), forkSite: site(40) });
+    const worker = proc({
+      pid: pid(),
+      parentPid: master.pid,
+      parentId: master.id,
+      command: 'prefork',
+      argv: ['prefork', `worker-${w}`],
+      start: 0.001 * (w + 1),
+      forkSite: site(40),
+    });
     workerList.push(worker);
     processes.push(worker);
   }
@@ -320,14 +334,35 @@ export function deltasBetween(full: SnapshotJson, from: number, to: number, step
         if (now) changed.push(now);
       }
     }
-    deltas.push({ type: 'delta', processes: changed, removed: [], folded: [], diagnostics: cut.diagnostics, summary: cut.summary, duration: cut.duration, ended: cut.ended, warningCount: cut.warnings.length });
+    deltas.push({
+      type: 'delta',
+      processes: changed,
+      removed: [],
+      folded: [],
+      diagnostics: cut.diagnostics,
+      summary: cut.summary,
+      duration: cut.duration,
+      ended: cut.ended,
+      warningCount: cut.warnings.length,
+    });
     previous = at;
   }
   return deltas;
 }
 
 function finish(processes: ProcessJson[], diagnostics: DiagnosticJson[], duration: number, ended: boolean): SnapshotJson {
-  return { schema: 2, origin: 1700000000, duration, ended, attach: null, processes, folded: [], diagnostics, summary: summarize(processes, duration), warnings: [] };
+  return {
+    schema: 2,
+    origin: 1700000000,
+    duration,
+    ended,
+    attach: null,
+    processes,
+    folded: [],
+    diagnostics,
+    summary: summarize(processes, duration),
+    warnings: [],
+  };
 }
 
 /** The summary line's numbers, zombies at once by a sweep over the zombie intervals. */

@@ -37,7 +37,8 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     return h;
   }
 
-  const rowPids = (h: Harness, selector = '.ft-row') => h.page.locator(selector).evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.pid));
+  const rowPids = (h: Harness, selector = '.ft-row') =>
+    h.page.locator(selector).evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.pid));
   const openProcesses = async (h: Harness): Promise<WebviewMessage[]> => (await h.posted()).filter((m) => m.type === 'openProcess');
 
   test('it says ready first, and after a snapshot zombie rows carry data-state="zombie" and their pids', async () => {
@@ -87,7 +88,10 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
       const debug = new Map(lifeVariables(p, snapshot).map((v) => [v.name, v.value]));
       assert.ok(details.includes(`Exit\n${describeExit(p.exit)}\n`), details);
       assert.equal(debug.get('exit'), describeExit(p.exit));
-      assert.ok(cli.some((l) => l.includes(` ${p.pid}  `) && l.includes(`  ${exitWords(p.exit)}  `)), cli.join('\n'));
+      assert.ok(
+        cli.some((l) => l.includes(` ${p.pid}  `) && l.includes(`  ${exitWords(p.exit)}  `)),
+        cli.join('\n'),
+      );
       if (p.reaped) {
         assert.ok(details.includes(describeReap(p.reaped, 'server')), details);
         assert.equal(debug.get('reaped'), describeReap(p.reaped, 'server'));
@@ -99,7 +103,10 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     const h = await panel();
     await h.page.locator('[data-id="102"]').click();
     await h.page.keyboard.press('ArrowDown');
-    assert.equal(await h.page.evaluate(() => (globalThis as unknown as { document: { activeElement: { dataset: { id?: string } } } }).document.activeElement.dataset.id), '103');
+    assert.equal(
+      await h.page.evaluate(() => (globalThis as unknown as { document: { activeElement: { dataset: { id?: string } } } }).document.activeElement.dataset.id),
+      '103',
+    );
     await h.page.keyboard.press('Enter');
     assert.deepEqual(await openProcesses(h), [{ type: 'openProcess', id: '103' }]);
 
@@ -127,7 +134,17 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     const worker = snapshot.processes.find((p) => p.id === '103')!;
     const becameZombie = { ...worker, exit: { time: 1.1, code: 0, signal: null, core: false }, zombie: { from: 1.1, to: null }, state: 'zombie' as const };
     const newcomer = proc({ pid: 108, parentPid: 100, parentId: '100', command: 'late', start: 1.05 });
-    await h.send({ type: 'delta', processes: [becameZombie, newcomer], removed: [], folded: [], diagnostics: snapshot.diagnostics, summary: { ...snapshot.summary, processes: 8, zombiesAtEnd: 3, maxZombies: 3 }, duration: 1.2, ended: false, warningCount: 0 });
+    await h.send({
+      type: 'delta',
+      processes: [becameZombie, newcomer],
+      removed: [],
+      folded: [],
+      diagnostics: snapshot.diagnostics,
+      summary: { ...snapshot.summary, processes: 8, zombiesAtEnd: 3, maxZombies: 3 },
+      duration: 1.2,
+      ended: false,
+      warningCount: 0,
+    });
     await h.page.locator('[data-id="108"]').waitFor();
     assert.equal(await h.page.locator('[data-id="108"]').getAttribute('data-pid'), '108');
     assert.equal(await h.page.locator('[data-id="103"]').getAttribute('data-state'), 'zombie');
@@ -164,7 +181,10 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.equal(await offer.count(), 1);
     assert.equal(await offer.evaluate((a) => a.parentElement?.previousElementSibling?.textContent), 'Fork site');
     await offer.click();
-    assert.deepEqual((await h.posted()).filter((m) => m.type === 'tracePrecisely'), [{ type: 'tracePrecisely' }]);
+    assert.deepEqual(
+      (await h.posted()).filter((m) => m.type === 'tracePrecisely'),
+      [{ type: 'tracePrecisely' }],
+    );
     assert.deepEqual(await openProcesses(h), [], 'the link runs the trace; it opens nothing');
   });
 
@@ -202,13 +222,25 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
   test('a reload shows the last picture at once, before the host answers ready', async () => {
     const h = await panel();
     await h.page.locator('[data-id="102"]').click();
-    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { setStateCount: number } }).__harness.setStateCount > 0, undefined, { timeout: 5000 });
+    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { setStateCount: number } }).__harness.setStateCount > 0, undefined, {
+      timeout: 5000,
+    });
     await h.page.reload();
     await h.page.locator('.ft-row[data-id="107"]').waitFor({ timeout: 2000 });
     assert.deepEqual(await h.posted(), [{ type: 'ready' }]);
     assert.equal(await h.page.locator('[data-id="102"]').getAttribute('aria-selected'), 'true');
     // A delta before this page's first snapshot belongs to another picture: ignored.
-    await h.send({ type: 'delta', processes: [proc({ pid: 999 })], removed: [], folded: [], diagnostics: [], summary: smallTrace().summary, duration: 2, ended: false, warningCount: 0 });
+    await h.send({
+      type: 'delta',
+      processes: [proc({ pid: 999 })],
+      removed: [],
+      folded: [],
+      diagnostics: [],
+      summary: smallTrace().summary,
+      duration: 2,
+      ended: false,
+      warningCount: 0,
+    });
     await h.settle();
     assert.equal(await h.page.locator('[data-id="999"]').count(), 0);
   });
@@ -230,7 +262,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     await h.page.locator('vscode-radio[data-filter="zombies"]').click();
     await h.settle();
     assert.match(await h.page.locator('.ft-summary').innerText(), new RegExp(`${zombies} zombies now`));
-    assert.ok(await h.page.locator('.ft-row[data-state="zombie"]').count() > 0);
+    assert.ok((await h.page.locator('.ft-row[data-state="zombie"]').count()) > 0);
     assert.equal(await h.page.locator('.ft-row:not([data-state="zombie"])').count(), 0);
   });
 
@@ -258,7 +290,9 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
       const doc = (globalThis as unknown as { document: { body: { insertAdjacentHTML(where: string, html: string): void } } }).document;
       doc.body.insertAdjacentHTML('beforeend', '<div style="color: red">inline</div>');
     });
-    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { violations: unknown[] } }).__harness.violations.length > 0, undefined, { timeout: 2000 });
+    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { violations: unknown[] } }).__harness.violations.length > 0, undefined, {
+      timeout: 2000,
+    });
     const { violations } = await h.record();
     assert.match(violations[0]!.directive, /^style-src/);
     open.pop();

@@ -48,7 +48,10 @@ async function shot(name: string): Promise<void> {
 /** A copy of examples/ built in place; Trace Forks runs zombie_server on a port of its choosing. */
 function prepareFolder(): void {
   ({ work, folder } = copyExamples('forktrace-e2e-faults-'));
-  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': ['0'] }, null, 2));
+  writeFileSync(
+    join(folder, '.vscode', 'settings.json'),
+    JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': ['0'] }, null, 2),
+  );
 }
 
 interface Traced {
@@ -65,15 +68,19 @@ function running(name: string): Array<{ pid: number; ppid: number }> {
 
 /** The newest traced server named `comm` that is not in `known`: its pid, port and strace. */
 async function newServer(name: string, known: number[] = []): Promise<Traced> {
-  return waitFor(`a traced ${name} listening`, () => {
-    for (const p of running(name)) {
-      if (known.includes(p.pid)) continue;
-      const strace = (server?.processes() ?? []).find((s) => s.pid === p.ppid && s.comm === 'strace');
-      const port = listeningPort(p.pid);
-      if (strace && port > 0) return { pid: p.pid, port, strace: strace.pid };
-    }
-    return null;
-  }, 30_000);
+  return waitFor(
+    `a traced ${name} listening`,
+    () => {
+      for (const p of running(name)) {
+        if (known.includes(p.pid)) continue;
+        const strace = (server?.processes() ?? []).find((s) => s.pid === p.ppid && s.comm === 'strace');
+        const port = listeningPort(p.pid);
+        if (strace && port > 0) return { pid: p.pid, port, strace: strace.pid };
+      }
+      return null;
+    },
+    30_000,
+  );
 }
 
 /** Every pid whose parent is `pid` (the server's children, zombies included). */
@@ -119,13 +126,24 @@ async function traceWithTwoZombies(known: number[]): Promise<{ traced: Traced; f
 
 /** The webview frame showing the trace whose first process is `pid`. */
 async function panelOf(pid: number, timeoutMs = 20_000): Promise<Frame> {
-  return waitFor(`the panel of pid ${pid}`, async () => {
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame() || frame.isDetached()) continue;
-      if ((await frame.locator(`[data-pid="${pid}"]`).count().catch(() => 0)) > 0) return frame;
-    }
-    return null;
-  }, timeoutMs, 250);
+  return waitFor(
+    `the panel of pid ${pid}`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame() || frame.isDetached()) continue;
+        if (
+          (await frame
+            .locator(`[data-pid="${pid}"]`)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
+      }
+      return null;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 async function panelMessage(frame: Frame): Promise<string> {
@@ -167,7 +185,7 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
   let zombie: Traced | undefined;
   let zombieIds: string[] = [];
 
-  it('two traces in two panels; closing one trace\'s terminal stops that trace only', async () => {
+  it("two traces in two panels; closing one trace's terminal stops that trace only", async () => {
     await openFile(page, 'zombie_server.c');
     await runCommand(page, 'View: Close Primary Side Bar');
     await runCommand(page, 'Fork Trace: Trace Forks');
@@ -184,8 +202,15 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     assert.equal((await runClients({ port: reap.port, count: 3 })).ok, 3);
     // Each panel shows its own trace (a panel in a background tab is rendered when shown).
     const reapFrame = await panelOf(reap.pid);
-    await waitFor('3 reaped children in the reap_loop_server panel', async () => (await panelRows(reapFrame)).filter((r) => r.state === 'reaped').length === 3, 15_000);
-    assert.ok((await panelRows(reapFrame)).every((r) => r.pid !== z.pid), 'the reap_loop_server panel shows only its trace');
+    await waitFor(
+      '3 reaped children in the reap_loop_server panel',
+      async () => (await panelRows(reapFrame)).filter((r) => r.state === 'reaped').length === 3,
+      15_000,
+    );
+    assert.ok(
+      (await panelRows(reapFrame)).every((r) => r.pid !== z.pid),
+      'the reap_loop_server panel shows only its trace',
+    );
     await showTab('Fork Trace: zombie_server');
     const zombieFrame = await panelOf(z.pid);
     await waitFor('2 zombies in the zombie_server panel', async () => (await panelRows(zombieFrame)).filter((r) => r.state === 'zombie').length === 2, 15_000);
@@ -201,10 +226,14 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     assertAllAlive(zombieIds, 'the zombie_server trace');
     await showTab('Fork Trace: reap_loop_server');
     const reapAfter = await panelOf(reap.pid);
-    const message = await waitFor('the stopped panel\'s message', async () => {
-      const text = await panelMessage(reapAfter);
-      return /Stopped/.test(text) ? text : null;
-    }, 10_000);
+    const message = await waitFor(
+      "the stopped panel's message",
+      async () => {
+        const text = await panelMessage(reapAfter);
+        return /Stopped/.test(text) ? text : null;
+      },
+      10_000,
+    );
     assert.match(message, /the picture was taken, then every process of the trace was killed/);
     assert.equal((await panelRows(reapAfter)).length, 4, 'the picture keeps the server and its 3 children');
     await shot('02-terminal-closed');
@@ -219,10 +248,14 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     await stop.click();
     await stop.click({ force: true, timeout: 2000 }).catch(() => undefined); // a second stop, unless the button is gone
     await assertAllGone(zombieIds, 'the zombie_server trace after Stop');
-    const message = await waitFor('the panel\'s message', async () => {
-      const text = await panelMessage(frame);
-      return /Stopped/.test(text) ? text : null;
-    }, 10_000);
+    const message = await waitFor(
+      "the panel's message",
+      async () => {
+        const text = await panelMessage(frame);
+        return /Stopped/.test(text) ? text : null;
+      },
+      10_000,
+    );
     assert.match(message, /^Stopped: the picture was taken, then every process of the trace was killed\.$/);
     assert.equal((await frame.locator('.ft-status').innerText()).trim(), 'ended');
     assert.notEqual(await stop.getAttribute('disabled'), null, 'Stop is disabled once the trace ended');
@@ -249,10 +282,14 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     assert.equal(ids.length, 3);
     process.kill(traced.strace, 'SIGKILL');
     await assertAllGone(ids, 'the processes strace was tracing');
-    const message = await waitFor('the panel\'s message', async () => {
-      const text = await panelMessage(frame);
-      return /killed by SIGKILL/.test(text) ? text : null;
-    }, 10_000);
+    const message = await waitFor(
+      "the panel's message",
+      async () => {
+        const text = await panelMessage(frame);
+        return /killed by SIGKILL/.test(text) ? text : null;
+      },
+      10_000,
+    );
     assert.match(message, new RegExp(`^strace \\(pid ${traced.strace}\\) was killed by SIGKILL, so the trace ended early`));
     assert.equal((await panelRows(frame)).length, 3, 'the picture keeps the server and its two children');
     await shot('05-strace-killed');
@@ -271,10 +308,14 @@ describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await assertAllGone(ids, 'the trace after the window reloaded', 20_000);
     const restored = await panelOf(traced.pid, 30_000);
-    const message = await waitFor('the restored panel\'s message', async () => {
-      const text = await panelMessage(restored);
-      return text ? text : null;
-    }, 15_000);
+    const message = await waitFor(
+      "the restored panel's message",
+      async () => {
+        const text = await panelMessage(restored);
+        return text ? text : null;
+      },
+      15_000,
+    );
     assert.match(message, /window was reloaded, which ended the trace/);
     assert.equal((await panelRows(restored)).filter((r) => r.state === 'zombie').length, 2, 'the last picture, zombies included');
     await shot('06-after-reload');

@@ -72,7 +72,10 @@ function prepareFolder(port: number): void {
   writeFileSync(
     join(folder, '.vscode', 'launch.json'),
     JSON.stringify(
-      { version: '0.2.0', configurations: [{ type: 'forktrace', request: 'launch', name: 'Trace server', program: '${workspaceFolder}/zombie_server', args: ['0'] }] },
+      {
+        version: '0.2.0',
+        configurations: [{ type: 'forktrace', request: 'launch', name: 'Trace server', program: '${workspaceFolder}/zombie_server', args: ['0'] }],
+      },
       null,
       2,
     ),
@@ -121,7 +124,10 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('copy and build the examples');
     const profile = cs.installExtension(install, vsix, cs.freshProfile());
     profileRoot = profile.root;
-    assert.ok(profile.installed.some((d) => d.startsWith('fork-trace.fork-trace-')), `the .vsix is installed: ${profile.installed.join(', ')}`);
+    assert.ok(
+      profile.installed.some((d) => d.startsWith('fork-trace.fork-trace-')),
+      `the .vsix is installed: ${profile.installed.join(', ')}`,
+    );
     timings.mark('install the .vsix');
     server = await cs.startCodeServer(install, { folder, profile });
     timings.mark('start code-server');
@@ -168,8 +174,8 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     // Click a zombie: the editor lands on the fork line.
     await frame.locator('[data-state="zombie"]').first().click();
     await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
-    const line = await waitFor(`status bar Ln ${forkLine}`, async () => ((await statusBarLine(page)) === forkLine ? forkLine : null), 10_000).catch(
-      async () => statusBarLine(page),
+    const line = await waitFor(`status bar Ln ${forkLine}`, async () => ((await statusBarLine(page)) === forkLine ? forkLine : null), 10_000).catch(async () =>
+      statusBarLine(page),
     );
     await screenshot(page, '02-editor-after-zombie-click');
     assert.equal(await activeEditorTitle(page), 'zombie_server.c', 'the active editor is zombie_server.c');
@@ -179,15 +185,23 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     // The Problems panel lists the leak.
     await focusWorkbench(page);
     await page.keyboard.press('Control+Shift+M');
-    const problems = await waitFor('"never reaped" in the Problems panel', async () => {
-      const text = await problemsText(page);
-      return text.includes('never reaped') ? text : null;
-    }, 15_000).catch(async () => {
-      await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
-      return waitFor('"never reaped" in the Problems panel', async () => {
+    const problems = await waitFor(
+      '"never reaped" in the Problems panel',
+      async () => {
         const text = await problemsText(page);
         return text.includes('never reaped') ? text : null;
-      }, 15_000);
+      },
+      15_000,
+    ).catch(async () => {
+      await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+      return waitFor(
+        '"never reaped" in the Problems panel',
+        async () => {
+          const text = await problemsText(page);
+          return text.includes('never reaped') ? text : null;
+        },
+        15_000,
+      );
     });
     assert.match(problems, /never reaped/);
     await screenshot(page, '03-problems-panel');
@@ -206,10 +220,22 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
 
   it('Open strace Log…: a recorded log shows its processes in the panel', async () => {
     await runCommand(page, 'View: Close All Editors');
-    await waitFor('no webview with processes', async () => {
-      for (const f of page.frames()) if (!f.isDetached() && (await f.locator('[data-pid]').count().catch(() => 0)) > 0) return false;
-      return true;
-    }, 10_000);
+    await waitFor(
+      'no webview with processes',
+      async () => {
+        for (const f of page.frames())
+          if (
+            !f.isDetached() &&
+            (await f
+              .locator('[data-pid]')
+              .count()
+              .catch(() => 0)) > 0
+          )
+            return false;
+        return true;
+      },
+      10_000,
+    );
     await runCommand(page, 'Fork Trace: Open strace Log…');
     // code-server's file dialog is the "simple file dialog": a quick input holding a path.
     const input = page.locator('.quick-input-widget input');
@@ -220,84 +246,114 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await page.keyboard.press('Enter');
     const frame = await webviewFrame(page, '[data-pid]', 20_000);
     // The recording: server 4306 and its never-reaped children 4316 4317 4318.
-    const rows = await waitFor('the log processes', async () => {
-      const r = await panelRows(frame);
-      return r.length >= 4 ? r : null;
-    }, 10_000);
-    assert.deepEqual(
-      rows.map((r) => r.pid).sort(),
-      [4306, 4316, 4317, 4318],
-      'the recorded server and its three children',
+    const rows = await waitFor(
+      'the log processes',
+      async () => {
+        const r = await panelRows(frame);
+        return r.length >= 4 ? r : null;
+      },
+      10_000,
     );
+    assert.deepEqual(rows.map((r) => r.pid).sort(), [4306, 4316, 4317, 4318], 'the recorded server and its three children');
     await quickInputClosed(page);
     await screenshot(page, '05-open-strace-log');
     timings.mark(`Open strace Log… → ${rows.length} processes`);
   });
 
-  it('F5 with a forktrace launch configuration: processes in the Call Stack view', { skip: HAS_DEBUG_ADAPTER ? false : 'the forktrace debug type (dist/debugAdapter.js) is not built yet' }, async () => {
-    await runCommand(page, 'View: Close All Editors');
-    await openFile(page, 'zombie_server.c');
-    await page.keyboard.press('F5');
-    await sleep(500);
-    const failure = await dialogText(page);
-    if (failure) {
+  it(
+    'F5 with a forktrace launch configuration: processes in the Call Stack view',
+    { skip: HAS_DEBUG_ADAPTER ? false : 'the forktrace debug type (dist/debugAdapter.js) is not built yet' },
+    async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await openFile(page, 'zombie_server.c');
+      await page.keyboard.press('F5');
+      await sleep(500);
+      const failure = await dialogText(page);
+      if (failure) {
+        await screenshot(page, '06-debug-call-stack');
+        await page.keyboard.press('Escape');
+        assert.fail(`F5 on the forktrace launch configuration: ${failure}`);
+      }
+      // The server chose its port (args ["0"]) and printed it to the Debug Console.
+      const port = await waitFor(
+        '"listening on" in the Debug Console',
+        async () => {
+          const problem = await dialogText(page);
+          if (problem) throw new Error(problem);
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(await debugConsoleText(page));
+          return m ? Number(m[1]) : null;
+        },
+        30_000,
+      ).catch((e: Error) => {
+        // Not in the console: read the traced server's listening socket from /proc.
+        const fromProc = (server?.processes() ?? [])
+          .filter((p) => p.comm === 'zombie_server')
+          .map((p) => listeningPort(p.pid))
+          .find((x) => x > 0);
+        if (!fromProc) throw e;
+        return fromProc;
+      });
+      timings.mark(`F5 → the server listens on ${port}`);
+      await runCommand(page, 'View: Show Run and Debug');
+      const result = await runClients({ port, count: 2 });
+      assert.equal(result.ok, 2, 'two clients were echoed');
+      // One row per process ("PID COMMAND [state]"): the server and its two zombies.
+      const rows = await waitFor(
+        'the server and 2 zombies in the Call Stack',
+        async () => {
+          const r = await callStackRows(page);
+          return r.filter((t) => /\d+ zombie_server/.test(t)).length >= 3 && r.some((t) => /zombie\]/.test(t)) ? r : null;
+        },
+        20_000,
+      ).catch(async (e: Error) => {
+        await screenshot(page, '06-debug-call-stack');
+        throw new Error(`${e.message}; the Call Stack shows: ${JSON.stringify(await callStackRows(page))}`);
+      });
+      const pids = [
+        ...new Set(
+          rows
+            .map((t) => /(\d+) zombie_server/.exec(t))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => Number(m[1])),
+        ),
+      ];
+      await sleep(300);
       await screenshot(page, '06-debug-call-stack');
-      await page.keyboard.press('Escape');
-      assert.fail(`F5 on the forktrace launch configuration: ${failure}`);
-    }
-    // The server chose its port (args ["0"]) and printed it to the Debug Console.
-    const port = await waitFor('"listening on" in the Debug Console', async () => {
-      const problem = await dialogText(page);
-      if (problem) throw new Error(problem);
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(await debugConsoleText(page));
-      return m ? Number(m[1]) : null;
-    }, 30_000).catch((e: Error) => {
-      // Not in the console: read the traced server's listening socket from /proc.
-      const fromProc = (server?.processes() ?? []).filter((p) => p.comm === 'zombie_server').map((p) => listeningPort(p.pid)).find((x) => x > 0);
-      if (!fromProc) throw e;
-      return fromProc;
-    });
-    timings.mark(`F5 → the server listens on ${port}`);
-    await runCommand(page, 'View: Show Run and Debug');
-    const result = await runClients({ port, count: 2 });
-    assert.equal(result.ok, 2, 'two clients were echoed');
-    // One row per process ("PID COMMAND [state]"): the server and its two zombies.
-    const rows = await waitFor('the server and 2 zombies in the Call Stack', async () => {
-      const r = await callStackRows(page);
-      return r.filter((t) => /\d+ zombie_server/.test(t)).length >= 3 && r.some((t) => /zombie\]/.test(t)) ? r : null;
-    }, 20_000).catch(async (e: Error) => {
-      await screenshot(page, '06-debug-call-stack');
-      throw new Error(`${e.message}; the Call Stack shows: ${JSON.stringify(await callStackRows(page))}`);
-    });
-    const pids = [...new Set(rows.map((t) => /(\d+) zombie_server/.exec(t)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])))];
-    await sleep(300);
-    await screenshot(page, '06-debug-call-stack');
-    timings.mark(`clients → Call Stack lists ${pids.length} processes (pids ${pids.join(' ')})`);
-    await runCommand(page, 'Debug: Stop');
-    await assertAllGone(pids, 'processes shown in the Call Stack');
-    await waitFor('no strace or zombie_server under code-server', () => tracedProcesses().length === 0, 5000).catch(() => {
-      assert.fail(`still running under code-server: ${tracedProcesses().join(', ')}`);
-    });
-    timings.mark('Debug: Stop → nothing alive');
-  });
+      timings.mark(`clients → Call Stack lists ${pids.length} processes (pids ${pids.join(' ')})`);
+      await runCommand(page, 'Debug: Stop');
+      await assertAllGone(pids, 'processes shown in the Call Stack');
+      await waitFor('no strace or zombie_server under code-server', () => tracedProcesses().length === 0, 5000).catch(() => {
+        assert.fail(`still running under code-server: ${tracedProcesses().join(', ')}`);
+      });
+      timings.mark('Debug: Stop → nothing alive');
+    },
+  );
 
   /** Trace Forks on this program of the folder; the panel's frame once it shows `rows` rows, `running` of them running, none of `old`. */
   async function traceInPanel(program: string, args: string[], rows: number, running: number, old = new Set<number>()) {
-    writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': `\${workspaceFolder}/${program}`, 'forkTrace.args': args }, null, 2));
+    writeFileSync(
+      join(folder, '.vscode', 'settings.json'),
+      JSON.stringify({ 'forkTrace.program': `\${workspaceFolder}/${program}`, 'forkTrace.args': args }, null, 2),
+    );
     await sleep(1500); // the workbench reads the changed settings
     await runCommand(page, 'Fork Trace: Trace Forks');
     return inPanel(program, rows, running, old);
   }
 
   function inPanel(program: string, rows: number, running: number, old: Set<number>) {
-    return waitFor(`${program} in a panel`, async () => {
-      for (const f of page.frames()) {
-        if (f === page.mainFrame() || f.isDetached()) continue;
-        const shown = (await panelRows(f).catch(() => [])).filter((r) => !old.has(r.pid));
-        if (shown.length === rows && shown.filter((r) => r.state === 'running').length === running) return { frame: f, rows: shown, pids: shown.map((r) => r.pid) };
-      }
-      return null;
-    }, 30_000);
+    return waitFor(
+      `${program} in a panel`,
+      async () => {
+        for (const f of page.frames()) {
+          if (f === page.mainFrame() || f.isDetached()) continue;
+          const shown = (await panelRows(f).catch(() => [])).filter((r) => !old.has(r.pid));
+          if (shown.length === rows && shown.filter((r) => r.state === 'running').length === running)
+            return { frame: f, rows: shown, pids: shown.map((r) => r.pid) };
+        }
+        return null;
+      },
+      30_000,
+    );
   }
 
   /** Clicks a row, presses Enter, and waits for the editor to show this file at this line. */
@@ -305,7 +361,9 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await frame.locator(`[data-id="${id}"]`).click();
     await page.keyboard.press('Enter');
     await waitFor(`${file} active`, async () => (await activeEditorTitle(page)) === file, 10_000);
-    const at = await waitFor(`status bar Ln ${line}`, async () => ((await statusBarLine(page)) === line ? line : null), 10_000).catch(async () => statusBarLine(page));
+    const at = await waitFor(`status bar Ln ${line}`, async () => ((await statusBarLine(page)) === line ? line : null), 10_000).catch(async () =>
+      statusBarLine(page),
+    );
     assert.equal(at, line, `the click lands on ${file}:${line}`);
   }
 
@@ -317,12 +375,16 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     const daemon = trace.rows.find((r) => r.state === 'running') as PanelRow;
     // Selected, its details name its fork line and offer nothing more to pin.
     await trace.frame.locator(`[data-id="${daemon.id}"]`).click();
-    await waitFor('the daemon\'s details', async () => ((await trace.frame.locator('.ft-details').innerText()).includes(`double_fork_daemon.c:${daemonForkLine}`) ? true : null), 10_000);
+    await waitFor(
+      "the daemon's details",
+      async () => ((await trace.frame.locator('.ft-details').innerText()).includes(`double_fork_daemon.c:${daemonForkLine}`) ? true : null),
+      10_000,
+    );
     assert.equal(await trace.frame.locator('.ft-details a', { hasText: 'Trace again precisely' }).count(), 0, 'nothing for the precise mode to pin');
     await clickLandsOn(trace.frame, daemon.id, 'double_fork_daemon.c', daemonForkLine);
     await screenshot(page, '07-daemon-fork-line-default-mode');
     await runCommand(page, 'Fork Trace: Stop Tracing');
-    await assertAllGone(trace.pids, 'the double fork\'s processes');
+    await assertAllGone(trace.pids, "the double fork's processes");
     timings.mark('daemon click → its fork line; Stop Tracing → nothing alive');
   });
 
@@ -348,7 +410,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     assert.ok((await offer.count()) >= 1, 'an offer in the details, beside the note');
     await offer.first().click();
     // The first trace is stopped (its processes killed) and the same program runs again, precisely.
-    await assertAllGone(first.pids, 'the first trace\'s processes');
+    await assertAllGone(first.pids, "the first trace's processes");
     const second = await inPanel('alternating_forks', 5, 1, new Set(first.pids));
     timings.mark(`Trace Again Precisely → pids ${second.pids.join(' ')}`);
     const again = second.rows.find((r) => r.state === 'zombie') as PanelRow;
@@ -356,7 +418,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await screenshot(page, '09-zombie-fork-line-after-precise-trace');
     assert.equal(await second.frame.locator('.ft-details a', { hasText: 'Trace again precisely' }).count(), 0, 'a precise trace offers no precise trace');
     await runCommand(page, 'Fork Trace: Stop Tracing');
-    await assertAllGone(second.pids, 'the precise trace\'s processes');
+    await assertAllGone(second.pids, "the precise trace's processes");
     timings.mark('Stop Tracing → nothing alive');
   });
 
@@ -365,19 +427,29 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await page.keyboard.press('F5');
     await sleep(1000);
     const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fork Trace' });
-    if (await pick.first().isVisible().catch(() => false)) await pick.first().click();
+    if (
+      await pick
+        .first()
+        .isVisible()
+        .catch(() => false)
+    )
+      await pick.first().click();
   }
 
   /** Any panel showing at least `rows` processes, none of `old`; their pids. */
   function panelWith(rows: number, old: Set<number>): Promise<number[]> {
-    return waitFor(`${rows} new processes in a panel`, async () => {
-      for (const f of page.frames()) {
-        if (f === page.mainFrame() || f.isDetached()) continue;
-        const pids = (await panelRows(f).catch(() => [])).map((r) => r.pid).filter((pid) => !old.has(pid));
-        if (pids.length >= rows) return pids;
-      }
-      return null;
-    }, 30_000);
+    return waitFor(
+      `${rows} new processes in a panel`,
+      async () => {
+        for (const f of page.frames()) {
+          if (f === page.mainFrame() || f.isDetached()) continue;
+          const pids = (await panelRows(f).catch(() => [])).map((r) => r.pid).filter((pid) => !old.has(pid));
+          if (pids.length >= rows) return pids;
+        }
+        return null;
+      },
+      30_000,
+    );
   }
 
   function daemonProcesses(): string[] {
@@ -417,7 +489,10 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await pressF5();
     const fromF5 = page.locator('.notification-toast', { hasText: 'broken.c did not compile' });
     await fromF5.first().waitFor({ state: 'visible', timeout: 20_000 });
-    assert.match(await fromF5.first().innerText(), /Fork Trace: broken\.c did not compile: \S*\/broken\.c:1:\d+: error: .missing. undeclared.*\. The compiler's messages are in the output\./s);
+    assert.match(
+      await fromF5.first().innerText(),
+      /Fork Trace: broken\.c did not compile: \S*\/broken\.c:1:\d+: error: .missing. undeclared.*\. The compiler's messages are in the output\./s,
+    );
     await screenshot(page, '11-f5-compile-error');
     await runCommand(page, 'Notifications: Clear All Notifications');
     await openFile(page, 'broken.c');

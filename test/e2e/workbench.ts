@@ -13,7 +13,14 @@ export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
 
 /** Flags from design.md §5: headless Debian chromium that leaves the network alone. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 // ---- scripts/code-server.mjs, typed ----
 
@@ -75,7 +82,12 @@ export const { runClients } = require(join(ROOT, 'examples', 'client.js')) as {
 export function copyExamples(prefix: string): { work: string; folder: string } {
   const work = mkdtempSync(join(tmpdir(), prefix));
   const folder = join(work, 'examples');
-  const binaries = new Set(readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  const binaries = new Set(
+    readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   cpSync(join(ROOT, 'examples'), folder, { recursive: true, filter: (src) => !binaries.has(src.split('/').pop() ?? '') });
   execFileSync('make', ['-s', '-C', folder], { stdio: 'inherit' });
   mkdirSync(join(folder, '.vscode'));
@@ -158,7 +170,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns something truthy. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 20_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {
@@ -209,20 +226,30 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await input.fill(`>${title}`);
   // The row whose label is exactly the title (fuzzy matching may rank others first).
   const rows = quickInput(page).locator('.monaco-list-row');
-  const index = await waitFor(`"${title}" in the palette`, async () => {
-    const labels = (await rows.allInnerTexts()).map((t) => t.split('\n')[0].trim());
-    const i = labels.indexOf(title);
-    return i >= 0 ? i + 1 : null; // +1: index 0 is falsy for waitFor
-  }, 15_000);
+  const index = await waitFor(
+    `"${title}" in the palette`,
+    async () => {
+      const labels = (await rows.allInnerTexts()).map((t) => t.split('\n')[0].trim());
+      const i = labels.indexOf(title);
+      return i >= 0 ? i + 1 : null; // +1: index 0 is falsy for waitFor
+    },
+    15_000,
+  );
   for (let i = 1; i < index; i++) await page.keyboard.press('ArrowDown');
-  await waitFor(`"${title}" focused`, async () => ((await quickInput(page).locator('.monaco-list-row.focused').first().innerText()) ?? '').split('\n')[0].trim() === title, 5000);
+  await waitFor(
+    `"${title}" focused`,
+    async () => ((await quickInput(page).locator('.monaco-list-row.focused').first().innerText()) ?? '').split('\n')[0].trim() === title,
+    5000,
+  );
   await page.keyboard.press('Enter');
 }
 
 export async function quickInputClosed(page: Page): Promise<void> {
   if (await quickInput(page).isVisible()) {
     await page.keyboard.press('Escape');
-    await quickInput(page).waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+    await quickInput(page)
+      .waitFor({ state: 'hidden', timeout: 5000 })
+      .catch(() => undefined);
   }
 }
 
@@ -261,7 +288,13 @@ export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_
     async () => {
       for (const frame of page.frames()) {
         if (frame === page.mainFrame() || frame.isDetached()) continue;
-        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+        if (
+          (await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
       }
       return null;
     },
@@ -280,7 +313,9 @@ export async function panelRows(frame: Frame): Promise<PanelRow[]> {
   // No named helpers inside: the function runs in the page, without tsx's __name.
   return frame
     .locator('[data-pid]')
-    .evaluateAll((nodes) => nodes.map((n) => ({ pid: Number(n.getAttribute('data-pid')), state: n.getAttribute('data-state') ?? '', id: n.getAttribute('data-id') ?? '' })));
+    .evaluateAll((nodes) =>
+      nodes.map((n) => ({ pid: Number(n.getAttribute('data-pid')), state: n.getAttribute('data-state') ?? '', id: n.getAttribute('data-id') ?? '' })),
+    );
 }
 
 /** The Problems panel's text (it is a virtual list: the visible rows, which is all of ours). */

@@ -53,7 +53,17 @@ async function buildSuite(): Promise<string> {
   const entryPoints = readdirSync(suiteDir)
     .filter((f) => f.endsWith('.ts'))
     .map((f) => join(suiteDir, f));
-  await esbuild.build({ entryPoints, outdir: OUT, bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline', external: ['vscode', 'mocha'], logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints,
+    outdir: OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    external: ['vscode', 'mocha'],
+    logLevel: 'warning',
+  });
   return join(OUT, 'index.js');
 }
 
@@ -61,11 +71,19 @@ async function buildSuite(): Promise<string> {
 function prepareWorkspace(port: number): string {
   const work = mkdtempSync(join(tmpdir(), 'forktrace-electron-'));
   const folder = join(work, 'examples');
-  const binaries = new Set(readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  const binaries = new Set(
+    readFileSync(join(ROOT, 'examples', '.gitignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   cpSync(join(ROOT, 'examples'), folder, { recursive: true, filter: (src) => !binaries.has(src.split('/').pop() ?? '') });
   execFileSync('make', ['-s', '-C', folder], { stdio: 'inherit' });
   mkdirSync(join(folder, '.vscode'));
-  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': [String(port)] }, null, 2));
+  writeFileSync(
+    join(folder, '.vscode', 'settings.json'),
+    JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': [String(port)] }, null, 2),
+  );
   return folder;
 }
 

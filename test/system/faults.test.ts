@@ -41,7 +41,10 @@ const survived: string[] = [];
 
 /** Identities (pid:starttime) of every process the live model holds as alive. */
 function liveIdentities(live: LiveTrace): string[] {
-  return live.session.model.livePids().map(processIdentity).filter((x): x is string => x !== null);
+  return live.session.model
+    .livePids()
+    .map(processIdentity)
+    .filter((x): x is string => x !== null);
 }
 
 /** The folder of strace's FIFO (LiveTrace makes one per trace and removes it at the end), from strace's argv. */
@@ -52,10 +55,13 @@ function fifoDir(live: LiveTrace): string {
 
 /** strace processes this test process started (directly: LiveTrace spawns strace itself). */
 function ourStraces(): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
-    const st = readProcStatus(pid);
-    return st?.ppid === process.pid && st.name === 'strace';
-  });
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      const st = readProcStatus(pid);
+      return st?.ppid === process.pid && st.name === 'strace';
+    });
 }
 
 test('strace killed mid-trace: done keeps what was seen, says what happened, and the traced tree does not survive', async () => {
@@ -65,10 +71,14 @@ test('strace killed mid-trace: done keeps what was seen, says what happened, and
   const sockets = [0, 1, 2].map(() => connect({ host: '127.0.0.1', port }).on('error', () => undefined));
   try {
     // The server and three children blocked in read(), each holding a connection.
-    const before = await eventually(() => {
-      const s = live.snapshot();
-      return s.processes.length === 4 && s.processes.every((p) => p.state === 'running') ? s : undefined;
-    }, 10_000, 'the server and three live children');
+    const before = await eventually(
+      () => {
+        const s = live.snapshot();
+        return s.processes.length === 4 && s.processes.every((p) => p.state === 'running') ? s : undefined;
+      },
+      10_000,
+      'the server and three live children',
+    );
     const ids = liveIdentities(live);
     assert.equal(ids.length, 4);
     const stracePid = live.strace.pid as number;
@@ -81,7 +91,10 @@ test('strace killed mid-trace: done keeps what was seen, says what happened, and
     assert.ok(ms < 5000, `done resolved ${ms} ms after strace died`);
     assert.equal(end.stoppedByUser, false);
     // The picture keeps everything strace had reported.
-    assert.deepEqual(end.snapshot.processes.map((p) => p.pid), before.processes.map((p) => p.pid));
+    assert.deepEqual(
+      end.snapshot.processes.map((p) => p.pid),
+      before.processes.map((p) => p.pid),
+    );
     assert.equal(childrenOf(end.snapshot, end.snapshot.processes[0]).length, 3);
     assert.equal(end.snapshot.ended, true);
     // The product says why the trace ended: not "the program exited".
@@ -98,14 +111,18 @@ test('strace killed mid-trace: done keeps what was seen, says what happened, and
   }
 });
 
-test('strace killed: only the trace\'s processes die; an unrelated process is untouched', async () => {
+test("strace killed: only the trace's processes die; an unrelated process is untouched", async () => {
   buildPrograms();
   const live = startTrace({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['60'], stdio: ['ignore', 'ignore', 'inherit'] });
-  const daemonPid = await eventually(() => {
-    const s = live.snapshot();
-    const d = s.processes[2];
-    return d && d.adoptedBy.length > 0 && s.processes[0].state !== 'running' ? d.pid : undefined;
-  }, 10_000, 'the daemon to be orphaned');
+  const daemonPid = await eventually(
+    () => {
+      const s = live.snapshot();
+      const d = s.processes[2];
+      return d && d.adoptedBy.length > 0 && s.processes[0].state !== 'running' ? d.pid : undefined;
+    },
+    10_000,
+    'the daemon to be orphaned',
+  );
   const ids = liveIdentities(live);
   // An unrelated process, started while the trace runs: never traced, never ours.
   const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -145,7 +162,7 @@ test('the kill after strace died goes by pid and start time: a reused pid is nev
   try {
     const bStart = procStartTime(a);
     assert.notEqual(bStart, aStart, 'B is another process with the same pid');
-    assert.deepEqual(await killProcessTrees(new Map([[a, aStart]])), [], 'A\'s identity matches nothing alive');
+    assert.deepEqual(await killProcessTrees(new Map([[a, aStart]])), [], "A's identity matches nothing alive");
     assert.equal(procStartTime(a), bStart, 'B still runs');
     // With B's own identity it is killed, and so are its children.
     assert.deepEqual(await killProcessTrees(new Map([[a, bStart as number]])), [a]);
@@ -157,10 +174,17 @@ test('the kill after strace died goes by pid and start time: a reused pid is nev
   // Descendants the trace never saw go with their ancestor (they keep it as PPid while it is stopped).
   const sh = spawn('/bin/sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
   const shPid = sh.pid as number;
-  const kids = await eventually(() => {
-    const k = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => readProcStatus(pid)?.ppid === shPid && readProcStatus(pid)?.name === 'sleep');
-    return k.length === 2 ? k.map(processIdentity).filter((x): x is string => x !== null) : undefined;
-  }, 5000, 'sh and its two sleeps');
+  const kids = await eventually(
+    () => {
+      const k = readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number)
+        .filter((pid) => readProcStatus(pid)?.ppid === shPid && readProcStatus(pid)?.name === 'sleep');
+      return k.length === 2 ? k.map(processIdentity).filter((x): x is string => x !== null) : undefined;
+    },
+    5000,
+    'sh and its two sleeps',
+  );
   const killed = await killProcessTrees(new Map([[shPid, procStartTime(shPid) as number]]));
   assert.deepEqual(killed.sort(), [shPid, ...kids.map((id) => Number(id.split(':')[0]))].sort());
   await assertAllGone(kids);
@@ -176,14 +200,18 @@ test('the program crashes with SIGSEGV and dumps core: the picture says so, as t
     const pid = Number((await out)[1]);
     assert.equal(end.stoppedByUser, false);
     assert.notEqual(end.exitCode, 0, 'strace passes the fatal signal on (it dies by SIGSEGV itself)');
-    assert.equal(end.failure, null, 'that is the program\'s crash, not strace\'s');
+    assert.equal(end.failure, null, "that is the program's crash, not strace's");
     assert.equal(end.snapshot.processes.length, 1);
     const p = byPid(end.snapshot, pid);
     assert.deepEqual(p.exit && { code: p.exit.code, signal: p.exit.signal, core: p.exit.core }, { code: null, signal: 'SIGSEGV', core: true });
     // Ground truth: the kernel wrote a core (core_pattern "core" writes it in the cwd,
     // a pipe pattern hands it to a helper: then only the flag can be checked).
     const pattern = spawnSync('cat', ['/proc/sys/kernel/core_pattern'], { encoding: 'utf8' }).stdout.trim();
-    if (!pattern.startsWith('|')) assert.ok(readdirSync(dir).some((n) => n.startsWith('core')), `a core file in ${dir}: ${readdirSync(dir).join(', ')}`);
+    if (!pattern.startsWith('|'))
+      assert.ok(
+        readdirSync(dir).some((n) => n.startsWith('core')),
+        `a core file in ${dir}: ${readdirSync(dir).join(', ')}`,
+      );
     // The CLI's words for it.
     assert.match(renderSnapshot(end.snapshot, { color: false }), /killed by SIGSEGV \(core dumped\)/);
     assert.notEqual(readProcStatus(pid)?.name, 'crash_self', 'the crashed program is gone (strace reaped it)');
@@ -204,7 +232,10 @@ test('a child crashes with SIGSEGV: its parent reaps it, and the picture shows t
   assert.equal(child.exit?.signal, 'SIGSEGV');
   assert.equal(child.exit?.core, m[3] !== undefined, 'core as WCOREDUMP told the parent');
   assert.equal(child.reaped?.how, 'wait');
-  assert.deepEqual(end.snapshot.diagnostics.filter((d) => d.kind === 'zombie-leak'), []);
+  assert.deepEqual(
+    end.snapshot.diagnostics.filter((d) => d.kind === 'zombie-leak'),
+    [],
+  );
   rmSync('/tmp/core', { force: true }); // crash.c dumps in /tmp with core_pattern "core"
 });
 
@@ -235,7 +266,10 @@ test('a program that is not executable (or not a file): a clear error, and nothi
     const script = join(dir, 'script.sh');
     writeFileSync(script, '#!/bin/sh\ntouch "$0.ran"\n', { mode: 0o644 });
     assert.deepEqual(ourStraces(), []);
-    assert.throws(() => startTrace({ program: script }), (e: Error) => e.name === 'TraceError' && /script\.sh is not executable\. Run chmod \+x/.test(e.message));
+    assert.throws(
+      () => startTrace({ program: script }),
+      (e: Error) => e.name === 'TraceError' && /script\.sh is not executable\. Run chmod \+x/.test(e.message),
+    );
     assert.throws(() => startTrace({ program: dir }), /is not a file that can be run/);
     assert.throws(() => startTrace({ program: '/dev/null' }), /is not a file that can be run/);
     assert.equal(existsSync(`${script}.ran`), false, 'the script did not run');
@@ -275,13 +309,23 @@ test('two traces at once: independent pictures, stopping one leaves the other ru
     assert.equal((await runClients({ port: one.port, count: 2 })).ok, 2);
     assert.equal((await runClients({ port: two.port, count: 3 })).ok, 3);
     const s1 = await eventually(() => (one.live.snapshot().summary.zombiesAtEnd === 2 ? one.live.snapshot() : undefined), 10_000, 'two zombies in trace one');
-    const s2 = await eventually(() => {
-      const s = two.live.snapshot();
-      return s.processes.length === 4 && s.processes.slice(1).every((p) => p.state === 'reaped') ? s : undefined;
-    }, 10_000, 'three reaped children in trace two');
+    const s2 = await eventually(
+      () => {
+        const s = two.live.snapshot();
+        return s.processes.length === 4 && s.processes.slice(1).every((p) => p.state === 'reaped') ? s : undefined;
+      },
+      10_000,
+      'three reaped children in trace two',
+    );
     const pids1 = new Set(s1.processes.map((p) => p.pid));
-    assert.ok(s2.processes.every((p) => !pids1.has(p.pid)), 'no process is in both pictures');
-    assert.deepEqual(s2.processes.map((p) => p.command), ['reap_loop_server', 'reap_loop_server', 'reap_loop_server', 'reap_loop_server']);
+    assert.ok(
+      s2.processes.every((p) => !pids1.has(p.pid)),
+      'no process is in both pictures',
+    );
+    assert.deepEqual(
+      s2.processes.map((p) => p.command),
+      ['reap_loop_server', 'reap_loop_server', 'reap_loop_server', 'reap_loop_server'],
+    );
     const ids1 = liveIdentities(one.live);
     const ids2 = liveIdentities(two.live);
 
@@ -293,7 +337,7 @@ test('two traces at once: independent pictures, stopping one leaves the other ru
     for (const id of ids2) assert.equal(processIdentity(Number(id.split(':')[0])), id, `${id} of trace two still runs`);
     assert.equal((await runClients({ port: two.port, count: 2 })).ok, 2);
     await eventually(() => two.live.snapshot().processes.length === 6, 10_000, 'trace two sees two more children');
-    assert.equal(one.live.snapshot().processes.length, 3, 'trace one\'s picture did not change');
+    assert.equal(one.live.snapshot().processes.length, 3, "trace one's picture did not change");
 
     const end2 = await two.live.stop();
     assert.equal(end2.snapshot.processes.length, 6);
@@ -307,7 +351,12 @@ test('two traces at once: independent pictures, stopping one leaves the other ru
 // ---- the CLI ----
 
 /** `forktrace trace` on the zombie server after two clients came and went, and its strace's pid. */
-async function cliTracingZombieServer(): Promise<{ cli: ChildProcessByStdio<null, Readable, Readable>; stdout: () => string; stderr: () => string; stracePid: number }> {
+async function cliTracingZombieServer(): Promise<{
+  cli: ChildProcessByStdio<null, Readable, Readable>;
+  stdout: () => string;
+  stderr: () => string;
+  stracePid: number;
+}> {
   buildPrograms();
   const cli = spawn(process.execPath, [CLI, 'trace', '--no-color', '--', join(EXAMPLES, 'zombie_server'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -316,10 +365,14 @@ async function cliTracingZombieServer(): Promise<{ cli: ChildProcessByStdio<null
   cli.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const m = await waitForOutput(cli.stdout, /listening on 127\.0\.0\.1:(\d+)/);
   assert.equal((await runClients({ port: Number(m[1]), count: 2 })).ok, 2);
-  const stracePid = await eventually(() => {
-    const r = spawnSync('pgrep', ['-P', String(cli.pid), '-x', 'strace'], { encoding: 'utf8' });
-    return Number(r.stdout.trim().split('\n')[0]) || undefined;
-  }, 5000, 'the CLI\'s strace');
+  const stracePid = await eventually(
+    () => {
+      const r = spawnSync('pgrep', ['-P', String(cli.pid), '-x', 'strace'], { encoding: 'utf8' });
+      return Number(r.stdout.trim().split('\n')[0]) || undefined;
+    },
+    5000,
+    "the CLI's strace",
+  );
   return { cli, stdout: () => out, stderr: () => err, stracePid };
 }
 
@@ -327,13 +380,17 @@ test('forktrace trace: SIGTERM twice quickly → exit 0, one report, the tree go
   // The server and its children: find them in /proc under the CLI's strace.
   const { cli, stdout, stderr, stracePid } = await cliTracingZombieServer();
   // The server is strace's tracee; its two children are zombies now (a zombie has no tracer).
-  const ids = await eventually(() => {
-    const pids = allPids();
-    const server = pids.find((pid) => readProcStatus(pid)?.tracerPid === stracePid);
-    if (server === undefined) return undefined;
-    const children = pids.filter((pid) => readProcStatus(pid)?.ppid === server);
-    return children.length === 2 ? [server, ...children].map(processIdentity).filter((x): x is string => x !== null) : undefined;
-  }, 5000, 'the server and its two children');
+  const ids = await eventually(
+    () => {
+      const pids = allPids();
+      const server = pids.find((pid) => readProcStatus(pid)?.tracerPid === stracePid);
+      if (server === undefined) return undefined;
+      const children = pids.filter((pid) => readProcStatus(pid)?.ppid === server);
+      return children.length === 2 ? [server, ...children].map(processIdentity).filter((x): x is string => x !== null) : undefined;
+    },
+    5000,
+    'the server and its two children',
+  );
   const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
   cli.kill('SIGTERM');
   cli.kill('SIGTERM');
@@ -357,7 +414,12 @@ test('forktrace trace: strace killed → the report, the reason on stderr, the t
   process.kill(stracePid, 'SIGKILL');
   assert.equal(await exited, 0, stderr());
   assert.match(stdout(), /3 processes, 1 running, 2 zombies at end/, 'the report shows what strace saw');
-  assert.match(stderr(), new RegExp(`forktrace: strace \\(pid ${stracePid}\\) was killed by SIGKILL, so the trace ended early.* 1 process it traced was still running and was killed\\.`));
+  assert.match(
+    stderr(),
+    new RegExp(
+      `forktrace: strace \\(pid ${stracePid}\\) was killed by SIGKILL, so the trace ended early.* 1 process it traced was still running and was killed\\.`,
+    ),
+  );
   await assertAllGone(ids);
   survived.push('forktrace trace with strace SIGKILLed: report printed, reason on stderr, exit 0, tree gone');
 });
@@ -388,11 +450,22 @@ test('forktrace trace into a closed pipe (| head -1): the program gets SIGPIPE o
 
 // ---- security ----
 
-test('no shell: shell syntax in the program\'s arguments reaches it literally and runs nothing', async () => {
+test("no shell: shell syntax in the program's arguments reaches it literally and runs nothing", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-noshell-'));
   try {
     const pwned = join(dir, 'pwned');
-    const args = [`$(touch ${pwned})`, `; touch ${pwned}`, `\`touch ${pwned}\``, `| touch ${pwned}`, `&& touch ${pwned} #`, '*', '~', '$HOME', '"quoted" \'single\'', 'a\nb'];
+    const args = [
+      `$(touch ${pwned})`,
+      `; touch ${pwned}`,
+      `\`touch ${pwned}\``,
+      `| touch ${pwned}`,
+      `&& touch ${pwned} #`,
+      '*',
+      '~',
+      '$HOME',
+      '"quoted" \'single\'',
+      'a\nb',
+    ];
     const live = startTrace({ program: 'printf', args: ['%s\\0', ...args], cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     live.strace.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -400,7 +473,11 @@ test('no shell: shell syntax in the program\'s arguments reaches it literally an
     assert.equal(end.exitCode, 0);
     assert.deepEqual(out.split('\0').slice(0, -1), args, 'printf received every argument unchanged');
     assert.equal(existsSync(pwned), false, 'nothing was run');
-    assert.deepEqual(end.snapshot.processes.map((p) => p.command), ['printf'], 'one process: no shell in between');
+    assert.deepEqual(
+      end.snapshot.processes.map((p) => p.command),
+      ['printf'],
+      'one process: no shell in between',
+    );
     assert.deepEqual(end.snapshot.processes[0].argv.slice(2), args, 'the picture shows the arguments as given');
     // The same through the CLI.
     const r = spawnSync(process.execPath, [CLI, 'trace', '--no-color', '--', 'printf', '%s\\0', ...args], { encoding: 'utf8', cwd: dir, timeout: 30_000 });

@@ -66,7 +66,12 @@ test('Rust, fast mode: the spawned child points at the Command::spawn line; the 
   assert.deepEqual(second.forkSite, { file: RUST, line: helper, function: 'fork_sites::spawn_helper' });
   const leak = snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
   assert.equal(leak?.location, null);
-  assert.match(leak?.locationNote ?? '', new RegExp(`^2 call sites of fork\\(\\) in fork_sites_rs could have made this clone: fork_sites.rs:${worker} \\(fork_sites::spawn_worker\\), fork_sites.rs:${helper} \\(fork_sites::spawn_helper\\)\\.`));
+  assert.match(
+    leak?.locationNote ?? '',
+    new RegExp(
+      `^2 call sites of fork\\(\\) in fork_sites_rs could have made this clone: fork_sites.rs:${worker} \\(fork_sites::spawn_worker\\), fork_sites.rs:${helper} \\(fork_sites::spawn_helper\\)\\.`,
+    ),
+  );
   // Nothing of std's own source, which is not on this machine, is offered.
   assert.doesNotMatch(leak?.locationNote ?? '', /process\.rs|unix\.rs/);
 });
@@ -84,7 +89,10 @@ for (const mode of ['fast', 'precise'] as const) {
 
 // A wait inside the library's spawn (made only when the child's exec failed) could have
 // been any Start or spawn line: the child this wait reaped exec'd, so only Wait is left.
-for (const [language, source, waitFn, skip] of [['Go', GO_WAIT, 'main.runWaited', noGo], ['Rust', RUST_WAIT, 'wait_sites::run_waited', noRust]] as const) {
+for (const [language, source, waitFn, skip] of [
+  ['Go', GO_WAIT, 'main.runWaited', noGo],
+  ['Rust', RUST_WAIT, 'wait_sites::run_waited', noRust],
+] as const) {
   for (const mode of ['fast', 'precise'] as const) {
     test(`${language}, ${mode} mode: the forgotten child's zombie points at the Wait that reaps only its sibling`, { skip }, async () => {
       const wait = lineOf(source, /wait site: reaps the waited child only/);
@@ -102,7 +110,10 @@ for (const [language, source, waitFn, skip] of [['Go', GO_WAIT, 'main.runWaited'
       if (mode === 'precise') {
         // Two Start/spawn lines: only the stacks tell which child each one made.
         const lines = [lineOf(source, /fork site: forgotten/), lineOf(source, /fork site: waited/)];
-        assert.deepEqual(children.map((c) => c.forkSite?.line), lines);
+        assert.deepEqual(
+          children.map((c) => c.forkSite?.line),
+          lines,
+        );
       }
     });
   }

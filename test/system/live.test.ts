@@ -22,7 +22,10 @@ import {
 
 /** Identities of every live process of the trace, taken before stopping it. */
 function liveIdentities(live: LiveTrace): string[] {
-  return live.session.model.livePids().map(processIdentity).filter((x): x is string => x !== null);
+  return live.session.model
+    .livePids()
+    .map(processIdentity)
+    .filter((x): x is string => x !== null);
 }
 
 test('the live model shows exactly the zombies /proc shows while the never-reaping server runs', async () => {
@@ -30,10 +33,14 @@ test('the live model shows exactly the zombies /proc shows while the never-reapi
   try {
     const result = await runClients({ port, count: 3 });
     assert.equal(result.ok, 3);
-    const snap = await eventually(() => {
-      const s = live.snapshot();
-      return s.processes.filter((p) => p.state === 'zombie').length === 3 ? s : undefined;
-    }, 10_000, 'three zombies in the live model');
+    const snap = await eventually(
+      () => {
+        const s = live.snapshot();
+        return s.processes.filter((p) => p.state === 'zombie').length === 3 ? s : undefined;
+      },
+      10_000,
+      'three zombies in the live model',
+    );
     const server = snap.processes[0];
     assert.equal(server.state, 'running');
     assert.equal(procState(server.pid), 'S', 'the server itself is alive, blocked in accept');
@@ -45,7 +52,10 @@ test('the live model shows exactly the zombies /proc shows while the never-reapi
       assert.equal(z.zombie?.to, null);
     }
     // Every process /proc holds as a zombie child of the server is in the model.
-    const procZombies = childrenOf(snap, server).filter((p) => procState(p.pid) === 'Z').map((p) => p.pid).sort();
+    const procZombies = childrenOf(snap, server)
+      .filter((p) => procState(p.pid) === 'Z')
+      .map((p) => p.pid)
+      .sort();
     assert.deepEqual(zombies.map((z) => z.pid).sort(), procZombies);
     const ids = liveIdentities(live);
     const end = await live.stop();
@@ -66,10 +76,14 @@ test('the correct reaping loop leaves no zombie and no leak: every child is reap
   const { live, port } = await traceServer('reap_loop_server');
   try {
     for (let batch = 0; batch < 3; batch++) assert.equal((await runClients({ port, count: 6, parallel: 6 })).ok, 6);
-    const snap = await eventually(() => {
-      const s = live.snapshot();
-      return s.processes.length === 19 && s.processes.every((p) => p.state !== 'zombie' && (p === s.processes[0] || p.state === 'reaped')) ? s : undefined;
-    }, 10_000, '18 reaped children');
+    const snap = await eventually(
+      () => {
+        const s = live.snapshot();
+        return s.processes.length === 19 && s.processes.every((p) => p.state !== 'zombie' && (p === s.processes[0] || p.state === 'reaped')) ? s : undefined;
+      },
+      10_000,
+      '18 reaped children',
+    );
     const server = snap.processes[0];
     for (const child of childrenOf(snap, server)) {
       assert.equal(child.reaped?.how, 'wait');
@@ -77,7 +91,10 @@ test('the correct reaping loop leaves no zombie and no leak: every child is reap
     }
     const end = await live.stop();
     assert.equal(end.snapshot.summary.zombiesAtEnd, 0);
-    assert.deepEqual(end.snapshot.diagnostics.filter((d) => d.kind === 'zombie-leak' || d.kind === 'sigchld-coalesced'), []);
+    assert.deepEqual(
+      end.snapshot.diagnostics.filter((d) => d.kind === 'zombie-leak' || d.kind === 'sigchld-coalesced'),
+      [],
+    );
   } finally {
     await live.stop();
   }
@@ -92,14 +109,20 @@ test('a SIGCHLD handler that waits once leaves zombies when children exit togeth
       await runClients({ port, count: 8, parallel: 8 });
       await sleep(150);
       const server = live.snapshot().processes[0];
-      leftBehind = childrenOf(live.snapshot(), server).filter((p) => procState(p.pid) === 'Z').map((p) => p.pid);
+      leftBehind = childrenOf(live.snapshot(), server)
+        .filter((p) => procState(p.pid) === 'Z')
+        .map((p) => p.pid);
     }
     assert.ok(leftBehind.length > 0, 'the kernel kept at least one zombie (coalesced SIGCHLD)');
-    const snap = await eventually(() => {
-      const s = live.snapshot();
-      const zombies = s.processes.filter((p) => p.state === 'zombie').map((p) => p.pid);
-      return leftBehind.every((pid) => zombies.includes(pid)) ? s : undefined;
-    }, 10_000, 'the model to show the zombies /proc shows');
+    const snap = await eventually(
+      () => {
+        const s = live.snapshot();
+        const zombies = s.processes.filter((p) => p.state === 'zombie').map((p) => p.pid);
+        return leftBehind.every((pid) => zombies.includes(pid)) ? s : undefined;
+      },
+      10_000,
+      'the model to show the zombies /proc shows',
+    );
     const coalesced = snap.diagnostics.find((d) => d.kind === 'sigchld-coalesced');
     assert.ok(coalesced, 'a sigchld-coalesced diagnostic');
     assert.equal(coalesced.pids[0], snap.processes[0].pid);
@@ -119,10 +142,14 @@ test('accept interrupted by SIGCHLD without SA_RESTART is reported, and the prog
   try {
     await runClients({ port, count: 2 });
     await eventually(() => stderr().includes('accept: Interrupted system call'), 10_000, 'the server to print EINTR');
-    const snap = await eventually(() => {
-      const s = live.snapshot();
-      return s.diagnostics.some((d) => d.kind === 'eintr-no-restart') ? s : undefined;
-    }, 10_000, 'an eintr-no-restart diagnostic');
+    const snap = await eventually(
+      () => {
+        const s = live.snapshot();
+        return s.diagnostics.some((d) => d.kind === 'eintr-no-restart') ? s : undefined;
+      },
+      10_000,
+      'an eintr-no-restart diagnostic',
+    );
     const d = snap.diagnostics.find((x) => x.kind === 'eintr-no-restart');
     assert.ok(d);
     assert.deepEqual(d.pids, [snap.processes[0].pid]);
@@ -154,7 +181,11 @@ test('a double-forked daemon is adopted by the pid /proc names, and the trace en
   if (ppid === 1) assert.equal(daemon.adoptedBy[0].command, readFileSync('/proc/1/comm', 'utf8').trim());
   // init reaps it unseen: at once on most machines; a moment later on some, and then /proc
   // showed it still init's zombie when the trace ended.
-  if (daemon.state === 'zombie') assert.match(snap.diagnostics.find((d) => d.kind === 'orphan-adopted')?.message ?? '', /is still a zombie: its adopter, outside the trace, has not reaped it/);
+  if (daemon.state === 'zombie')
+    assert.match(
+      snap.diagnostics.find((d) => d.kind === 'orphan-adopted')?.message ?? '',
+      /is still a zombie: its adopter, outside the trace, has not reaped it/,
+    );
   else assert.deepEqual([daemon.reaped?.how, daemon.reaped?.seen], ['adopter', false]);
   const orphan = snap.diagnostics.find((d) => d.kind === 'orphan-adopted');
   assert.ok(orphan);
@@ -164,11 +195,15 @@ test('a double-forked daemon is adopted by the pid /proc names, and the trace en
 test('stop kills the whole traced tree, double-forked escapees included', async () => {
   buildPrograms();
   const live = startTrace({ program: join(EXAMPLES, 'double_fork_daemon'), args: ['60'], stdio: ['ignore', 'ignore', 'inherit'] });
-  const daemonPid = await eventually(() => {
-    const s = live.snapshot();
-    const d = s.processes[2];
-    return d && d.adoptedBy.length > 0 && s.processes[0].state !== 'running' ? d.pid : undefined;
-  }, 10_000, 'the daemon to be orphaned and the launcher to exit');
+  const daemonPid = await eventually(
+    () => {
+      const s = live.snapshot();
+      const d = s.processes[2];
+      return d && d.adoptedBy.length > 0 && s.processes[0].state !== 'running' ? d.pid : undefined;
+    },
+    10_000,
+    'the daemon to be orphaned and the launcher to exit',
+  );
   assert.notEqual(procState(daemonPid), null, 'the daemon is alive before the stop');
   const ids = liveIdentities(live);
   assert.ok(ids.length >= 1);
@@ -186,8 +221,14 @@ test('a pid reused after reaping is a new process in the live trace', async () =
   const children = end.snapshot.processes.slice(1);
   assert.equal(children.length, 2);
   assert.equal(children[0].pid, children[1].pid);
-  assert.deepEqual(children.map((c) => c.id), [String(children[0].pid), `${children[0].pid}.2`]);
-  assert.deepEqual(children.map((c) => c.exit?.code), [0, 1]);
+  assert.deepEqual(
+    children.map((c) => c.id),
+    [String(children[0].pid), `${children[0].pid}.2`],
+  );
+  assert.deepEqual(
+    children.map((c) => c.exit?.code),
+    [0, 1],
+  );
   assert.ok(children.every((c) => c.reaped?.how === 'wait'));
 });
 

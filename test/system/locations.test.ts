@@ -58,7 +58,10 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
       assert.ok(snapshot, 'children exiting together coalesced at least once in 20 batches');
       const coalesced = diagnostic(snapshot, 'sigchld-coalesced');
       assert.deepEqual(coalesced.location, { file: source, line: waitLine, function: 'on_sigchld' });
-      assert.deepEqual(coalesced.related.map((r) => r.location?.line), [sigactionLine]);
+      assert.deepEqual(
+        coalesced.related.map((r) => r.location?.line),
+        [sigactionLine],
+      );
       const leak = diagnostic(snapshot, 'zombie-leak');
       assert.equal(leak.location?.line, waitLine, 'the leak is fixed in the handler, not at the fork');
     } finally {
@@ -73,10 +76,14 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
     const { live, port } = await traceServer('eintr_server', { stackMode: mode });
     try {
       await runClients({ port, count: 2 });
-      const snapshot = await eventually(() => {
-        const s = live.snapshot();
-        return s.diagnostics.some((d) => d.kind === 'eintr-no-restart') ? s : undefined;
-      }, 10_000, 'an eintr-no-restart diagnostic');
+      const snapshot = await eventually(
+        () => {
+          const s = live.snapshot();
+          return s.diagnostics.some((d) => d.kind === 'eintr-no-restart') ? s : undefined;
+        },
+        10_000,
+        'an eintr-no-restart diagnostic',
+      );
       const eintr = diagnostic(snapshot, 'eintr-no-restart');
       assert.deepEqual(eintr.location, { file: source, line: acceptLine, function: 'main' });
       assert.deepEqual(eintr.related[0].location, { file: source, line: sigactionLine, function: 'main' });
@@ -87,7 +94,7 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
   });
 }
 
-test('fast mode: two fork call sites that main\'s flow cannot tell apart give no guessed line, but a note naming both candidates', async () => {
+test("fast mode: two fork call sites that main's flow cannot tell apart give no guessed line, but a note naming both candidates", async () => {
   const source = join(PROGRAMS, 'alternating_forks.c');
   const sites = [lineOf(source, /fork site 1: even/), lineOf(source, /fork site 2: odd/)];
   const { snapshot } = await traceProgram('alternating_forks');
@@ -96,7 +103,10 @@ test('fast mode: two fork call sites that main\'s flow cannot tell apart give no
   assert.match(leak.locationNote ?? '', /^2 call sites of fork\(\)/);
   for (const line of sites) assert.ok(leak.locationNote?.includes(`alternating_forks.c:${line}`), leak.locationNote ?? '');
   assert.match(leak.locationNote ?? '', /precise/);
-  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [null, null, null, null]);
+  assert.deepEqual(
+    snapshot.processes.slice(1).map((p) => p.forkSite),
+    [null, null, null, null],
+  );
   // Each child says why its fork site is unknown: the same two candidates.
   for (const p of snapshot.processes.slice(1)) {
     assert.match(p.forkSiteNote ?? '', /^2 call sites of fork\(\) in alternating_forks could have made this clone: /);
@@ -112,10 +122,13 @@ test('precise mode: two fork call sites in one loop, each child pinned to its ow
   const source = join(PROGRAMS, 'alternating_forks.c');
   const [even, odd] = [lineOf(source, /fork site 1: even/), lineOf(source, /fork site 2: odd/)];
   const { snapshot } = await traceProgram('alternating_forks', 'precise');
-  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite?.line), [even, odd, even, odd]);
+  assert.deepEqual(
+    snapshot.processes.slice(1).map((p) => p.forkSite?.line),
+    [even, odd, even, odd],
+  );
 });
 
-test('fast mode: two fork() lines in two functions main calls in turn: following main\'s flow pins each child, as precise mode does', async () => {
+test("fast mode: two fork() lines in two functions main calls in turn: following main's flow pins each child, as precise mode does", async () => {
   const source = join(PROGRAMS, 'two_fork_sites.c');
   const worker = lineOf(source, /fork site 1: worker/);
   const logger = lineOf(source, /fork site 2: logger/);
@@ -148,10 +161,13 @@ test('precise mode: posix_spawn and system() children each point at their own li
   const command = lineOf(source, /spawn site: command/);
   const { snapshot } = await traceProgram('spawn_sites', 'precise');
   const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
-  assert.deepEqual(children.map((p) => p.forkSite), [
-    { file: source, line: helper, function: 'start_helper' },
-    { file: source, line: command, function: 'run_command' },
-  ]);
+  assert.deepEqual(
+    children.map((p) => p.forkSite),
+    [
+      { file: source, line: helper, function: 'start_helper' },
+      { file: source, line: command, function: 'run_command' },
+    ],
+  );
   // The helper's zombie: its parent's only wait is the one inside system().
   assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location, { file: source, line: command, function: 'run_command' });
 });
@@ -159,13 +175,16 @@ test('precise mode: posix_spawn and system() children each point at their own li
 // Both children come from the same kind of clone3. The one that ran /bin/true cannot
 // be system()'s (system() runs `sh -c`): its line is known. The one that ran `sh -c`
 // could be either's: both lines are candidates, and no line is guessed.
-test('fast mode: the posix_spawn child that ran a program gets its line; the system() child, which ran sh -c, gets its own from main\'s flow', async () => {
+test("fast mode: the posix_spawn child that ran a program gets its line; the system() child, which ran sh -c, gets its own from main's flow", async () => {
   const source = join(PROGRAMS, 'spawn_sites.c');
   const helperLine = lineOf(source, /spawn site: helper/);
   const commandLine = lineOf(source, /spawn site: command/);
   const { live, snapshot } = await traceProgram('spawn_sites');
   const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
-  assert.deepEqual(children.map((p) => p.command), ['true', 'sh']);
+  assert.deepEqual(
+    children.map((p) => p.command),
+    ['true', 'sh'],
+  );
   assert.deepEqual(children[0].forkSite, { file: source, line: helperLine, function: 'start_helper' });
   // The clone3 alone fits both lines (both children came from a vfork-style clone3); the
   // flow from main does not: the second one after exec cannot be start_helper's again.
@@ -176,7 +195,13 @@ test('fast mode: the posix_spawn child that ran a program gets its line; the sys
   assert.deepEqual(resolver.candidates(command!.forkSite!, 'fork'), []);
   // Without the flow (a call whose process's start is unknown) both lines are candidates.
   const alone = { ...command!.forkSite!, after: null };
-  assert.deepEqual(resolver.candidates(alone, 'fork').map((c) => c.line).sort((a, b) => a - b), [helperLine, commandLine]);
+  assert.deepEqual(
+    resolver
+      .candidates(alone, 'fork')
+      .map((c) => c.line)
+      .sort((a, b) => a - b),
+    [helperLine, commandLine],
+  );
 });
 
 test('a binary without debug info says no location is known and to rebuild with -g', async () => {
@@ -227,7 +252,10 @@ test('fast mode: the own library is found through LD_LIBRARY_PATH when the execu
   });
   const { snapshot } = await live.done;
   assert.equal(snapshot.processes[0].exit?.code ?? null, 0, 'the program found its library and ran');
-  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite?.line), Array(3).fill(lineOf(source, /pool fork/)));
+  assert.deepEqual(
+    snapshot.processes.slice(1).map((p) => p.forkSite?.line),
+    Array(3).fill(lineOf(source, /pool fork/)),
+  );
   assert.deepEqual(diagnostic(snapshot, 'zombie-leak').location?.file, source);
 });
 
@@ -250,10 +278,13 @@ test('precise mode: fork() in the executable and in its own library: each child 
   const pool = join(PROGRAMS, 'ownlib', 'pool.c');
   const main = join(PROGRAMS, 'own_library_mixed.c');
   const { snapshot } = await traceProgram('own_library_mixed', 'precise');
-  assert.deepEqual(snapshot.processes.slice(1).map((p) => p.forkSite), [
-    { file: pool, line: lineOf(pool, /pool fork/), function: 'pool_spawn' },
-    { file: main, line: lineOf(main, /main fork: logger/), function: 'main' },
-  ]);
+  assert.deepEqual(
+    snapshot.processes.slice(1).map((p) => p.forkSite),
+    [
+      { file: pool, line: lineOf(pool, /pool fork/), function: 'pool_spawn' },
+      { file: main, line: lineOf(main, /main fork: logger/), function: 'main' },
+    ],
+  );
 });
 
 // popen()'s child is reaped by pclose(): the leak points at the popen and says so,

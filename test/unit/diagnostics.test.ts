@@ -7,23 +7,18 @@ import { analyzeText, byPid, diagnosticsOf, echoLocator, kindsOf, log, SUBREAPER
 const EXEC_SRV = '100  1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0';
 const FORK = (child: number, t: string): string =>
   `100  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${child}`;
-const HANDLER_RESTART = '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, NULL, 8) = 0';
-const HANDLER_NO_RESTART = '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0';
+const HANDLER_RESTART =
+  '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, NULL, 8) = 0';
+const HANDLER_NO_RESTART =
+  '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0';
 const sigchld = (t: string, pid: number): string =>
   `100  1700000000.${t} --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${pid}, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`;
-const reapNoHang = (t: string, pid: number): string =>
-  `100  1700000000.${t} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${pid}`;
+const reapNoHang = (t: string, pid: number): string => `100  1700000000.${t} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${pid}`;
 
 describe('zombie-leak', () => {
   test('a parent that never waits: its zombies are a leak, and the message says it never calls wait', () => {
     const s = analyzeText(
-      log(
-        EXEC_SRV,
-        FORK(101, '100000'),
-        FORK(102, '110000'),
-        '101  1700000000.200000 +++ exited with 0 +++',
-        '102  1700000000.300000 +++ exited with 0 +++',
-      ),
+      log(EXEC_SRV, FORK(101, '100000'), FORK(102, '110000'), '101  1700000000.200000 +++ exited with 0 +++', '102  1700000000.300000 +++ exited with 0 +++'),
     );
     const leaks = diagnosticsOf(s, 'zombie-leak');
     assert.equal(leaks.length, 1);
@@ -36,14 +31,23 @@ describe('zombie-leak', () => {
 
   describe('children made by popen() or posix_spawn(): the fix names what reaps them', () => {
     // Log line 2 is the first clone, line 3 the second: a locator that says which library call made each.
-    const madeBy = (vias: Record<number, string[] | undefined>): SiteLocator => (site, role) => ({
-      location: { file: '/src/srv.c', line: site.event.line, function: role },
-      note: null,
-      ...(role === 'fork' && vias[site.event.line] ? { via: vias[site.event.line] } : {}),
-    });
+    const madeBy =
+      (vias: Record<number, string[] | undefined>): SiteLocator =>
+      (site, role) => ({
+        location: { file: '/src/srv.c', line: site.event.line, function: role },
+        note: null,
+        ...(role === 'fork' && vias[site.event.line] ? { via: vias[site.event.line] } : {}),
+      });
     const leak = (locate: SiteLocator, wait = false): string => {
-      const lines = [EXEC_SRV, FORK(101, '100000'), FORK(102, '110000'), '101  1700000000.200000 +++ exited with 0 +++', '102  1700000000.300000 +++ exited with 0 +++'];
-      if (wait) lines.push('103  1700000000.350000 +++ exited with 0 +++', '100  1700000000.400000 wait4(103, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 103');
+      const lines = [
+        EXEC_SRV,
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        '101  1700000000.200000 +++ exited with 0 +++',
+        '102  1700000000.300000 +++ exited with 0 +++',
+      ];
+      if (wait)
+        lines.push('103  1700000000.350000 +++ exited with 0 +++', '100  1700000000.400000 wait4(103, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 103');
       if (wait) lines.splice(3, 0, FORK(103, '120000'));
       return diagnosticsOf(analyzeText(log(...lines), {}, locate), 'zombie-leak')[0].message;
     };
@@ -51,16 +55,25 @@ describe('zombie-leak', () => {
 
     test('popen(): pclose() waits for them, and a handler that reaps them breaks pclose()', () => {
       const m = leak(madeBy({ 2: ['popen'], 3: ['popen'] }));
-      assert.match(m, /It never calls wait\(\), waitpid\(\) or waitid\(\)\. These children were made by popen\(\)\. pclose\(\) closes the stream popen\(\) returned and waits for its child: call it on every such stream\. A SIGCHLD handler that reaps them would make pclose\(\) fail with ECHILD\.$/);
+      assert.match(
+        m,
+        /It never calls wait\(\), waitpid\(\) or waitid\(\)\. These children were made by popen\(\)\. pclose\(\) closes the stream popen\(\) returned and waits for its child: call it on every such stream\. A SIGCHLD handler that reaps them would make pclose\(\) fail with ECHILD\.$/,
+      );
       assert.doesNotMatch(m, GENERAL);
     });
 
     test('posix_spawn() and posix_spawnp(): waitpid() with the pid it returned', () => {
-      assert.match(leak(madeBy({ 2: ['posix_spawn'], 3: ['posix_spawnp'] })), /These children were made by posix_spawn\(\)\. posix_spawn\(\) does not wait: call waitpid\(\) with the pid it returned/);
+      assert.match(
+        leak(madeBy({ 2: ['posix_spawn'], 3: ['posix_spawnp'] })),
+        /These children were made by posix_spawn\(\)\. posix_spawn\(\) does not wait: call waitpid\(\) with the pid it returned/,
+      );
     });
 
     test('a parent that waits for another child: the same advice, at its wait', () => {
-      assert.match(leak(madeBy({ 2: ['popen'], 3: ['popen'] }), true), /It calls wait4, but never for these children\. These children were made by popen\(\)\./);
+      assert.match(
+        leak(madeBy({ 2: ['popen'], 3: ['popen'] }), true),
+        /It calls wait4, but never for these children\. These children were made by popen\(\)\./,
+      );
     });
 
     test('one from each, or either for each (the default trace cannot tell): both fixes, without claiming which', () => {
@@ -121,7 +134,10 @@ describe('zombie-leak', () => {
       ),
     );
     const leaks = diagnosticsOf(s, 'zombie-leak');
-    assert.deepEqual(leaks.map((d) => d.pids), [[101, 102]]);
+    assert.deepEqual(
+      leaks.map((d) => d.pids),
+      [[101, 102]],
+    );
     assert.match(leaks[0].message, /it stayed a zombie until srv \(pid 101\) exited and init or a subreaper outside the trace reaped it/);
   });
 
@@ -136,7 +152,10 @@ describe('zombie-leak', () => {
         '100  wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
       ),
     );
-    assert.deepEqual(s.diagnostics.map((d) => [d.kind, d.pids]), [['zombie-leak', [101, 102]]]);
+    assert.deepEqual(
+      s.diagnostics.map((d) => [d.kind, d.pids]),
+      [['zombie-leak', [101, 102]]],
+    );
   });
 
   test('a handler that reaps once: the leak message blames SIGCHLD coalescing', () => {
@@ -195,7 +214,7 @@ describe('sigchld-coalesced', () => {
     assert.equal(byPid(s, 102).state, 'zombie');
   });
 
-  test('a child that exits while SIGCHLD is blocked stays a zombie until the handler\'s second waitpid', () => {
+  test("a child that exits while SIGCHLD is blocked stays a zombie until the handler's second waitpid", () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
@@ -253,7 +272,10 @@ describe('sigchld-coalesced', () => {
         '100  1700000000.240000 accept(3, NULL, NULL) = 4',
       ),
     );
-    assert.deepEqual(diagnosticsOf(s, 'sigchld-coalesced').map((d) => d.pids), [[100, 102]]);
+    assert.deepEqual(
+      diagnosticsOf(s, 'sigchld-coalesced').map((d) => d.pids),
+      [[100, 102]],
+    );
   });
 });
 
@@ -293,7 +315,10 @@ describe('eintr-no-restart', () => {
 
   test('SA_RESTART as the last field of the struct (no sa_restorer, as on aarch64): not reported', () => {
     const s = analyzeText(
-      interrupted('100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTART}, NULL, 8) = 0', 'rt_sigreturn({mask=[]}) = 43'),
+      interrupted(
+        '100  1700000000.010000 rt_sigaction(SIGCHLD, {sa_handler=0x5600, sa_mask=[], sa_flags=SA_RESTART}, NULL, 8) = 0',
+        'rt_sigreturn({mask=[]}) = 43',
+      ),
     );
     assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
   });
@@ -316,7 +341,10 @@ describe('eintr-no-restart', () => {
   test('the sigaction is not in the log: rt_sigreturn `= -1 EINTR` is the evidence, and it is reported', () => {
     const s = analyzeText(interrupted(null, 'rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)'));
     const eintr = diagnosticsOf(s, 'eintr-no-restart');
-    assert.deepEqual(eintr.map((d) => d.pids), [[100]]);
+    assert.deepEqual(
+      eintr.map((d) => d.pids),
+      [[100]],
+    );
     assert.match(eintr[0].message, /^accept in srv \(pid 100\)/);
   });
 
@@ -391,7 +419,10 @@ describe('orphan-adopted', () => {
     assert.equal(d.severity, 'info');
     assert.deepEqual(d.pids, [102, 101, 1]);
     assert.equal(d.time, 0.13);
-    assert.match(d.message, /^srv \(pid 102\) was orphaned on purpose: a double fork\. Its parent srv \(pid 101\) forked it and exited at once, so init \(pid 1\) adopted it/);
+    assert.match(
+      d.message,
+      /^srv \(pid 102\) was orphaned on purpose: a double fork\. Its parent srv \(pid 101\) forked it and exited at once, so init \(pid 1\) adopted it/,
+    );
     assert.match(d.message, /reaped it unseen/);
   });
 
@@ -431,7 +462,7 @@ describe('orphan-adopted', () => {
     const [d] = found;
     assert.equal(
       d.message,
-      'srv (pid 100) double-forked 12 processes on purpose (pids 300, 301, 302, 303, 304, 305, 306, 307 and 4 more): each one\'s parent forked it and exited at once, so init (pid 1) adopted them and the original program never has to reap them. All exited, and their adopter, outside the trace, reaped them unseen.',
+      "srv (pid 100) double-forked 12 processes on purpose (pids 300, 301, 302, 303, 304, 305, 306, 307 and 4 more): each one's parent forked it and exited at once, so init (pid 1) adopted them and the original program never has to reap them. All exited, and their adopter, outside the trace, reaped them unseen.",
     );
     // Every orphan, middle process and adopter can find it (the panel shows a process's findings by pid).
     assert.deepEqual(d.pids, [...Array.from({ length: 12 }, (_, i) => 300 + i), ...Array.from({ length: 12 }, (_, i) => 200 + i), 1]);
@@ -439,17 +470,13 @@ describe('orphan-adopted', () => {
   });
 
   test('a parent that exits while several children run: one finding for the children it orphaned', () => {
-    const s = analyzeText(
-      log(
-        EXEC_SRV,
-        FORK(101, '100000'),
-        FORK(102, '110000'),
-        '100  1700000000.500000 +++ exited with 0 +++',
-      ),
-    );
+    const s = analyzeText(log(EXEC_SRV, FORK(101, '100000'), FORK(102, '110000'), '100  1700000000.500000 +++ exited with 0 +++'));
     const found = diagnosticsOf(s, 'orphan-adopted');
     assert.equal(found.length, 1);
-    assert.equal(found[0].message, '2 children of srv (pid 100) (pids 101, 102) were orphaned when it exited, and init or a subreaper outside the trace adopted them.');
+    assert.equal(
+      found[0].message,
+      '2 children of srv (pid 100) (pids 101, 102) were orphaned when it exited, and init or a subreaper outside the trace adopted them.',
+    );
     assert.deepEqual(found[0].pids, [101, 102, 100]);
   });
 });

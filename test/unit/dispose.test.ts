@@ -40,12 +40,28 @@ test('a thing registered with an owner that already ended is released at once', 
 
 test('one release that throws does not keep the others alive; the error still surfaces', () => {
   const log: string[] = [];
-  const items = [recorder(log, 'terminal'), toDisposable(() => { throw new Error('panel already gone'); }), recorder(log, 'timer')];
+  const items = [
+    recorder(log, 'terminal'),
+    toDisposable(() => {
+      throw new Error('panel already gone');
+    }),
+    recorder(log, 'timer'),
+  ];
   assert.throws(() => disposeAll(items), /panel already gone/);
   assert.deepEqual(log, ['timer', 'terminal']);
   assert.equal(items.length, 0);
-  const two = [toDisposable(() => { throw new Error('a'); }), toDisposable(() => { throw new Error('b'); })];
-  assert.throws(() => disposeAll(two), (e: unknown) => e instanceof AggregateError && e.errors.length === 2);
+  const two = [
+    toDisposable(() => {
+      throw new Error('a');
+    }),
+    toDisposable(() => {
+      throw new Error('b');
+    }),
+  ];
+  assert.throws(
+    () => disposeAll(two),
+    (e: unknown) => e instanceof AggregateError && e.errors.length === 2,
+  );
 });
 
 test('a set releases what is left in it; what left it on its own is not released again', () => {

@@ -36,7 +36,7 @@ describe('small programs', () => {
     assert.deepEqual(s.warnings, []);
   });
 
-  test('exec_from_thread.ttt.log: one process 4196, running /bin/true after its thread 4197 exec\'d', () => {
+  test("exec_from_thread.ttt.log: one process 4196, running /bin/true after its thread 4197 exec'd", () => {
     const s = analyzeFixture('exec_from_thread.ttt.log');
     assert.deepEqual(treeOf(s), [['4196', null]]);
     const p = byPid(s, 4196);
@@ -81,24 +81,30 @@ describe('small programs', () => {
 
   test('sigchld_ignore.ttt.log: children 4226-4228 (exit 0, 1, 2) are auto-reaped, never zombies', () => {
     const s = analyzeFixture('sigchld_ignore.ttt.log');
-    assert.deepEqual(s.processes.map((p) => [p.pid, p.parentPid, p.exit?.code, p.state, p.zombie, p.reaped?.how, p.reaped?.by]), [
-      [4225, null, 0, 'exited', null, 'tracer', null],
-      [4226, 4225, 0, 'exited', null, 'auto', 4225],
-      [4227, 4225, 1, 'exited', null, 'auto', 4225],
-      [4228, 4225, 2, 'exited', null, 'auto', 4225],
-    ]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.exit?.code, p.state, p.zombie, p.reaped?.how, p.reaped?.by]),
+      [
+        [4225, null, 0, 'exited', null, 'tracer', null],
+        [4226, 4225, 0, 'exited', null, 'auto', 4225],
+        [4227, 4225, 1, 'exited', null, 'auto', 4225],
+        [4228, 4225, 2, 'exited', null, 'auto', 4225],
+      ],
+    );
     assert.equal(s.summary.maxZombies, 0);
     assert.deepEqual(s.diagnostics, []);
   });
 
   test('nocldwait.ttt.log: SA_NOCLDWAIT auto-reaps 4237-4239 though the handler runs', () => {
     const s = analyzeFixture('nocldwait.ttt.log');
-    assert.deepEqual(s.processes.map((p) => [p.pid, p.parentPid, p.exit?.code, p.state, p.zombie, p.reaped?.how, p.reaped?.by]), [
-      [4236, null, 0, 'exited', null, 'tracer', null],
-      [4237, 4236, 0, 'exited', null, 'auto', 4236],
-      [4238, 4236, 1, 'exited', null, 'auto', 4236],
-      [4239, 4236, 2, 'exited', null, 'auto', 4236],
-    ]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.exit?.code, p.state, p.zombie, p.reaped?.how, p.reaped?.by]),
+      [
+        [4236, null, 0, 'exited', null, 'tracer', null],
+        [4237, 4236, 0, 'exited', null, 'auto', 4236],
+        [4238, 4236, 1, 'exited', null, 'auto', 4236],
+        [4239, 4236, 2, 'exited', null, 'auto', 4236],
+      ],
+    );
     assert.equal(s.summary.maxZombies, 0);
     assert.deepEqual(s.diagnostics, []);
     assert.deepEqual(s.warnings, []);
@@ -190,7 +196,11 @@ describe('servers', () => {
     const s = analyzeFixture('zombie_server.ttt.log');
     const serverDeath = rel(s, 1795356400.549745);
     assert.deepEqual(byPid(s, 4306).exit, { time: serverDeath, code: null, signal: 'SIGTERM', core: false });
-    for (const [pid, exit] of [[4316, 1795356400.231179], [4317, 1795356400.233046], [4318, 1795356400.234358]]) {
+    for (const [pid, exit] of [
+      [4316, 1795356400.231179],
+      [4317, 1795356400.233046],
+      [4318, 1795356400.234358],
+    ]) {
       const c = byPid(s, pid);
       assert.equal(c.parentPid, 4306);
       assert.deepEqual(c.zombie, { from: rel(s, exit), to: serverDeath });
@@ -215,14 +225,20 @@ describe('servers', () => {
     const left = byPid(s, 4346);
     assert.deepEqual(left.zombie, { from: rel(s, 1795356400.703138), to: rel(s, 1795356401.020266) });
     assert.notEqual(left.reaped?.how, 'wait');
-    assert.deepEqual(diagnosticsOf(s, 'zombie-leak').map((d) => d.pids), [[4333, 4346]]);
+    assert.deepEqual(
+      diagnosticsOf(s, 'zombie-leak').map((d) => d.pids),
+      [[4333, 4346]],
+    );
     assert.match(diagnosticsOf(s, 'zombie-leak')[0].message, /Its SIGCHLD handler reaps one child per signal/);
     assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
   });
 
   test('reap_once_server.ttt.log: sigchld-coalesced names 4346, the one child whose SIGCHLD was coalesced', () => {
     const s = analyzeFixture('reap_once_server.ttt.log');
-    assert.deepEqual(diagnosticsOf(s, 'sigchld-coalesced').map((d) => d.pids), [[4333, 4346]]);
+    assert.deepEqual(
+      diagnosticsOf(s, 'sigchld-coalesced').map((d) => d.pids),
+      [[4333, 4346]],
+    );
   });
 
   test('reap_loop_server.ttt.log: the looping handler reaps 4371-4374; no coalescing, no leak', () => {
@@ -276,9 +292,20 @@ describe('format variants of one double-fork run', () => {
   ];
 
   test('all nine variants (eight logs and the -ff directory) are here', () => {
-    assert.deepEqual(variants.map(([n]) => n).sort(), [
-      'variant.Y.log', 'variant.ff/', 'variant.k.log', 'variant.ns.log', 'variant.r.log', 'variant.stderr.log', 'variant.t.log', 'variant.tt.log', 'variant.ttt-T.log',
-    ].sort());
+    assert.deepEqual(
+      variants.map(([n]) => n).sort(),
+      [
+        'variant.Y.log',
+        'variant.ff/',
+        'variant.k.log',
+        'variant.ns.log',
+        'variant.r.log',
+        'variant.stderr.log',
+        'variant.t.log',
+        'variant.tt.log',
+        'variant.ttt-T.log',
+      ].sort(),
+    );
   });
 
   /** The story relative to the parent's pid P: who forked whom, who reaped whom, who adopted. */
@@ -356,7 +383,10 @@ describe('format variants of one double-fork run', () => {
 
   test('variant.Y.log: the comm annotations do not leak into commands or pids', () => {
     const s = analyzeFixture('variant.Y.log');
-    assert.deepEqual(s.processes.map((p) => p.command), ['double_fork_daemon', 'double_fork_daemon', 'double_fork_daemon']);
+    assert.deepEqual(
+      s.processes.map((p) => p.command),
+      ['double_fork_daemon', 'double_fork_daemon', 'double_fork_daemon'],
+    );
   });
 
   test('variant.k.log: each fork site carries its own -k frames', () => {
@@ -373,16 +403,26 @@ describe('the CLI report', () => {
     const base = analyzeFixture('threads.ttt.log');
     const proc = (id: string, parentId: string | null) => ({ ...base.processes[0], id, pid: Number(id), parentId, forkSite: null });
     const snapshot = { ...base, processes: [proc('1', null), proc('3', '99'), proc('2', '1'), proc('4', '1'), proc('5', '1')] };
-    const tree = renderSnapshot(snapshot, { maxChildren: 2 }).split('\n').slice(0, 5).map((l) => l.replace(/ {2}.*$/, ''));
+    const tree = renderSnapshot(snapshot, { maxChildren: 2 })
+      .split('\n')
+      .slice(0, 5)
+      .map((l) => l.replace(/ {2}.*$/, ''));
     assert.deepEqual(tree, ['1', '├─ 2', '├─ 4', '└─ … 1 more child', '3']);
   });
 
   test('the summary line counts in words that agree: 1 zombie, 1 orphan, 2 processes', () => {
     const base = analyzeFixture('threads.ttt.log');
     const summary = { processes: 2, running: 0, zombiesAtEnd: 1, maxZombies: 1, orphans: 1 };
-    const last = (s: SnapshotJson) => renderSnapshot(s, { color: false }).trimEnd().split('\n').filter((l) => /running/.test(l))[0];
+    const last = (s: SnapshotJson) =>
+      renderSnapshot(s, { color: false })
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /running/.test(l))[0];
     assert.match(last({ ...base, diagnostics: [], summary }), /^2 processes, 0 running, 1 zombie at end, most zombies at once 1, 1 orphan\b/);
-    assert.match(last({ ...base, diagnostics: [], summary: { ...summary, processes: 1, zombiesAtEnd: 2, orphans: 0 } }), /^1 process, 0 running, 2 zombies at end, most zombies at once 1, 0 orphans\b/);
+    assert.match(
+      last({ ...base, diagnostics: [], summary: { ...summary, processes: 1, zombiesAtEnd: 2, orphans: 0 } }),
+      /^1 process, 0 running, 2 zombies at end, most zombies at once 1, 0 orphans\b/,
+    );
   });
 
   test('rendering from the partial snapshot prints what the full snapshot prints, for every log', () => {
@@ -392,7 +432,11 @@ describe('the CLI report', () => {
       const model = analyzeLog(fixturePath(log)).model;
       for (const options of [{ color: false }, { color: true, maxChildren: 1 }, { maxChildren: 0 }]) {
         const { snapshot, processes } = buildPartialSnapshot(model, echoLocator);
-        assert.equal(renderPartialSnapshot(snapshot, processes, options), renderSnapshot(buildSnapshot(model, echoLocator), options), `${log} ${JSON.stringify(options)}`);
+        assert.equal(
+          renderPartialSnapshot(snapshot, processes, options),
+          renderSnapshot(buildSnapshot(model, echoLocator), options),
+          `${log} ${JSON.stringify(options)}`,
+        );
       }
     }
   });

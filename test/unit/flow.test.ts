@@ -43,10 +43,16 @@ const after = (flow: FunctionFlow, address: number): number => flow.following.ge
 
 /** The sites one function's flow reaches first from these instructions, calls not followed into. */
 function nextSites(flow: FunctionFlow, from: number[], sites: ReadonlySet<number>): Set<number> {
-  return new Set(nextPoints(programGraph(flow), from.map((at) => ({ stack: [], at })), sites).map((p) => p.at));
+  return new Set(
+    nextPoints(
+      programGraph(flow),
+      from.map((at) => ({ stack: [], at })),
+      sites,
+    ).map((p) => p.at),
+  );
 }
 
-describe('main()\'s flow between fork-family calls', () => {
+describe("main()'s flow between fork-family calls", () => {
   const flow = flowOf(DOUBLE_FORK);
   const sites = new Set([0x11da, 0x11f9]);
 
@@ -57,7 +63,7 @@ describe('main()\'s flow between fork-family calls', () => {
     assert.equal(flow.next.has(0x1189), false);
   });
 
-  test('from main\'s start the first fork comes first: the second is only reached through it', () => {
+  test("from main's start the first fork comes first: the second is only reached through it", () => {
     assert.deepEqual([...nextSites(flow, [flow.entry], sites)], [0x11da]);
   });
 
@@ -83,7 +89,10 @@ describe('main()\'s flow between fork-family calls', () => {
   });
 
   test('a call through a register is assumed to return; a call objdump names through the GOT is read by name', () => {
-    const text = DOUBLE_FORK.replace('call   1030 <_exit@plt>', 'call   *%rax').replace('call   10d0 <waitpid@plt>', 'call   *0x2fe2(%rip)        # 3fd8 <waitpid@GLIBC_2.2.5>');
+    const text = DOUBLE_FORK.replace('call   1030 <_exit@plt>', 'call   *%rax').replace(
+      'call   10d0 <waitpid@plt>',
+      'call   *0x2fe2(%rip)        # 3fd8 <waitpid@GLIBC_2.2.5>',
+    );
     const f = flowOf(text);
     assert.equal(f.calls.get(0x1210), null);
     assert.deepEqual(f.next.get(0x1210), [0x1215]);
@@ -91,14 +100,14 @@ describe('main()\'s flow between fork-family calls', () => {
   });
 });
 
-describe('what main()\'s flow cannot show', () => {
+describe("what main()'s flow cannot show", () => {
   test('a jump through a register or table (a switch) gives up, saying so', () => {
     const r = parseFunctionFlow(DOUBLE_FORK.replace('jmp    1220 <main+0x47>', 'notrack jmp *%rax'), 'main');
     assert.ok('problem' in r);
     assert.match(r.problem, /^main jumps through a register or a table \(a switch statement\) at 0x11ed$/);
   });
 
-  test('a jump into another function\'s middle (a .cold part) gives up; a tail call ends the flow', () => {
+  test("a jump into another function's middle (a .cold part) gives up; a tail call ends the flow", () => {
     const cold = parseFunctionFlow(DOUBLE_FORK.replace('jmp    1220 <main+0x47>', 'jmp    1300 <main.cold>'), 'main');
     assert.ok('problem' in cold);
     assert.match(cold.problem, /main\.cold/);
@@ -151,7 +160,7 @@ describe('through the functions main calls', () => {
   const graph = programGraph(parse('main'), [parse('spawn_worker'), parse('spawn_logger')]);
   const sites = new Set([0x1181, 0x11a6]);
 
-  test('from main\'s start: the worker\'s fork, inside the call at 0x11e9', () => {
+  test("from main's start: the worker's fork, inside the call at 0x11e9", () => {
     assert.deepEqual(nextPoints(graph, [{ stack: [], at: graph.main.entry }], sites), [{ stack: [0x11ee], at: 0x1181 }]);
   });
 
@@ -161,11 +170,11 @@ describe('through the functions main calls', () => {
     assert.deepEqual(nextPoints(graph, after, sites), [{ stack: [0x11f6], at: 0x11a6 }]);
   });
 
-  test('after the logger\'s fork, main returns: no fork follows', () => {
+  test("after the logger's fork, main returns: no fork follows", () => {
     assert.deepEqual(nextPoints(graph, afterCalls(graph, [{ stack: [0x11f6], at: 0x11a6 }]), sites), []);
   });
 
-  test('a function main\'s flow does not call through stays out of the picture: one function alone sees both forks as unreached', () => {
+  test("a function main's flow does not call through stays out of the picture: one function alone sees both forks as unreached", () => {
     assert.deepEqual([...nextSites(parse('main'), [0x11c3], sites)], []);
   });
 });

@@ -108,7 +108,9 @@ describe('never throws, and the snapshot stays consistent', () => {
   });
 
   test('invalid UTF-8 inside the strings of a real log changes nothing; anywhere else, nothing throws', () => {
-    const lines = fixtureText('full.reap_loop.ttt.log').split('\n').filter((l) => l.length > 0);
+    const lines = fixtureText('full.reap_loop.ttt.log')
+      .split('\n')
+      .filter((l) => l.length > 0);
     const clean = analyzeText(log(...lines));
     // Lines whose first string literal is data (read/write): bad bytes there must not matter.
     const dataLines = lines.map((l, k) => (/ (read|write)\(4, "/.test(l) ? k : -1)).filter((k) => k >= 0);
@@ -181,15 +183,21 @@ describe('chunking invariance', () => {
   test('any valid recorded log, split anywhere (text or bytes, CRLF or not), gives the snapshot of the whole', () => {
     for (const { name } of valid) assert.ok((whole.get(name)?.processes.length ?? 0) > 0, name);
     fc.assert(
-      fc.property(fc.constantFrom(...valid), fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), fc.boolean(), fc.boolean(), ({ name, text }, splits, asBytes, crlf) => {
-        count('chunking invariance');
-        const input = crlf ? text.replace(/\n/g, '\r\n') : text;
-        const chunks = asBytes ? splitAt(encoder.encode(input), splits) : splitAt(input, splits);
-        const session = new TraceSession();
-        for (const c of chunks) session.push(c);
-        assert.equal(session.finish(), null);
-        assert.deepStrictEqual(session.snapshot(echoLocator), whole.get(name), name);
-      }),
+      fc.property(
+        fc.constantFrom(...valid),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        ({ name, text }, splits, asBytes, crlf) => {
+          count('chunking invariance');
+          const input = crlf ? text.replace(/\n/g, '\r\n') : text;
+          const chunks = asBytes ? splitAt(encoder.encode(input), splits) : splitAt(input, splits);
+          const session = new TraceSession();
+          for (const c of chunks) session.push(c);
+          assert.equal(session.finish(), null);
+          assert.deepStrictEqual(session.snapshot(echoLocator), whole.get(name), name);
+        },
+      ),
       { numRuns: runs(600) },
     );
   });
@@ -199,19 +207,45 @@ describe('chunking invariance', () => {
       count('chunking invariance');
       assert.deepStrictEqual(analyzeText([...text], {}, echoLocator), whole.get(name), name);
       const bytes = encoder.encode(text);
-      assert.deepStrictEqual(analyzeText(Array.from(bytes, (b) => Uint8Array.of(b)), {}, echoLocator), whole.get(name), name);
+      assert.deepStrictEqual(
+        analyzeText(
+          Array.from(bytes, (b) => Uint8Array.of(b)),
+          {},
+          echoLocator,
+        ),
+        whole.get(name),
+        name,
+      );
     }
   });
 });
 
 describe('huge lines', () => {
-  const lines = fixtureText('zombie_server.ttt.log').split('\n').filter((l) => l.length > 0);
+  const lines = fixtureText('zombie_server.ttt.log')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const at = 10; // the long line comes before this line of the log
   const without = analyzeText(log(...lines));
   const chunkings: Array<[string, (text: string) => Array<string | Uint8Array>]> = [
     ['whole', (t) => [t]],
-    ['64 KB strings', (t) => splitAt(t, Array.from({ length: Math.ceil(t.length / 65536) }, (_, k) => k * 65536))],
-    ['1 MB bytes', (t) => { const b = encoder.encode(t); return splitAt(b, Array.from({ length: Math.ceil(b.length / 1048576) }, (_, k) => k * 1048576)); }],
+    [
+      '64 KB strings',
+      (t) =>
+        splitAt(
+          t,
+          Array.from({ length: Math.ceil(t.length / 65536) }, (_, k) => k * 65536),
+        ),
+    ],
+    [
+      '1 MB bytes',
+      (t) => {
+        const b = encoder.encode(t);
+        return splitAt(
+          b,
+          Array.from({ length: Math.ceil(b.length / 1048576) }, (_, k) => k * 1048576),
+        );
+      },
+    ],
   ];
 
   test('a 1 MB line inside a valid log is parsed, in any chunking, and changes nothing it should not', () => {
@@ -248,7 +282,11 @@ describe('huge lines', () => {
       checkSnapshot(snapshot, lines.length + 1);
       // The parser keeps at most its limit (16 Mi characters) and one chunk, and drops it once the line is known too long.
       assert.ok(carried <= 17 * 2 ** 20, `${how}: ${carried} characters carried`);
-      assert.deepStrictEqual(snapshot.warnings.map((w) => w.line), [at + 1], how);
+      assert.deepStrictEqual(
+        snapshot.warnings.map((w) => w.line),
+        [at + 1],
+        how,
+      );
       assert.match(snapshot.warnings[0].reason, /line longer than \d+ characters skipped/, how);
       assert.deepStrictEqual(picture(snapshot), picture(without), how);
       assert.deepEqual([parser.carry.length, parser.carryLength], [0, 0], `${how}: the parser's carry is released`);
@@ -356,7 +394,15 @@ const ADVERSARIAL: Family[] = [
 ];
 
 /** Recorded logs told again and again with fresh pids and times. */
-const REPEATED: Family[] = ['full.reap_loop.ttt.log', 'variant.stderr.log', 'variant.k.log', 'posix_spawn.ttt.log', 'threads.ttt.log', 'variant.Y.log', 'variant.r.log'].map((name) => {
+const REPEATED: Family[] = [
+  'full.reap_loop.ttt.log',
+  'variant.stderr.log',
+  'variant.k.log',
+  'posix_spawn.ttt.log',
+  'threads.ttt.log',
+  'variant.Y.log',
+  'variant.r.log',
+].map((name) => {
   const text = fixtureText(name);
   // 1 MB: thousands of processes, whose model outgrows the L2 cache at n already (at 4n only, it was ~1.5x slower per unit).
   return { name: `${name} repeated`, make: (n: number) => repeatedLog(text, n).join(''), bytes: 1 << 20 };
@@ -411,10 +457,18 @@ describe('time is linear in the input', () => {
 // --- the model's own corner: a thread's records before its clone returns ----------
 
 describe('a thread seen before its clone3 returns', () => {
-  const kid = fc.record({ exits: fc.constantFrom('before', 'after', 'never'), reaped: fc.constantFrom('in the window', 'after', 'never'), lingers: fc.boolean() });
+  const kid = fc.record({
+    exits: fc.constantFrom('before', 'after', 'never'),
+    reaped: fc.constantFrom('in the window', 'after', 'never'),
+    lingers: fc.boolean(),
+  });
 
   /** Thread 101 of process 100 forks children 200… (may reap them, may exit) before 100's clone3 returns it. */
-  function threadStory(kids: Array<{ exits: string; reaped: string; lingers: boolean }>, threadExits: 'in the window' | 'after' | 'never', forkFails = false): void {
+  function threadStory(
+    kids: Array<{ exits: string; reaped: string; lingers: boolean }>,
+    threadExits: 'in the window' | 'after' | 'never',
+    forkFails = false,
+  ): void {
     let t = 0;
     const at = (pid: number, text: string) => `${pid}  ${(1700000000 + (t += 0.1)).toFixed(6)} ${text}`;
     const exit = (c: number) => [at(c, 'exit_group(0) = ?'), at(c, '+++ exited with 0 +++')];
@@ -425,14 +479,23 @@ describe('a thread seen before its clone3 returns', () => {
     };
     const lines = [
       at(100, 'execve("/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0'),
-      at(100, 'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f00, parent_tid=0x7f00, exit_signal=0, stack=0x7f00, stack_size=0x7fff00, tls=0x7f00} <unfinished ...>'),
+      at(
+        100,
+        'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f00, parent_tid=0x7f00, exit_signal=0, stack=0x7f00, stack_size=0x7fff00, tls=0x7f00} <unfinished ...>',
+      ),
     ];
     kids.forEach((k, i) => {
       lines.push(at(101, `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${200 + i}`));
       if (k.exits === 'before') lines.push(...exit(200 + i));
       if (k.reaped === 'in the window') lines.push(reap(200 + i, k.lingers));
     });
-    if (forkFails) lines.push(at(101, 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)'));
+    if (forkFails)
+      lines.push(
+        at(
+          101,
+          'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)',
+        ),
+      );
     if (threadExits === 'in the window') lines.push(at(101, 'exit(0) = ?'), at(101, '+++ exited with 0 +++'));
     lines.push(at(100, '<... clone3 resumed> => {parent_tid=[101]}, 88) = 101'));
     kids.forEach((k, i) => {
@@ -443,7 +506,10 @@ describe('a thread seen before its clone3 returns', () => {
     lines.push(...exit(100));
     const s = analyzeText(log(...lines));
     checkSnapshot(s, lines.length);
-    assert.deepStrictEqual(s.processes.map((p) => p.id), ['100', ...kids.map((_, i) => String(200 + i))]);
+    assert.deepStrictEqual(
+      s.processes.map((p) => p.id),
+      ['100', ...kids.map((_, i) => String(200 + i))],
+    );
     s.processes.slice(1).forEach((p, i) => {
       assert.equal(p.parentId, '100', `${p.id}'s parent`);
       // Exited and reaped while 100 lived: never orphaned (else 100's exit orphans it, rightly).
@@ -452,15 +518,24 @@ describe('a thread seen before its clone3 returns', () => {
     });
     // Its last thread gone, the process has exited.
     if (threadExits !== 'never') assert.notEqual(s.processes[0].state, 'running');
-    if (forkFails) assert.deepStrictEqual(s.diagnostics.filter((d) => d.kind === 'fork-failed').map((d) => d.pids), [[100]]);
+    if (forkFails)
+      assert.deepStrictEqual(
+        s.diagnostics.filter((d) => d.kind === 'fork-failed').map((d) => d.pids),
+        [[100]],
+      );
   }
 
   test('whatever it forked, failed to fork or reaped meanwhile belongs to its process', () => {
     fc.assert(
-      fc.property(fc.array(kid, { minLength: 1, maxLength: 4 }), fc.constantFrom('after', 'never') as fc.Arbitrary<'after' | 'never'>, fc.boolean(), (kids, threadExits, forkFails) => {
-        count('threads seen before their clone returns');
-        threadStory(kids, threadExits, forkFails);
-      }),
+      fc.property(
+        fc.array(kid, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('after', 'never') as fc.Arbitrary<'after' | 'never'>,
+        fc.boolean(),
+        (kids, threadExits, forkFails) => {
+          count('threads seen before their clone returns');
+          threadStory(kids, threadExits, forkFails);
+        },
+      ),
       { numRuns: runs(300) },
     );
   });
@@ -496,9 +571,13 @@ describe('rejected lines', () => {
         fc.array(fc.nat(), { maxLength: 6 }),
         (name, inserts, splits) => {
           count('rejected lines at known positions');
-          const lines = fixtureText(name).split('\n').filter((l) => l.length > 0);
+          const lines = fixtureText(name)
+            .split('\n')
+            .filter((l) => l.length > 0);
           // Not between a record strace cut and its rest, nor between a record and its -k frames.
-          const allowed = Array.from({ length: lines.length + 1 }, (_, k) => k).filter((k) => !/.strace: Process /.test(lines[k - 1] ?? '') && !(lines[k] ?? '').startsWith(' > '));
+          const allowed = Array.from({ length: lines.length + 1 }, (_, k) => k).filter(
+            (k) => !/.strace: Process /.test(lines[k - 1] ?? '') && !(lines[k] ?? '').startsWith(' > '),
+          );
           // A timestamp of another style would change how this log's own stamps are read.
           const restamp = (l: string) => (EPOCH.includes(name) ? l : l.replace(/^(\d+ +)[\d.:]+ /, '$1'));
           const slots: Array<Array<{ text: string; bad: boolean }>> = lines.map((text) => [{ text, bad: false }]);
@@ -513,7 +592,10 @@ describe('rejected lines', () => {
           const { snapshot: s } = feed(splitAt(text, splits), frameLocator);
           checkSnapshot(s, merged.length);
           const badLines = merged.flatMap((m, k) => (m.bad ? [k + 1] : []));
-          assert.deepStrictEqual(s.warnings.map((w) => w.line), badLines);
+          assert.deepStrictEqual(
+            s.warnings.map((w) => w.line),
+            badLines,
+          );
           assert.deepStrictEqual({ ...s, warnings: [] }, { ...plain.get(name), warnings: [] });
         },
       ),
@@ -575,7 +657,9 @@ describe('a log of hundreds of MB, streamed', () => {
     for (const size of sizes) {
       count('streamed logs');
       const r = await stream(size, CONNECTIONS, PID_MAX);
-      figures.push(`stream ${mb(r.bytes)}: ${(r.ms / 1000).toFixed(1)} s (${(r.bytes / 1e6 / (r.ms / 1000)).toFixed(0)} MB/s), peak heap ${mb(r.peak)}, held after finish ${mb(r.held)}, ${r.snapshot.processes.length} processes`);
+      figures.push(
+        `stream ${mb(r.bytes)}: ${(r.ms / 1000).toFixed(1)} s (${(r.bytes / 1e6 / (r.ms / 1000)).toFixed(0)} MB/s), peak heap ${mb(r.peak)}, held after finish ${mb(r.held)}, ${r.snapshot.processes.length} processes`,
+      );
       checkServer(r);
       assert.ok(r.peak < 300e6, `peak heap ${mb(r.peak)}`);
       results.push(r);
@@ -593,7 +677,10 @@ describe('a log of hundreds of MB, streamed', () => {
       checkSnapshot(snapshot, Infinity);
       assert.equal(snapshot.processes.length, 150_001);
       const kind = delay === null ? 'zombie-leak' : 'zombie-lingering';
-      assert.deepEqual(snapshot.diagnostics.map((d) => [d.kind, d.pids.length]), [[kind, 150_001]]);
+      assert.deepEqual(
+        snapshot.diagnostics.map((d) => [d.kind, d.pids.length]),
+        [[kind, 150_001]],
+      );
     }
   });
 });
@@ -654,23 +741,33 @@ describe('-ff directories', () => {
     );
   });
 
-  test('a fork server\'s 4,000 files merge in time linear in their number; 1,000 merge with 200 files open at most', () => {
-    const make = (n: number) => directoryOf(`many-${n}`, perPidFiles([...inChunks(serverLogLines({ bytes: n * 1200, connections: n, pidMax: 4_194_304 }))].join('')));
+  test("a fork server's 4,000 files merge in time linear in their number; 1,000 merge with 200 files open at most", () => {
+    const make = (n: number) =>
+      directoryOf(`many-${n}`, perPidFiles([...inChunks(serverLogLines({ bytes: n * 1200, connections: n, pidMax: 4_194_304 }))].join('')));
     const small = make(1000);
     const big = make(4000);
     let t1 = Infinity;
     let t4 = Infinity;
     // Best of 3, and of up to 8 while a busy machine makes it look worse than linear.
     for (let k = 0; k < 3 || (t4 / t1 >= 6 && k < 8); k++) {
-      t1 = Math.min(t1, timeOf(() => analyzeLog(small)));
-      t4 = Math.min(t4, timeOf(() => analyzeLog(big)));
+      t1 = Math.min(
+        t1,
+        timeOf(() => analyzeLog(small)),
+      );
+      t4 = Math.min(
+        t4,
+        timeOf(() => analyzeLog(big)),
+      );
     }
     count('-ff directories');
     figures.push(`-ff merge: 1,001 files ${t1.toFixed(0)} ms, 4,001 files ${t4.toFixed(0)} ms, ratio ${(t4 / t1).toFixed(2)}`);
     assert.ok(t4 / t1 < 6, `${t1.toFixed(0)} ms for 1,001 files, ${t4.toFixed(0)} ms for 4,001 (${(t4 / t1).toFixed(1)}x)`);
     // The usual limit is 1024 open files; a child process under 200 reads all 1,001.
     const script = `const { analyzeLog } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'tracer', 'logReader'))}); console.log(analyzeLog(${JSON.stringify(small)}).snapshot().processes.length);`;
-    const run = spawnSync('/bin/sh', ['-c', 'ulimit -n 200 && exec "$0" --import tsx -e "$1"', process.execPath, script], { encoding: 'utf8', cwd: join(__dirname, '..', '..') });
+    const run = spawnSync('/bin/sh', ['-c', 'ulimit -n 200 && exec "$0" --import tsx -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+      cwd: join(__dirname, '..', '..'),
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout.trim(), '1001');
   });

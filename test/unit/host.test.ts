@@ -37,7 +37,13 @@ test('the panel page has a strict CSP: a nonce for the one script, nothing inlin
   const csp = contentSecurityPolicy('vscode-resource:', nonce);
   assert.equal(csp, `default-src 'none'; img-src vscode-resource: data:; style-src vscode-resource:; font-src vscode-resource:; script-src 'nonce-${nonce}'`);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-  const html = panelHtml({ cspSource: 'vscode-resource:', nonce, scriptUri: 'https://x/webview.js', styleUri: 'https://x/webview.css', title: 'Fork Trace: <b>srv</b> "x"' });
+  const html = panelHtml({
+    cspSource: 'vscode-resource:',
+    nonce,
+    scriptUri: 'https://x/webview.js',
+    styleUri: 'https://x/webview.css',
+    title: 'Fork Trace: <b>srv</b> "x"',
+  });
   assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${csp.replace(/'/g, "'")}">`));
   assert.equal(html.match(/<script/g)?.length, 1);
   assert.ok(html.includes(`<script nonce="${nonce}" src="https://x/webview.js"></script>`));
@@ -45,23 +51,29 @@ test('the panel page has a strict CSP: a nonce for the one script, nothing inlin
   assert.doesNotMatch(html, /style=|onload=|onclick=/);
 });
 
-const zombieLog = [
-  '100  1.000000 execve("/srv/server", ["server"], 0x7ffd /* 3 vars */) = 0',
-  '100  1.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
-  '101  1.200000 +++ exited with 0 +++',
-  '100  1.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
-].join('\n') + '\n';
+const zombieLog =
+  [
+    '100  1.000000 execve("/srv/server", ["server"], 0x7ffd /* 3 vars */) = 0',
+    '100  1.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+    '101  1.200000 +++ exited with 0 +++',
+    '100  1.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+  ].join('\n') + '\n';
 
 function withLocations(snapshot: SnapshotJson): SnapshotJson {
   const loc = { file: '/srv/server.c', line: 42, function: 'main' };
   return {
     ...snapshot,
     processes: snapshot.processes.map((p) => (p.parentPid === null ? p : { ...p, forkSite: { ...loc, line: 40 } })),
-    diagnostics: snapshot.diagnostics.map((d): DiagnosticJson => ({ ...d, location: loc, locationNote: null, related: [{ message: 'forked here', location: { ...loc, line: 40 } }] })),
+    diagnostics: snapshot.diagnostics.map((d): DiagnosticJson => ({
+      ...d,
+      location: loc,
+      locationNote: null,
+      related: [{ message: 'forked here', location: { ...loc, line: 40 } }],
+    })),
   };
 }
 
-test('a click on a zombie leads to its leak diagnostic\'s line; on a running child, to its fork site', () => {
+test("a click on a zombie leads to its leak diagnostic's line; on a running child, to its fork site", () => {
   const snap = withLocations(analyzeText(zombieLog));
   const zombie = sourceForProcess(snap, '101');
   assert.equal(zombie.kind, 'location');
@@ -74,7 +86,7 @@ test('a click on a zombie leads to its leak diagnostic\'s line; on a running chi
   assert.equal(sourceForProcess(snap, '999').kind, 'none');
 });
 
-test('without a location, the click says why (the diagnostic\'s own note)', () => {
+test("without a location, the click says why (the diagnostic's own note)", () => {
   const snap = analyzeText(zombieLog);
   const r = sourceForProcess(snap, '101');
   assert.equal(r.kind, 'none');
@@ -89,14 +101,24 @@ test('a process with no finding and no fork line: the click says why its fork si
   const r = sourceForProcess({ ...snap, processes: snap.processes.map((p) => (p === running ? { ...p, forkSiteNote: note } : p)) }, '102');
   assert.equal(r.kind === 'none' && r.reason, note);
   assert.equal(r.kind === 'none' && r.preciseWouldPin, false, 'nothing in the data says a precise trace would pin it');
-  const pinnable = sourceForProcess({ ...snap, processes: snap.processes.map((p) => (p === running ? { ...p, forkSiteNote: note, forkSitePreciseWouldPin: true } : p)) }, '102');
+  const pinnable = sourceForProcess(
+    { ...snap, processes: snap.processes.map((p) => (p === running ? { ...p, forkSiteNote: note, forkSitePreciseWouldPin: true } : p)) },
+    '102',
+  );
   assert.equal(pinnable.kind === 'none' && pinnable.preciseWouldPin, true, 'the click offers the precise trace when the data says it would pin the line');
 });
 
 test('Problems entries carry the line, severity, kind and related locations; unlocated ones stay out', () => {
   const snap = withLocations(analyzeText(zombieLog));
   assert.deepEqual(problemEntries(snap.diagnostics), [
-    { file: '/srv/server.c', line: 42, severity: 'error', message: snap.diagnostics[0].message, code: 'zombie-leak', related: [{ file: '/srv/server.c', line: 40, message: 'forked here' }] },
+    {
+      file: '/srv/server.c',
+      line: 42,
+      severity: 'error',
+      message: snap.diagnostics[0].message,
+      code: 'zombie-leak',
+      related: [{ file: '/srv/server.c', line: 40, message: 'forked here' }],
+    },
   ]);
   assert.deepEqual(problemEntries(analyzeText(zombieLog).diagnostics), []);
 });

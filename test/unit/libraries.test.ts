@@ -29,11 +29,21 @@ describe('ownLibraries', () => {
     writeFileSync(join(tmp, 'main.c'), '#include <math.h>\nint a(void);\nint main(int c, char **v) { (void)v; return a() + (int)sqrt((double)c); }\n');
     gcc('-g', '-fPIC', '-shared', '-o', 'lib/sub/libb.so', 'b.c');
     // liba finds libb through its own RUNPATH, relative to itself.
-    gcc('-g', '-fPIC', '-shared', '-o', 'lib/liba.so', 'a.c', '-Llib/sub', '-lb', "-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub");
-    gcc('-g', '-o', 'runpath', 'main.c', '-Llib', '-la', '-lm', "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib");
+    gcc('-g', '-fPIC', '-shared', '-o', 'lib/liba.so', 'a.c', '-Llib/sub', '-lb', '-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub');
+    gcc('-g', '-o', 'runpath', 'main.c', '-Llib', '-la', '-lm', '-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib');
     // An old-style RPATH is searched for the libraries' own needs too.
     gcc('-g', '-fPIC', '-shared', '-o', 'lib/liba_plain.so', 'a.c', '-Llib/sub', '-lb');
-    gcc('-g', '-o', 'rpath', 'main.c', '-Llib', '-l:liba_plain.so', '-lm', '-Wl,-rpath-link,lib/sub', "-Wl,--disable-new-dtags,-rpath,$ORIGIN/lib:$ORIGIN/lib/sub");
+    gcc(
+      '-g',
+      '-o',
+      'rpath',
+      'main.c',
+      '-Llib',
+      '-l:liba_plain.so',
+      '-lm',
+      '-Wl,-rpath-link,lib/sub',
+      '-Wl,--disable-new-dtags,-rpath,$ORIGIN/lib:$ORIGIN/lib/sub',
+    );
     gcc('-g', '-o', 'nopath', 'main.c', '-Llib', '-la', '-lm');
     writeFileSync(join(tmp, 'static.c'), 'int main(void) { return 0; }\n');
     gcc('-g', '-static', '-o', 'static', 'static.c');
@@ -43,7 +53,10 @@ describe('ownLibraries', () => {
   it('reads DT_NEEDED and DT_RUNPATH as the loader does', () => {
     const path = join(tmp, 'runpath');
     const dyn = readDynamic(path, readElf(path)!);
-    assert.deepEqual(dyn.needed.filter((n) => !/^lib(c|m)\.so/.test(n)), ['liba.so']);
+    assert.deepEqual(
+      dyn.needed.filter((n) => !/^lib(c|m)\.so/.test(n)),
+      ['liba.so'],
+    );
     assert.ok(dyn.needed.includes('libm.so.6'), dyn.needed.join(' '));
     assert.deepEqual(dyn.runpath, ['$ORIGIN/lib']);
     assert.deepEqual(dyn.rpath, []);

@@ -35,7 +35,7 @@ function assertTraceError(run: () => unknown, message: RegExp): void {
 }
 
 describe('-ff directories', () => {
-  test('a blocking wait4 that carries its entry time sorts before the child\'s exit, and still reaps it', () => {
+  test("a blocking wait4 that carries its entry time sorts before the child's exit, and still reaps it", () => {
     const dir = dirWith('ff-blocking-wait', {
       'trace.200': log(
         '1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
@@ -63,14 +63,20 @@ describe('-ff directories', () => {
 
   test('the recorded variant.ff: 4495 reaped by 4494 although its wait4 (entry .152245) sorts before the exit (.152948)', () => {
     const s = analyzeLog(fixturePath('variant.ff')).snapshot();
-    assert.deepEqual(s.processes.map((p) => [p.pid, p.parentPid]), [
-      [4494, null],
-      [4495, 4494],
-      [4496, 4495],
-    ]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid]),
+      [
+        [4494, null],
+        [4495, 4494],
+        [4496, 4495],
+      ],
+    );
     assert.deepEqual(byPid(s, 4495).reaped, { time: us(1795356404.152948 - 1795356404.150049), by: 4494, how: 'wait', seen: true });
     assert.equal(byPid(s, 4495).state, 'reaped');
-    assert.deepEqual(byPid(s, 4496).adoptedBy.map((a) => a.pid), [1]);
+    assert.deepEqual(
+      byPid(s, 4496).adoptedBy.map((a) => a.pid),
+      [1],
+    );
     assert.equal(byPid(s, 4496).reaped?.how, 'adopter');
   });
 
@@ -87,7 +93,10 @@ describe('-ff directories', () => {
     const child = byPid(s, 301);
     assert.deepEqual(child.exit, { time: 0.2, code: null, signal: 'SIGKILL', core: false });
     assert.equal(child.reaped?.by, 300);
-    assert.deepEqual(s.warnings.map((w) => w.line), [3]);
+    assert.deepEqual(
+      s.warnings.map((w) => w.line),
+      [3],
+    );
     assert.match(s.warnings[0].reason, /wait4 reaped pid 301, but the trace never showed it exit/);
   });
 
@@ -100,7 +109,10 @@ describe('-ff directories', () => {
       'trace.401': log('1700000000.150000 getppid()             = 400', '1700000000.160000 garbage here', '1700000000.170000 +++ exited with 0 +++'),
     });
     const s = analyzeLog(dir).snapshot();
-    assert.deepEqual(s.warnings.map((w) => [w.file, w.line]), [['trace.401', 2]]);
+    assert.deepEqual(
+      s.warnings.map((w) => [w.file, w.line]),
+      [['trace.401', 2]],
+    );
     assert.equal(byPid(s, 401).exit?.code, 0);
   });
 
@@ -150,6 +162,9 @@ describe('single files', () => {
     const path = fixturePath('waitid_nowait.ttt.log');
     assert.deepEqual(diagnosticsOf(analyzeLog(path).snapshot(), 'zombie-lingering'), []);
     const s = analyzeLog(path, { lingerThreshold: 0.05 }).snapshot();
-    assert.deepEqual(diagnosticsOf(s, 'zombie-lingering').map((d) => d.pids), [[4247, 4248]]);
+    assert.deepEqual(
+      diagnosticsOf(s, 'zombie-lingering').map((d) => d.pids),
+      [[4247, 4248]],
+    );
   });
 });

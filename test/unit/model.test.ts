@@ -23,7 +23,10 @@ describe('threads are grouped under their process', () => {
 
   test('CLONE_THREAD makes threads of one process, counted in threads', () => {
     const s = analyzeText(text);
-    assert.deepEqual(s.processes.map((p) => p.id), ['100', '103']);
+    assert.deepEqual(
+      s.processes.map((p) => p.id),
+      ['100', '103'],
+    );
     assert.equal(byPid(s, 100).threads, 3);
     assert.equal(s.summary.processes, 2);
   });
@@ -34,7 +37,7 @@ describe('threads are grouped under their process', () => {
     assert.equal(p.exit, null);
   });
 
-  test('a child forked by a non-leader thread has the process as parent, and a thread\'s wait reaps for the process', () => {
+  test("a child forked by a non-leader thread has the process as parent, and a thread's wait reaps for the process", () => {
     const s = analyzeText(text);
     const child = byPid(s, 103);
     assert.equal(child.parentPid, 100);
@@ -42,7 +45,7 @@ describe('threads are grouped under their process', () => {
     assert.deepEqual(child.reaped, { time: 0.8, by: 100, how: 'wait', seen: true });
   });
 
-  test('exit_group: the process exits with the leader\'s status once its last thread is gone', () => {
+  test("exit_group: the process exits with the leader's status once its last thread is gone", () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
@@ -70,10 +73,13 @@ describe('threads are grouped under their process', () => {
         '101  1700000000.600000 +++ exited with 1 +++',
       ),
     );
-    assert.deepEqual(s.processes.map((p) => [p.id, p.parentId]), [
-      ['100', null],
-      ['101', '100'],
-    ]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.id, p.parentId]),
+      [
+        ['100', null],
+        ['101', '100'],
+      ],
+    );
     assert.equal(byPid(s, 100).threads, 2);
     assert.equal(byPid(s, 100).state, 'running');
     assert.equal(byPid(s, 101).exit?.code, 1);
@@ -82,7 +88,7 @@ describe('threads are grouped under their process', () => {
 });
 
 describe('parents', () => {
-  test('CLONE_PARENT makes the caller\'s parent the parent, and the caller\'s exit orphans nothing', () => {
+  test("CLONE_PARENT makes the caller's parent the parent, and the caller's exit orphans nothing", () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
@@ -104,7 +110,7 @@ describe('parents', () => {
     assert.deepEqual(diagnosticsOf(s, 'orphan-adopted'), []);
   });
 
-  test('a child whose first event (an exec) comes before the parent\'s clone returns is the same process, with its own command', () => {
+  test("a child whose first event (an exec) comes before the parent's clone returns is the same process, with its own command", () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
@@ -115,7 +121,10 @@ describe('parents', () => {
         '101  1700000000.400000 +++ exited with 0 +++',
       ),
     );
-    assert.deepEqual(s.processes.map((p) => p.id), ['100', '101']);
+    assert.deepEqual(
+      s.processes.map((p) => p.id),
+      ['100', '101'],
+    );
     const child = byPid(s, 101);
     assert.equal(child.parentPid, 100);
     assert.equal(child.command, 'echo');
@@ -124,7 +133,7 @@ describe('parents', () => {
     assert.deepEqual(s.warnings, []);
   });
 
-  test('a child whose first event is not an exec inherits the parent\'s command', () => {
+  test("a child whose first event is not an exec inherits the parent's command", () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
@@ -140,7 +149,7 @@ describe('parents', () => {
     assert.equal(s.processes.length, 2);
   });
 
-  test('a SIGCHLD disposition the child set before its parent\'s clone returned is kept', () => {
+  test("a SIGCHLD disposition the child set before its parent's clone returned is kept", () => {
     const s = analyzeText(
       log(
         EXEC_SRV,
@@ -173,11 +182,14 @@ describe('pid reuse', () => {
         '100  1700000000.800000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 1}], 0, NULL) = 101',
       ),
     );
-    assert.deepEqual(s.processes.map((p) => [p.id, p.pid, p.parentId]), [
-      ['100', 100, null],
-      ['101', 101, '100'],
-      ['101.2', 101, '100'],
-    ]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.id, p.pid, p.parentId]),
+      [
+        ['100', 100, null],
+        ['101', 101, '100'],
+        ['101.2', 101, '100'],
+      ],
+    );
     assert.equal(byId(s, '101').exit?.code, 0);
     assert.equal(byId(s, '101.2').exit?.code, 1);
     assert.deepEqual(byId(s, '101').reaped, { time: 0.4, by: 100, how: 'wait', seen: true });
@@ -207,12 +219,15 @@ describe('pid reuse', () => {
         '100  1700000001.200000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 5}], WNOHANG, NULL) = 101',
       ),
     );
-    assert.deepEqual(s.processes.map((p) => [p.id, p.parentId, p.exit?.code, p.state]), [
-      ['100', null, undefined, 'running'],
-      ['101', '100', 0, 'reaped'],
-      ['101.2', '100', 3, 'reaped'],
-      ['101.3', '100', 5, 'reaped'],
-    ]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.id, p.parentId, p.exit?.code, p.state]),
+      [
+        ['100', null, undefined, 'running'],
+        ['101', '100', 0, 'reaped'],
+        ['101.2', '100', 3, 'reaped'],
+        ['101.3', '100', 5, 'reaped'],
+      ],
+    );
     assert.deepEqual(byId(s, '101.2').zombie, { from: 0.6, to: 0.9 });
     assert.equal(byId(s, '101.2').start, 0.4, 'it existed from the clone entry');
     assert.deepEqual(s.warnings, []);
@@ -238,9 +253,7 @@ describe('exec', () => {
   });
 
   test('argv bytes that strace escapes in octal are decoded as UTF-8', () => {
-    const s = analyzeText(
-      log('100  1700000000.000000 execve("/tmp/caf\\303\\251", ["caf\\303\\251", "\\342\\234\\223"], 0x7ffd0000 /* 3 vars */) = 0'),
-    );
+    const s = analyzeText(log('100  1700000000.000000 execve("/tmp/caf\\303\\251", ["caf\\303\\251", "\\342\\234\\223"], 0x7ffd0000 /* 3 vars */) = 0'));
     const p = byPid(s, 100);
     assert.equal(p.command, 'café');
     assert.deepEqual(p.argv, ['café', '✓']);
@@ -258,10 +271,16 @@ describe('exec', () => {
         '4196  1795356398.580924 +++ exited with 0 +++',
       ),
     );
-    assert.deepEqual(s.processes.map((p) => p.id), ['4196']);
+    assert.deepEqual(
+      s.processes.map((p) => p.id),
+      ['4196'],
+    );
     const p = byPid(s, 4196);
     assert.equal(p.command, 'true');
-    assert.deepEqual(p.execs.map((e) => e.path), ['test/programs/exec_from_thread', '/bin/true']);
+    assert.deepEqual(
+      p.execs.map((e) => e.path),
+      ['test/programs/exec_from_thread', '/bin/true'],
+    );
     assert.deepEqual(p.exit, { time: 0.008056, code: 0, signal: null, core: false });
     assert.equal(p.state, 'exited');
     assert.deepEqual(s.warnings, []);
@@ -289,7 +308,7 @@ describe('exits and zombies', () => {
     assert.deepEqual(byPid(s, 103).exit, { time: 0.6, code: null, signal: 'SIGKILL', core: false });
   });
 
-  test('the zombie interval runs from the exit to the parent\'s reaping wait4', () => {
+  test("the zombie interval runs from the exit to the parent's reaping wait4", () => {
     const s = analyzeText(zombies);
     assert.deepEqual(byPid(s, 101).zombie, { from: 0.3, to: 0.8 });
     assert.equal(byPid(s, 101).state, 'reaped');
@@ -319,7 +338,7 @@ describe('exits and zombies', () => {
     assert.equal(session.snapshot().ended, true);
   });
 
-  test('a live snapshot shows a child as a zombie before its parent\'s wait is read', () => {
+  test("a live snapshot shows a child as a zombie before its parent's wait is read", () => {
     const session = new TraceSession();
     const lines = zombies.split('\n');
     session.push(lines.slice(0, 6).join('\n') + '\n');
@@ -418,7 +437,9 @@ describe('auto-reaping', () => {
 
   test('SIGCHLD set to SIG_IGN: the kernel reaps at once, no zombie interval, state exited, how auto', () => {
     const s = analyzeText(
-      ignoring('rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[CHLD], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0'),
+      ignoring(
+        'rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[CHLD], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0',
+      ),
     );
     const child = byPid(s, 101);
     assert.equal(child.state, 'exited');
@@ -612,13 +633,7 @@ describe('reparenting', () => {
 
   test('observeAdopter() does not overwrite a traced subreaper', () => {
     const session = new TraceSession();
-    session.push(
-      log(
-        EXEC_SRV,
-        ...SUBREAPER_FORKS,
-        '101  1700000000.400000 +++ exited with 0 +++',
-      ),
-    );
+    session.push(log(EXEC_SRV, ...SUBREAPER_FORKS, '101  1700000000.400000 +++ exited with 0 +++'));
     session.model.observeAdopter(102, 1, 'systemd');
     session.finish();
     assert.deepEqual(byPid(session.snapshot(), 102).adoptedBy, [{ time: 0.4, pid: 100, command: 'srv' }]);
@@ -662,8 +677,14 @@ describe('reparenting', () => {
         '104  1700000000.800000 +++ exited with 0 +++',
       ),
     );
-    assert.deepEqual(byPid(s, 103).adoptedBy.map((a) => a.pid), [100]);
-    assert.deepEqual(byPid(s, 105).adoptedBy.map((a) => a.pid), [101]);
+    assert.deepEqual(
+      byPid(s, 103).adoptedBy.map((a) => a.pid),
+      [100],
+    );
+    assert.deepEqual(
+      byPid(s, 105).adoptedBy.map((a) => a.pid),
+      [101],
+    );
   });
 
   test('a zombie whose parent exits is reparented to init and reaped there, unseen', () => {
@@ -707,17 +728,23 @@ describe('logs without -o (no pid prefix while one process is traced)', () => {
     const child = byPid(s, 101);
     assert.equal(child.parentPid, 100);
     assert.deepEqual(child.exit, { time: null, code: 4, signal: null, core: false });
-    assert.deepEqual(child.adoptedBy.map((a) => a.pid), [1]);
+    assert.deepEqual(
+      child.adoptedBy.map((a) => a.pid),
+      [1],
+    );
     assert.equal(byPid(s, 100).exit?.code, 0);
   });
 
-  test('the root\'s pid is learnt from its first prefixed line, and its id is that pid', () => {
+  test("the root's pid is learnt from its first prefixed line, and its id is that pid", () => {
     const s = analyzeText(stderrLog);
     const root = s.processes[0];
     assert.equal(root.pid, 100);
     assert.equal(root.id, '100');
     assert.equal(byPid(s, 101).parentId, '100');
-    assert.deepEqual(s.processes.map((p) => p.id), ['100', '101']);
+    assert.deepEqual(
+      s.processes.map((p) => p.id),
+      ['100', '101'],
+    );
   });
 
   test('without timestamps, a reaped child\'s zombie interval is not left open (to: null means "still a zombie")', () => {
@@ -735,7 +762,9 @@ describe('logs without -o (no pid prefix while one process is traced)', () => {
   });
 
   test('a log with no prefix at all is one process', () => {
-    const s = analyzeText(log('execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0', 'exit_group(0)                           = ?', '+++ exited with 0 +++'));
+    const s = analyzeText(
+      log('execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0', 'exit_group(0)                           = ?', '+++ exited with 0 +++'),
+    );
     assert.equal(s.processes.length, 1);
     assert.equal(s.processes[0].command, 'true');
     assert.equal(s.processes[0].state, 'exited');
@@ -743,7 +772,7 @@ describe('logs without -o (no pid prefix while one process is traced)', () => {
   });
 });
 
-test('a child whose whole life is logged before its parent\'s clone returns is one process, reaped by that parent', () => {
+test("a child whose whole life is logged before its parent's clone returns is one process, reaped by that parent", () => {
   const s = analyzeText(
     [
       '4242 1700000001.000 execve("/srv", ["srv"], 0x1 /* 1 var */) = 0',
@@ -754,7 +783,10 @@ test('a child whose whole life is logged before its parent\'s clone returns is o
       '4242 1700000001.500 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 4278',
     ].join('\n') + '\n',
   );
-  assert.deepEqual(s.processes.map((p) => p.id), ['4242', '4278']);
+  assert.deepEqual(
+    s.processes.map((p) => p.id),
+    ['4242', '4278'],
+  );
   const child = s.processes[1];
   assert.equal(child.parentPid, 4242);
   assert.equal(child.start, 0.1, 'it existed from the clone entry');
@@ -763,31 +795,35 @@ test('a child whose whole life is logged before its parent\'s clone returns is o
   assert.deepEqual(s.warnings, []);
 });
 
-describe('a wait knows whether the child it reaped had exec\'d', () => {
+describe("a wait knows whether the child it reaped had exec'd", () => {
   // A library's spawn (Go's Cmd.Start, Rust's Command::spawn) waits inside itself only for
   // a child whose exec failed: the resolver drops those waits when the child exec'd.
   const session = new TraceSession();
-  session.push(log(
-    EXEC_SRV,
-    '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
-    '101  1700000000.110000 execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0',
-    '101  1700000000.120000 exit_group(0)   = ?',
-    '101  1700000000.130000 +++ exited with 0 +++',
-    '100  1700000000.140000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
-  ));
+  session.push(
+    log(
+      EXEC_SRV,
+      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101',
+      '101  1700000000.110000 execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0',
+      '101  1700000000.120000 exit_group(0)   = ?',
+      '101  1700000000.130000 +++ exited with 0 +++',
+      '100  1700000000.140000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
+    ),
+  );
   const afterExec = session.model.processes[0].lastWait;
-  session.push(log(
-    '100  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
-    '102  1700000000.210000 exit_group(127) = ?',
-    '102  1700000000.220000 +++ exited with 127 +++',
-    '100  1700000000.230000 wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 127}], 0, NULL) = 102',
-  ));
+  session.push(
+    log(
+      '100  1700000000.200000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+      '102  1700000000.210000 exit_group(127) = ?',
+      '102  1700000000.220000 +++ exited with 127 +++',
+      '100  1700000000.230000 wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 127}], 0, NULL) = 102',
+    ),
+  );
   const withoutExec = session.model.processes[0].lastWait;
   session.push(log('100  1700000000.300000 wait4(-1, NULL, WNOHANG, NULL) = -1 ECHILD (No child processes)'));
   const reapedNothing = session.model.processes[0].lastWait;
 
   test('a child that ran a new program', () => assert.equal(afterExec?.reapedExecedChild, true));
-  test('a child that never exec\'d (a failed spawn looks like this)', () => assert.equal(withoutExec?.reapedExecedChild, false));
+  test("a child that never exec'd (a failed spawn looks like this)", () => assert.equal(withoutExec?.reapedExecedChild, false));
   test('a wait that reaped nothing', () => assert.equal(reapedNothing?.reapedExecedChild, false));
 });
 
@@ -802,18 +838,32 @@ describe('a clone3 keeps the call its thread makes next, when that is rt_sigproc
     session.push(log(EXEC_SRV, CLONE3, ...BROKEN, '100  1700000000.100100 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0', ...OWN));
     session.finish();
     const site = session.model.processByPid(101)?.forkSite;
-    assert.deepEqual(site?.event.stack, BROKEN.map((f) => f.slice(3)));
-    assert.deepEqual(site?.following?.stack, OWN.map((f) => f.slice(3)));
+    assert.deepEqual(
+      site?.event.stack,
+      BROKEN.map((f) => f.slice(3)),
+    );
+    assert.deepEqual(
+      site?.following?.stack,
+      OWN.map((f) => f.slice(3)),
+    );
   });
 
   test('nothing when the thread made another call first', () => {
     const session = new TraceSession();
-    session.push(log(EXEC_SRV, CLONE3, '100  1700000000.100100 wait4(101, NULL, 0, NULL) = 101', '100  1700000000.100200 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0', ...OWN));
+    session.push(
+      log(
+        EXEC_SRV,
+        CLONE3,
+        '100  1700000000.100100 wait4(101, NULL, 0, NULL) = 101',
+        '100  1700000000.100200 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0',
+        ...OWN,
+      ),
+    );
     session.finish();
     assert.equal(session.model.processByPid(101)?.forkSite?.following, undefined);
   });
 
-  test('nothing for another thread\'s rt_sigprocmask', () => {
+  test("nothing for another thread's rt_sigprocmask", () => {
     const session = new TraceSession();
     session.push(log(EXEC_SRV, CLONE3, '101  1700000000.100100 rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0', ...OWN));
     session.finish();
@@ -821,7 +871,7 @@ describe('a clone3 keeps the call its thread makes next, when that is rt_sigproc
   });
 });
 
-describe("a fork site knows what its child ran first (system() and popen() run sh -c)", () => {
+describe('a fork site knows what its child ran first (system() and popen() run sh -c)', () => {
   const CLONE3 = '100  1700000000.100000 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f00, stack_size=0x9000}, 88) = 101';
   const childExec = (...lines: string[]): string | undefined => {
     const session = new TraceSession();
@@ -838,21 +888,34 @@ describe("a fork site knows what its child ran first (system() and popen() run s
   test("a forked child's first exec after the clone returned; a later exec changes nothing", () => {
     const fork = '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101';
     assert.equal(
-      childExec(fork, '101  1700000000.200000 execve("/bin/sh", ["sh", "-c", "exec date"], 0x7ffd0000 /* 3 vars */) = 0', '101  1700000000.300000 execve("/bin/date", ["date"], 0x7ffd0000 /* 3 vars */) = 0'),
+      childExec(
+        fork,
+        '101  1700000000.200000 execve("/bin/sh", ["sh", "-c", "exec date"], 0x7ffd0000 /* 3 vars */) = 0',
+        '101  1700000000.300000 execve("/bin/date", ["date"], 0x7ffd0000 /* 3 vars */) = 0',
+      ),
       'shell',
     );
-    assert.equal(childExec(fork, '101  1700000000.200000 execve("/bin/sh", ["sh", "script.sh"], 0x7ffd0000 /* 3 vars */) = 0'), 'program', 'sh without -c is not how system() runs');
+    assert.equal(
+      childExec(fork, '101  1700000000.200000 execve("/bin/sh", ["sh", "script.sh"], 0x7ffd0000 /* 3 vars */) = 0'),
+      'program',
+      'sh without -c is not how system() runs',
+    );
   });
 
   test('nothing before an exec, and nothing for a failed one', () => {
     assert.equal(childExec(CLONE3), undefined);
-    assert.equal(childExec(CLONE3, '101  1700000000.200000 execve("/nonexistent", ["x"], 0x7ffd0000 /* 3 vars */) = -1 ENOENT (No such file or directory)'), undefined);
+    assert.equal(
+      childExec(CLONE3, '101  1700000000.200000 execve("/nonexistent", ["x"], 0x7ffd0000 /* 3 vars */) = -1 ENOENT (No such file or directory)'),
+      undefined,
+    );
   });
 });
 
-describe('where each fork call\'s control flow came from (CallSite.after, for the site resolver)', () => {
-  const FORK = (pid: number, t: string, child: number | string) => `${pid}  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${child}`;
-  const FORK_FAILED = (pid: number, t: string) => `${pid}  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)`;
+describe("where each fork call's control flow came from (CallSite.after, for the site resolver)", () => {
+  const FORK = (pid: number, t: string, child: number | string) =>
+    `${pid}  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${child}`;
+  const FORK_FAILED = (pid: number, t: string) =>
+    `${pid}  1700000000.${t} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = -1 EAGAIN (Resource temporarily unavailable)`;
 
   function modelOf(...lines: string[]) {
     const session = new TraceSession();
@@ -889,16 +952,20 @@ describe('where each fork call\'s control flow came from (CallSite.after, for th
   });
 });
 
-describe('a child whose own fork is read before its parent\'s clone returns', () => {
-  test('its fork still starts from its parent\'s call, once that is read', () => {
+describe("a child whose own fork is read before its parent's clone returns", () => {
+  test("its fork still starts from its parent's call, once that is read", () => {
     const session = new TraceSession();
-    session.push(Buffer.from(`${log(
-      EXEC_SRV,
-      '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
-      '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
-      '100  1700000000.120000 <... clone resumed>) = 200',
-      '200  1700000000.130000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 301',
-    )}\n`));
+    session.push(
+      Buffer.from(
+        `${log(
+          EXEC_SRV,
+          '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+          '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+          '100  1700000000.120000 <... clone resumed>) = 200',
+          '200  1700000000.130000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 301',
+        )}\n`,
+      ),
+    );
     session.finish();
     const of = (pid: number) => session.model.processes.find((p) => p.pid === pid)!;
     const start = of(200).forkSite!;

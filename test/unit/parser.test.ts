@@ -288,7 +288,10 @@ describe('unfinished and resumed calls', () => {
         '100  1700000000.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0000000a10) = 101',
       ),
     );
-    assert.deepEqual(s.processes.map((p) => p.id), ['100', '101']);
+    assert.deepEqual(
+      s.processes.map((p) => p.id),
+      ['100', '101'],
+    );
     assert.equal(byPid(s, 101).parentPid, 100);
     assert.equal(byPid(s, 101).start, 0.3);
     assert.deepEqual(s.warnings, []);
@@ -367,12 +370,12 @@ describe('signals, exits and strace messages', () => {
     assert.deepEqual([e.code, e.signal, e.core], [null, 'SIGTERM', false]);
   });
 
-  test('`+++ superseded by execve in pid N +++` names the thread that exec\'d', () => {
+  test("`+++ superseded by execve in pid N +++` names the thread that exec'd", () => {
     const e = only<SupersededEvent>(parseEvents(log('4196  1795356398.577827 +++ superseded by execve in pid 4197 +++')).events, 'superseded');
     assert.deepEqual([e.pid, e.byTid], [4196, 4197]);
   });
 
-  test('an execve ending `<pid changed to N ...>` resumes under the leader\'s pid after the superseded line', () => {
+  test("an execve ending `<pid changed to N ...>` resumes under the leader's pid after the superseded line", () => {
     const { events, warnings } = parseEvents(
       log(
         '4196  1795356398.577099 clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f9a73cfe990, parent_tid=0x7f9a73cfe990, exit_signal=0, stack=0x7f9a734fe000, stack_size=0x7fff80, tls=0x7f9a73cfe6c0} => {parent_tid=[4197]}, 88) = 4197',
@@ -418,7 +421,10 @@ describe('signals, exits and strace messages', () => {
     assert.equal(clone.args, 'child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f31951b1a10');
     assert.equal(clone.result, '4445');
     assert.equal(clone.line, 2);
-    assert.deepEqual(warnings.map((w) => w.line), [5]);
+    assert.deepEqual(
+      warnings.map((w) => w.line),
+      [5],
+    );
     const exit = syscalls(events).find((e) => e.name === 'exit_group');
     assert.equal(exit?.line, 6);
   });
@@ -483,7 +489,10 @@ describe('-k stack frames', () => {
 
   test('a frame with no event before it is a warning on its line', () => {
     const { warnings, events } = parseEvents(log(' > /usr/bin/srv(main+0x10) [0x1010]', '100  setsid() = 100'));
-    assert.deepEqual(warnings.map((w) => w.line), [1]);
+    assert.deepEqual(
+      warnings.map((w) => w.line),
+      [1],
+    );
     assert.equal(syscalls(events).length, 1);
   });
 });
@@ -563,17 +572,26 @@ describe('line endings and chunking', () => {
 
   test('the reference mixed log gives the expected tree (so the chunking tests compare something real)', () => {
     const s = analyzeText(MIXED, {}, echoLocator);
-    assert.deepEqual(s.processes.map((p) => [p.pid, p.parentPid, p.state]), [
-      [100, null, 'exited'],
-      [101, 100, 'reaped'],
-      [102, 100, 'exited'],
-    ]);
-    assert.deepEqual(s.warnings.map((w) => w.line), [20]);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.state]),
+      [
+        [100, null, 'exited'],
+        [101, 100, 'reaped'],
+        [102, 100, 'exited'],
+      ],
+    );
+    assert.deepEqual(
+      s.warnings.map((w) => w.line),
+      [20],
+    );
     assert.equal(byPid(s, 101).forkSite?.line, 4);
     assert.equal(byPid(s, 101).forkSite?.file, '/home/zoë/bin/srv(main+0x92) [0x126b]');
     assert.equal(byPid(s, 102).exit?.code, 3);
     assert.equal(byPid(s, 102).reaped?.how, 'adopter');
-    assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart').map((d) => d.pids), [[100]]);
+    assert.deepEqual(
+      diagnosticsOf(s, 'eintr-no-restart').map((d) => d.pids),
+      [[100]],
+    );
   });
 
   test('feeding a log split in two at every possible offset gives the identical snapshot', () => {
@@ -637,7 +655,10 @@ describe('warnings and fatal input', () => {
         '100  1700000000.500000 wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101',
       ),
     );
-    assert.deepEqual(s.warnings.map((w) => w.line), [2, 4, 6, 7]);
+    assert.deepEqual(
+      s.warnings.map((w) => w.line),
+      [2, 4, 6, 7],
+    );
     for (const w of s.warnings) assert.ok(w.reason.length > 0);
     assert.match(s.warnings[0].reason, /unrecognized line/);
     assert.equal(byPid(s, 101).state, 'reaped');
@@ -657,13 +678,16 @@ describe('warnings and fatal input', () => {
   });
 
   test('text that is not strace at all is fatal: no strace output', () => {
-    const session = sessionOf(log('# Fork Trace', '', 'See your program\'s fork tree live.', 'Install: npm i -g forktrace'));
+    const session = sessionOf(log('# Fork Trace', '', "See your program's fork tree live.", 'Install: npm i -g forktrace'));
     assert.match(session.fatal ?? '', /no strace output/);
   });
 
   test('a log that starts with junk but holds strace records is not fatal', () => {
     const session = sessionOf(log('some banner', '100  setsid() = 100'));
     assert.equal(session.fatal, null);
-    assert.deepEqual(session.snapshot().warnings.map((w) => w.line), [1]);
+    assert.deepEqual(
+      session.snapshot().warnings.map((w) => w.line),
+      [1],
+    );
   });
 });

@@ -57,7 +57,10 @@ describe('the byte-level fast path reads as the text reference does', () => {
       const inChunks: Uint8Array[] = [];
       for (let k = 0; k < bytes.length; k += 4096) inChunks.push(bytes.subarray(k, k + 4096));
       assertSameReading(inChunks, `${name} in 4 KiB chunks`);
-      assertSameReading([...bytes].map((b) => Uint8Array.of(b)), `${name} byte by byte`);
+      assertSameReading(
+        [...bytes].map((b) => Uint8Array.of(b)),
+        `${name} byte by byte`,
+      );
       assertSameReading([bytes.toString()], `${name} as text`);
       compared++;
     }
@@ -73,7 +76,10 @@ describe('the byte-level fast path reads as the text reference does', () => {
     // A reading that always fell back to text would pass the comparisons above; this one would not.
     const text = readFileSync(join(FIXTURES, 'full.reap_loop.ttt.log'), 'utf8');
     const model = new ProcessModel();
-    const parser = new StraceParser({ event: (e) => model.apply(e), warning: () => undefined, wantsEveryCall: () => model.wantsEveryCall }, { interesting: MODEL_CALLS });
+    const parser = new StraceParser(
+      { event: (e) => model.apply(e), warning: () => undefined, wantsEveryCall: () => model.wantsEveryCall },
+      { interesting: MODEL_CALLS },
+    );
     const seen: string[] = [];
     const real = (parser as unknown as { logicalLine: (...a: unknown[]) => void }).logicalLine;
     (parser as unknown as { logicalLine: (...a: unknown[]) => void }).logicalLine = function (this: unknown, ...args: unknown[]) {

@@ -20,7 +20,12 @@ function bareBin(fakeApt: boolean): { bin: string; aptLog: string } {
   const bin = mkdtempSync(join(tmpdir(), 'forktrace-prereqs-'));
   dirs.push(bin);
   chmodSync(bin, 0o777);
-  for (const [name, target] of [['sh', '/bin/sh'], ['node', process.execPath], ['dpkg-query', '/usr/bin/dpkg-query']]) symlinkSync(target, join(bin, name));
+  for (const [name, target] of [
+    ['sh', '/bin/sh'],
+    ['node', process.execPath],
+    ['dpkg-query', '/usr/bin/dpkg-query'],
+  ])
+    symlinkSync(target, join(bin, name));
   const aptLog = join(bin, 'apt.log');
   if (fakeApt) {
     const tools = ['strace', 'gcc', 'make', 'objdump', 'addr2line'].map((t) => `printf '#!/bin/sh\\n' > "${bin}/${t}"; /bin/chmod +x "${bin}/${t}"`).join('\n');
@@ -47,13 +52,20 @@ describe('prerequisites of the README commands', () => {
     assert.equal(existsSync(aptLog), false, 'apt-get was not run');
   });
 
-  it('as root, the missing packages are installed with apt-get, saying so, and the job goes on', { skip: isRoot ? false : 'needs root (a fresh container or CI)' }, () => {
-    const { bin, aptLog } = bareBin(true);
-    const r = run([join(ROOT, 'scripts', 'prereqs.mjs'), 'demo'], bin);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /installing strace gcc make binutils with apt-get \(running as root\)/);
-    assert.deepEqual(readFileSync(aptLog, 'utf8').trim().split('\n'), ['noninteractive update -qq', 'noninteractive install -y -qq --no-install-recommends strace gcc make binutils']);
-  });
+  it(
+    'as root, the missing packages are installed with apt-get, saying so, and the job goes on',
+    { skip: isRoot ? false : 'needs root (a fresh container or CI)' },
+    () => {
+      const { bin, aptLog } = bareBin(true);
+      const r = run([join(ROOT, 'scripts', 'prereqs.mjs'), 'demo'], bin);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /installing strace gcc make binutils with apt-get \(running as root\)/);
+      assert.deepEqual(readFileSync(aptLog, 'utf8').trim().split('\n'), [
+        'noninteractive update -qq',
+        'noninteractive install -y -qq --no-install-recommends strace gcc make binutils',
+      ]);
+    },
+  );
 
   it('the test command names the compilers code-server builds with too, and Rust and Go only as optional', () => {
     const { bin } = bareBin(false);
@@ -61,7 +73,8 @@ describe('prerequisites of the README commands', () => {
     assert.equal(r.status, 2, r.stderr);
     const command = /\n {2}(sudo apt-get install -y .*)\n/.exec(r.stderr)?.[1] ?? '';
     // (chromium and libkrb5-dev are found by dpkg, which a PATH cannot hide.)
-    for (const pkg of ['strace', 'gcc', 'make', 'binutils', 'g++', 'python3', 'rustc', 'golang-go', 'elfutils']) assert.ok(command.split(' ').includes(pkg), `${pkg} in ${command}`);
+    for (const pkg of ['strace', 'gcc', 'make', 'binutils', 'g++', 'python3', 'rustc', 'golang-go', 'elfutils'])
+      assert.ok(command.split(' ').includes(pkg), `${pkg} in ${command}`);
     assert.match(r.stderr, /optional: rustc \(the Rust fork-site tests\), golang-go/);
   });
 

@@ -12,15 +12,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import type { SyscallEvent } from '../../src/core/events';
 import type { CallSite } from '../../src/core/model';
 import { TraceSession } from '../../src/core/session';
-import {
-  SiteResolver,
-  interpreterLanguage,
-  isSystemObject,
-  libcFunctionsFor,
-  parseStackFrame,
-  scriptOf,
-  workspaceCandidates,
-} from '../../src/sites';
+import { SiteResolver, interpreterLanguage, isSystemObject, libcFunctionsFor, parseStackFrame, scriptOf, workspaceCandidates } from '../../src/sites';
 import { gotTarget, isLibrarySource, parseObjdump } from '../../src/sites/binutils';
 import { readElf } from '../../src/sites/elf';
 import { cloneFlagsText } from '../../src/sites/libcCalls';
@@ -59,7 +51,8 @@ const forkEvent = (): SyscallEvent => event('clone', FORK_CLONE, { result: '4242
 /** What strace prints for wait4's status of a child that exited 0. */
 const ST = '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]';
 const waitEvent = (): SyscallEvent => event('wait4', '-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL', { result: '4242' });
-const sigchldEvent = (): SyscallEvent => event('rt_sigaction', 'SIGCHLD, {sa_handler=0x55d0c3a4a249, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f0d}, NULL, 8');
+const sigchldEvent = (): SyscallEvent =>
+  event('rt_sigaction', 'SIGCHLD, {sa_handler=0x55d0c3a4a249, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f0d}, NULL, 8');
 const acceptEvent = (): SyscallEvent => event('accept', '3, NULL, NULL', { result: '?', errno: 'ERESTARTSYS' });
 const site = (ev: SyscallEvent, executable: string | null): CallSite => ({ event: ev, executable });
 
@@ -131,9 +124,21 @@ describe('static path (no -k frames)', () => {
   it('finds the sigaction, the accept, the waitpid and the fork of eintr_server', () => {
     const r = new SiteResolver();
     const exe = bin('eintr_server');
-    assert.deepEqual(r.locate(site(sigchldEvent(), exe), 'sigaction').location, { file: src.eintr, line: linesOf(src.eintr, /\bsigaction\(/)[0], function: 'main' });
-    assert.deepEqual(r.locate(site(acceptEvent(), exe), 'interrupted').location, { file: src.eintr, line: linesOf(src.eintr, /\baccept\(/)[0], function: 'main' });
-    assert.deepEqual(r.locate(site(waitEvent(), exe), 'wait').location, { file: src.eintr, line: linesOf(src.eintr, /\bwaitpid\(/)[0], function: 'on_sigchld' });
+    assert.deepEqual(r.locate(site(sigchldEvent(), exe), 'sigaction').location, {
+      file: src.eintr,
+      line: linesOf(src.eintr, /\bsigaction\(/)[0],
+      function: 'main',
+    });
+    assert.deepEqual(r.locate(site(acceptEvent(), exe), 'interrupted').location, {
+      file: src.eintr,
+      line: linesOf(src.eintr, /\baccept\(/)[0],
+      function: 'main',
+    });
+    assert.deepEqual(r.locate(site(waitEvent(), exe), 'wait').location, {
+      file: src.eintr,
+      line: linesOf(src.eintr, /\bwaitpid\(/)[0],
+      function: 'on_sigchld',
+    });
     assert.deepEqual(r.locate(site(forkEvent(), exe), 'fork').location, { file: src.eintr, line: linesOf(src.eintr, /\bfork\(\)/)[0], function: 'main' });
     // One disassembly and one addr2line run served all four.
     assert.equal(r.stats.objdumpRuns, 1);
@@ -148,7 +153,10 @@ describe('static path (no -k frames)', () => {
     assert.equal(got.location, null);
     assert.match(got.note ?? '', /^2 call sites of fork\(\)/);
     for (const line of lines) assert.ok(got.note?.includes(`two_fork_sites.c:${line}`), got.note ?? '');
-    assert.match(got.note ?? '', /precise mode \(strace -k: the forkTrace\.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise\)/);
+    assert.match(
+      got.note ?? '',
+      /precise mode \(strace -k: the forkTrace\.stackMode setting, "stackMode": "precise" in a launch configuration, or forktrace --stack-mode precise\)/,
+    );
     const candidates = r.candidates(s, 'fork');
     assert.deepEqual(
       candidates.map((c) => [c.file, c.line, c.function, c.certainty]),
@@ -164,7 +172,10 @@ describe('static path (no -k frames)', () => {
     const [line] = linesOf(src.reapOnce, /\bwaitpid\(/);
     assert.deepEqual(r.locate(site(waitEvent(), bin('reap_once.nopie')), 'wait').location, { file: src.reapOnce, line, function: 'on_sigchld' });
     const lines = linesOf(src.twoForks, /\bfork\(\)/, 2);
-    assert.deepEqual(r.candidates(site(forkEvent(), bin('two_fork_sites.nopie')), 'fork').map((c) => c.line), lines);
+    assert.deepEqual(
+      r.candidates(site(forkEvent(), bin('two_fork_sites.nopie')), 'fork').map((c) => c.line),
+      lines,
+    );
   });
 
   it('tells posix_spawn (clone3 with CLONE_VM|CLONE_VFORK) from vfork', () => {
@@ -248,16 +259,27 @@ describe('static path (no -k frames)', () => {
     const r = new SiteResolver();
     const exe = bin('two_handlers');
     assert.equal(r.locate(site(sigchldEvent(), exe), 'sigaction').location?.line, linesOf(file, /sigaction\(SIGCHLD/)[0]);
-    assert.equal(r.locate(site(event('rt_sigaction', 'SIGINT, {sa_handler=0x1, sa_mask=[], sa_flags=SA_RESTORER}, NULL, 8'), exe), 'sigaction').location?.line, linesOf(file, /sigaction\(SIGINT/)[0]);
-    assert.equal(r.locate(site(event('rt_sigaction', 'SIGTERM, {sa_handler=0x1, sa_mask=[TERM], sa_flags=SA_RESTORER|SA_RESTART}, NULL, 8'), exe), 'sigaction').location?.line, linesOf(file, /signal\(SIGTERM/)[0]);
+    assert.equal(
+      r.locate(site(event('rt_sigaction', 'SIGINT, {sa_handler=0x1, sa_mask=[], sa_flags=SA_RESTORER}, NULL, 8'), exe), 'sigaction').location?.line,
+      linesOf(file, /sigaction\(SIGINT/)[0],
+    );
+    assert.equal(
+      r.locate(site(event('rt_sigaction', 'SIGTERM, {sa_handler=0x1, sa_mask=[TERM], sa_flags=SA_RESTORER|SA_RESTART}, NULL, 8'), exe), 'sigaction').location
+        ?.line,
+      linesOf(file, /signal\(SIGTERM/)[0],
+    );
   });
 
-  it('gives an inlined helper\'s fork() line once, however many places it is inlined into', () => {
+  it("gives an inlined helper's fork() line once, however many places it is inlined into", () => {
     const file = join(tmp, 'inlined.c');
-    assert.deepEqual(new SiteResolver().locate(site(forkEvent(), bin('inlined')), 'fork').location, { file, line: linesOf(file, /\bfork\(\)/)[0], function: 'spawn' });
+    assert.deepEqual(new SiteResolver().locate(site(forkEvent(), bin('inlined')), 'fork').location, {
+      file,
+      line: linesOf(file, /\bfork\(\)/)[0],
+      function: 'spawn',
+    });
   });
 
-  it('resolves a relative DW_AT_comp_dir (-fdebug-prefix-map=DIR=.) against the binary\'s directory', () => {
+  it("resolves a relative DW_AT_comp_dir (-fdebug-prefix-map=DIR=.) against the binary's directory", () => {
     mkdirSync(join(tmp, 'prefix', 'src'), { recursive: true });
     const file = join(tmp, 'prefix', 'src', 'prefixed.c');
     copyFileSync(src.zombie, file);
@@ -266,7 +288,7 @@ describe('static path (no -k frames)', () => {
     assert.deepEqual(got.location, { file, line: linesOf(src.zombie, /\bfork\(\)/)[0], function: 'main' });
   });
 
-  it('resolves a relative executable path against the trace\'s cwd', () => {
+  it("resolves a relative executable path against the trace's cwd", () => {
     const r = new SiteResolver({ cwd: tmp });
     assert.equal(r.locate(site(forkEvent(), './zombie_server'), 'fork').location?.file, src.zombie);
   });
@@ -275,7 +297,19 @@ describe('static path (no -k frames)', () => {
 describe("the program's own shared libraries (fast mode)", () => {
   // A library that forks, with a lot of other machine code, next to its program.
   const big = Array.from({ length: 400 }, (_, i) => `    sink = sink * 31 + ${i};`).join('\n');
-  const libSource = ['#include <unistd.h>', 'volatile long sink;', 'void busy(void)', '{', big, '}', 'pid_t lib_spawn(void)', '{', '    return fork();  /* lib fork */', '}', ''].join('\n');
+  const libSource = [
+    '#include <unistd.h>',
+    'volatile long sink;',
+    'void busy(void)',
+    '{',
+    big,
+    '}',
+    'pid_t lib_spawn(void)',
+    '{',
+    '    return fork();  /* lib fork */',
+    '}',
+    '',
+  ].join('\n');
   const mainSource = ['#include <unistd.h>', 'pid_t lib_spawn(void);', 'int main(void)', '{', '    lib_spawn();', '    return 0;', '}', ''].join('\n');
   before(() => {
     mkdirSync(join(tmp, 'own', 'lib'), { recursive: true });
@@ -304,7 +338,10 @@ describe("the program's own shared libraries (fast mode)", () => {
     const r = new SiteResolver({ maxTextBytes: exeBytes });
     const got = r.locate(site(forkEvent(), exe), 'fork');
     assert.equal(got.location, null);
-    assert.match(got.note ?? '', /^No call to .* was found in main, and libbusy\.so was not disassembled \(main's own libraries have more than the 0 MiB of machine code the quick analysis reads\), so this clone may have come from there; trace in precise mode/);
+    assert.match(
+      got.note ?? '',
+      /^No call to .* was found in main, and libbusy\.so was not disassembled \(main's own libraries have more than the 0 MiB of machine code the quick analysis reads\), so this clone may have come from there; trace in precise mode/,
+    );
     assert.equal(r.stats.objdumpRuns, 1, 'only the executable was disassembled');
   });
 });
@@ -392,7 +429,10 @@ describe('precise path (-k frames from the real strace)', () => {
     assert.equal(new SiteResolver().locate(w, 'fork').location?.line, linesOf(src.twoForks, /\bfork\(\)/, 2)[0]);
     // The same program with more code in front of spawn_worker: every address moves.
     const changed = join(tmp, 'changed.c');
-    writeFileSync(changed, `static int pad(int x) { return x * 3 + 1; }\nint padding(int x) { return pad(x) + pad(x + 1); }\n${readFileSync(src.twoForks, 'utf8')}`);
+    writeFileSync(
+      changed,
+      `static int pad(int x) { return x * 3 + 1; }\nint padding(int x) { return pad(x) + pad(x + 1); }\n${readFileSync(src.twoForks, 'utf8')}`,
+    );
     gcc(['-g', '-O0', '-o', exe, changed]);
     const got = new SiteResolver().locate(w, 'fork');
     assert.equal(got.location, null);
@@ -464,9 +504,14 @@ describe('notes instead of locations', () => {
     assert.equal(interpreterLanguage(bin('zombie_server')), null);
   });
 
-  it('offers a script\'s fork lines as candidates', () => {
+  it("offers a script's fork lines as candidates", () => {
     const script = join(tmp, 'server.py');
-    writeFileSync(script, ['#!/usr/bin/env python3', 'import os', '# os.fork() in a comment', 'pid = os.fork()', 'if pid == 0:', '    os._exit(0)', 'os.waitpid(pid, 0)', ''].join('\n'));
+    writeFileSync(
+      script,
+      ['#!/usr/bin/env python3', 'import os', '# os.fork() in a comment', 'pid = os.fork()', 'if pid == 0:', '    os._exit(0)', 'os.waitpid(pid, 0)', ''].join(
+        '\n',
+      ),
+    );
     chmodSync(script, 0o755);
     const r = new SiteResolver();
     const s = site(forkEvent(), script);
@@ -474,24 +519,55 @@ describe('notes instead of locations', () => {
     assert.equal(got.location, null);
     assert.match(got.note ?? '', /server\.py is a Python script/);
     assert.match(got.note ?? '', /candidates, not facts/);
-    assert.deepEqual(r.candidates(s, 'fork').map((c) => [c.file, c.line, c.certainty, c.source]), [[script, 4, 'candidate', 'workspace-search']]);
-    assert.deepEqual(r.candidates(site(waitEvent(), script), 'wait').map((c) => c.line), [7]);
+    assert.deepEqual(
+      r.candidates(s, 'fork').map((c) => [c.file, c.line, c.certainty, c.source]),
+      [[script, 4, 'candidate', 'workspace-search']],
+    );
+    assert.deepEqual(
+      r.candidates(site(waitEvent(), script), 'wait').map((c) => c.line),
+      [7],
+    );
   });
 
-  it('searches a workspace for an interpreter\'s fork and wait calls', () => {
+  it("searches a workspace for an interpreter's fork and wait calls", () => {
     const ws = join(tmp, 'ws');
     mkdirSync(join(ws, 'app'), { recursive: true });
     mkdirSync(join(ws, 'node_modules', 'dep'), { recursive: true });
-    writeFileSync(join(ws, 'app', 'main.py'), ['import os, subprocess', 'p = subprocess.Popen(["true"])', 'p.wait()', 'os.waitpid(-1, os.WNOHANG)', 'print("fork")', ''].join('\n'));
-    writeFileSync(join(ws, 'app', 'run.js'), ["const { fork } = require('node:child_process');", "const c = fork('./w.js');", "c.on('exit', () => {});", ''].join('\n'));
+    writeFileSync(
+      join(ws, 'app', 'main.py'),
+      ['import os, subprocess', 'p = subprocess.Popen(["true"])', 'p.wait()', 'os.waitpid(-1, os.WNOHANG)', 'print("fork")', ''].join('\n'),
+    );
+    writeFileSync(
+      join(ws, 'app', 'run.js'),
+      ["const { fork } = require('node:child_process');", "const c = fork('./w.js');", "c.on('exit', () => {});", ''].join('\n'),
+    );
     writeFileSync(join(ws, 'node_modules', 'dep', 'index.js'), "require('child_process').fork('x');\n");
     writeFileSync(join(ws, 'run.sh'), ['#!/bin/sh', 'sleep 1 &', 'wait', ''].join('\n'));
     const py = workspaceCandidates(ws, 'python');
-    assert.deepEqual(py.map((c) => [basename(c.file), c.line]), [['main.py', 2], ['main.py', 3], ['main.py', 4]]);
+    assert.deepEqual(
+      py.map((c) => [basename(c.file), c.line]),
+      [
+        ['main.py', 2],
+        ['main.py', 3],
+        ['main.py', 4],
+      ],
+    );
     assert.ok(py.every((c) => c.certainty === 'candidate'));
-    assert.deepEqual(workspaceCandidates(ws, 'python', 'wait').map((c) => c.line), [3, 4]);
-    assert.deepEqual(workspaceCandidates(ws, 'javascript', 'fork').map((c) => [basename(c.file), c.line]), [['run.js', 2]]);
-    assert.deepEqual(workspaceCandidates(ws, 'shell').map((c) => [basename(c.file), c.line]), [['run.sh', 2], ['run.sh', 3]]);
+    assert.deepEqual(
+      workspaceCandidates(ws, 'python', 'wait').map((c) => c.line),
+      [3, 4],
+    );
+    assert.deepEqual(
+      workspaceCandidates(ws, 'javascript', 'fork').map((c) => [basename(c.file), c.line]),
+      [['run.js', 2]],
+    );
+    assert.deepEqual(
+      workspaceCandidates(ws, 'shell').map((c) => [basename(c.file), c.line]),
+      [
+        ['run.sh', 2],
+        ['run.sh', 3],
+      ],
+    );
 
     const r = new SiteResolver({ workspaceRoot: ws });
     const s = site(forkEvent(), '/usr/bin/python3');
@@ -504,7 +580,10 @@ describe('notes instead of locations', () => {
     const dir = join(tmp, 'argv');
     mkdirSync(dir, { recursive: true });
     const script = join(dir, 'server.py');
-    writeFileSync(script, ['import os, time', 'for _ in range(2):', '    if os.fork() == 0:', '        os._exit(0)', 'time.sleep(1)', 'os.wait()', ''].join('\n'));
+    writeFileSync(
+      script,
+      ['import os, time', 'for _ in range(2):', '    if os.fork() == 0:', '        os._exit(0)', 'time.sleep(1)', 'os.wait()', ''].join('\n'),
+    );
     assert.equal(scriptOf(['python3', 'server.py'], dir), script);
     assert.equal(scriptOf(['python3', '-u', '-W', 'ignore', 'server.py', '--port', '8080'], dir), script);
     assert.equal(scriptOf(['node', '--', script], '/'), script);
@@ -519,8 +598,14 @@ describe('notes instead of locations', () => {
     const s: CallSite = { event: waitEvent(), executable: '/usr/bin/python3', argv: ['python3', 'server.py'] };
     const got = r.locate(s, 'wait');
     assert.equal(got.location, null);
-    assert.match(got.note ?? '', /^server\.py is a Python script: .* 1 line in the script looks like waiting for a child \(candidates, not facts\): server\.py:6\.$/);
-    assert.deepEqual(r.candidates(s, 'wait').map((c) => [c.file, c.line, c.certainty]), [[script, 6, 'candidate']]);
+    assert.match(
+      got.note ?? '',
+      /^server\.py is a Python script: .* 1 line in the script looks like waiting for a child \(candidates, not facts\): server\.py:6\.$/,
+    );
+    assert.deepEqual(
+      r.candidates(s, 'wait').map((c) => [c.file, c.line, c.certainty]),
+      [[script, 6, 'candidate']],
+    );
   });
 
   it('says to install binutils when objdump and addr2line are missing', () => {
@@ -613,7 +698,12 @@ describe('cost', () => {
     ];
     for (const args of samples) assert.equal(cloneFlagsText(args), regex(args), args);
     const pieces = fc.constantFrom('flags=', 'sa_', 'x', 'CLONE_VM', 'SIGCHLD', '|', ', ', '{', '}', '_', '=', '0', '-', 'é');
-    fc.assert(fc.property(fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')), (args) => cloneFlagsText(args) === regex(args)));
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')),
+        (args) => cloneFlagsText(args) === regex(args),
+      ),
+    );
   });
 
   it('maps syscalls to the libc functions that make them', () => {
@@ -626,7 +716,7 @@ describe('cost', () => {
     assert.ok(!libcFunctionsFor(waitEvent(), 'wait').includes('pthread_create'));
   });
 
-  it("tells fork() from the clone() wrapper by the stack: fork clones with none, clone() refuses none", () => {
+  it('tells fork() from the clone() wrapper by the stack: fork clones with none, clone() refuses none', () => {
     const forkClone = event('clone', 'child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f7fb0e13a10');
     const wrapperClone = event('clone', 'child_stack=0x55fe35b5c070, flags=CLONE_PARENT|SIGCHLD');
     assert.ok(libcFunctionsFor(forkClone, 'fork').includes('fork'));
@@ -638,7 +728,10 @@ describe('cost', () => {
 
   it('leaves system() and popen() out for a child that ran something other than sh -c', () => {
     const spawn = event('clone3', '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88');
-    assert.deepEqual(libcFunctionsFor(spawn, 'fork').filter((f) => f === 'system' || f === 'popen'), ['system', 'popen']);
+    assert.deepEqual(
+      libcFunctionsFor(spawn, 'fork').filter((f) => f === 'system' || f === 'popen'),
+      ['system', 'popen'],
+    );
     assert.deepEqual(libcFunctionsFor(spawn, 'fork', { childExec: 'shell' }), libcFunctionsFor(spawn, 'fork'));
     const program = libcFunctionsFor(spawn, 'fork', { childExec: 'program' });
     assert.ok(program.includes('posix_spawn') && !program.includes('system') && !program.includes('popen'), program.join(' '));
@@ -667,17 +760,20 @@ describe('elfutils', () => {
     const [line] = linesOf(src.zombie, /\bfork\(\)/);
     assert.deepEqual(r.locate(site(forkEvent(), bin('zombie_server')), 'fork').location, { file: src.zombie, line, function: 'main' });
     const lines = linesOf(src.twoForks, /\bfork\(\)/, 2);
-    assert.deepEqual(r.candidates(site(forkEvent(), bin('two_fork_sites')), 'fork').map((c) => [c.file, c.line, c.function]), [
-      [src.twoForks, lines[0], 'spawn_worker'],
-      [src.twoForks, lines[1], 'spawn_logger'],
-    ]);
+    assert.deepEqual(
+      r.candidates(site(forkEvent(), bin('two_fork_sites')), 'fork').map((c) => [c.file, c.line, c.function]),
+      [
+        [src.twoForks, lines[0], 'spawn_worker'],
+        [src.twoForks, lines[1], 'spawn_logger'],
+      ],
+    );
     const file = join(tmp, 'inlined.c');
     assert.deepEqual(r.locate(site(forkEvent(), bin('inlined')), 'fork').location, { file, line: linesOf(file, /\bfork\(\)/)[0], function: 'spawn' });
   });
 });
 
-describe('code that is not the user\'s: language libraries and calls through the GOT', () => {
-  it('Rust std, cargo crates and Go\'s standard packages are library source; a project\'s own src/ is not', () => {
+describe("code that is not the user's: language libraries and calls through the GOT", () => {
+  it("Rust std, cargo crates and Go's standard packages are library source; a project's own src/ is not", () => {
     for (const file of [
       '/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/process.rs',
       '/usr/src/rustc-1.63.0/library/std/src/sys/unix/process/process_unix.rs',
@@ -687,8 +783,15 @@ describe('code that is not the user\'s: language libraries and calls through the
       '/home/me/sdk/go1.22.0/src/runtime/proc.go',
       '/home/me/go/pkg/mod/golang.org/x/sys@v0.1.0/unix/syscall_linux.go',
       '/usr/include/x86_64-linux-gnu/bits/unistd.h',
-    ]) assert.equal(isLibrarySource(file), true, file);
-    for (const file of ['/home/me/proj/src/main.rs', '/home/me/proj/src/net/server.rs', '/home/me/go/src/github.com/me/srv/main.go', '/work/srv/main.go', '/work/srv/server.c']) {
+    ])
+      assert.equal(isLibrarySource(file), true, file);
+    for (const file of [
+      '/home/me/proj/src/main.rs',
+      '/home/me/proj/src/net/server.rs',
+      '/home/me/go/src/github.com/me/srv/main.go',
+      '/work/srv/main.go',
+      '/work/srv/server.c',
+    ]) {
       assert.equal(isLibrarySource(file), false, file);
     }
   });
@@ -711,13 +814,28 @@ describe('code that is not the user\'s: language libraries and calls through the
       '    c067:\tcall   *%rax',
     ].join('\n');
     const calls = parseObjdump(text, true);
-    assert.deepEqual(calls.get('fork')?.map((c) => c.address), [0x18440]);
-    assert.deepEqual(calls.get(gotTarget(0x64a80))?.map((c) => c.address), [0x1847d]);
+    assert.deepEqual(
+      calls.get('fork')?.map((c) => c.address),
+      [0x18440],
+    );
+    assert.deepEqual(
+      calls.get(gotTarget(0x64a80))?.map((c) => c.address),
+      [0x1847d],
+    );
     // The register was overwritten after the load: not a call through that slot.
     assert.equal(calls.get(gotTarget(0x64a88)), undefined);
-    assert.deepEqual(calls.get(gotTarget(0x64a90))?.map((c) => c.address), [0x184a0]);
+    assert.deepEqual(
+      calls.get(gotTarget(0x64a90))?.map((c) => c.address),
+      [0x184a0],
+    );
     // Older rustc loads the function's own address; an address inside a function names no callee.
-    assert.deepEqual(calls.get('_ZN3std7process7Command5spawn17h6b56a747e45f5121E')?.map((c) => c.address), [0xc058]);
-    assert.equal([...calls.values()].flat().some((c) => c.address === 0xc067), false);
+    assert.deepEqual(
+      calls.get('_ZN3std7process7Command5spawn17h6b56a747e45f5121E')?.map((c) => c.address),
+      [0xc058],
+    );
+    assert.equal(
+      [...calls.values()].flat().some((c) => c.address === 0xc067),
+      false,
+    );
   });
 });

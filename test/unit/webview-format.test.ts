@@ -31,20 +31,47 @@ describe('lanes', () => {
       { kind: 'exited', from: 0.1, to: 0.2, open: false },
       { kind: 'zombie', from: 0.2, to: 1, open: true },
     ]);
-    assert.deepEqual(lane.marks.map((m) => [m.kind, m.time]), [['fork', 0.1], ['exit', 0.2]]);
+    assert.deepEqual(
+      lane.marks.map((m) => [m.kind, m.time]),
+      [
+        ['fork', 0.1],
+        ['exit', 0.2],
+      ],
+    );
   });
   test('a reaped child: reaped life, a closed zombie span, and a reap mark', () => {
     const lane = laneOf(byId('102'), 1);
-    assert.deepEqual(lane.spans.map((s) => [s.kind, s.from, s.to]), [['reaped', 0.3, 0.4], ['zombie', 0.4, 0.41]]);
-    assert.deepEqual(lane.marks.map((m) => m.kind), ['fork', 'exit', 'reap']);
+    assert.deepEqual(
+      lane.spans.map((s) => [s.kind, s.from, s.to]),
+      [
+        ['reaped', 0.3, 0.4],
+        ['zombie', 0.4, 0.41],
+      ],
+    );
+    assert.deepEqual(
+      lane.marks.map((m) => m.kind),
+      ['fork', 'exit', 'reap'],
+    );
   });
   test('a running process grows to now; exec and adoption are marked', () => {
     assert.deepEqual(laneOf(byId('103'), 2).spans, [{ kind: 'running', from: 0.5, to: 2, open: true }]);
-    assert.deepEqual(laneOf(byId('103'), 2).marks.map((m) => m.kind), ['fork', 'exec']);
-    assert.deepEqual(laneOf(byId('105'), 2).marks.map((m) => [m.kind, m.time]), [['fork', 0.65], ['adopt', 0.7]]);
+    assert.deepEqual(
+      laneOf(byId('103'), 2).marks.map((m) => m.kind),
+      ['fork', 'exec'],
+    );
+    assert.deepEqual(
+      laneOf(byId('105'), 2).marks.map((m) => [m.kind, m.time]),
+      [
+        ['fork', 0.65],
+        ['adopt', 0.7],
+      ],
+    );
   });
   test('the root has no fork mark, and a log without timestamps has no lane', () => {
-    assert.deepEqual(laneOf(byId('100'), 1).marks.map((m) => m.kind), ['exec']);
+    assert.deepEqual(
+      laneOf(byId('100'), 1).marks.map((m) => m.kind),
+      ['exec'],
+    );
     assert.deepEqual(laneOf(proc({ pid: 1, start: null }), 1), { spans: [], marks: [] });
   });
 });

@@ -30,7 +30,10 @@ describe('a snapshot then deltas is the final snapshot', () => {
     assert.ok(deltas.length >= 50);
     for (const delta of deltas) store.applyDelta(delta);
     assert.deepEqual(store.toSnapshot(), full);
-    assert.ok(full.processes.some((p) => p.state === 'zombie'), 'the trace has zombies to check');
+    assert.ok(
+      full.processes.some((p) => p.state === 'zombie'),
+      'the trace has zombies to check',
+    );
   });
 
   test('a delta replaces diagnostics, summary, duration and ended', () => {
@@ -49,9 +52,27 @@ describe('a snapshot then deltas is the final snapshot', () => {
     const store = storeOf(snapshotAsOf(smallTrace(), 0.15));
     const before = store.treeVersion;
     const p101 = store.get('101')!;
-    store.applyDelta({ processes: [{ ...p101, exit: { time: 0.2, code: 0, signal: null, core: false } }], removed: [], folded: [], diagnostics: [], summary: store.summary, duration: 0.2, ended: false, warningCount: 0 });
+    store.applyDelta({
+      processes: [{ ...p101, exit: { time: 0.2, code: 0, signal: null, core: false } }],
+      removed: [],
+      folded: [],
+      diagnostics: [],
+      summary: store.summary,
+      duration: 0.2,
+      ended: false,
+      warningCount: 0,
+    });
     assert.equal(store.treeVersion, before);
-    store.applyDelta({ processes: [{ ...p101, state: 'zombie' }], removed: [], folded: [], diagnostics: [], summary: store.summary, duration: 0.2, ended: false, warningCount: 0 });
+    store.applyDelta({
+      processes: [{ ...p101, state: 'zombie' }],
+      removed: [],
+      folded: [],
+      diagnostics: [],
+      summary: store.summary,
+      duration: 0.2,
+      ended: false,
+      warningCount: 0,
+    });
     assert.equal(store.treeVersion, before + 1);
   });
 });
@@ -59,23 +80,80 @@ describe('a snapshot then deltas is the final snapshot', () => {
 describe('the tree index', () => {
   test('a child that arrives before its parent is a root until the parent comes', () => {
     const store = storeOf({ ...smallTrace(), processes: [proc({ pid: 1 })] });
-    store.applyDelta({ processes: [proc({ pid: 3, parentPid: 2, parentId: '2' })], removed: [], folded: [], diagnostics: [], summary: store.summary, duration: 1, ended: false, warningCount: 0 });
+    store.applyDelta({
+      processes: [proc({ pid: 3, parentPid: 2, parentId: '2' })],
+      removed: [],
+      folded: [],
+      diagnostics: [],
+      summary: store.summary,
+      duration: 1,
+      ended: false,
+      warningCount: 0,
+    });
     assert.deepEqual(store.rootIds(), ['1', '3']);
-    store.applyDelta({ processes: [proc({ pid: 2, parentPid: 1, parentId: '1' })], removed: [], folded: [], diagnostics: [], summary: store.summary, duration: 1, ended: false, warningCount: 0 });
+    store.applyDelta({
+      processes: [proc({ pid: 2, parentPid: 1, parentId: '1' })],
+      removed: [],
+      folded: [],
+      diagnostics: [],
+      summary: store.summary,
+      duration: 1,
+      ended: false,
+      warningCount: 0,
+    });
     assert.deepEqual(store.rootIds(), ['1']);
     assert.deepEqual(store.childrenOf('1'), ['2']);
     assert.deepEqual(store.childrenOf('2'), ['3']);
   });
 
   test('a reused pid is a second process, and each gets only the diagnostics of its own life', () => {
-    const first = proc({ pid: 50, parentPid: 1, parentId: '1', start: 0, exit: { time: 1, code: 0, signal: null, core: false }, zombie: { from: 1, to: 2 }, reaped: { time: 2, by: 1, how: 'wait', seen: true }, state: 'reaped' });
-    const second = proc({ pid: 50, id: '50.2', parentPid: 1, parentId: '1', start: 5, exit: { time: 6, code: 0, signal: null, core: false }, zombie: { from: 6, to: null }, state: 'zombie' });
-    const lingering = { kind: 'zombie-lingering' as const, severity: 'info' as const, pids: [50], message: 'late', location: null, locationNote: 'no -g', locationPreciseWouldPin: false, related: [], time: 1, fixes: [], fixNote: null };
+    const first = proc({
+      pid: 50,
+      parentPid: 1,
+      parentId: '1',
+      start: 0,
+      exit: { time: 1, code: 0, signal: null, core: false },
+      zombie: { from: 1, to: 2 },
+      reaped: { time: 2, by: 1, how: 'wait', seen: true },
+      state: 'reaped',
+    });
+    const second = proc({
+      pid: 50,
+      id: '50.2',
+      parentPid: 1,
+      parentId: '1',
+      start: 5,
+      exit: { time: 6, code: 0, signal: null, core: false },
+      zombie: { from: 6, to: null },
+      state: 'zombie',
+    });
+    const lingering = {
+      kind: 'zombie-lingering' as const,
+      severity: 'info' as const,
+      pids: [50],
+      message: 'late',
+      location: null,
+      locationNote: 'no -g',
+      locationPreciseWouldPin: false,
+      related: [],
+      time: 1,
+      fixes: [],
+      fixNote: null,
+    };
     const leak = { ...lingering, kind: 'zombie-leak' as const, severity: 'error' as const, message: 'leak', time: 6 };
     const store = storeOf({ ...smallTrace(), processes: [proc({ pid: 1 }), first, second], diagnostics: [lingering, leak] });
-    assert.deepEqual(store.withPid(50).map((p) => p.id), ['50', '50.2']);
-    assert.deepEqual(store.diagnosticsFor(store.get('50')!).map((d) => d.message), ['late']);
-    assert.deepEqual(store.diagnosticsFor(store.get('50.2')!).map((d) => d.message), ['leak']);
+    assert.deepEqual(
+      store.withPid(50).map((p) => p.id),
+      ['50', '50.2'],
+    );
+    assert.deepEqual(
+      store.diagnosticsFor(store.get('50')!).map((d) => d.message),
+      ['late'],
+    );
+    assert.deepEqual(
+      store.diagnosticsFor(store.get('50.2')!).map((d) => d.message),
+      ['leak'],
+    );
     assert.equal(store.pidAt(50, 5.5)!.id, '50.2');
   });
 });
@@ -89,7 +167,16 @@ describe('10,000 processes', () => {
     const snapshotMs = performance.now() - t0;
     const changed = full.processes.map((p) => ({ ...p, threads: 2 }));
     t0 = performance.now();
-    store.applyDelta({ processes: changed, removed: [], folded: [], diagnostics: full.diagnostics, summary: full.summary, duration: full.duration, ended: true, warningCount: 0 });
+    store.applyDelta({
+      processes: changed,
+      removed: [],
+      folded: [],
+      diagnostics: full.diagnostics,
+      summary: full.summary,
+      duration: full.duration,
+      ended: true,
+      warningCount: 0,
+    });
     const deltaMs = performance.now() - t0;
     assert.equal(store.size, 10_000);
     assert.equal(store.get(full.processes[9999]!.id)!.threads, 2);
@@ -102,7 +189,17 @@ describe('10,000 processes', () => {
     const store = storeOf(full);
     const batch = full.processes.slice(5000, 5100).map((p) => ({ ...p, threads: 3 }));
     const t0 = performance.now();
-    for (let i = 0; i < 100; i++) store.applyDelta({ processes: batch, removed: [], folded: [], diagnostics: full.diagnostics, summary: full.summary, duration: full.duration, ended: false, warningCount: 0 });
+    for (let i = 0; i < 100; i++)
+      store.applyDelta({
+        processes: batch,
+        removed: [],
+        folded: [],
+        diagnostics: full.diagnostics,
+        summary: full.summary,
+        duration: full.duration,
+        ended: false,
+        warningCount: 0,
+      });
     const perDelta = (performance.now() - t0) / 100;
     assert.ok(perDelta < 2, `a 100-process delta took ${perDelta.toFixed(3)} ms`);
   });

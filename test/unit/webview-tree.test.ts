@@ -15,7 +15,8 @@ function storeOf(processes: ProcessJson[]): ProcessStore {
 }
 
 const ALL: TreeQuery = { filter: 'all', search: '', collapsed: new Set() };
-const rowsOf = (store: ProcessStore, query: Partial<TreeQuery> = {}) => flattenTree(store, { ...ALL, ...query }).rows.map((r) => `${'  '.repeat(r.depth)}${r.id}${r.hasChildren ? (r.expanded ? '-' : '+') : ''}`);
+const rowsOf = (store: ProcessStore, query: Partial<TreeQuery> = {}) =>
+  flattenTree(store, { ...ALL, ...query }).rows.map((r) => `${'  '.repeat(r.depth)}${r.id}${r.hasChildren ? (r.expanded ? '-' : '+') : ''}`);
 
 describe('flattening', () => {
   const store = storeOf(smallTrace().processes);
@@ -53,12 +54,18 @@ describe('filters and search', () => {
 
   test('a collapsed matching ancestor hides matching descendants; the count still includes them', () => {
     const flat = flattenTree(store, { ...ALL, filter: 'running', collapsed: new Set(['100']) });
-    assert.deepEqual(flat.rows.map((r) => r.id), ['100']);
+    assert.deepEqual(
+      flat.rows.map((r) => r.id),
+      ['100'],
+    );
     assert.equal(flat.matching, 3);
   });
 
   test('search by pid prefix, by command or argument substring, case-insensitively', () => {
-    assert.deepEqual(rowsOf(store, { search: '10' }).map((r) => r.trim()), ['100-', '101', '102', '103', '104-', '105', '107']);
+    assert.deepEqual(
+      rowsOf(store, { search: '10' }).map((r) => r.trim()),
+      ['100-', '101', '102', '103', '104-', '105', '107'],
+    );
     assert.deepEqual(rowsOf(store, { search: '107' }), ['107']);
     assert.deepEqual(rowsOf(store, { search: 'WORK' }), ['103']);
     assert.deepEqual(rowsOf(store, { search: 'onerror' }), ['101']);

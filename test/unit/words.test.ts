@@ -92,7 +92,12 @@ describe('a zombie interval', () => {
     assert.equal(describeZombie(byId('101'), 1), 'zombie since 0.200 s (800 ms so far)');
     assert.equal(describeZombie(byId('101'), null), 'zombie since 0.200 s');
     assert.equal(describeZombie(byId('102'), 1), 'zombie from 0.400 s to 0.410 s (10 ms)');
-    const auto = proc({ pid: 9, exit: { time: 1, code: 0, signal: null, core: false }, reaped: { time: 1, by: null, how: 'auto', seen: true }, state: 'reaped' });
+    const auto = proc({
+      pid: 9,
+      exit: { time: 1, code: 0, signal: null, core: false },
+      reaped: { time: 1, by: null, how: 'auto', seen: true },
+      state: 'reaped',
+    });
     assert.match(describeZombie(auto, 2), /never a zombie: auto-reaped/);
     assert.equal(describeZombie(byId('103'), 1), 'not exited');
   });
@@ -153,16 +158,22 @@ describe('the trace as a whole', () => {
   test('the summary counts in words that agree', () => {
     const summary = { processes: 2, running: 0, zombiesAtEnd: 1, maxZombies: 1, orphans: 1 };
     assert.equal(summaryWords(summary), '2 processes, 0 running, 1 zombie at end, most zombies at once 1, 1 orphan');
-    assert.equal(summaryWords(summary, (t) => `[${t}]`), '2 processes, 0 running, [1 zombie at end], most zombies at once 1, 1 orphan');
+    assert.equal(
+      summaryWords(summary, (t) => `[${t}]`),
+      '2 processes, 0 running, [1 zombie at end], most zombies at once 1, 1 orphan',
+    );
   });
   test('how a live trace ended: stopped, failed, or the program exited as its process did', () => {
     const processes = smallTrace().processes;
     const end = { stoppedByUser: false, failure: null, exitCode: 0, snapshot: { processes } };
     assert.equal(traceEndWords({ ...end, stoppedByUser: true }, 'server'), 'Stopped: the picture was taken, then every process of the trace was killed.');
     assert.equal(traceEndWords({ ...end, failure: 'strace was killed.' }, 'server'), 'strace was killed.');
-    assert.equal(traceEndWords({ ...end, exitCode: 3 }, 'server'), 'server exited with code 3; the trace is over.', 'no root exit: strace\'s status');
+    assert.equal(traceEndWords({ ...end, exitCode: 3 }, 'server'), 'server exited with code 3; the trace is over.', "no root exit: strace's status");
     const crashed = proc({ pid: 100, exit: { time: 1, code: null, signal: 'SIGSEGV', core: true }, state: 'reaped' });
-    assert.equal(traceEndWords({ ...end, exitCode: 128, snapshot: { processes: [crashed] } }, 'crash'), 'crash killed by SIGSEGV (core dumped); the trace is over.');
+    assert.equal(
+      traceEndWords({ ...end, exitCode: 128, snapshot: { processes: [crashed] } }, 'crash'),
+      'crash killed by SIGSEGV (core dumped); the trace is over.',
+    );
     assert.equal(traceEndWords({ ...end, exitCode: null }, 'server'), 'server exited; the trace is over.');
   });
 });
@@ -174,7 +185,7 @@ describe('one process, one wording in every view', () => {
   const cli = renderSnapshot(snapshot, { color: false }).split('\n');
   const lineOf = (pid: number) => cli.find((l) => new RegExp(`(^|─ )${pid}  `).test(l))!;
 
-  test('the exit: the CLI line, the debug variable and the zombie\'s stop reason say it alike', () => {
+  test("the exit: the CLI line, the debug variable and the zombie's stop reason say it alike", () => {
     for (const id of ['102', '107']) {
       const p = byId(id);
       const words = exitWords(p.exit);

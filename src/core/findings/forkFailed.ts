@@ -7,11 +7,12 @@ export function forkFailed({ model, at, rel }: FindingContext): DiagnosticJson[]
   const out: DiagnosticJson[] = [];
   for (const [proc, record] of model.forkFailures) {
     const where = at(record.site, 'fork');
-    const why = record.errno === 'EAGAIN'
-      ? 'EAGAIN: the process limit was reached (RLIMIT_NPROC, the pids cgroup, or the system\'s pid_max), often because exited children were never reaped and still count'
-      : record.errno === 'ENOMEM'
-        ? 'ENOMEM: the kernel could not allocate the new process'
-        : record.errno;
+    const why =
+      record.errno === 'EAGAIN'
+        ? "EAGAIN: the process limit was reached (RLIMIT_NPROC, the pids cgroup, or the system's pid_max), often because exited children were never reaped and still count"
+        : record.errno === 'ENOMEM'
+          ? 'ENOMEM: the kernel could not allocate the new process'
+          : record.errno;
     out.push({
       kind: 'fork-failed',
       severity: 'warning',

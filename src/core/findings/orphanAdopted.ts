@@ -35,8 +35,10 @@ export function orphansAdopted({ at, rel }: FindingContext, orphans: readonly Pr
       later = ` It exited${exitedWhen} and is still a zombie: its adopter, outside the trace, has not reaped it (/proc shows it).`;
     } else {
       const howMany = (n: number): string => (n === group.orphans.length ? (n === 2 ? 'Both' : 'All') : String(n));
-      if (exited.length > 0) later += ` ${howMany(exited.length)} exited, and their adopter, outside the trace, reaped ${exited.length === 1 ? 'it' : 'them'} unseen.`;
-      if (held.length > 0) later += ` ${howMany(held.length)} exited and ${held.length === 1 ? 'is still a zombie' : 'are still zombies'}: their adopter, outside the trace, has not reaped ${held.length === 1 ? 'it' : 'them'} (/proc shows ${held.length === 1 ? 'it' : 'them'}).`;
+      if (exited.length > 0)
+        later += ` ${howMany(exited.length)} exited, and their adopter, outside the trace, reaped ${exited.length === 1 ? 'it' : 'them'} unseen.`;
+      if (held.length > 0)
+        later += ` ${howMany(held.length)} exited and ${held.length === 1 ? 'is still a zombie' : 'are still zombies'}: their adopter, outside the trace, has not reaped ${held.length === 1 ? 'it' : 'them'} (/proc shows ${held.length === 1 ? 'it' : 'them'}).`;
     }
     // pid 1 holding zombies: in a container, a program run as pid 1 is no init.
     if (held.length > 0 && adopters.includes(1)) {
@@ -88,11 +90,7 @@ function orphanGroups(orphans: readonly ProcessNode[]): OrphanGroup[] {
     const adoption = p.adoptions[0];
     const former = adoption.formerParent;
     const forked = p.forkSite?.event.time ?? p.start;
-    const deliberate =
-      p.parent === former &&
-      former.exit !== null &&
-      former.exit.time - forked <= DOUBLE_FORK_WINDOW &&
-      former.reaped?.how === 'wait';
+    const deliberate = p.parent === former && former.exit !== null && former.exit.time - forked <= DOUBLE_FORK_WINDOW && former.reaped?.how === 'wait';
     const by = deliberate && former.parent ? former.parent : former;
     // An adopter inside the trace is part of the story; one outside is the same for every
     // orphan of the trace (the trace's own ancestors), named for some and not others.

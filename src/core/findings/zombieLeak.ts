@@ -19,19 +19,24 @@ export function zombieLeaks({ model, at, rel }: FindingContext, leaks: ProcessFi
       where = at(coalesced.handlerWait, 'wait');
     } else if (owner.lastWait) {
       why = `It calls ${owner.lastWait.event.name}, but never for ${children.length === 1 ? 'this child' : 'these children'}.`;
-      fix = madeByAdvice(madeBy(children, at), children.length === 1) ?? 'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
+      fix =
+        madeByAdvice(madeBy(children, at), children.length === 1) ??
+        'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
       where = at(owner.lastWait, 'wait');
     } else {
       why = 'It never calls wait(), waitpid() or waitid().';
       where = at(children[0].forkSite, 'fork');
-      fix = madeByAdvice(madeBy(children, at), children.length === 1) ?? 'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
+      fix =
+        madeByAdvice(madeBy(children, at), children.length === 1) ??
+        'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
     }
     const one = children.length === 1;
-    const until = atEnd.length > 0 && viaAdopter.length === 0
-      ? `stayed ${one ? 'a zombie' : 'zombies'} until the trace ended`
-      : atEnd.length === 0
-        ? `stayed ${one ? 'a zombie' : 'zombies'} until ${processName(owner)} exited and ${adopterWords(lastAdopter(viaAdopter[0]))} reaped ${one ? 'it' : 'them'}`
-        : 'stayed zombies (some until the trace ended, some until an adopter reaped them)';
+    const until =
+      atEnd.length > 0 && viaAdopter.length === 0
+        ? `stayed ${one ? 'a zombie' : 'zombies'} until the trace ended`
+        : atEnd.length === 0
+          ? `stayed ${one ? 'a zombie' : 'zombies'} until ${processName(owner)} exited and ${adopterWords(lastAdopter(viaAdopter[0]))} reaped ${one ? 'it' : 'them'}`
+          : 'stayed zombies (some until the trace ended, some until an adopter reaped them)';
     // Not Math.min(...spread): past ~120,000 arguments that throws RangeError.
     const first = children.reduce((t, c) => Math.min(t, c.exit?.time ?? NaN), Infinity);
     out.push({
@@ -67,7 +72,8 @@ function madeByAdvice(via: ReadonlySet<string> | null, one: boolean): string | n
   if (kinds.size === 1 && kinds.has('popen')) return `${made} popen(). ${popen(them)}`;
   if (kinds.size === 1 && kinds.has('posix_spawn')) return `${made} posix_spawn(). ${spawn(them)}`;
   // Each child came from one of the two (which one, the default trace may not know).
-  if (kinds.size === 2 && kinds.has('popen') && kinds.has('posix_spawn')) return `${one ? 'It' : 'They'} came from popen() or posix_spawn(). ${popen("popen()'s child")} ${spawn("posix_spawn()'s children")}`;
+  if (kinds.size === 2 && kinds.has('popen') && kinds.has('posix_spawn'))
+    return `${one ? 'It' : 'They'} came from popen() or posix_spawn(). ${popen("popen()'s child")} ${spawn("posix_spawn()'s children")}`;
   return null;
 }
 
