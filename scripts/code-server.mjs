@@ -203,26 +203,16 @@ function isolatedEnv(profile) {
   return { XDG_DATA_HOME: join(profile.root, 'xdg-data'), XDG_CONFIG_HOME: join(profile.root, 'xdg-config'), XDG_CACHE_HOME: join(profile.root, 'xdg-cache') };
 }
 
+/** The profile a code-server run uses: its config file, user data and extensions. */
+function profileArgs(profile) {
+  return ['--config', configFile(profile), '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir];
+}
+
 /** Installs a .vsix as a user would, with code-server's own --install-extension. */
 export function installExtension(cs, vsix, profile = freshProfile()) {
-  run(
-    cs.node,
-    [
-      cs.entry,
-      '--config',
-      configFile(profile),
-      '--user-data-dir',
-      profile.userDataDir,
-      '--extensions-dir',
-      profile.extensionsDir,
-      '--install-extension',
-      resolve(vsix),
-      '--force',
-    ],
-    {
-      env: { ...cs.env, ...isolatedEnv(profile) },
-    },
-  );
+  run(cs.node, [cs.entry, ...profileArgs(profile), '--install-extension', resolve(vsix), '--force'], {
+    env: { ...cs.env, ...isolatedEnv(profile) },
+  });
   const installed = readdirSync(profile.extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
   log(`extensions in ${profile.extensionsDir}: ${installed.join(', ') || '(none)'}`);
   return { ...profile, installed };
@@ -326,12 +316,7 @@ export async function startCodeServer(cs, { folder, profile, port, timeoutMs = 6
   const token = randomBytes(8).toString('hex');
   const args = [
     cs.entry,
-    '--config',
-    configFile(profile),
-    '--user-data-dir',
-    profile.userDataDir,
-    '--extensions-dir',
-    profile.extensionsDir,
+    ...profileArgs(profile),
     '--auth',
     'none',
     '--bind-addr',
