@@ -3,7 +3,18 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/shared/schema';
 import { el } from './dom';
-import { countGrouped, describeAdoption, describeExit, describePid, describeReap, describeZombie, formatLocation, formatTime } from '../src/shared/words';
+import {
+  BEFORE_THE_TRACE,
+  countGrouped,
+  describeAdoption,
+  describeBefore,
+  describeExit,
+  describePid,
+  describeReap,
+  describeZombie,
+  formatLocation,
+  formatTime,
+} from '../src/shared/words';
 import { quoteArgv, shortLocation } from './format';
 import type { ProcessStore } from './store';
 
@@ -33,6 +44,7 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
   badge.className = `ft-state ft-state-${p.state}`;
   badge.textContent = p.state;
   heading.append(badge);
+  if (p.before === true || p.zombie?.before === true) heading.append(' ', el('span', 'ft-before', BEFORE_THE_TRACE));
   if (p.adoptedBy.length > 0) heading.append(' ', el('span', 'ft-adopted', 'adopted'));
 
   const list = el('dl', 'ft-facts');
@@ -49,6 +61,8 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
     fact(p.execs.length === 1 ? 'Exec' : 'Execs', execs);
   }
   fact('Started', formatTime(p.start));
+  const before = describeBefore(p);
+  if (before) fact('Before', before);
   fact('Exit', describeExit(p.exit));
 
   if (p.parentId !== null && store.has(p.parentId)) {

@@ -10,7 +10,7 @@ import type { VscodeRadio } from '@vscode-elements/elements/dist/vscode-radio/vs
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { ProcessFilter, TraceInfo, TraceStatus } from '../src/shared/protocol';
 import type { SummaryJson } from '../src/shared/schema';
-import { countGrouped, formatDuration } from '../src/shared/words';
+import { attachedWords, countGrouped, formatDuration } from '../src/shared/words';
 import { el, setAttr, setHidden, setText } from './dom';
 
 export interface HeaderActions {
@@ -33,10 +33,22 @@ function button(label: string, className: string, secondary: boolean): VscodeBut
   return b;
 }
 
+const STOP_TITLE = 'Stop tracing: take the picture, then kill every process of the trace';
+
+function detachTitle(pid: number): string {
+  return `Detach: take the picture, then let pid ${pid} and its children run on, untraced`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export class Header {
   private readonly title: HTMLHeadingElement;
   private readonly status: HTMLElement;
   private readonly message: HTMLParagraphElement;
+  /** "attached to pid N (command): detaching leaves it running", while an attached trace runs. */
+  private readonly attached: HTMLParagraphElement;
   private readonly stopButton: VscodeButton;
   private readonly restartButton: VscodeButton;
 
@@ -51,16 +63,18 @@ export class Header {
     this.restartButton.hidden = true;
     this.stopButton = button('Stop', 'ft-stop', false);
     this.stopButton.disabled = true;
-    this.stopButton.title = 'Stop tracing: take the picture, then kill every process of the trace';
+    this.stopButton.title = STOP_TITLE;
     this.stopButton.addEventListener('click', () => {
       if (!this.stopButton.disabled) actions.stop();
     });
     this.restartButton.addEventListener('click', () => actions.restart());
     header.append(this.title, this.status, spacer, this.restartButton, this.stopButton);
+    this.attached = el('p', 'ft-attached');
+    this.attached.hidden = true;
     this.message = el('p', 'ft-trace-message');
     this.message.hidden = true;
     this.message.setAttribute('role', 'status');
-    parent.append(header, this.message);
+    parent.append(header, this.attached, this.message);
   }
 
   /** `attached`: this page has had a snapshot from the host (a restored picture can't be stopped). */
@@ -74,6 +88,13 @@ export class Header {
     }
     const running = attached && trace?.status === 'running';
     if (this.stopButton.disabled === running) this.stopButton.disabled = !running;
+    // An attached trace detaches: the process it attached to runs on, untraced.
+    const attach = trace?.attach ?? null;
+    setText(this.stopButton, attach ? 'Detach' : 'Stop');
+    setAttr(this.stopButton, 'title', attach ? detachTitle(attach.pid) : STOP_TITLE);
+    const attachedLine = attach !== null && (trace?.status === 'running' || trace?.status === 'stopping');
+    setText(this.attached, attachedLine ? `${capitalize(attachedWords(attach))}.` : '');
+    setHidden(this.attached, !attachedLine);
     setHidden(this.restartButton, !attached || trace?.status !== 'ended');
     setText(this.message, trace?.message ?? '');
     setHidden(this.message, !trace?.message);

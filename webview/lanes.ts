@@ -29,25 +29,33 @@ export interface Lane {
   marks: Mark[];
 }
 
-/** The lane of `p` at time `now` (the trace's duration). Nothing without timestamps. */
+/**
+ * The lane of `p` at time `now` (the trace's duration). Nothing without timestamps.
+ * What an attached trace found already there starts at the attach (time 0): its fork
+ * and, for a zombie, its exit happened before the trace and are not drawn.
+ */
 export function laneOf(p: ProcessJson, now: number): Lane {
   const spans: Span[] = [];
   const marks: Mark[] = [];
   if (p.start === null) return { spans, marks };
+  const start = p.before === true ? Math.max(0, p.start) : p.start;
+  const zombieBefore = p.zombie?.before === true && p.zombie.from === null;
 
   const exitTime = p.exit?.time ?? null;
   const lifeKind: SpanKind = p.state === 'running' ? 'running' : p.reaped ? 'reaped' : 'exited';
-  const lifeEnd = p.state === 'running' || exitTime === null ? now : exitTime;
-  spans.push({ kind: lifeKind, from: p.start, to: Math.max(p.start, lifeEnd), open: p.state === 'running' });
+  const lifeEnd = p.state === 'running' ? now : (exitTime ?? (zombieBefore ? start : now));
+  if (lifeEnd > start || p.state === 'running' || !zombieBefore) {
+    spans.push({ kind: lifeKind, from: start, to: Math.max(start, lifeEnd), open: p.state === 'running' });
+  }
 
-  const zombieFrom = p.zombie?.from ?? null;
+  const zombieFrom = p.zombie?.from ?? (zombieBefore ? start : null);
   if (zombieFrom !== null) {
     const to = p.zombie!.to;
     const end = to ?? now;
     if (end > zombieFrom || to === null) spans.push({ kind: 'zombie', from: zombieFrom, to: Math.max(zombieFrom, end), open: to === null });
   }
 
-  if (p.parentId !== null || p.parentPid !== null) marks.push({ kind: 'fork', time: p.start });
+  if ((p.parentId !== null || p.parentPid !== null) && p.before !== true) marks.push({ kind: 'fork', time: p.start });
   for (const e of p.execs) if (e.time !== null) marks.push({ kind: 'exec', time: e.time });
   if (exitTime !== null) marks.push({ kind: 'exit', time: exitTime });
   for (const a of p.adoptedBy) if (a.time !== null) marks.push({ kind: 'adopt', time: a.time });

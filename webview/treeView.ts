@@ -4,7 +4,7 @@
 // end-to-end tests and users' automation rely on them.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { ProcessJson } from '../src/shared/schema';
-import { describeAdoption, formatLifetime } from '../src/shared/words';
+import { BEFORE_THE_TRACE, describeAdoption, describeBefore, formatLifetime } from '../src/shared/words';
 import { el, setAttr, setText } from './dom';
 import type { FlatTree, TreeRow } from './tree';
 
@@ -31,6 +31,8 @@ interface RowElement {
   command: HTMLSpanElement;
   lifetime: HTMLSpanElement;
   adopted: HTMLSpanElement;
+  /** "before": it was there when an attached trace began. */
+  before: HTMLSpanElement;
   badge: HTMLElement;
   /** What it shows now: rebinding is skipped when nothing changed. */
   process: ProcessJson | null;
@@ -205,6 +207,7 @@ export class TreeView {
       row.root.removeAttribute('role');
       delete row.root.dataset.pid;
       delete row.root.dataset.state;
+      delete row.root.dataset.before;
     }
   }
 
@@ -220,10 +223,12 @@ export class TreeView {
     const lifetime = el('span', 'ft-lifetime');
     const adopted = el('span', 'ft-adopted', 'adopted');
     adopted.hidden = true;
+    const before = el('span', 'ft-before', 'before');
+    before.hidden = true;
     const badge = document.createElement('vscode-badge');
     badge.className = 'ft-state';
-    root.append(twisty, pid, command, lifetime, adopted, badge);
-    return { root, twisty, pid, command, lifetime, adopted, badge, process: null, row: null, index: -1, selected: false, active: false };
+    root.append(twisty, pid, command, lifetime, before, adopted, badge);
+    return { root, twisty, pid, command, lifetime, adopted, before, badge, process: null, row: null, index: -1, selected: false, active: false };
   }
 
   private bind(row: RowElement, p: ProcessJson, treeRow: TreeRow, index: number, count: number, selected: boolean, active: boolean): void {
@@ -245,9 +250,14 @@ export class TreeView {
       const orphan = p.adoptedBy.length > 0;
       row.adopted.hidden = !orphan;
       setAttr(row.adopted, 'title', orphan ? p.adoptedBy.map(describeAdoption).join('; ') : null);
+      const before = p.before === true || p.zombie?.before === true;
+      row.before.hidden = !before;
+      setAttr(row.before, 'title', before ? (describeBefore(p) ?? `a zombie ${BEFORE_THE_TRACE}`) : null);
+      if (before) root.dataset.before = 'true';
+      else delete root.dataset.before;
       setText(row.badge, p.state);
       row.badge.className = `ft-state ft-state-${p.state}`;
-      setAttr(root, 'aria-label', `pid ${p.pid} ${p.command}, ${p.state}${orphan ? ', adopted' : ''}`);
+      setAttr(root, 'aria-label', `pid ${p.pid} ${p.command}, ${p.state}${before ? `, ${BEFORE_THE_TRACE}` : ''}${orphan ? ', adopted' : ''}`);
       row.process = p;
     }
     if (row.row !== treeRow) {

@@ -16,6 +16,11 @@ export interface TraceInfo {
    * fast mode; not a log, not a debug session's). Absent: no.
    */
   canTracePrecisely?: boolean;
+  /**
+   * An attached trace (Attach to Process…, Find Zombies, a debug `attach`): the process it
+   * attached to. Stop detaches then, and the process runs on. Absent for a trace of a program the editor started.
+   */
+  attach?: { pid: number; command: string };
 }
 
 /** Host → webview. */
@@ -37,6 +42,7 @@ export type WebviewMessage =
   | { type: 'ready' }
   /** The user clicked (or pressed Enter on) a process: open where its fix belongs. */
   | { type: 'openProcess'; id: string }
+  /** Stop, or Detach for an attached trace (the host knows which it is). */
   | { type: 'stop' }
   /** The user asked to run the same program again. */
   | { type: 'restart' }

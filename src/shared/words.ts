@@ -1,7 +1,7 @@
 // One wording for every view: the CLI, the panel, the debug view and the findings say
 // a process, an exit, a zombie interval, an adoption, a reaping and a count with these
 // functions, in the design's words (design.md §2). Pure: no Node, no vscode.
-import type { AdoptionJson, ExitJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson } from './schema';
+import type { AdoptionJson, AttachJson, ExitJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson } from './schema';
 
 // ---- counts and times
 
@@ -15,9 +15,16 @@ export function countGrouped(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-/** Seconds since the first event: "0.008 s"; "unknown time" when the log has no timestamps. */
+/** What was there already when an attached trace began: its times are negative, its past is not in the trace. */
+export const BEFORE_THE_TRACE = 'before the trace';
+
+/**
+ * Seconds since the first event: "0.008 s"; "unknown time" when the log has no timestamps;
+ * "12.500 s before the trace" for a negative time (an attach read it from /proc).
+ */
 export function formatTime(t: number | null): string {
-  return t === null ? 'unknown time' : `${t.toFixed(3)} s`;
+  if (t === null) return 'unknown time';
+  return t < 0 ? `${(-t).toFixed(3)} s ${BEFORE_THE_TRACE}` : `${t.toFixed(3)} s`;
 }
 
 /** " at 0.008 s", or nothing when the time is not known: appended to what happened. */
@@ -76,6 +83,16 @@ export function pidList(ps: ReadonlyArray<{ pid: number }>): string {
   return `${ps.length === 1 ? 'pid' : 'pids'} ${shown}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
+/**
+ * For a process an attach found already there: "present before the trace (started 12.500 s
+ * before it); what it did until the attach is not in the trace". Null for the others.
+ */
+export function describeBefore(p: Pick<ProcessJson, 'before' | 'start'>): string | null {
+  if (p.before !== true) return null;
+  const started = p.start !== null && p.start < 0 ? ` (started ${formatTime(p.start)})` : '';
+  return `present ${BEFORE_THE_TRACE}${started}; what it did until the attach is not in the trace`;
+}
+
 // ---- the exit
 
 /** "exited with code 3", "killed by SIGSEGV (core dumped)"; "running" before the exit. */
@@ -98,6 +115,10 @@ export function describeZombie(p: Pick<ProcessJson, 'exit' | 'zombie' | 'reaped'
   if (p.reaped?.how === 'auto') return 'never a zombie: auto-reaped by the kernel (SIGCHLD ignored or SA_NOCLDWAIT)';
   if (!p.zombie) return p.state === 'zombie' ? 'zombie, not yet reaped' : p.exit ? 'no zombie interval known' : 'not exited';
   const { from, to } = p.zombie;
+  // Already a zombie when the trace attached: when it exited is not known.
+  if (p.zombie.before === true && from === null) {
+    return to === null ? `zombie since ${BEFORE_THE_TRACE} (its exit time is unknown)` : `zombie from ${BEFORE_THE_TRACE} to ${formatTime(to)}`;
+  }
   if (to === null) {
     const since = from === null ? 'zombie, not yet reaped' : `zombie since ${formatTime(from)}`;
     return from !== null && now !== null ? `${since} (${formatDuration(now - from)} so far)` : since;
@@ -112,7 +133,10 @@ export function describeZombie(p: Pick<ProcessJson, 'exit' | 'zombie' | 'reaped'
  */
 export function zombieBrief(p: Pick<ProcessJson, 'zombie' | 'state'>): string | null {
   const { zombie } = p;
-  if (p.state === 'zombie' || zombie?.to === null) return zombie?.from == null ? 'zombie, not yet reaped' : `zombie since ${formatTime(zombie.from)}`;
+  if (p.state === 'zombie' || zombie?.to === null) {
+    if (zombie?.before === true && zombie.from === null) return `zombie since ${BEFORE_THE_TRACE}`;
+    return zombie?.from == null ? 'zombie, not yet reaped' : `zombie since ${formatTime(zombie.from)}`;
+  }
   if (!zombie) return null;
   return `zombie ${span(zombie.from, zombie.to)}`;
 }
@@ -185,12 +209,20 @@ export interface TraceEndFacts {
   failure: string | null;
   /** strace's exit status: the program's, unless a signal killed it. */
   exitCode: number | null;
-  snapshot: { processes: readonly ProcessJson[] };
+  /** `attach`: the process an attached trace attached to (a stop detaches from it). */
+  snapshot: { processes: readonly ProcessJson[]; attach?: AttachJson | null };
+}
+
+/** "attached to pid 42 (server): detaching leaves it running": the panel's line while an attached trace runs. */
+export function attachedWords(attach: Pick<AttachJson, 'pid' | 'command'>): string {
+  return `attached to pid ${attach.pid}${attach.command ? ` (${attach.command})` : ''}: detaching leaves it running`;
 }
 
 /** How a live trace ended, for the panel and the debug console: "server exited with code 0; the trace is over." */
 export function traceEndWords(end: TraceEndFacts, programName: string): string {
   if (end.failure !== null) return end.failure;
+  const attach = end.snapshot.attach;
+  if (end.stoppedByUser && attach) return `Detached from ${describePid(attach.pid, attach.command)}: the picture was taken, and it keeps running, untraced.`;
   if (end.stoppedByUser) return 'Stopped: the picture was taken, then every process of the trace was killed.';
   // The traced program's own exit says "killed by SIGSEGV" where strace's status says 128.
   const root = end.snapshot.processes.find((p) => p.parentId === null);
@@ -198,9 +230,12 @@ export function traceEndWords(end: TraceEndFacts, programName: string): string {
   return `${programName} ${exit ? exitWords(exit) : 'exited'}; the trace is over.`;
 }
 
-/** "0.005–0.008s": a span of the trace's time, "…" for an open end and "?" for an unknown one. */
+/**
+ * "0.005–0.008s": a span of the trace's time, "…" for an open end, "?" for an unknown one,
+ * and "before" for a start before an attached trace began (a negative time).
+ */
 function span(from: number | null, to: number | null | undefined): string {
-  const at = (t: number | null): string => (t === null ? '?' : t.toFixed(3));
+  const at = (t: number | null): string => (t === null ? '?' : t < 0 ? 'before' : t.toFixed(3));
   return `${at(from)}–${to === undefined ? '…' : at(to)}s`;
 }
 

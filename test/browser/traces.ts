@@ -120,6 +120,48 @@ export function smallTrace(): SnapshotJson {
 
 export const SMALL_TRACE_INFO: TraceInfo = { title: './server --port 8080', status: 'running', message: null };
 
+/** The command line of the server an attach found: markup that must stay text, in the attached line too. */
+export const ATTACHED_COMMAND = '<img src=y onerror=alert(2)>srv';
+
+/**
+ * An attach to a server (pid 200) that had run for an hour and held 2 zombies (201, 202),
+ * one of which it reaps after the attach; a child forked after the attach (203) is a zombie too.
+ */
+export function attachedTrace(): SnapshotJson {
+  const before = (pid: number, fields: Partial<ProcessJson>): ProcessJson =>
+    proc({ pid, parentPid: 200, parentId: '200', command: 'srv', argv: ['srv'], before: true, state: 'zombie', ...fields });
+  const processes: ProcessJson[] = [
+    proc({ pid: 200, command: ATTACHED_COMMAND, argv: [ATTACHED_COMMAND, '8080'], start: -3600, before: true, parentPid: 1 }),
+    before(201, { start: -20, exit: null, zombie: { from: null, to: null, before: true } }),
+    before(202, {
+      start: -10,
+      exit: null,
+      zombie: { from: null, to: 0.5, before: true },
+      reaped: { time: 0.5, by: 200, how: 'wait', seen: true },
+      state: 'reaped',
+    }),
+    proc({
+      pid: 203,
+      parentPid: 200,
+      parentId: '200',
+      command: 'srv',
+      argv: ['srv'],
+      start: 1,
+      exit: { time: 1.2, code: 0, signal: null, core: false },
+      zombie: { from: 1.2, to: null },
+      state: 'zombie',
+    }),
+  ];
+  return { ...finish(processes, [], 2, false), attach: { pid: 200, command: ATTACHED_COMMAND, detached: false } };
+}
+
+export const ATTACHED_TRACE_INFO: TraceInfo = {
+  title: `pid 200 ${ATTACHED_COMMAND}`,
+  status: 'running',
+  message: null,
+  attach: { pid: 200, command: ATTACHED_COMMAND },
+};
+
 /** A deterministic generator: the same seed, the same trace. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

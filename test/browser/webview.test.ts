@@ -5,7 +5,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
-import { FORK_SITE_NOTE, MARKUP_ARGV, MARKUP_COMMAND, proc, serverTrace, smallTrace, SMALL_TRACE_INFO } from './traces';
+import {
+  ATTACHED_COMMAND,
+  ATTACHED_TRACE_INFO,
+  attachedTrace,
+  FORK_SITE_NOTE,
+  MARKUP_ARGV,
+  MARKUP_COMMAND,
+  proc,
+  serverTrace,
+  smallTrace,
+  SMALL_TRACE_INFO,
+} from './traces';
 import type { WebviewMessage } from '../../src/shared/protocol';
 import { renderSnapshot } from '../../src/cli/render';
 import { lifeVariables } from '../../src/debug/forkTraceSession';
@@ -188,8 +199,56 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.deepEqual(await openProcesses(h), [], 'the link runs the trace; it opens nothing');
   });
 
+  test('an attached trace: the attached line, Detach in place of Stop, "before" on what was there, markup in the command line as text', async () => {
+    const h = await Harness.open({ browser });
+    open.push(h);
+    await h.send({ type: 'snapshot', snapshot: attachedTrace(), trace: ATTACHED_TRACE_INFO });
+    await h.page.locator('.ft-row[data-id="203"]').waitFor();
+    await h.settle();
+    const line = h.page.locator('.ft-attached');
+    assert.ok(await line.isVisible());
+    assert.equal(await line.innerText(), `Attached to pid 200 (${ATTACHED_COMMAND}): detaching leaves it running.`);
+    const detach = h.page.locator('vscode-button.ft-stop');
+    assert.equal(await detach.innerText(), 'Detach');
+    assert.match((await detach.getAttribute('title')) ?? '', /pid 200 and its children run on, untraced/);
+    // What was there before the attach carries the badge; the child forked after it does not.
+    const before = await h.page.locator('.ft-row[data-before="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-pid')));
+    assert.deepEqual(before, ['200', '201', '202']);
+    assert.ok(await h.page.locator('[data-id="201"] .ft-before').isVisible());
+    assert.equal(await h.page.locator('[data-id="203"] .ft-before').isVisible(), false);
+    assert.equal(await h.page.locator('[data-id="200"] .ft-command').innerText(), ATTACHED_COMMAND);
+    // Negative times read "before the trace", never "-3600.000 s".
+    assert.match(await h.page.locator('[data-id="200"] .ft-lifetime').innerText(), /^before–…s$/);
+    await h.page.locator('[data-id="200"]').click();
+    await h.settle();
+    const details = await h.page.locator('.ft-details').innerText();
+    assert.match(details, /Started\s+3600\.000 s before the trace/);
+    assert.match(details, /present before the trace \(started 3600\.000 s before the trace\); what it did until the attach is not in the trace/);
+    assert.doesNotMatch(details, /-3600/);
+    await h.page.locator('[data-id="201"]').click();
+    await h.settle();
+    assert.match(await h.page.locator('.ft-details').innerText(), /Zombie\s+zombie since before the trace \(its exit time is unknown\)/);
+    await h.page.locator('[data-id="202"]').click();
+    await h.settle();
+    assert.match(await h.page.locator('.ft-details').innerText(), /zombie from before the trace to 0\.500 s/);
+    await h.page.waitForTimeout(100); // an onerror would have fired by now
+    assert.equal(await h.page.locator('img').count(), 0);
+    assert.deepEqual(h.dialogs, []);
+
+    await detach.click();
+    assert.ok((await h.posted()).some((m) => m.type === 'stop'));
+    const message = 'Detached from pid 200: the picture was taken, and it keeps running, untraced.';
+    await h.send({ type: 'trace', trace: { ...ATTACHED_TRACE_INFO, status: 'ended', message } });
+    await h.settle();
+    assert.equal(await line.isVisible(), false, 'the attached line goes with the attach');
+    assert.equal(await h.page.locator('.ft-trace-message').innerText(), message);
+    assert.equal(await detach.getAttribute('disabled'), '');
+  });
+
   test('Stop posts stop while running; once ended it is disabled and Run again shows', async () => {
     const h = await panel();
+    assert.equal(await h.page.locator('vscode-button.ft-stop').innerText(), 'Stop');
+    assert.equal(await h.page.locator('.ft-attached').isVisible(), false);
     await h.page.locator('vscode-button.ft-stop').click();
     assert.ok((await h.posted()).some((m) => m.type === 'stop'));
     await h.send({ type: 'trace', trace: { ...SMALL_TRACE_INFO, status: 'ended', message: 'Stopped: every process of the trace was killed.' } });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { formatLocation } from '../../src/shared/words';
 import { quoteArgv, shortLocation } from '../../webview/format';
 import { laneOf } from '../../webview/lanes';
-import { proc, smallTrace } from '../browser/traces';
+import { attachedTrace, proc, smallTrace } from '../browser/traces';
 
 const byId = (id: string) => smallTrace().processes.find((p) => p.id === id)!;
 
@@ -73,5 +73,27 @@ describe('lanes', () => {
       ['exec'],
     );
     assert.deepEqual(laneOf(proc({ pid: 1, start: null }), 1), { spans: [], marks: [] });
+  });
+});
+
+describe('lanes of what an attach found already there', () => {
+  const byAttachId = (id: string) => attachedTrace().processes.find((p) => p.id === id)!;
+  test('the attached server runs from the attach, not from an hour before it, and has no fork mark', () => {
+    const lane = laneOf(byAttachId('200'), 2);
+    assert.deepEqual(lane.spans, [{ kind: 'running', from: 0, to: 2, open: true }]);
+    assert.deepEqual(lane.marks, []);
+  });
+  test('a zombie since before the trace: only its zombie span, from the attach to now (its exit is unknown)', () => {
+    const lane = laneOf(byAttachId('201'), 2);
+    assert.deepEqual(lane.spans, [{ kind: 'zombie', from: 0, to: 2, open: true }]);
+    assert.deepEqual(lane.marks, []);
+  });
+  test('one reaped after the attach: its zombie span ends at the reaping', () => {
+    const lane = laneOf(byAttachId('202'), 2);
+    assert.deepEqual(lane.spans, [{ kind: 'zombie', from: 0, to: 0.5, open: false }]);
+    assert.deepEqual(
+      lane.marks.map((m) => [m.kind, m.time]),
+      [['reap', 0.5]],
+    );
   });
 });

@@ -4,6 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   adopterWords,
+  attachedWords,
+  BEFORE_THE_TRACE,
+  describeBefore,
   count,
   countGrouped,
   describeAdoption,
@@ -24,7 +27,7 @@ import {
 } from '../../src/shared/words';
 import { renderSnapshot } from '../../src/cli/render';
 import { lifeVariables, zombieText } from '../../src/debug/forkTraceSession';
-import { proc, smallTrace } from '../browser/traces';
+import { attachedTrace, proc, smallTrace } from '../browser/traces';
 import { analyzeText, log } from '../support/core';
 
 const byId = (id: string) => smallTrace().processes.find((p) => p.id === id)!;
@@ -175,6 +178,32 @@ describe('the trace as a whole', () => {
       'crash killed by SIGSEGV (core dumped); the trace is over.',
     );
     assert.equal(traceEndWords({ ...end, exitCode: null }, 'server'), 'server exited; the trace is over.');
+  });
+  test('an attached trace detaches: stopping it says the process runs on, and the panel line says so before', () => {
+    const attach = { pid: 200, command: 'srv', detached: true };
+    const end = { stoppedByUser: true, failure: null, exitCode: 0, snapshot: { processes: attachedTrace().processes, attach } };
+    assert.equal(traceEndWords(end, 'srv'), 'Detached from srv (pid 200): the picture was taken, and it keeps running, untraced.');
+    assert.equal(attachedWords(attach), 'attached to pid 200 (srv): detaching leaves it running');
+  });
+});
+
+describe('what an attach found already there', () => {
+  const byAttachId = (id: string) => attachedTrace().processes.find((p) => p.id === id)!;
+  test('a negative time is "before the trace", by how much', () => {
+    assert.equal(formatTime(-3600), `3600.000 s ${BEFORE_THE_TRACE}`);
+    assert.equal(formatLifetime(byAttachId('200')), 'before–…s');
+  });
+  test('the process says it was there, and when it started', () => {
+    assert.equal(
+      describeBefore(byAttachId('200')),
+      'present before the trace (started 3600.000 s before the trace); what it did until the attach is not in the trace',
+    );
+    assert.equal(describeBefore(byAttachId('203')), null);
+  });
+  test('a zombie from before: its exit time is unknown, its reaping is not', () => {
+    assert.equal(describeZombie(byAttachId('201'), 2), 'zombie since before the trace (its exit time is unknown)');
+    assert.equal(describeZombie(byAttachId('202'), 2), 'zombie from before the trace to 0.500 s');
+    assert.equal(zombieBrief(byAttachId('201')), 'zombie since before the trace');
   });
 });
 
