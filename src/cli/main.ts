@@ -8,6 +8,7 @@ import { LiveTrace, type StackMode } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
 import { renderPartialSnapshot, renderSnapshot } from './render';
+import { renderZombieScan, scanZombies } from './zombies';
 
 const VERSION = '0.1.0';
 
@@ -16,6 +17,8 @@ const HELP = `forktrace ${VERSION}: see a program's fork tree, zombies and orpha
 Usage:
   forktrace trace [options] -- PROGRAM [ARGS...]   run PROGRAM under strace and report
   forktrace analyze [options] LOG_OR_DIR           report on a strace -f log (or a -ff directory)
+  forktrace zombies [--json FILE|-]                every zombie on this machine, by the process
+                                                   holding it (from /proc, nothing is traced)
 
 Options:
   --json FILE|-        also write the snapshot as JSON (schema 2); - is standard output
@@ -36,7 +39,7 @@ of the trace is killed. Exit status: 0 done, 2 usage or input error.
 class UsageError extends Error {}
 
 interface Parsed {
-  command: 'trace' | 'analyze';
+  command: 'trace' | 'analyze' | 'zombies';
   json: string | null;
   log: string | null;
   duration: number | null;
@@ -50,7 +53,8 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') return 'help';
   if (argv[0] === '--version') return 'version';
   const command = argv[0];
-  if (command !== 'trace' && command !== 'analyze') throw new UsageError(`unknown command "${command}" (expected trace or analyze)`);
+  if (command !== 'trace' && command !== 'analyze' && command !== 'zombies')
+    throw new UsageError(`unknown command "${command}" (expected trace, analyze or zombies)`);
   const parsed: Parsed = {
     command,
     json: null,
@@ -84,6 +88,8 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
       break;
     }
     if (a === '--json') parsed.json = value(a);
+    else if (command === 'zombies' && a.startsWith('-') && a !== '-h' && a !== '--help' && a !== '--no-color')
+      throw new UsageError(`zombies takes only --json FILE|-, not ${a}`);
     else if (a === '--log' && command === 'trace') parsed.log = value(a);
     else if (a === '--duration' && command === 'trace') parsed.duration = seconds(a);
     else if (a === '--linger') parsed.linger = seconds(a);
@@ -95,6 +101,10 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
     else if (a === '-h' || a === '--help') return 'help';
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else parsed.positional.push(a);
+  }
+  if (command === 'zombies') {
+    if (parsed.positional.length > 0) throw new UsageError('zombies takes no arguments (only --json FILE|-)');
+    return parsed;
   }
   if (parsed.positional.length === 0)
     throw new UsageError(command === 'trace' ? 'no program given: forktrace trace -- PROGRAM [ARGS...]' : 'no log given: forktrace analyze LOG_OR_DIR');
@@ -138,6 +148,16 @@ async function analyze(parsed: Parsed): Promise<void> {
   // Only the JSON needs every process: the report prints 200 children per parent.
   const { snapshot, processes } = buildPartialSnapshot(session.model, locate);
   report(renderPartialSnapshot(snapshot, processes, { color: parsed.color }), snapshot.warnings, parsed);
+}
+
+function zombies(parsed: Parsed): void {
+  const scan = scanZombies();
+  if (parsed.json !== null) {
+    const text = JSON.stringify(scan, null, 2) + '\n';
+    if (parsed.json === '-') process.stdout.write(text);
+    else writeFileSync(parsed.json, text);
+  }
+  (parsed.json === '-' ? process.stderr : process.stdout).write(renderZombieScan(scan));
 }
 
 async function trace(parsed: Parsed): Promise<number> {
@@ -195,6 +215,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (parsed.command === 'zombies') {
+      zombies(parsed);
+      return 0;
+    }
     if (parsed.command === 'analyze') {
       await analyze(parsed);
       return 0;

@@ -215,3 +215,36 @@ export interface SnapshotDelta {
   ended: boolean;
   warningCount: number;
 }
+
+/** A zombie found by a machine-wide /proc scan (`forktrace zombies`): no trace, /proc alone. */
+export interface ScannedZombieJson {
+  pid: number;
+  /** Its command line as /proc has it: a zombie's is empty, so `[comm]`. */
+  command: string;
+  /** When it started: seconds since boot (field 22 of /proc/PID/stat). Its exit time is not kept by the kernel. */
+  startTime: number;
+}
+
+/** A process holding zombies: its unreaped children, as a /proc scan saw them. */
+export interface ZombieHolderJson {
+  pid: number;
+  /** Its command line (`[comm]` when /proc has none, or `?` when it vanished during the scan). */
+  command: string;
+  /** Its user's name (the uid as a number when /etc/passwd does not name it). */
+  user: string;
+  /** How many zombies it holds. */
+  count: number;
+  /** Oldest first. */
+  zombies: ScannedZombieJson[];
+}
+
+/** What `forktrace zombies --json` writes: every zombie on the machine, by holder, biggest holders first. */
+export interface ZombieScanJson {
+  /** Epoch seconds of the scan. */
+  time: number;
+  /** Seconds since boot at the scan, to read the zombies' start times against. */
+  uptime: number;
+  /** Zombies on the machine. */
+  total: number;
+  holders: ZombieHolderJson[];
+}

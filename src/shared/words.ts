@@ -242,3 +242,25 @@ function span(from: number | null, to: number | null | undefined): string {
 function trimZero(s: string): string {
   return s.endsWith('.0') ? s.slice(0, -2) : s;
 }
+
+// ---- zombies on the machine (a /proc scan, no trace)
+
+/** The fix for a pid 1 that never reaps: a container started without an init. */
+export const INIT_REAPS_FIX = 'run with an init that reaps, e.g. `docker run --init` or tini';
+
+/** "3 zombies on this machine, held by 1 process"; "No zombies on this machine." when there are none. */
+export function zombieScanSummary(total: number, holders: number): string {
+  if (total === 0) return 'No zombies on this machine.';
+  return `${count(total, 'zombie')} on this machine, held by ${count(holders, 'process', 'processes')}`;
+}
+
+/** "srv (pid 4, user root) holds 3 zombies". */
+export function zombieHolderWords(h: NamedProcess & { user: string; count: number }): string {
+  return `${h.command} (pid ${h.pid}, user ${h.user}) holds ${count(h.count, 'zombie')}`;
+}
+
+/** Why a holder's zombies stay, when the words can tell: pid 1 that is not an init. Null otherwise. */
+export function zombieHolderNote(h: { pid: number }): string | null {
+  if (h.pid !== 1) return null;
+  return `pid 1 adopts orphans and must reap them; zombies that stay there mean it is not an init that reaps (a container started without one): ${INIT_REAPS_FIX}.`;
+}
