@@ -1,5 +1,4 @@
 // `forktrace`: the same core as the extension, for terminals and CI.
-import { writeFileSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
 import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
@@ -9,6 +8,7 @@ import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
 import { renderPartialSnapshot, renderSnapshot } from './render';
 import { renderZombieScan, scanZombies } from './zombies';
+import { writeJson } from './jsonOut';
 
 const VERSION = '0.1.0';
 
@@ -113,11 +113,7 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
 }
 
 function output(snapshot: SnapshotJson, parsed: Parsed): void {
-  if (parsed.json !== null) {
-    const text = JSON.stringify(snapshot, null, 2) + '\n';
-    if (parsed.json === '-') process.stdout.write(text);
-    else writeFileSync(parsed.json, text);
-  }
+  if (parsed.json !== null) writeJson(parsed.json, snapshot);
   report(renderSnapshot(snapshot, { color: parsed.color }), snapshot.warnings, parsed);
 }
 
@@ -141,22 +137,15 @@ async function analyze(parsed: Parsed): Promise<void> {
   const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger, onProgram: (exe) => (disassembling = resolver.prepare([exe])) });
   await disassembling;
   const locate = resolver.locator();
-  if (parsed.json !== null) {
-    output(session.snapshot(locate), parsed);
-    return;
-  }
-  // Only the JSON needs every process: the report prints 200 children per parent.
+  // Each process becomes JSON only to be written (streamed, one at a time) or printed: the report shows 200 children per parent.
   const { snapshot, processes } = buildPartialSnapshot(session.model, locate);
+  if (parsed.json !== null) writeJson(parsed.json, snapshot);
   report(renderPartialSnapshot(snapshot, processes, { color: parsed.color }), snapshot.warnings, parsed);
 }
 
 function zombies(parsed: Parsed): void {
   const scan = scanZombies();
-  if (parsed.json !== null) {
-    const text = JSON.stringify(scan, null, 2) + '\n';
-    if (parsed.json === '-') process.stdout.write(text);
-    else writeFileSync(parsed.json, text);
-  }
+  if (parsed.json !== null) writeJson(parsed.json, scan);
   (parsed.json === '-' ? process.stderr : process.stdout).write(renderZombieScan(scan));
 }
 

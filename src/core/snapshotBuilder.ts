@@ -1,6 +1,7 @@
 // Turns the live model into schema 2: the one picture every view renders.
 import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
 import type { ProcessModel, ProcessNode } from './model';
+import { JsonSequence } from '../shared/jsonStream';
 import type { ProcessJson, ProcessState, SnapshotDelta, SnapshotJson, SummaryJson, WarningJson } from '../shared/schema';
 
 export function processState(p: ProcessNode): ProcessState {
@@ -53,6 +54,15 @@ export function summarize(model: ProcessModel): SummaryJson {
 }
 
 export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotJson {
+  const lazy = buildLazySnapshot(model, locate);
+  return { ...lazy, processes: lazy.processes.toJSON() };
+}
+
+/** A snapshot whose processes become JSON one at a time, as they are written (src/shared/jsonStream). */
+export type LazySnapshot = Omit<SnapshotJson, 'processes'> & { processes: JsonSequence<ProcessNode, ProcessJson> };
+
+/** buildSnapshot without the process list made up front: for a writer that streams it. */
+export function buildLazySnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): LazySnapshot {
   const rel = relativeTo(model);
   const warnings = snapshotWarnings(model);
   return {
@@ -61,7 +71,7 @@ export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCA
     duration: rel(model.lastTime),
     ended: model.ended,
     attach: null,
-    processes: model.processes.map((p) => processJson(p, rel, locate)),
+    processes: new JsonSequence(model.processes, (p) => processJson(p, rel, locate)),
     folded: [],
     diagnostics: diagnose(model, locate, rel),
     summary: summarize(model),
@@ -85,27 +95,13 @@ export interface ProcessList<T> {
  * per parent): the same values, but a process becomes JSON, fork site included, only when
  * the view asks. Of a 30,000-process trace the CLI converts a few hundred.
  */
-export function buildPartialSnapshot(
-  model: ProcessModel,
-  locate: SiteLocator = NO_LOCATOR,
-): { snapshot: Omit<SnapshotJson, 'processes'>; processes: ProcessList<ProcessNode> } {
-  const rel = relativeTo(model);
-  const snapshot = {
-    schema: 2 as const,
-    origin: Number.isFinite(model.origin) ? model.origin : null,
-    duration: rel(model.lastTime),
-    ended: model.ended,
-    attach: null,
-    folded: [],
-    diagnostics: diagnose(model, locate, rel),
-    summary: summarize(model),
-    warnings: snapshotWarnings(model),
-  };
+export function buildPartialSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): { snapshot: LazySnapshot; processes: ProcessList<ProcessNode> } {
+  const snapshot = buildLazySnapshot(model, locate);
   const processes: ProcessList<ProcessNode> = {
     items: model.processes,
     id: (p) => p.id,
     parentId: (p) => p.parent?.id ?? null,
-    json: (p) => processJson(p, rel, locate),
+    json: snapshot.processes.map,
   };
   return { snapshot, processes };
 }
