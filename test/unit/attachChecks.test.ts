@@ -1,0 +1,123 @@
+// Every refusal of an attach, with the inputs that lead to it: not a number, no such
+// process, a kernel thread, itself, a zombie, already traced, another user, Yama 1/2/3.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkAttach, hasSysPtrace, statusField, type AttachFacts, type TargetFacts } from '../../src/tracer/attachChecks';
+import { TraceError } from '../../src/tracer/strace';
+
+const server: TargetFacts = {
+  pid: 500,
+  ppid: 1,
+  state: 'S',
+  uids: [1000, 1000, 1000],
+  gids: [1000, 1000, 1000],
+  tracerPid: 0,
+  command: './server 8080',
+  kernelThread: false,
+};
+
+function facts(over: { target?: Partial<TargetFacts> | null; self?: Partial<AttachFacts['self']>; yama?: number | null } = {}): AttachFacts {
+  const target = over.target === null ? null : { ...server, ...over.target };
+  return {
+    self: { pid: 42, uid: 1000, gid: 1000, capSysPtrace: false, ...over.self },
+    yamaScope: over.yama === undefined ? 0 : over.yama,
+    target: (pid) => (target && pid === target.pid ? target : null),
+    command: (pid) => ({ 1: '/sbin/init', 777: 'strace -p 500', 600: './parent' })[pid] ?? null,
+  };
+}
+
+function refusal(pid: string | number, f: AttachFacts): string {
+  try {
+    checkAttach(pid, f);
+  } catch (e) {
+    assert.ok(e instanceof TraceError, String(e));
+    assert.equal(e.code, 'attach-refused');
+    return e.message;
+  }
+  assert.fail(`pid ${pid} was not refused`);
+}
+
+test('a process of our own user, not traced, no Yama: allowed, with its command line', () => {
+  assert.deepEqual(checkAttach('500', facts()), { pid: 500, command: './server 8080' });
+  assert.deepEqual(checkAttach(500, facts({ yama: null })), { pid: 500, command: './server 8080' });
+});
+
+test('not a number, zero, negative, a word: named as not a process id', () => {
+  for (const bad of ['abc', '', '12x', '-5', '0', '1e3', '99999999999999999999'])
+    assert.match(refusal(bad, facts()), /is not a process id: give the pid as a number/);
+});
+
+test('no such process', () => {
+  assert.match(refusal('501', facts()), /There is no process with pid 501 \(it may have exited\)/);
+});
+
+test('a kernel thread is refused before anything else is asked of it', () => {
+  assert.match(
+    refusal('500', facts({ target: { command: '[kworker/0:1]', kernelThread: true, uids: [0, 0, 0] } })),
+    /\[kworker\/0:1\] \(pid 500\) is a kernel thread/,
+  );
+});
+
+test('forktrace itself', () => {
+  assert.match(refusal('42', facts({ target: { pid: 42 } })), /pid 42 is this forktrace itself/);
+});
+
+test('a zombie: it has exited; attach to the parent that holds it', () => {
+  const m = refusal('500', facts({ target: { state: 'Z', ppid: 600, command: '[server]' } }));
+  assert.match(m, /\[server\] \(pid 500\) has exited: it is a zombie, held until its parent, \.\/parent \(pid 600\), reaps it/);
+  assert.match(m, /forktrace attach 600/);
+});
+
+test('already traced: the tracer is named by pid and command line', () => {
+  assert.match(
+    refusal('500', facts({ target: { tracerPid: 777 } })),
+    /\.\/server 8080 \(pid 500\) is already traced by strace -p 500 \(pid 777\), and a process has one tracer at a time\. Stop that tracer \(kill 777\)/,
+  );
+});
+
+test("another user's process: refused without CAP_SYS_PTRACE, allowed with it", () => {
+  const f = facts({ target: { uids: [0, 0, 0], gids: [0, 0, 0] } });
+  assert.match(
+    refusal('500', f),
+    /belongs to user root \(uid 0\) and forktrace runs as .* \(uid 1000\).*Run forktrace as root \(sudo forktrace attach 500\) or with CAP_SYS_PTRACE\.$/,
+  );
+  assert.deepEqual(checkAttach('500', facts({ target: { uids: [0, 0, 0] }, self: { capSysPtrace: true } })).pid, 500);
+  // A setuid program keeps our real uid but not the effective one: not entirely ours.
+  assert.match(refusal('500', facts({ target: { uids: [1000, 0, 0] } })), /uid 0, real 1000, saved 0/);
+  // A process of another, unprivileged user: that user can attach too.
+  assert.match(refusal('500', facts({ target: { uids: [65534, 65534, 65534] } })), /or as that user \(sudo -u nobody forktrace attach 500\)/);
+  // Same uids, another group: still not ours.
+  assert.match(refusal('500', facts({ target: { gids: [1000, 27, 1000] } })), /ptrace lets a user attach only to processes entirely their own/);
+});
+
+test('Yama 1: only descendants, so a running process needs ptrace_scope=0 or CAP_SYS_PTRACE', () => {
+  const m = refusal('500', facts({ yama: 1 }));
+  assert.match(m, /kernel\.yama\.ptrace_scope is 1: ptrace may attach only to a tracer's own descendants/);
+  assert.match(m, /sudo sysctl kernel\.yama\.ptrace_scope=0/);
+  assert.match(m, /CAP_SYS_PTRACE/);
+  assert.equal(checkAttach('500', facts({ yama: 1, self: { capSysPtrace: true } })).pid, 500);
+});
+
+test('Yama 2: administrators only (root or CAP_SYS_PTRACE), even for our own process', () => {
+  assert.match(
+    refusal('500', facts({ yama: 2 })),
+    /kernel\.yama\.ptrace_scope is 2: only an administrator may attach.*sudo forktrace attach 500.*CAP_SYS_PTRACE/,
+  );
+  assert.equal(checkAttach('500', facts({ yama: 2, self: { uid: 0, capSysPtrace: true } })).pid, 500);
+});
+
+test('Yama 3: no attach at all until reboot, not even for root', () => {
+  const m = refusal('500', facts({ yama: 3, self: { uid: 0, capSysPtrace: true } }));
+  assert.match(m, /kernel\.yama\.ptrace_scope is 3: ptrace is switched off on this machine.*until it reboots/);
+});
+
+test('the status fields and the capability bit are read as the kernel writes them', () => {
+  const status = 'Name:\tsrv\nState:\tS (sleeping)\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nCapEff:\t000001fffeffffff\n';
+  assert.equal(statusField(status, 'Name'), 'srv');
+  assert.equal(statusField(status, 'TracerPid'), '0');
+  assert.equal(statusField(status, 'Gid'), null);
+  assert.equal(hasSysPtrace('000001fffeffffff'), true);
+  assert.equal(hasSysPtrace('0000000000080000'), true);
+  assert.equal(hasSysPtrace('00000000a80425fb'), false, "docker's default set lacks CAP_SYS_PTRACE");
+  assert.equal(hasSysPtrace(null), false);
+});
