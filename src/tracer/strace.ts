@@ -7,7 +7,8 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 export class TraceError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-linux' | 'no-strace' | 'ptrace-denied' | 'program-not-found' | 'program-not-executable' | 'strace-failed' | 'bad-log' | 'attach-refused',
+    readonly code:
+      'not-linux' | 'no-strace' | 'ptrace-denied' | 'program-not-found' | 'program-not-executable' | 'strace-failed' | 'bad-log' | 'attach-refused',
   ) {
     super(message);
     this.name = 'TraceError';
