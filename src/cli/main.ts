@@ -6,6 +6,7 @@ import { analyzeLog } from '../tracer/logReader';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
 import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
+import { DEFAULT_KEEP_REAPED } from '../core/folding';
 import { renderPartialSnapshot, renderSnapshot } from './render';
 import { renderZombieScan, scanZombies } from './zombies';
 import { writeJson } from './jsonOut';
@@ -28,6 +29,11 @@ Options:
   --stack-mode MODE    (trace) fast (default): source lines from the program's own call
                        sites, at ptrace's floor; precise: strace -k stacks on every call
   --linger SECONDS     report zombies reaped later than this (default 1)
+  --keep N|all         reaped processes kept in full detail (trace: default 2000): older
+                       uneventful ones are folded into counts per parent and fork site,
+                       so a long trace runs in flat memory; all keeps every process
+  --fold               (analyze) fold as a trace does (analyze keeps every process
+                       unless --fold or --keep is given; --fold alone keeps 2000)
   --no-color           plain text output
   -h, --help           this help
   --version            print the version
@@ -44,6 +50,8 @@ interface Parsed {
   log: string | null;
   duration: number | null;
   linger: number | undefined;
+  /** Reaped processes kept in full detail; Infinity keeps all. */
+  keep: number;
   stackMode: StackMode;
   color: boolean;
   positional: string[];
@@ -61,6 +69,7 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
     log: null,
     duration: null,
     linger: undefined,
+    keep: command === 'trace' ? DEFAULT_KEEP_REAPED : Infinity,
     stackMode: 'fast',
     color: process.stdout.isTTY === true,
     positional: [],
@@ -93,6 +102,8 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
     else if (a === '--log' && command === 'trace') parsed.log = value(a);
     else if (a === '--duration' && command === 'trace') parsed.duration = seconds(a);
     else if (a === '--linger') parsed.linger = seconds(a);
+    else if (a === '--keep') parsed.keep = keepValue(value(a));
+    else if (a === '--fold' && command === 'analyze') parsed.keep = Number.isFinite(parsed.keep) ? parsed.keep : DEFAULT_KEEP_REAPED;
     else if (a === '--stack-mode' && command === 'trace') {
       const mode = value(a);
       if (mode !== 'fast' && mode !== 'precise') throw new UsageError('--stack-mode is fast or precise');
@@ -110,6 +121,13 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
     throw new UsageError(command === 'trace' ? 'no program given: forktrace trace -- PROGRAM [ARGS...]' : 'no log given: forktrace analyze LOG_OR_DIR');
   if (command === 'analyze' && parsed.positional.length > 1) throw new UsageError('analyze takes one log file or -ff directory');
   return parsed;
+}
+
+function keepValue(v: string): number {
+  if (v === 'all') return Infinity;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError('--keep takes a number of processes (0 or more), or all');
+  return n;
 }
 
 function output(snapshot: SnapshotJson, parsed: Parsed): void {
@@ -134,9 +152,15 @@ async function analyze(parsed: Parsed): Promise<void> {
   const resolver = new SiteResolver({ cwd: process.cwd(), libraryPath: process.env.LD_LIBRARY_PATH });
   // objdump disassembles the program on the other core while this one reads the log.
   let disassembling: Promise<void> = Promise.resolve();
-  const session = analyzeLog(parsed.positional[0], { lingerThreshold: parsed.linger, onProgram: (exe) => (disassembling = resolver.prepare([exe])) });
-  await disassembling;
   const locate = resolver.locator();
+  const session = analyzeLog(parsed.positional[0], {
+    lingerThreshold: parsed.linger,
+    onProgram: (exe) => (disassembling = resolver.prepare([exe])),
+    // Folding names each folded process's fork site as it goes.
+    keepReaped: parsed.keep,
+    locate,
+  });
+  await disassembling;
   // Each process becomes JSON only to be written (streamed, one at a time) or printed: the report shows 200 children per parent.
   const { snapshot, processes } = buildPartialSnapshot(session.model, locate);
   if (parsed.json !== null) writeJson(parsed.json, snapshot);
@@ -160,6 +184,7 @@ async function trace(parsed: Parsed): Promise<number> {
     stdio,
     logFile: parsed.log ?? undefined,
     lingerThreshold: parsed.linger,
+    keepReaped: parsed.keep,
     stackMode: parsed.stackMode,
     locator: resolver.locator(),
   });

@@ -1,6 +1,17 @@
 // The terminal view of a snapshot: an indented tree, then the diagnostics.
-import { count, describeAdoption, exitWords, formatLifetime, formatLocation, reapBrief, summaryWords, zombieBrief } from '../shared/words';
-import type { DiagnosticJson, ProcessJson, SnapshotJson } from '../shared/schema';
+import {
+  count,
+  describeAdoption,
+  exitWords,
+  foldedGroupWords,
+  foldedSummaryWords,
+  formatLifetime,
+  formatLocation,
+  reapBrief,
+  summaryWords,
+  zombieBrief,
+} from '../shared/words';
+import type { DiagnosticJson, FoldedGroupJson, ProcessJson, SnapshotJson } from '../shared/schema';
 import type { ProcessList } from '../core/snapshotBuilder';
 
 export interface RenderOptions {
@@ -23,17 +34,33 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
   const lines: string[] = [];
   // Why fork sites are unknown, once per distinct reason: 30,000 children of one ambiguous fork share one.
   const unknownForkSites = new Map<string, number>();
+  // Folded groups go last under their parent (a process, or a group for a folded parent's children).
+  const groupsOf = new Map<string, FoldedGroupJson[]>();
+  for (const g of snapshot.folded ?? []) {
+    if (g.parentId === null) continue;
+    const list = groupsOf.get(g.parentId) ?? [];
+    list.push(g);
+    groupsOf.set(g.parentId, list);
+  }
+  const walkGroup = (g: FoldedGroupJson, prefix: string, isLast: boolean): void => {
+    lines.push(`${prefix}${isLast ? '└─ ' : '├─ '}${paint('2', foldedGroupWords(g))}`);
+    const sub = groupsOf.get(g.id) ?? [];
+    sub.forEach((c, i) => walkGroup(c, prefix + (isLast ? '   ' : '│  '), i === sub.length - 1));
+  };
   const walk = (p: T, prefix: string, isLast: boolean, depth: number): void => {
     const branch = depth === 0 ? '' : isLast ? '└─ ' : '├─ ';
     const json = processes.json(p);
     if (json.forkSiteNote) unknownForkSites.set(json.forkSiteNote, (unknownForkSites.get(json.forkSiteNote) ?? 0) + 1);
     lines.push(`${prefix}${branch}${describe(json, paint)}`);
     const kids = children.get(processes.id(p));
+    const groups = groupsOf.get(processes.id(p)) ?? [];
     const nextPrefix = depth === 0 ? '' : prefix + (isLast ? '   ' : '│  ');
-    if (!kids) return;
-    const { shown, total } = kids;
-    shown.forEach((k, i) => walk(k, nextPrefix, i === shown.length - 1 && total === shown.length, depth + 1));
-    if (total > shown.length) lines.push(`${nextPrefix}└─ … ${count(total - shown.length, 'more child', 'more children')}`);
+    if (kids) {
+      const { shown, total } = kids;
+      shown.forEach((k, i) => walk(k, nextPrefix, i === shown.length - 1 && total === shown.length && groups.length === 0, depth + 1));
+      if (total > shown.length) lines.push(`${nextPrefix}${groups.length === 0 ? '└─' : '├─'} … ${count(total - shown.length, 'more child', 'more children')}`);
+    }
+    groups.forEach((g, i) => walkGroup(g, nextPrefix, i === groups.length - 1));
   };
   roots.forEach((r) => walk(r, '', true, 0));
 
@@ -42,6 +69,8 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
   lines.push(
     summaryWords(s, (text) => paint(s.zombiesAtEnd > 0 ? '31' : '0', text)) + (snapshot.duration !== null ? `, ${snapshot.duration.toFixed(3)} s` : ''),
   );
+  const folded = foldedSummaryWords(snapshot.folded ?? []);
+  if (folded) lines.push(folded);
   for (const [note, n] of unknownForkSites) lines.push(`fork site of ${count(n, 'process', 'processes')} not known: ${note}`);
   if (snapshot.diagnostics.length > 0) {
     lines.push('');

@@ -19,12 +19,16 @@ import {
 import type { ExitEvent, ParseWarning, Seconds, SupersededEvent, SyscallEvent, TraceEvent } from './events';
 import { afterExec, appended, callSite, ChangedProcesses, ProcessNode, type CallSite } from './processNode';
 import { Reaping } from './reaping';
+import { Folding, type FoldHost } from './folding';
+import { KeptProcesses } from './keptProcesses';
+import type { SiteLocator } from './findings/context';
 import { SigchldTracker, type CoalescingRecord, type EintrRecord } from './sigchld';
 
 // The model's records live with what keeps them; the code that reads the model imports them from here.
 export { MODEL_CALLS } from './calls';
 export type { Adoption, CallSite, ExecRecord, ExitRecord, ExitStatus, FlowAnchor, ReapRecord, SigchldDisposition } from './processNode';
 export { ProcessNode, TidSet } from './processNode';
+export { DEFAULT_KEEP_REAPED, FoldedGroup } from './folding';
 export type { CoalescingRecord, EintrRecord } from './sigchld';
 
 /** fork/clone calls that failed (EAGAIN at the process limit, ENOMEM, …): no child was made. */
@@ -38,10 +42,16 @@ export interface ForkFailureRecord {
 export interface ModelOptions {
   /** Report zombies that lasted longer than this before being reaped (seconds). */
   lingerThreshold?: number;
+  /**
+   * Reaped processes kept in full detail (the most recent ones); older uneventful ones are
+   * folded into counts per parent and fork site (folding.ts). Absent or Infinity: keep all.
+   */
+  keepReaped?: number;
+  /** Names the fork site of a process being folded (its group's key); without it, one group per parent. */
+  locate?: SiteLocator;
 }
 
 export class ProcessModel {
-  readonly processes: ProcessNode[] = [];
   readonly warnings: ParseWarning[] = [];
   readonly forkFailures = new Map<ProcessNode, ForkFailureRecord>();
   readonly lingerThreshold: number;
@@ -54,6 +64,9 @@ export class ProcessModel {
   private readonly changes = new ChangedProcesses();
   private readonly sigchld = new SigchldTracker(this.changes);
   private readonly reaping: Reaping;
+  private readonly kept = new KeptProcesses(this.changes);
+  readonly folding: Folding;
+  private readonly foldHost: FoldHost;
 
   private readonly byTid = new Map<number, ProcessNode>();
   private readonly byPid = new Map<number, ProcessNode>();
@@ -75,6 +88,32 @@ export class ProcessModel {
   constructor(options: ModelOptions = {}) {
     this.lingerThreshold = options.lingerThreshold ?? 1;
     this.reaping = new Reaping(this.lingerThreshold, this.changes, this.sigchld);
+    this.folding = new Folding(options.keepReaped ?? Infinity, options.locate ?? null);
+    this.reaping.onReapedByParent = (p) => this.folding.reaped(p);
+    this.foldHost = {
+      lingerThreshold: this.lingerThreshold,
+      inFinding: (p) => this.forkFailures.has(p) || this.sigchld.names(p),
+      release: (p) => {
+        if (this.byPid.get(p.pid) === p) this.byPid.delete(p.pid);
+        if (this.byTid.get(p.pid) === p) {
+          this.byTid.delete(p.pid);
+          this.clone3AwaitingNextCall.delete(p.pid);
+        }
+        this.flowBeforeLink.delete(p);
+        this.sigchld.forget(p);
+        this.kept.folded();
+      },
+    };
+  }
+
+  /** The processes kept in full detail, in the order they appeared (folded ones are counts in `folding`). */
+  get processes(): ProcessNode[] {
+    return this.kept.all;
+  }
+
+  /** Every process ever seen: those kept and those folded. */
+  get processCount(): number {
+    return this.kept.size + this.folding.foldedCount;
   }
 
   /** SIGCHLD handlers that reaped once and returned, leaving zombies behind. */
@@ -132,14 +171,15 @@ export class ProcessModel {
     this.warn(event.file === undefined ? { line: event.line, reason } : { line: event.line, reason, file: event.file });
   }
 
-  /** Processes whose state changed since the last call. */
+  /** Processes changed since the last call (a view calls it after a whole snapshot, to start its deltas; folding's too). */
   takeChanged(): ProcessNode[] {
+    this.folding.take();
     return this.changes.take();
   }
 
   livePids(): number[] {
     const out: number[] = [];
-    for (const p of this.processes) if (p.alive && p.pid > 0) out.push(p.pid);
+    for (const p of this.running) if (p.alive && p.pid > 0) out.push(p.pid);
     return out;
   }
 
@@ -173,6 +213,7 @@ export class ProcessModel {
         this.sigchld.signal(proc, event);
         break;
     }
+    if (this.folding.due) this.folding.settle(this.foldHost);
   }
 
   /** The trace is over: whatever is a zombie now stays counted as one at the end. */
@@ -189,6 +230,7 @@ export class ProcessModel {
       if (p.exit && !p.linked && !p.reaped) this.reaping.reap(p, p.exit.time, null, null, 'wait', false, null);
     }
     this.sigchld.finish();
+    if (this.folding.due) this.folding.settle(this.foldHost);
     this.ended = true;
     this.version++;
   }
@@ -249,7 +291,7 @@ export class ProcessModel {
       proc.sigchld = template.sigchld;
       proc.image = template.image;
     }
-    this.processes.push(proc);
+    this.kept.add(proc);
     this.running.add(proc);
     this.byPid.set(pid, proc);
     this.byTid.set(pid, proc);
@@ -283,7 +325,7 @@ export class ProcessModel {
     // A pid never seen, or one whose process is gone: a new process, whose parent's
     // clone may not have returned yet (its first record can come first).
     const proc = this.newProcess(event.pid, event.time, null);
-    if (this.processes.length === 1) this.markRoot(proc, event);
+    if (this.kept.everAdded === 1) this.markRoot(proc, event);
     return this.noteComm(proc, event);
   }
 
@@ -300,7 +342,8 @@ export class ProcessModel {
     }
     if (count === 1 && only) return this.noteComm(only, event);
     if (this.unnamedRoot) return this.unnamedRoot;
-    if (this.processes.length > 0) return this.processes[0];
+    const first = this.kept.first;
+    if (first) return first;
     const root = this.newProcess(0, event.time, null);
     this.unnamedRoot = root;
     this.markRoot(root, event);
@@ -392,6 +435,10 @@ export class ProcessModel {
     // It existed from the moment the clone was entered, even if its first record came first.
     if (time < child.start) child.start = time;
     child.linked = true;
+    if (child.parent !== parent) {
+      if (child.parent) child.parent.unfoldedChildren--;
+      if (parent) parent.unfoldedChildren++;
+    }
     child.parent = parent;
     child.owner = parent;
     child.forkSite = this.flowSite(proc, event);
@@ -431,17 +478,7 @@ export class ProcessModel {
       const n = this.reuseCount.get(tid) ?? 1;
       if (n <= 1) this.reuseCount.delete(tid);
       else this.reuseCount.set(tid, n - 1);
-      // What the thread forked or reaped meanwhile, its process did (else a parentId named no process).
-      for (const p of this.processes) {
-        if (p.parent === early) p.parent = proc;
-        if (p.ownerAtExit === early) p.ownerAtExit = proc;
-        if (p.owner === early) p.owner = proc;
-        if (p.reaped?.by === early) {
-          p.reaped.by = proc;
-          p.reaped.byPid = proc.pid;
-        }
-        if (p.pendingReap?.waiter === early) p.pendingReap.waiter = proc;
-      }
+      this.reaping.threadWasProcess(early, proc, this.processes);
       if (early.children) for (const c of early.children) (proc.children ??= new Set()).add(c);
       if (exited) this.reaping.undoOrphaning(early, proc, this.processes);
       const failed = this.forkFailures.get(early);

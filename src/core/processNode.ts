@@ -157,6 +157,12 @@ export class ProcessNode {
   changedIn = 0;
   /** The exit record of the leader thread, kept until the last thread is gone. */
   leaderExit: ExitEvent | null = null;
+  /** Its place in the order processes appeared (1, 2, …): lists of them stay in this order. */
+  serial = 0;
+  /** Its children the model still holds one by one (not folded): while any is, it is not folded either. */
+  unfoldedChildren = 0;
+  /** Folded into a FoldedGroup: the model no longer holds it (see folding.ts). */
+  folded = false;
 
   constructor(
     public id: string,
@@ -234,9 +240,14 @@ export class ChangedProcesses {
   }
 
   take(): ProcessNode[] {
-    const out = this.list;
+    const out = this.list.filter((p) => !p.folded);
     this.list = [];
     this.round++;
     return out;
+  }
+
+  /** Forgets folded processes: a trace no view takes changes from would otherwise list every process. */
+  dropFolded(): void {
+    this.list = this.list.filter((p) => !p.folded);
   }
 }

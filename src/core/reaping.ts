@@ -17,6 +17,8 @@ export class Reaping {
    * is inferred, and a live trace can check it in /proc (adopterHolds, adopterReaped).
    */
   onInferredReap: ((proc: ProcessNode) => void) | null = null;
+  /** Called when a process is reaped by its parent (a wait, or the kernel at once): folding may take it later. */
+  onReapedByParent: ((proc: ProcessNode) => void) | null = null;
 
   constructor(
     private readonly lingerThreshold: number,
@@ -68,11 +70,29 @@ export class Reaping {
     child.owner?.children?.delete(child);
     this.changes.touch(child);
     if (how === 'adopter' && !seen && by === null) this.onInferredReap?.(child);
+    else if (seen && by !== null && by === child.parent && (how === 'wait' || how === 'auto')) this.onReapedByParent?.(child);
   }
 
   /** A thread's exit, taken for a process's until its clone returned, made no zombie. */
   threadExitTakenBack(thread: ProcessNode): void {
     if (thread.exit !== null && !thread.reaped) this.zombiesNow--;
+  }
+
+  /** What a thread taken for a process forked or reaped, its process did (else a parentId named no process). */
+  threadWasProcess(thread: ProcessNode, proc: ProcessNode, processes: readonly ProcessNode[]): void {
+    for (const p of processes) {
+      if (p.parent === thread) {
+        p.parent = proc;
+        proc.unfoldedChildren++;
+      }
+      if (p.ownerAtExit === thread) p.ownerAtExit = proc;
+      if (p.owner === thread) p.owner = proc;
+      if (p.reaped?.by === thread) {
+        p.reaped.by = proc;
+        p.reaped.byPid = proc.pid;
+      }
+      if (p.pendingReap?.waiter === thread) p.pendingReap.waiter = proc;
+    }
   }
 
   /**

@@ -46,6 +46,9 @@ export class SigchldTracker {
   /** A slow call SIGCHLD interrupted in a process whose disposition the log never showed: rt_sigreturn tells. */
   private readonly unknownDispositionEintr = new Map<number, { proc: ProcessNode; call: SyscallEvent }>();
   private sigreturnTraced = false;
+  /** The processes of `eintr`'s records, rebuilt when a record is added (records are never removed). */
+  private eintrProcesses = new Set<ProcessNode>();
+  private eintrSize = 0;
 
   constructor(private readonly changes: ChangedProcesses) {}
 
@@ -145,6 +148,26 @@ export class SigchldTracker {
   /** A process ended: so did the handler it was running. */
   processExited(proc: ProcessNode): void {
     this.handlerRuns.delete(proc);
+  }
+
+  /** A folded process: nothing here may hold it any more. */
+  forget(proc: ProcessNode): void {
+    this.handlerRuns.delete(proc);
+    if (this.unknownDispositionEintr.get(proc.pid)?.proc === proc) this.unknownDispositionEintr.delete(proc.pid);
+    proc.exitsSinceDelivery = NONE;
+  }
+
+  /** Whether a recorded finding names it: an EINTR record's process, a coalescing handler's owner or a child it left behind. */
+  names(proc: ProcessNode): boolean {
+    if (this.coalescing.has(proc)) return true;
+    const parent = proc.parent;
+    if (parent && this.coalescing.get(parent)?.leftBehind.has(proc)) return true;
+    if (this.eintr.size === 0) return false;
+    if (this.eintrSize !== this.eintr.size) {
+      this.eintrSize = this.eintr.size;
+      this.eintrProcesses = new Set([...this.eintr.values()].map((r) => r.process));
+    }
+    return this.eintrProcesses.has(proc);
   }
 
   /** The trace is over: handlers still running end here. */

@@ -50,7 +50,8 @@ export function summarize(model: ProcessModel): SummaryJson {
     else if (!p.reaped) zombiesAtEnd++;
     if (p.adoptions.length > 0) orphans++;
   }
-  return { processes: model.processes.length, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans };
+  // Folded processes were reaped by their parent and never adopted: counted in processes only.
+  return { processes: model.processCount, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans };
 }
 
 export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotJson {
@@ -72,7 +73,7 @@ export function buildLazySnapshot(model: ProcessModel, locate: SiteLocator = NO_
     ended: model.ended,
     attach: null,
     processes: new JsonSequence(model.processes, (p) => processJson(p, rel, locate)),
-    folded: [],
+    folded: model.folding.groups.map((g) => g.json(rel)),
     diagnostics: diagnose(model, locate, rel),
     summary: summarize(model),
     warnings,
@@ -116,10 +117,12 @@ function snapshotWarnings(model: ProcessModel): WarningJson[] {
 
 export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotDelta {
   const rel = relativeTo(model);
+  // Before takeChanged, which starts the next round of both.
+  const { removed, groups } = model.folding.take();
   return {
     processes: model.takeChanged().map((p) => processJson(p, rel, locate)),
-    removed: [],
-    folded: [],
+    removed,
+    folded: groups.map((g) => g.json(rel)),
     diagnostics: diagnose(model, locate, rel),
     summary: summarize(model),
     duration: rel(model.lastTime),

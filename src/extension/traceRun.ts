@@ -153,7 +153,7 @@ export class TraceRun extends Disposable {
   /** Counts for the status bar. */
   get counts(): { processes: number; zombies: number } {
     const model = this.live?.session.model;
-    if (model) return { processes: model.processes.length, zombies: model.zombiesNow };
+    if (model) return { processes: model.processCount, zombies: model.zombiesNow };
     const s = this.snapshotCache?.summary;
     return { processes: s?.processes ?? 0, zombies: s?.zombiesAtEnd ?? 0 };
   }

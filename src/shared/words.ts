@@ -1,7 +1,7 @@
 // One wording for every view: the CLI, the panel, the debug view and the findings say
 // a process, an exit, a zombie interval, an adoption, a reaping and a count with these
 // functions, in the design's words (design.md §2). Pure: no Node, no vscode.
-import type { AdoptionJson, AttachJson, ExitJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson } from './schema';
+import type { AdoptionJson, AttachJson, ExitJson, FoldedGroupJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson } from './schema';
 
 // ---- counts and times
 
@@ -196,6 +196,38 @@ export function describeAdoption(a: AdoptionJson): string {
   return `adopted by ${adopterWords(a)}${atTime(a.time)}`;
 }
 
+// ---- folded groups (old uneventful reaped processes kept as counts)
+
+/**
+ * "19,500 more reaped children of 1234, forked at server.c:70, zombie for 0.2 ms median":
+ * a folded group in one line. A group under a folded group holds those children's children.
+ */
+export function foldedGroupWords(g: FoldedGroupJson): string {
+  const who = g.parentPid !== null ? ` of ${g.parentPid}` : ', children of the folded ones above';
+  const site = g.forkSite ? `, forked at ${baseName(g.forkSite.file)}:${g.forkSite.line}` : '';
+  const zombie = g.zombieTime ? `, zombie for ${formatDuration(g.zombieTime.median)} median` : '';
+  return `${countGrouped(g.count, 'more reaped child', 'more reaped children')}${who}${site}${zombie}`;
+}
+
+/** "exited with code 0 ×19,000; exited with code 1 ×500": a folded group's exit statuses, most frequent first. */
+export function foldedExitsWords(g: FoldedGroupJson): string {
+  return g.exits.map((e) => `${exitWords({ code: e.code, signal: e.signal, core: false })} ×${e.count.toLocaleString('en-US')}`).join('; ');
+}
+
+/** "zombie for 0.1 ms (min), 0.2 ms (median), 0.4 ms (p99), 0.5 ms (max)": null when the log has no timestamps. */
+export function foldedZombieWords(g: FoldedGroupJson): string | null {
+  const z = g.zombieTime;
+  if (!z) return null;
+  return `zombie for ${formatDuration(z.min)} (min), ${formatDuration(z.median)} (median), ${formatDuration(z.p99)} (p99), ${formatDuration(z.max)} (max)`;
+}
+
+/** "folded: 19,500 processes in 2 groups (kept as counts: the 2,000 most recent reaped ones stay in detail)". */
+export function foldedSummaryWords(groups: readonly FoldedGroupJson[]): string | null {
+  if (groups.length === 0) return null;
+  const total = groups.reduce((n, g) => n + g.count, 0);
+  return `${countGrouped(total, 'older reaped process was', 'older reaped processes were')} folded into ${count(groups.length, 'group')} (counts per parent and fork site)`;
+}
+
 // ---- the trace as a whole
 
 /** "4 processes, 1 running, 3 zombies at end, most zombies at once 3, 0 orphans"; `zombies` may colour its part. */
@@ -237,6 +269,10 @@ export function traceEndWords(end: TraceEndFacts, programName: string): string {
 function span(from: number | null, to: number | null | undefined): string {
   const at = (t: number | null): string => (t === null ? '?' : t < 0 ? 'before' : t.toFixed(3));
   return `${at(from)}–${to === undefined ? '…' : at(to)}s`;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 function trimZero(s: string): string {

@@ -12,7 +12,7 @@ import { buildDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
-import type { ProcessNode } from '../core/model';
+import { DEFAULT_KEEP_REAPED, type ProcessNode } from '../core/model';
 
 export interface LiveTraceOptions {
   program: string;
@@ -24,6 +24,11 @@ export interface LiveTraceOptions {
   /** Also write strace's raw output here. */
   logFile?: string;
   lingerThreshold?: number;
+  /**
+   * Reaped processes kept in full detail (default DEFAULT_KEEP_REAPED): older uneventful
+   * ones are folded into counts per parent and fork site, so memory stays flat. Infinity: keep all.
+   */
+  keepReaped?: number;
   strace?: string;
   /**
    * `fast` (default): source lines from the binaries' own call sites, at ptrace's floor.
@@ -75,7 +80,10 @@ export class LiveTrace {
    * strace is gone, TracerPid no longer says which processes were the trace's.
    */
   private readonly startTimes = new Map<ProcessNode, number>();
+  /** The serial (ProcessNode.serial) of the last process looked at for identification. */
   private identified = 0;
+  /** startTimes' size after its last pruning: it is pruned of exited processes when it doubles. */
+  private prunedSize = 64;
   /** Zombies taken as reaped by an adopter outside the trace, to check in /proc. */
   private readonly unverified = new Set<ProcessNode>();
   /** Zombies /proc showed still held by such an adopter: checked until they are gone. */
@@ -95,7 +103,11 @@ export class LiveTrace {
       );
     }
     this.locator = options.locator;
-    this.session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+    this.session = new TraceSession({
+      lingerThreshold: options.lingerThreshold,
+      keepReaped: options.keepReaped ?? DEFAULT_KEEP_REAPED,
+      locate: options.locator,
+    });
     this.session.model.onAdoption = (pid) => this.nameAdopter(pid);
     this.session.model.onInferredReap = (proc) => {
       this.unverified.add(proc);
@@ -248,12 +260,21 @@ export class LiveTrace {
   /** Records the start time of every process that appeared since the last call and is still ours. */
   private identifyNewProcesses(): void {
     const processes = this.session.model.processes;
-    for (; this.identified < processes.length; this.identified++) {
-      const p = processes[this.identified];
+    // In the order they appeared (folding removes some): the new ones are at the end.
+    let i = processes.length;
+    while (i > 0 && processes[i - 1].serial > this.identified) i--;
+    for (; i < processes.length; i++) {
+      const p = processes[i];
       if (p.pid <= 0) break; // the first process before strace named its pid: try again later
+      this.identified = p.serial;
       // Exited already (nothing to kill later), or identified already as an orphan.
       if (!p.alive || this.startTimes.has(p)) continue;
       this.identify(p);
+    }
+    // Exited ones need no killing: forgetting them keeps a long trace's memory flat.
+    if (this.startTimes.size > 2 * this.prunedSize) {
+      for (const p of this.startTimes.keys()) if (!p.alive) this.startTimes.delete(p);
+      this.prunedSize = Math.max(64, this.startTimes.size);
     }
   }
 

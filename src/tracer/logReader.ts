@@ -7,6 +7,7 @@ import { StraceParser } from '../core/parser';
 import { TraceSession } from '../core/session';
 import { MODEL_CALLS, type ProcessModel } from '../core/model';
 import { TraceError } from './strace';
+import type { SiteLocator } from '../core/diagnostics';
 
 const CHUNK = 1 << 20;
 
@@ -17,6 +18,10 @@ export interface AnalyzeOptions {
    * can start disassembling it while the rest of the log is read.
    */
   onProgram?: (executable: string) => void;
+  /** Fold older uneventful reaped processes, keeping this many (ModelOptions.keepReaped); absent: keep all. */
+  keepReaped?: number;
+  /** Names fork sites for folding. */
+  locate?: SiteLocator;
 }
 
 export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSession {
@@ -30,7 +35,7 @@ export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSes
 }
 
 function analyzeFile(path: string, options: AnalyzeOptions): TraceSession {
-  const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+  const session = new TraceSession({ lingerThreshold: options.lingerThreshold, keepReaped: options.keepReaped, locate: options.locate });
   let onProgram = options.onProgram;
   readChunks(path, (chunk) => {
     session.push(chunk);
@@ -124,7 +129,7 @@ function analyzeDirectory(dir: string, options: AnalyzeOptions): TraceSession {
   if (files.length === 0) {
     throw new TraceError(`${dir} holds no per-pid strace files (named like trace.1234). Record them with: strace -ff -ttt -o ${dir}/trace PROGRAM`, 'bad-log');
   }
-  const session = new TraceSession({ lingerThreshold: options.lingerThreshold });
+  const session = new TraceSession({ lingerThreshold: options.lingerThreshold, keepReaped: options.keepReaped, locate: options.locate });
   const model = session.model;
   const sources = files.map((f) => new PerPidFile(join(dir, f.name), Number(f.m[1]), model));
   // k-way merge by time: each file is in order, and the model needs one global order. A binary

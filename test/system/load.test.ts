@@ -44,7 +44,8 @@ test(
   { timeout: 300_000 },
   async () => {
     // counting_server is examples/reap_loop_server plus counters it prints on SIGUSR1.
-    const { live, port } = await traceServer('counting_server', { program: join(PROGRAMS, 'counting_server') });
+    // Every child in detail (this test checks each one): no folding. fold.test.ts tests folding.
+    const { live, port } = await traceServer('counting_server', { program: join(PROGRAMS, 'counting_server'), keepReaped: Infinity });
     const stdout = live.strace.stdout as Readable;
     try {
       const serverPid = await eventually(() => live.snapshot().processes[0]?.pid, 5000, 'the server in the model');
