@@ -10,6 +10,7 @@ import { DEFAULT_KEEP_REAPED } from '../core/folding';
 import { renderPartialSnapshot, renderSnapshot } from './render';
 import { renderZombieScan, scanZombies } from './zombies';
 import { writeJson } from './jsonOut';
+import { timings } from '../tracer/timings';
 
 const VERSION = '0.1.0';
 
@@ -131,8 +132,26 @@ function keepValue(v: string): number {
 }
 
 function output(snapshot: SnapshotJson, parsed: Parsed): void {
-  if (parsed.json !== null) writeJson(parsed.json, snapshot);
-  report(renderSnapshot(snapshot, { color: parsed.color }), snapshot.warnings, parsed);
+  if (parsed.json !== null) timedJson(parsed.json, snapshot);
+  const t0 = timings.start();
+  const text = renderSnapshot(snapshot, { color: parsed.color });
+  timings.stop('report', t0);
+  report(text, snapshot.warnings, parsed);
+}
+
+function timedJson(target: string, value: unknown): void {
+  const t0 = timings.start();
+  writeJson(target, value);
+  timings.stop('JSON write (streamed)', t0);
+}
+
+/** What the site resolver did (objdump runs in a child process, beside the trace). */
+function siteFacts(resolver: SiteResolver): void {
+  const s = resolver.stats;
+  timings.fact(
+    'sites',
+    `${s.lookups} lookups (${s.cacheHits} cached), ${s.ms.toFixed(1)} ms resolving (tools included); objdump ${s.objdumpRuns} run(s) ${s.objdumpMs.toFixed(1)} ms, addr2line ${s.addr2lineRuns} run(s) ${s.addr2lineMs.toFixed(1)} ms`,
+  );
 }
 
 /** The human report and the trace's warnings. */
@@ -160,11 +179,20 @@ async function analyze(parsed: Parsed): Promise<void> {
     keepReaped: parsed.keep,
     locate,
   });
+  const waiting = timings.start();
   await disassembling;
+  timings.stop('wait for objdump', waiting);
   // Each process becomes JSON only to be written (streamed, one at a time) or printed: the report shows 200 children per parent.
+  const t0 = timings.start();
   const { snapshot, processes } = buildPartialSnapshot(session.model, locate);
-  if (parsed.json !== null) writeJson(parsed.json, snapshot);
-  report(renderPartialSnapshot(snapshot, processes, { color: parsed.color }), snapshot.warnings, parsed);
+  timings.stop('snapshot (findings)', t0);
+  if (parsed.json !== null) timedJson(parsed.json, snapshot);
+  const t1 = timings.start();
+  const text = renderPartialSnapshot(snapshot, processes, { color: parsed.color });
+  timings.stop('report', t1);
+  report(text, snapshot.warnings, parsed);
+  siteFacts(resolver);
+  timings.fact('processes', session.model.processes.length);
 }
 
 function zombies(parsed: Parsed): void {
@@ -199,6 +227,8 @@ async function trace(parsed: Parsed): Promise<number> {
   try {
     const end = await live.done;
     output(end.snapshot, parsed);
+    siteFacts(resolver);
+    timings.fact('processes', end.snapshot.summary.processes);
     if (end.failure) process.stderr.write(`forktrace: ${end.failure}\n`);
     return 0;
   } finally {
@@ -258,6 +288,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    timings.report();
     process.exitCode = code;
   },
   (e: unknown) => {

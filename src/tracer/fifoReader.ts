@@ -4,6 +4,7 @@
 // strace itself on a busy server. A pipe holds 64 KiB, hundreds of records, far more
 // than strace writes in one interval; while the trace is quiet the reader looks less often.
 import { closeSync, readSync } from 'node:fs';
+import { timings } from './timings';
 
 /** Between looks while records arrive. */
 const BUSY_MS = 5;
@@ -20,6 +21,8 @@ export class FifoReader {
   private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private timer: ReturnType<typeof setTimeout> | null = null;
   private emptyLooks = 0;
+  /** Set by lookNow: the writers are gone, read to the end. */
+  private draining = false;
   private finished = false;
   private resolveDone!: () => void;
 
@@ -41,16 +44,23 @@ export class FifoReader {
     let read = 0;
     for (;;) {
       let n: number;
+      const t0 = timings.start();
       try {
         n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
       } catch (e) {
+        timings.stop('FIFO read (empty)', t0);
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break; // a writer is there, nothing written yet
         return this.finish();
       }
+      timings.stop('FIFO read', t0);
       if (n === 0) return this.finish(); // no writer left: the end
       read += n;
       this.onChunk(this.buffer.subarray(0, n));
       if (this.finished) return;
+      // A pipe gives all it holds: a short read emptied it. Reading again would only fail
+      // with EAGAIN, and Node throws an Error for that (its stack captured): about as
+      // costly as the read itself, once per look. The next look comes soon enough.
+      if (n < this.buffer.length && !this.draining) break;
       // A writer faster than one look: let the event loop run (a Stop, an update), then go on.
       if (read >= MAX_BYTES_PER_LOOK) return this.schedule(0);
     }
@@ -79,6 +89,7 @@ export class FifoReader {
   /** Looks now rather than at the next interval: strace has gone, read the rest at once. */
   lookNow(): void {
     if (this.finished) return;
+    this.draining = true;
     if (this.timer) clearTimeout(this.timer);
     this.look();
   }

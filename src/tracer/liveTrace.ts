@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceSession } from '../core/session';
 import { FifoReader } from './fifoReader';
+import { timeSession, timings } from './timings';
 import type { SnapshotDelta, SnapshotJson } from '../shared/schema';
 import { buildDelta } from '../core/snapshotBuilder';
 import type { SiteLocator } from '../core/diagnostics';
@@ -91,7 +92,9 @@ export class LiveTrace {
   private verifyTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(private readonly options: LiveTraceOptions) {
+    const checks = timings.start();
     this.info = detectStrace(options.strace);
+    timings.stop('strace checks (detection, ptrace)', checks);
     const cwd = options.cwd ?? process.cwd();
     const env = options.env ?? process.env;
     this.program = resolveProgram(options.program, cwd, env);
@@ -113,13 +116,17 @@ export class LiveTrace {
       this.unverified.add(proc);
       this.scheduleVerify();
     };
+    timeSession(this.session);
+    const starting = timings.start();
     this.tmp = mkdtempSync(join(tmpdir(), 'forktrace-'));
     const fifo = join(this.tmp, 'trace.fifo');
     const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
     if (mk.status !== 0) throw new TraceError(`Could not create a FIFO in ${this.tmp}: ${mk.stderr?.toString().trim()}`, 'strace-failed');
 
     const log: WriteStream | null = options.logFile ? createWriteStream(options.logFile) : null;
-    this.strace = spawn(this.info.path, straceArgs(this.info, fifo, this.program, options.args ?? [], precise ? 'precise' : 'fast'), {
+    const argv = straceArgs(this.info, fifo, this.program, options.args ?? [], precise ? 'precise' : 'fast');
+    timings.fact('strace', [this.info.path, ...argv]);
+    this.strace = spawn(this.info.path, argv, {
       cwd,
       env,
       stdio: options.stdio ?? 'inherit',
@@ -137,6 +144,7 @@ export class LiveTrace {
       else this.scheduleIdentify();
       this.scheduleUpdate();
     });
+    timings.stop('start strace (FIFO, spawn)', starting);
     const readerDone = reader.done;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error: Error | null }>((resolveExit) => {
       this.strace.on('error', (error) => resolveExit({ code: null, signal: null, error }));
@@ -154,14 +162,16 @@ export class LiveTrace {
       const wasRunning = this.session.model.livePids().length > 0;
       if (this.verifyTimer) clearTimeout(this.verifyTimer);
       if (!this.stopSnapshot) this.verifyAdopters(); // the picture at the end says who still holds a zombie
+      const killing = timings.start();
       const survivors = await killProcessTrees(this.liveIdentities());
+      timings.stop('/proc: kill what is left at the end', killing);
       await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
       this.session.finish();
       if (this.updateTimer) clearTimeout(this.updateTimer);
       this.options.onUpdate?.();
       rmSync(this.tmp, { recursive: true, force: true });
       if (error) throw new TraceError(`Could not start strace: ${error.message}`, 'strace-failed');
-      const snapshot = this.stopSnapshot ?? this.session.snapshot(this.locator);
+      const snapshot = this.stopSnapshot ?? this.timedSnapshot();
       if (this.stopSnapshot) this.stopSnapshot.ended = true;
       // A signal alone proves nothing: strace dies by its program's fatal signal, to pass
       // it on. Killed itself, it leaves processes it had not seen exit.
@@ -198,6 +208,13 @@ export class LiveTrace {
     return this.session.snapshot(this.locator);
   }
 
+  private timedSnapshot(): SnapshotJson {
+    const t0 = timings.start();
+    const snapshot = this.session.snapshot(this.locator);
+    timings.stop('snapshot', t0);
+    return snapshot;
+  }
+
   /** Snapshot first (zombies at end are counted now), then kill the whole traced tree. */
   stop(): Promise<TraceEnd> {
     if (this.stopping) return this.stopping;
@@ -206,7 +223,9 @@ export class LiveTrace {
       await this.quiet();
       if (!this.straceExited) {
         this.verifyAdopters();
+        const t0 = timings.start();
         this.stopSnapshot = this.snapshot();
+        timings.stop('snapshot', t0);
       }
       const stracePid = this.strace.pid;
       if (stracePid !== undefined && !this.straceExited) {
@@ -269,6 +288,11 @@ export class LiveTrace {
       this.identified = p.serial;
       // Exited already (nothing to kill later), or identified already as an orphan.
       if (!p.alive || this.startTimes.has(p)) continue;
+      // The child of an identified live process is among its descendants, which killProcessTrees
+      // takes; orphaned, it is identified when adopted (nameAdopter). Reading /proc twice for
+      // each child of a fork-per-connection server was most of the /proc time in a trace.
+      const parent = p.parent;
+      if (parent && parent.alive && this.startTimes.has(parent)) continue;
       this.identify(p);
     }
     // Exited ones need no killing: forgetting them keeps a long trace's memory flat.
@@ -279,9 +303,11 @@ export class LiveTrace {
   }
 
   private identify(p: ProcessNode): void {
+    const t0 = timings.start();
     // Only a tracee of our strace is the process the model means (pids get reused).
     const start = procStartTime(p.pid);
     if (start !== null && readProcStatus(p.pid)?.tracerPid === this.strace.pid) this.startTimes.set(p, start);
+    timings.stop('/proc: identify new processes', t0);
   }
 
   /** pid → start time of the processes the model holds as alive, as identified while traced. */
@@ -307,6 +333,12 @@ export class LiveTrace {
    * late on some, and a container's pid 1 that is not an init never does.
    */
   private verifyAdopters(): void {
+    const t0 = timings.start();
+    this.verifyAdoptersNow();
+    timings.stop('/proc: check adopted zombies', t0);
+  }
+
+  private verifyAdoptersNow(): void {
     const now = Date.now() / 1000;
     const model = this.session.model;
     // A named adopter's children in one read each: an init that never reaps can hold

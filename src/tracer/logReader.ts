@@ -8,6 +8,7 @@ import { TraceSession } from '../core/session';
 import { MODEL_CALLS, type ProcessModel } from '../core/model';
 import { TraceError } from './strace';
 import type { SiteLocator } from '../core/diagnostics';
+import { timeSession, timings } from './timings';
 
 const CHUNK = 1 << 20;
 
@@ -36,6 +37,7 @@ export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSes
 
 function analyzeFile(path: string, options: AnalyzeOptions): TraceSession {
   const session = new TraceSession({ lingerThreshold: options.lingerThreshold, keepReaped: options.keepReaped, locate: options.locate });
+  timeSession(session);
   let onProgram = options.onProgram;
   readChunks(path, (chunk) => {
     session.push(chunk);
@@ -61,7 +63,9 @@ function readChunks(path: string, each: (chunk: Uint8Array) => boolean): void {
   const buffer = Buffer.allocUnsafe(CHUNK);
   try {
     for (;;) {
+      const t0 = timings.start();
       const n = readSync(fd, buffer, 0, CHUNK, null);
+      timings.stop('log read', t0);
       if (n === 0 || !each(buffer.subarray(0, n))) break;
     }
   } finally {

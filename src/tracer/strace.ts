@@ -1,7 +1,8 @@
 // Finding strace and learning what it can do, on this machine, at run time.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** A problem the user can fix; `message` says what happened and what to do. */
 export class TraceError extends Error {
@@ -71,10 +72,18 @@ export function detectStrace(straceCommand = 'strace'): StraceInfo {
   }
   const known = cache.get(path);
   if (known) return known;
-  const v = spawnSync(path, ['-V'], { encoding: 'utf8', timeout: 10_000 });
-  const text = `${v.stdout ?? ''}${v.stderr ?? ''}`;
-  const m = /version (\d+)\.(\d+)(?:\.\d+)?/.exec(text);
-  if (!m) throw new TraceError(`${path} -V did not print a version (${text.trim().slice(0, 200) || v.error?.message}). Reinstall strace.`, 'strace-failed');
+  // Each run used to start strace twice before the trace (-V, then the ptrace check):
+  // what they said is kept on disk, for this binary and this machine's ptrace rules.
+  const disk = new DetectionCache(path);
+  const saved = disk.read();
+  let text = saved?.versionText ?? '';
+  if (!saved) {
+    const v = spawnSync(path, ['-V'], { encoding: 'utf8', timeout: 10_000 });
+    text = `${v.stdout ?? ''}${v.stderr ?? ''}`;
+    if (!/version \d+\.\d+/.test(text))
+      throw new TraceError(`${path} -V did not print a version (${text.trim().slice(0, 200) || v.error?.message}). Reinstall strace.`, 'strace-failed');
+  }
+  const m = /version (\d+)\.(\d+)(?:\.\d+)?/.exec(text) as RegExpExecArray;
   const major = Number(m[1]);
   const minor = Number(m[2]);
   const atLeast = (a: number, b: number): boolean => major > a || (major === a && minor >= b);
@@ -88,9 +97,79 @@ export function detectStrace(straceCommand = 'strace'): StraceInfo {
     stackTrace,
     stackTraceLines: stackTrace && /stack-trace=libdw/.test(text) && atLeast(6, 7),
   };
-  checkPtrace(info);
+  if (!saved?.ptraceAllowed) {
+    checkPtrace(info);
+    disk.write({ versionText: text, ptraceAllowed: true });
+  }
   cache.set(path, info);
   return info;
+}
+
+/**
+ * What strace -V printed and that ptrace worked, per strace binary (path, size, mtime) and
+ * per ptrace rules (boot, pid namespace, user, capabilities, Yama's scope): anything that
+ * changes either checks again. A cache that cannot be read or written only costs the checks.
+ */
+class DetectionCache {
+  private readonly file: string;
+  private readonly key: string;
+
+  constructor(path: string) {
+    const dir = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+    this.file = join(dir, 'fork-trace', 'strace-detection.json');
+    const read = (f: string): string => {
+      try {
+        return readFileSync(f, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    let binary = 'missing';
+    try {
+      const st = statSync(path);
+      binary = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      /* checked again below */
+    }
+    let ns = '';
+    try {
+      ns = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      /* no namespaces */
+    }
+    const caps = /^CapEff:\s*(\S+)/m.exec(read('/proc/self/status'))?.[1] ?? '';
+    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    this.key = [path, binary, read('/proc/sys/kernel/random/boot_id'), ns, uid, caps, read('/proc/sys/kernel/yama/ptrace_scope')].join('|');
+  }
+
+  read(): { versionText: string; ptraceAllowed: boolean } | null {
+    try {
+      const all = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, { versionText: string; ptraceAllowed: boolean }>;
+      const entry = all[this.key];
+      return entry && typeof entry.versionText === 'string' ? entry : null;
+    } catch {
+      return null;
+    }
+  }
+
+  write(entry: { versionText: string; ptraceAllowed: boolean }): void {
+    try {
+      let all: Record<string, unknown> = {};
+      try {
+        all = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, unknown>;
+      } catch {
+        /* a new cache */
+      }
+      // A few machines' worth: entries for binaries and boots long gone are dropped.
+      const kept = Object.entries(all).slice(-15);
+      mkdirSync(dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(Object.fromEntries([...kept, [this.key, entry]])));
+      renameSync(tmp, this.file);
+    } catch {
+      /* no cache this time */
+    }
+  }
 }
 
 /** Traces `true` once: the only way to know ptrace is allowed here is to try. */
