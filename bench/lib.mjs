@@ -120,8 +120,8 @@ export function exited(child) {
  * Starts a command whose stdout carries the server's "listening on 127.0.0.1:PORT";
  * resolves with the child and the port. Everything else it prints is kept in `out`.
  */
-export async function startListening(cmd, args, { timeoutMs = 30_000 } = {}) {
-  const child = spawnTagged(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startListening(cmd, args, { timeoutMs = 30_000, env = {} } = {}) {
+  const child = spawnTagged(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const io = { out: '', err: '' };
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');

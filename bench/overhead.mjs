@@ -4,14 +4,16 @@
 // every way of tracing it. The figure is the wall time of the whole client run, from
 // the first connect to the last close (design.md §3 measured the same thing).
 //
-//   node bench/overhead.mjs        BENCH_CONNECTIONS (default 2000), BENCH_RUNS (default 5),
+//   node bench/overhead.mjs        BENCH_CONNECTIONS (default 2000), BENCH_RUNS (default 7),
 //                                  BENCH_KEEP_JSON=DIR keeps forktrace's --json of every run
 //
 // Runs are interleaved (round-robin over the configurations) to spread machine noise.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
+  benchEnv,
   build,
   childNamed,
   childrenOf,
@@ -36,11 +38,35 @@ import {
 } from './lib.mjs';
 
 export const TARGET_RATIO = 3.5;
+/** forktrace trace on top of plain strace with forktrace's own strace command line (issue 20). */
+export const TARGET_ON_STRACE = 1.1;
+
+/**
+ * forktrace's own strace command line, as FORKTRACE_TIMINGS reports it (src/tracer/timings.ts),
+ * with the output to /dev/null: plain strace doing exactly what forktrace's strace does.
+ */
+function forktraceStraceArgs(tmp) {
+  const file = join(tmp, 'argv-timings.json');
+  const r = spawnSync(process.execPath, [cliPath, 'trace', '--no-color', '--', '/bin/true'], {
+    cwd: root,
+    env: { ...benchEnv, FORKTRACE_TIMINGS: file },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`forktrace trace -- /bin/true exited with ${r.status}: ${r.stderr}`);
+  const argv = JSON.parse(readFileSync(file, 'utf8')).facts.strace;
+  const end = argv.indexOf('--');
+  const args = argv.slice(1, end);
+  const o = args.indexOf('-o');
+  if (end < 0 || o < 0) throw new Error(`unexpected strace command line from forktrace: ${argv.join(' ')}`);
+  args[o + 1] = '/dev/null';
+  return { strace: argv[0], args };
+}
 
 function configurations(tmp) {
   const info = straceInfo();
   const set = traceSet();
   const defaultArgs = ['-f', '-ttt', '-q', ...(info.seccompBpf ? ['--seccomp-bpf'] : []), '-e', `trace=${set.join(',')}`, '-o', '/dev/null'];
+  const same = forktraceStraceArgs(tmp);
   const cli = (extra) => (run) => [process.execPath, [cliPath, 'trace', '--no-color', ...extra, '--json', join(tmp, `${run}.json`), '--', serverPath]];
   return [
     { key: 'a', label: '(a) bare', kind: 'bare', command: () => [serverPath, []] },
@@ -54,6 +80,13 @@ function configurations(tmp) {
       shown: `strace ${defaultArgs.join(' ')}`,
     },
     {
+      key: 's',
+      label: "(s) strace, forktrace's own command line",
+      kind: 'strace',
+      command: () => [same.strace, [...same.args, '--', serverPath]],
+      shown: `${same.strace} ${same.args.join(' ')} (identical to forktrace's, output to /dev/null)`,
+    },
+    {
       key: 'e',
       label: '(e) strace -f -ttt (every syscall)',
       kind: 'strace',
@@ -64,9 +97,10 @@ function configurations(tmp) {
 }
 
 /** One run of one configuration: start, wait for "listening on", time the clients, stop. */
-async function runOnce(config, runId, connections) {
-  const [cmd, args] = config.command(runId);
-  const { child, port } = await startListening(cmd, args);
+async function runOnce(config, runId, connections, { env = {}, nodeFlags = [] } = {}) {
+  const [cmd, args0] = config.command(runId);
+  const args = cmd === process.execPath ? [...nodeFlags, ...args0] : args0;
+  const { child, port } = await startListening(cmd, args, { env });
   try {
     // Who is who, for CPU accounting: the forktrace CLI (node), strace, the server.
     let straceP = null;
@@ -130,7 +164,7 @@ function checkJson(file, connections) {
   return { count, site, siteOk, countOk, exact: count === expected, orphanIds, warnings: snap.warnings.length };
 }
 
-export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), runs = envInt('BENCH_RUNS', 5), standalone = true } = {}) {
+export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), runs = envInt('BENCH_RUNS', 7), standalone = true } = {}) {
   build();
   const tmp = mkdtempSync(join(tmpdir(), 'forktrace-bench-overhead-'));
   const configs = configurations(tmp);
@@ -164,7 +198,6 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
     }
   } finally {
     await killTagged();
-    rmSync(tmp, { recursive: true, force: true });
   }
 
   const bare = stats(samples.a.map((s) => s.seconds)).median;
@@ -219,8 +252,46 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
   result.targetMet = ratio <= TARGET_RATIO;
   result.targetLine = `target: median(default)/median(bare) = ${ratio.toFixed(2)}x <= ${TARGET_RATIO}x: ${result.targetMet ? 'MET' : 'MISSED'}`;
   console.log(result.targetLine);
+  const onStrace = result.configs.b.median / result.configs.s.median;
+  result.onStrace = onStrace;
+  result.onStraceLine = `target: median(forktrace trace)/median(strace, the identical command line) = ${onStrace.toFixed(3)}x <= ${TARGET_ON_STRACE}x: ${onStrace <= TARGET_ON_STRACE ? 'MET' : 'MISSED'} (${result.configs.b.median.toFixed(3)} s / ${result.configs.s.median.toFixed(3)} s)`;
+  console.log(result.onStraceLine);
+
+  // Where forktrace's time goes: one more run of (b), untimed in the figures above, with FORKTRACE_TIMINGS.
+  const b = configs.find((c) => c.key === 'b');
+  const timingsFile = join(tmp, 'timings.json');
+  const profDir = process.env.BENCH_CPU_PROF || null;
+  try {
+    const s1 = await runOnce(b, 'timed', connections, {
+      env: { FORKTRACE_TIMINGS: timingsFile },
+      nodeFlags: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    });
+    result.breakdown = breakdown(JSON.parse(readFileSync(timingsFile, 'utf8')), s1, connections, samples);
+    console.log(result.breakdown.text);
+    if (profDir) console.log(`   CPU profile of that run (node --cpu-prof): ${profDir}`);
+  } finally {
+    await killTagged();
+    rmSync(tmp, { recursive: true, force: true });
+  }
   await finishBench('overhead', started, standalone);
   return result;
+}
+
+/** The stage table of one timed run, with the CPU the forktrace process used while the clients ran. */
+function breakdown(t, run, connections, samples) {
+  const stages = [...t.stages].sort((x, y) => y.ms - x.ms);
+  const busy = stages.reduce((sum, x) => sum + x.ms, 0);
+  const rows = stages.map((x) => [x.stage, x.ms.toFixed(1), String(x.calls), ((x.ms * 1000) / connections).toFixed(1)]);
+  rows.push(['(rest of the wall time: idle, waiting for data)', (t.wallMs - busy).toFixed(1), '', '']);
+  const cpuRuns = samples.b.map((x) => x.cpu.cli).filter((x) => Number.isFinite(x));
+  const straceCpu = samples.s.map((x) => x.cpu.strace).filter((x) => Number.isFinite(x));
+  const lines = [
+    `\nWhere forktrace's own time goes (one more run of (b) with FORKTRACE_TIMINGS, ${connections} connections; wall ${run.seconds.toFixed(3)} s for the clients):`,
+    table(['stage (forktrace node process)', 'ms', 'calls', 'µs/connection'], rows),
+    `forktrace process CPU over its whole life: ${((t.cpuUserMs + t.cpuSystemMs) / 1000).toFixed(3)} s (user ${(t.cpuUserMs / 1000).toFixed(3)}, system ${(t.cpuSystemMs / 1000).toFixed(3)}); during the client runs of (b): median ${cpuRuns.length ? stats(cpuRuns).median.toFixed(3) : '-'} s; strace's own CPU in (s): median ${straceCpu.length ? stats(straceCpu).median.toFixed(3) : '-'} s`,
+    `sites: ${t.facts.sites ?? '-'}`,
+  ];
+  return { stages, text: lines.join('\n'), cpuUserMs: t.cpuUserMs, cpuSystemMs: t.cpuSystemMs };
 }
 
 runIfMain(import.meta.url, 'overhead', main);

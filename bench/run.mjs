@@ -3,7 +3,8 @@
 // tracing-overhead bench and the parser bench, then prints the headline figures.
 // Each bench also runs alone: node bench/overhead.mjs, node bench/parser.mjs.
 //
-// Environment: BENCH_CONNECTIONS (2000), BENCH_RUNS (5), BENCH_PARSER_LINES (500000),
+// Environment: BENCH_CONNECTIONS (2000), BENCH_RUNS (7), BENCH_PARSER_LINES (500000),
+// BENCH_CPU_PROF=DIR (a node --cpu-prof of forktrace's timed overhead run),
 // STRACE_PROCESS_TREE=/path/to/strace_process_tree.py (the peer; skipped when unset).
 import { main as overhead } from './overhead.mjs';
 import { main as parser } from './parser.mjs';
@@ -37,14 +38,20 @@ if (o) {
   for (const c of Object.values(o.configs)) lines.push(`  ${c.label.padEnd(42)} ${c.median.toFixed(3)} s  ${c.ratio.toFixed(2)}x bare`);
   for (const c of Object.values(o.configs)) if (c.check) lines.push(`  ${c.check.line}`);
   lines.push(`  ${o.targetLine}`);
+  lines.push(`  ${o.onStraceLine}`);
+  if (o.breakdown) {
+    const top = o.breakdown.stages.slice(0, 6).map((x) => `${x.stage} ${x.ms.toFixed(0)} ms`);
+    lines.push(`  forktrace's own time (timed run): ${top.join(', ')}`);
+  }
 }
 if (p) {
   lines.push(
-    `parser (forktrace analyze, median of ${p.runs} runs): ${fmtRate(p.ours.linesPerSec)} lines/s, ${p.ours.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.ours.rssMiB?.toFixed(0) ?? '?'} MiB`,
+    `parser (forktrace analyze, median of ${p.runs} runs): ${p.ours.median.toFixed(3)} s, ${fmtRate(p.ours.linesPerSec)} lines/s, ${p.ours.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.ours.rssMiB?.toFixed(0) ?? '?'} MiB`,
   );
+  lines.push(`  with --json FILE: ${p.oursJson.median.toFixed(3)} s, peak RSS ${p.oursJson.rssMiB?.toFixed(0) ?? '?'} MiB; ${p.processes} processes`);
   if (p.peer)
     lines.push(
-      `  peer strace-process-tree: ${fmtRate(p.peer.linesPerSec)} lines/s, ${p.peer.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.peer.rssMiB?.toFixed(0) ?? '?'} MiB`,
+      `  peer strace-process-tree: ${p.peer.median.toFixed(3)} s, ${fmtRate(p.peer.linesPerSec)} lines/s, ${p.peer.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.peer.rssMiB?.toFixed(0) ?? '?'} MiB; ${p.peerProcesses ?? '?'} processes (reused pids merged)`,
     );
   lines.push(`  ${p.targetLine}`);
   if (p.leanLine) lines.push(`  ${p.leanLine}`);
