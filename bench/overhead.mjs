@@ -67,11 +67,19 @@ function configurations(tmp) {
   const set = traceSet();
   const defaultArgs = ['-f', '-ttt', '-q', ...(info.seccompBpf ? ['--seccomp-bpf'] : []), '-e', `trace=${set.join(',')}`, '-o', '/dev/null'];
   const same = forktraceStraceArgs(tmp);
-  const cli = (extra) => (run) => [process.execPath, [cliPath, 'trace', '--no-color', ...extra, '--json', join(tmp, `${run}.json`), '--', serverPath]];
+  const cli =
+    (extra, path = cliPath) =>
+    (run) => [process.execPath, [path, 'trace', '--no-color', ...extra, '--json', join(tmp, `${run}.json`), '--', serverPath]];
+  // BENCH_BASELINE_CLI=/path/to/an/older/dist/cli.js: the same run with another build, for a before/after under one load.
+  const baseline = process.env.BENCH_BASELINE_CLI || null;
   return [
+    ...(baseline ? [{ key: 'b0', label: '(b0) forktrace trace, BENCH_BASELINE_CLI', kind: 'forktrace', check: true, command: cli([], baseline) }] : []),
     { key: 'a', label: '(a) bare', kind: 'bare', command: () => [serverPath, []] },
     { key: 'b', label: '(b) forktrace trace (fast, default)', kind: 'forktrace', check: true, command: cli([]) },
-    { key: 'c', label: '(c) forktrace trace --stack-mode precise', kind: 'forktrace', check: true, command: cli(['--stack-mode', 'precise']) },
+    // BENCH_SKIP_PRECISE=1 leaves (c) out: strace -k on every call is the slowest by far.
+    ...(process.env.BENCH_SKIP_PRECISE
+      ? []
+      : [{ key: 'c', label: '(c) forktrace trace --stack-mode precise', kind: 'forktrace', check: true, command: cli(['--stack-mode', 'precise']) }]),
     {
       key: 'd',
       label: "(d) strace -f, default mode's set",
@@ -256,6 +264,10 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
   result.onStrace = onStrace;
   result.onStraceLine = `target: median(forktrace trace)/median(strace, the identical command line) = ${onStrace.toFixed(3)}x <= ${TARGET_ON_STRACE}x: ${onStrace <= TARGET_ON_STRACE ? 'MET' : 'MISSED'} (${result.configs.b.median.toFixed(3)} s / ${result.configs.s.median.toFixed(3)} s)`;
   console.log(result.onStraceLine);
+  if (result.configs.b0) {
+    result.baselineLine = `baseline (BENCH_BASELINE_CLI) on strace: ${(result.configs.b0.median / result.configs.s.median).toFixed(3)}x (${result.configs.b0.median.toFixed(3)} s)`;
+    console.log(result.baselineLine);
+  }
 
   // Where forktrace's time goes: one more run of (b), untimed in the figures above, with FORKTRACE_TIMINGS.
   const b = configs.find((c) => c.key === 'b');

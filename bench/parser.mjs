@@ -172,6 +172,9 @@ export async function main({ runs = envInt('BENCH_RUNS', 7), minLines = envInt('
 
     const ours = [];
     const oursJson = [];
+    // BENCH_BASELINE_CLI=/path/to/an/older/dist/cli.js: its analyze --json too, for a before/after under one load.
+    const baseline = process.env.BENCH_BASELINE_CLI || null;
+    const baselineJson = [];
     const theirs = [];
     // Yardsticks, interleaved too: what Node costs before any work, and the leanest tree
     // JavaScript can build from this log (bench/leanTree.mjs: pids, exits and reaps only).
@@ -189,6 +192,11 @@ export async function main({ runs = envInt('BENCH_RUNS', 7), minLines = envInt('
       if (oj.code !== 0) throw new Error(`forktrace analyze --json exited with ${oj.code}: ${oj.err.trim().slice(-500)}`);
       rmSync(jsonFile, { force: true });
       oursJson.push(oj);
+      if (baseline) {
+        const b = await measure('node', [baseline, 'analyze', '--no-color', '--json', jsonFile, big.log], tmp);
+        rmSync(jsonFile, { force: true });
+        baselineJson.push(b);
+      }
       let line = `   run ${r + 1}/${runs} forktrace ${o.seconds.toFixed(3)} s ${o.rssKb ? `${(o.rssKb / 1024).toFixed(0)} MiB` : ''}, --json ${oj.seconds.toFixed(3)} s ${oj.rssKb ? `${(oj.rssKb / 1024).toFixed(0)} MiB` : ''}`;
       if (peer) {
         const p = await measure('python', [peer, big.log], tmp);
@@ -209,6 +217,10 @@ export async function main({ runs = envInt('BENCH_RUNS', 7), minLines = envInt('
     const oj = row('forktrace analyze --json FILE', oursJson);
     result.oursJson = oj;
     const rows = [o, oj];
+    if (baseline) {
+      result.baselineJson = row('analyze --json, BENCH_BASELINE_CLI', baselineJson);
+      rows.push(result.baselineJson);
+    }
     let peerFailed = false;
     if (peer) {
       peerFailed = theirs.some((x) => x.code !== 0);

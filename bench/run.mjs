@@ -5,6 +5,8 @@
 //
 // Environment: BENCH_CONNECTIONS (2000), BENCH_RUNS (7), BENCH_PARSER_LINES (500000),
 // BENCH_CPU_PROF=DIR (a node --cpu-prof of forktrace's timed overhead run),
+// BENCH_BASELINE_CLI=/path/to/an/older/dist/cli.js (measured beside, for a before/after),
+// BENCH_SKIP_PRECISE=1 (leaves out the precise-mode trace, the slowest),
 // STRACE_PROCESS_TREE=/path/to/strace_process_tree.py (the peer; skipped when unset).
 import { main as overhead } from './overhead.mjs';
 import { main as parser } from './parser.mjs';
@@ -39,6 +41,7 @@ if (o) {
   for (const c of Object.values(o.configs)) if (c.check) lines.push(`  ${c.check.line}`);
   lines.push(`  ${o.targetLine}`);
   lines.push(`  ${o.onStraceLine}`);
+  if (o.baselineLine) lines.push(`  ${o.baselineLine}`);
   if (o.breakdown) {
     const top = o.breakdown.stages.slice(0, 6).map((x) => `${x.stage} ${x.ms.toFixed(0)} ms`);
     lines.push(`  forktrace's own time (timed run): ${top.join(', ')}`);
@@ -49,6 +52,8 @@ if (p) {
     `parser (forktrace analyze, median of ${p.runs} runs): ${p.ours.median.toFixed(3)} s, ${fmtRate(p.ours.linesPerSec)} lines/s, ${p.ours.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.ours.rssMiB?.toFixed(0) ?? '?'} MiB`,
   );
   lines.push(`  with --json FILE: ${p.oursJson.median.toFixed(3)} s, peak RSS ${p.oursJson.rssMiB?.toFixed(0) ?? '?'} MiB; ${p.processes} processes`);
+  if (p.baselineJson)
+    lines.push(`  with --json FILE, BENCH_BASELINE_CLI: ${p.baselineJson.median.toFixed(3)} s, peak RSS ${p.baselineJson.rssMiB?.toFixed(0) ?? '?'} MiB`);
   if (p.peer)
     lines.push(
       `  peer strace-process-tree: ${p.peer.median.toFixed(3)} s, ${fmtRate(p.peer.linesPerSec)} lines/s, ${p.peer.mbPerSec.toFixed(1)} MB/s, peak RSS ${p.peer.rssMiB?.toFixed(0) ?? '?'} MiB; ${p.peerProcesses ?? '?'} processes (reused pids merged)`,
