@@ -76,4 +76,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: ['vscode', 'child_process', 'node:child_process', 'fs', 'node:fs'] }],
     },
   },
+  {
+    // Fixes are computed from text the caller passes in: pure like the core; provider.ts alone reads files.
+    files: ['src/fixes/**/*.ts'],
+    ignores: ['src/fixes/provider.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['vscode', 'child_process', 'node:child_process', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises'] }],
+    },
+  },
 );

@@ -4,6 +4,7 @@ import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
 import { analyzeLog } from '../tracer/logReader';
 import { LiveTrace, type StackMode } from '../tracer/liveTrace';
+import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
 import { DEFAULT_KEEP_REAPED } from '../core/folding';
@@ -184,7 +185,7 @@ async function analyze(parsed: Parsed): Promise<void> {
   timings.stop('wait for objdump', waiting);
   // Each process becomes JSON only to be written (streamed, one at a time) or printed: the report shows 200 children per parent.
   const t0 = timings.start();
-  const { snapshot, processes } = buildPartialSnapshot(session.model, locate);
+  const { snapshot, processes } = buildPartialSnapshot(session.model, locate, createFixProvider());
   timings.stop('snapshot (findings)', t0);
   if (parsed.json !== null) timedJson(parsed.json, snapshot);
   const t1 = timings.start();
@@ -215,6 +216,7 @@ async function trace(parsed: Parsed): Promise<number> {
     keepReaped: parsed.keep,
     stackMode: parsed.stackMode,
     locator: resolver.locator(),
+    fixer: createFixProvider(),
   });
   void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
   const stop = (): void => {

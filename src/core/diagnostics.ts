@@ -11,12 +11,14 @@ import { orphansAdopted } from './findings/orphanAdopted';
 import { sigchldCoalesced } from './findings/sigchldCoalesced';
 import { zombieLeaks } from './findings/zombieLeak';
 import { zombiesLingering } from './findings/zombieLingering';
+import { NO_FIXES, type FixProvider } from './findings/fixRequest';
 
+export { NO_FIXES, type FixAnswer, type FixProvider, type FixRequest } from './findings/fixRequest';
 export { NO_LOCATOR, PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from './findings/context';
 
-export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: number) => number | null): DiagnosticJson[] {
+export function diagnose(model: ProcessModel, locate: SiteLocator, rel: (t: number) => number | null, fix: FixProvider = NO_FIXES): DiagnosticJson[] {
   const at = (site: CallSite | null, role: SiteRole): Located => (site ? locate(site, role) : { location: null, note: 'the call was not in the trace' });
-  const context: FindingContext = { model, at, rel };
+  const context: FindingContext = { model, at, rel, fix };
   const { leaks, orphans, lingering } = findingsByProcess(model);
   return [
     ...zombieLeaks(context, leaks),

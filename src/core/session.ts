@@ -4,7 +4,7 @@ import type { ParseWarning, TraceEvent } from './events';
 import { MODEL_CALLS, ProcessModel, type ModelOptions } from './model';
 import { StraceParser, type ParserOptions } from './parser';
 import { buildSnapshot } from './snapshotBuilder';
-import type { SiteLocator } from './diagnostics';
+import type { FixProvider, SiteLocator } from './diagnostics';
 import type { SnapshotJson } from '../shared/schema';
 
 export class TraceSession {
@@ -40,7 +40,7 @@ export class TraceSession {
     return this.parser.fatal;
   }
 
-  snapshot(locate?: SiteLocator): SnapshotJson {
-    return buildSnapshot(this.model, locate);
+  snapshot(locate?: SiteLocator, fix?: FixProvider): SnapshotJson {
+    return buildSnapshot(this.model, locate, fix);
   }
 }

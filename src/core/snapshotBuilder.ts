@@ -1,5 +1,5 @@
 // Turns the live model into schema 2: the one picture every view renders.
-import { diagnose, NO_LOCATOR, type SiteLocator } from './diagnostics';
+import { diagnose, NO_FIXES, NO_LOCATOR, type FixProvider, type SiteLocator } from './diagnostics';
 import type { ProcessModel, ProcessNode } from './model';
 import { JsonSequence } from '../shared/jsonStream';
 import type { ProcessJson, ProcessState, SnapshotDelta, SnapshotJson, SummaryJson, WarningJson } from '../shared/schema';
@@ -54,8 +54,8 @@ export function summarize(model: ProcessModel): SummaryJson {
   return { processes: model.processCount, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans };
 }
 
-export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotJson {
-  const lazy = buildLazySnapshot(model, locate);
+export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR, fix: FixProvider = NO_FIXES): SnapshotJson {
+  const lazy = buildLazySnapshot(model, locate, fix);
   return { ...lazy, processes: lazy.processes.toJSON() };
 }
 
@@ -63,7 +63,7 @@ export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCA
 export type LazySnapshot = Omit<SnapshotJson, 'processes'> & { processes: JsonSequence<ProcessNode, ProcessJson> };
 
 /** buildSnapshot without the process list made up front: for a writer that streams it. */
-export function buildLazySnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): LazySnapshot {
+export function buildLazySnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR, fix: FixProvider = NO_FIXES): LazySnapshot {
   const rel = relativeTo(model);
   const warnings = snapshotWarnings(model);
   return {
@@ -74,7 +74,7 @@ export function buildLazySnapshot(model: ProcessModel, locate: SiteLocator = NO_
     attach: null,
     processes: new JsonSequence(model.processes, (p) => processJson(p, rel, locate)),
     folded: model.folding.groups.map((g) => g.json(rel)),
-    diagnostics: diagnose(model, locate, rel),
+    diagnostics: diagnose(model, locate, rel, fix),
     summary: summarize(model),
     warnings,
   };
@@ -96,8 +96,12 @@ export interface ProcessList<T> {
  * per parent): the same values, but a process becomes JSON, fork site included, only when
  * the view asks. Of a 30,000-process trace the CLI converts a few hundred.
  */
-export function buildPartialSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): { snapshot: LazySnapshot; processes: ProcessList<ProcessNode> } {
-  const snapshot = buildLazySnapshot(model, locate);
+export function buildPartialSnapshot(
+  model: ProcessModel,
+  locate: SiteLocator = NO_LOCATOR,
+  fix: FixProvider = NO_FIXES,
+): { snapshot: LazySnapshot; processes: ProcessList<ProcessNode> } {
+  const snapshot = buildLazySnapshot(model, locate, fix);
   const processes: ProcessList<ProcessNode> = {
     items: model.processes,
     id: (p) => p.id,
@@ -115,7 +119,7 @@ function snapshotWarnings(model: ProcessModel): WarningJson[] {
   return warnings;
 }
 
-export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR): SnapshotDelta {
+export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR, fix: FixProvider = NO_FIXES): SnapshotDelta {
   const rel = relativeTo(model);
   // Before takeChanged, which starts the next round of both.
   const { removed, groups } = model.folding.take();
@@ -123,7 +127,7 @@ export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR
     processes: model.takeChanged().map((p) => processJson(p, rel, locate)),
     removed,
     folded: groups.map((g) => g.json(rel)),
-    diagnostics: diagnose(model, locate, rel),
+    diagnostics: diagnose(model, locate, rel, fix),
     summary: summarize(model),
     duration: rel(model.lastTime),
     ended: model.ended,

@@ -3,6 +3,7 @@
 // source lines come from a SiteResolver rooted at its working directory, which starts
 // disassembling while the program starts. No vscode import: the debug adapter runs standalone too.
 import { LiveTrace, type LiveTraceOptions } from '../tracer/liveTrace';
+import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
 
 export type PipedTraceOptions = Omit<LiveTraceOptions, 'cwd' | 'env' | 'stdio' | 'locator'> & {
@@ -15,7 +16,7 @@ export type PipedTraceOptions = Omit<LiveTraceOptions, 'cwd' | 'env' | 'stdio' |
 export function startPipedTrace(options: PipedTraceOptions): LiveTrace {
   const env = { ...process.env, ...options.env };
   const resolver = new SiteResolver({ cwd: options.cwd, program: options.program, workspaceRoot: options.cwd, libraryPath: env.LD_LIBRARY_PATH });
-  const live = LiveTrace.start({ ...options, env, stdio: ['pipe', 'pipe', 'pipe'], locator: resolver.locator() });
+  const live = LiveTrace.start({ ...options, env, stdio: ['pipe', 'pipe', 'pipe'], locator: resolver.locator(), fixer: createFixProvider() });
   void resolver.prepare([live.program]);
   return live;
 }

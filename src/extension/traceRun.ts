@@ -6,6 +6,7 @@ import type { DiagnosticJson, SnapshotJson, SourceLocation } from '../shared/sch
 import type { TraceInfo } from '../shared/protocol';
 import { traceEndWords } from '../shared/words';
 import type { LiveTrace, StackMode } from '../tracer/liveTrace';
+import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
 import { analyzeLog } from '../tracer/logReader';
 import { startPipedTrace } from '../debug/pipedTrace';
@@ -121,7 +122,7 @@ export class TraceRun extends Disposable {
   /** Shows an existing strace log (a file or a -ff directory). */
   static openLog(host: RunHost, path: string): TraceRun {
     const session = analyzeLog(path);
-    const snapshot = session.snapshot(new SiteResolver({ cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }).locator());
+    const snapshot = session.snapshot(new SiteResolver({ cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }).locator(), createFixProvider());
     const run = new TraceRun(host, null, basename(path), (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(path)}`, h), 'log');
     run.snapshotCache = snapshot;
     run.trace.message = snapshot.warnings.length > 0 ? `${snapshot.warnings.length} line(s) of the log could not be read; see the details pane.` : null;

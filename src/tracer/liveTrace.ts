@@ -10,7 +10,7 @@ import { FifoReader } from './fifoReader';
 import { timeSession, timings } from './timings';
 import type { SnapshotDelta, SnapshotJson } from '../shared/schema';
 import { buildDelta } from '../core/snapshotBuilder';
-import type { SiteLocator } from '../core/diagnostics';
+import { NO_FIXES, type FixProvider, type SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
 import { DEFAULT_KEEP_REAPED, type ProcessNode } from '../core/model';
@@ -44,6 +44,8 @@ export interface LiveTraceOptions {
    * caller, which calls its prepare([live.program]) so objdump runs beside the trace.
    */
   locator: SiteLocator;
+  /** Computes the findings' fixes from their source files (src/fixes/provider.ts); none by default. */
+  fixer?: FixProvider;
 }
 
 export type StackMode = 'fast' | 'precise';
@@ -76,6 +78,7 @@ export class LiveTrace {
   private lastData = Date.now();
   private readonly tmp: string;
   private readonly locator: SiteLocator;
+  private readonly fixer: FixProvider;
   /**
    * Start times of the live processes, read from /proc while strace traced them: once
    * strace is gone, TracerPid no longer says which processes were the trace's.
@@ -106,6 +109,7 @@ export class LiveTrace {
       );
     }
     this.locator = options.locator;
+    this.fixer = options.fixer ?? NO_FIXES;
     this.session = new TraceSession({
       lingerThreshold: options.lingerThreshold,
       keepReaped: options.keepReaped ?? DEFAULT_KEEP_REAPED,
@@ -199,18 +203,18 @@ export class LiveTrace {
   /** What changed since the last delta: for live views, in place of whole snapshots. */
   delta(): SnapshotDelta {
     if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
-    return buildDelta(this.session.model, this.locator);
+    return buildDelta(this.session.model, this.locator, this.fixer);
   }
 
   snapshot(): SnapshotJson {
     // strace's -ttt and Date.now() read the same clock (CLOCK_REALTIME).
     if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
-    return this.session.snapshot(this.locator);
+    return this.session.snapshot(this.locator, this.fixer);
   }
 
   private timedSnapshot(): SnapshotJson {
     const t0 = timings.start();
-    const snapshot = this.session.snapshot(this.locator);
+    const snapshot = this.session.snapshot(this.locator, this.fixer);
     timings.stop('snapshot', t0);
     return snapshot;
   }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { createFixProvider } from '../../src/fixes/provider';
 import { SiteResolver } from '../../src/sites';
 import { LiveTrace, type LiveTraceOptions } from '../../src/tracer/liveTrace';
 import { procState } from '../../src/tracer/procfs';
@@ -63,7 +64,7 @@ export function waitForOutput(stream: Readable, pattern: RegExp, timeoutMs = 10_
 export function startTrace(options: Omit<LiveTraceOptions, 'locator'>): LiveTrace {
   const env = options.env ?? process.env;
   const resolver = new SiteResolver({ cwd: options.cwd ?? process.cwd(), program: options.program, libraryPath: env.LD_LIBRARY_PATH });
-  const live = LiveTrace.start({ ...options, locator: resolver.locator() });
+  const live = LiveTrace.start({ ...options, locator: resolver.locator(), fixer: createFixProvider() });
   void resolver.prepare([live.program]);
   return live;
 }

@@ -3,6 +3,7 @@
 import type { CallSite, ProcessModel, ProcessNode } from '../model';
 import type { DiagnosticJson, RelatedJson, SourceLocation } from '../../shared/schema';
 import type { AdopterFacts } from '../../shared/words';
+import type { FixAnswer, FixRequest } from './fixRequest';
 
 export type SiteRole = 'fork' | 'wait' | 'sigaction' | 'interrupted';
 
@@ -43,6 +44,8 @@ export interface FindingContext {
   at: At;
   /** Seconds since the first event, or null when the log has no timestamps. */
   rel: (t: number) => number | null;
+  /** A finding's fixes, from the FixProvider the caller passed (none by default). */
+  fix: (request: FixRequest) => FixAnswer;
 }
 
 /** A finding's location fields: the line, or why there is none. */

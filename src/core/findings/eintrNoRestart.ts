@@ -3,7 +3,7 @@ import type { DiagnosticJson } from '../../shared/schema';
 import { count, processName } from '../../shared/words';
 import { locationFields, type FindingContext } from './context';
 
-export function eintrNoRestart({ model, at, rel }: FindingContext): DiagnosticJson[] {
+export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
   for (const record of model.eintr.values()) {
     const where = at(record.site, 'interrupted');
@@ -20,8 +20,14 @@ export function eintrNoRestart({ model, at, rel }: FindingContext): DiagnosticJs
       ...locationFields(where),
       related: record.sigaction ? [{ message: 'the handler is installed here without SA_RESTART', location: sigactionAt }] : [],
       time: rel(record.firstTime),
-      fixes: [],
-      fixNote: null,
+      ...fixFor({
+        kind: 'eintr',
+        call: record.call,
+        interrupted: where.location,
+        sigaction: sigactionAt,
+        restartWouldHelp: record.restartWouldHelp,
+        executable: record.site.executable,
+      }),
     });
   }
   return out;

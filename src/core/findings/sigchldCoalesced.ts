@@ -2,8 +2,9 @@
 import type { DiagnosticJson, RelatedJson } from '../../shared/schema';
 import { count, pidList, processName } from '../../shared/words';
 import { locationFields, type FindingContext } from './context';
+import { reapLoopRequest } from './zombieLeak';
 
-export function sigchldCoalesced({ model, at, rel }: FindingContext): DiagnosticJson[] {
+export function sigchldCoalesced({ model, at, rel, fix }: FindingContext): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
   for (const [proc, record] of model.coalescing) {
     const where = at(record.handlerWait, 'wait');
@@ -18,8 +19,7 @@ export function sigchldCoalesced({ model, at, rel }: FindingContext): Diagnostic
       ...locationFields(where),
       related,
       time: rel(record.firstTime),
-      fixes: [],
-      fixNote: null,
+      ...fix(reapLoopRequest(where, record.handlerWait?.executable ?? null)),
     });
   }
   return out;

@@ -1,11 +1,12 @@
 // zombie-leak: children their own parent never reaped, grouped by that parent.
 import type { ProcessNode } from '../model';
-import type { DiagnosticJson } from '../../shared/schema';
+import type { DiagnosticJson, SourceLocation } from '../../shared/schema';
 import { adopterWords, count, pidList, processName } from '../../shared/words';
 import type { ProcessFindings } from './byProcess';
 import { lastAdopter, locationFields, relatedForkSite, type At, type FindingContext, type Located } from './context';
+import type { FixRequest } from './fixRequest';
 
-export function zombieLeaks({ model, at, rel }: FindingContext, leaks: ProcessFindings['leaks']): DiagnosticJson[] {
+export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, leaks: ProcessFindings['leaks']): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
   for (const [owner, { atEnd, viaAdopter }] of leaks) {
     const children = [...atEnd, ...viaAdopter];
@@ -13,22 +14,30 @@ export function zombieLeaks({ model, at, rel }: FindingContext, leaks: ProcessFi
     let why: string;
     let fix: string;
     let where: Located;
+    let request: FixRequest;
+    const made = madeBy(children, at);
     if (coalesced) {
       why = 'Its SIGCHLD handler reaps one child per signal, and signals of one kind do not queue, so children that exit together are left behind.';
       fix = 'Loop in the handler: while (waitpid(-1, &status, WNOHANG) > 0) ;';
       where = at(coalesced.handlerWait, 'wait');
+      request = reapLoopRequest(where, coalesced.handlerWait?.executable ?? null);
     } else if (owner.lastWait) {
       why = `It calls ${owner.lastWait.event.name}, but never for ${children.length === 1 ? 'this child' : 'these children'}.`;
       fix =
-        madeByAdvice(madeBy(children, at), children.length === 1) ??
+        madeByAdvice(made, children.length === 1) ??
         'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
       where = at(owner.lastWait, 'wait');
+      request = libraryChildRequest(children, made, at) ?? {
+        kind: 'none',
+        reason: `${processName(owner)} already waits for some children (${owner.lastWait.event.name}): which wait should also reap these is the program's decision, so no edit is offered.`,
+      };
     } else {
       why = 'It never calls wait(), waitpid() or waitid().';
       where = at(children[0].forkSite, 'fork');
       fix =
-        madeByAdvice(madeBy(children, at), children.length === 1) ??
+        madeByAdvice(made, children.length === 1) ??
         'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
+      request = libraryChildRequest(children, made, at) ?? forkRequest(children, made, at);
     }
     const one = children.length === 1;
     const until =
@@ -47,8 +56,7 @@ export function zombieLeaks({ model, at, rel }: FindingContext, leaks: ProcessFi
       ...locationFields(where),
       related: relatedForkSite(children[0], at),
       time: rel(first),
-      fixes: [],
-      fixNote: null,
+      ...fixFor(request),
     });
   }
   return out;
@@ -86,4 +94,56 @@ function madeBy(children: readonly ProcessNode[], at: At): Set<string> | null {
     for (const f of via) out.add(f);
   }
   return out;
+}
+
+/** The handler's single wait, to become a loop; none when its line is not known. */
+export function reapLoopRequest(where: Located, executable: string | null): FixRequest {
+  return where.location
+    ? { kind: 'reap-loop', wait: where.location, executable }
+    : { kind: 'none', reason: noLineReason("the SIGCHLD handler's waitpid", where) };
+}
+
+function noLineReason(what: string, where: Located): string {
+  return `the line of ${what} is not known${where.note ? ` (${where.note})` : ''}, so no edit can be computed.`;
+}
+
+/** The distinct lines that made the children, or why one is not known. */
+function forkLines(children: readonly ProcessNode[], at: At): { lines: SourceLocation[]; executable: string | null } | { reason: string } {
+  const lines = new Map<string, SourceLocation>();
+  let executable: string | null = null;
+  for (const c of children) {
+    const where = at(c.forkSite, 'fork');
+    if (!where.location) return { reason: noLineReason(`the call that made pid ${c.pid}`, where) };
+    lines.set(`${where.location.file}:${where.location.line}`, where.location);
+    executable ??= c.forkSite?.executable ?? null;
+  }
+  return { lines: [...lines.values()], executable };
+}
+
+/** pclose() for popen()'s children, waitpid() for posix_spawn()'s; null when a plain fork made them (or it is not known). */
+function libraryChildRequest(children: readonly ProcessNode[], made: ReadonlySet<string> | null, at: At): FixRequest | null {
+  if (!made || made.size === 0) return null;
+  const kinds = new Set([...made].map((f) => (f === 'posix_spawnp' ? 'posix_spawn' : f)));
+  if (kinds.size !== 1 || !(kinds.has('popen') || kinds.has('posix_spawn'))) {
+    if (kinds.has('popen') || kinds.has('posix_spawn'))
+      return {
+        kind: 'none',
+        reason: 'the children came from more than one kind of call (popen(), posix_spawn(), fork()), and the trace cannot tell which made which.',
+      };
+    return null;
+  }
+  const lines = forkLines(children, at);
+  if ('reason' in lines) return { kind: 'none', reason: lines.reason };
+  return kinds.has('popen')
+    ? { kind: 'pclose', popens: lines.lines, executable: lines.executable }
+    : { kind: 'waitpid-spawned', spawns: lines.lines, executable: lines.executable };
+}
+
+/** A reaping SIGCHLD handler (or SIG_IGN) for children made by fork(). */
+function forkRequest(children: readonly ProcessNode[], made: ReadonlySet<string> | null, at: At): FixRequest {
+  if (made && [...made].some((f) => f !== 'fork' && f !== 'vfork' && f !== 'clone'))
+    return { kind: 'none', reason: `the children were made by ${[...made].join('(), ')}(), which no edit here knows how to reap.` };
+  const lines = forkLines(children, at);
+  if ('reason' in lines) return { kind: 'none', reason: lines.reason };
+  return { kind: 'reap-children', forks: lines.lines, executable: lines.executable };
 }

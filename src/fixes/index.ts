@@ -1,0 +1,64 @@
+// Fixes for findings, computed from the source text the finding points at. Pure: the
+// caller reads the files (src/fixes/provider.ts does, with a cache) and passes them in.
+import type { FixAnswer, FixRequest } from '../core/diagnostics';
+import type { FixJson, SourceLocation } from '../shared/schema';
+import { scanC, type CSource } from './cScanner';
+import { baseName } from './placement';
+import { ignoreSigchldFix } from './ignoreSigchld';
+import { reapChildrenFix } from './zombieLeak';
+
+export { applyEdits } from './edits';
+
+/** A source file as the provider found it. */
+export type SourceFile =
+  | { text: string }
+  /** Why its text cannot be used: missing, unreadable, changed since the build. */
+  | { problem: string };
+
+export type ReadSource = (file: string) => SourceFile;
+
+type Builder = (src: CSource) => FixJson[] | string;
+
+const C_FILE = /\.(c|h|cc|cpp|cxx|hpp|hh|hxx)$/i;
+
+/** The fixes for one request, preferred first, or a note saying why there are none. */
+export function computeFixes(request: FixRequest, read: ReadSource): FixAnswer {
+  if (request.kind === 'none') return { fixes: [], fixNote: `No fix is offered: ${request.reason}` };
+  const attempts: Array<{ file: string; build: Builder }> = [];
+  switch (request.kind) {
+    case 'reap-children': {
+      const forks = request.forks;
+      attempts.push({ file: forks[0].file, build: (src) => reapChildrenFix(forks, src) });
+      attempts.push({ file: forks[0].file, build: (src) => ignoreSigchldFix(forks, src) });
+      break;
+    }
+    default:
+      return { fixes: [], fixNote: null };
+  }
+  const fixes: FixJson[] = [];
+  const notes: string[] = [];
+  const sources = new Map<string, CSource | string>();
+  for (const { file, build } of attempts) {
+    let src = sources.get(file);
+    if (src === undefined) {
+      src = sourceOf(file, read);
+      sources.set(file, src);
+    }
+    const result = typeof src === 'string' ? src : build(src);
+    if (typeof result === 'string') {
+      if (!notes.includes(result)) notes.push(result);
+    } else fixes.push(...result);
+  }
+  // The preferred fix first; at most one is preferred.
+  fixes.sort((a, b) => Number(b.preferred) - Number(a.preferred));
+  return { fixes, fixNote: fixes.length > 0 ? null : `No fix is offered: ${notes.join(' ')}` };
+}
+
+function sourceOf(file: string, read: ReadSource): CSource | string {
+  if (!C_FILE.test(file)) return `${baseName(file)} is not C or C++ source: fixes are computed for C and C++ only.`;
+  const found = read(file);
+  if ('problem' in found) return found.problem;
+  return scanC(found.text);
+}
+
+export type { SourceLocation };
