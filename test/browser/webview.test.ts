@@ -281,9 +281,14 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
   test('a reload shows the last picture at once, before the host answers ready', async () => {
     const h = await panel();
     await h.page.locator('[data-id="102"]').click();
-    await h.page.waitForFunction(() => (globalThis as unknown as { __harness: { setStateCount: number } }).__harness.setStateCount > 0, undefined, {
-      timeout: 5000,
-    });
+    // The click's own save, not an earlier one of the first picture (which may come first on a busy machine).
+    await h.page.waitForFunction(
+      () => (globalThis as unknown as { __harness: { state?: { selectedId: string | null } } }).__harness.state?.selectedId === '102',
+      undefined,
+      {
+        timeout: 5000,
+      },
+    );
     await h.page.reload();
     await h.page.locator('.ft-row[data-id="107"]').waitFor({ timeout: 2000 });
     assert.deepEqual(await h.posted(), [{ type: 'ready' }]);
