@@ -185,7 +185,7 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
   console.log(
     `\n== Tracing overhead: ${relative(root, serverPath)}, ${connections} sequential loopback connections, ${runs} runs per configuration (interleaved); strace ${info.version}`,
   );
-  for (const c of configs) if (c.shown) console.log(`   ${c.label.slice(0, 3)} = ${c.shown}`);
+  for (const c of configs) if (c.shown) console.log(`   ${c.label.split(' ')[0]} = ${c.shown}`);
   try {
     for (let r = 0; r < runs; r++) {
       for (const c of configs) {
@@ -244,7 +244,7 @@ export async function main({ connections = envInt('BENCH_CONNECTIONS', 2000), ru
     const counts = list.map((x) => x.count);
     const sites = [...new Set(list.map((x) => (x.site ? `${x.site.file}:${x.site.line}${x.site.function ? ` (${x.site.function})` : ''}` : 'null')))];
     const ok = list.length > 0 && list.every((x) => x.countOk && x.siteOk);
-    const line = `check ${configs.find((c) => c.key === key).label.slice(0, 3)}: --json processes ${Math.min(...counts)}..${Math.max(...counts)} (expected ~${connections + 1}) in ${list.length} runs; processes[1].forkSite = ${sites.join(' | ')}: ${ok ? 'OK' : 'FAILED'}`;
+    const line = `check ${configs.find((c) => c.key === key).label.split(' ')[0]}: --json processes ${Math.min(...counts)}..${Math.max(...counts)} (expected ~${connections + 1}) in ${list.length} runs; processes[1].forkSite = ${sites.join(' | ')}: ${ok ? 'OK' : 'FAILED'}`;
     console.log(line);
     const exact = list.filter((x) => x.exact).length;
     const extra = list.flatMap((x) => x.orphanIds);
