@@ -234,7 +234,7 @@ class App {
       this.toolbar.setCounts(summary);
       this.toolbar.setFollow(live, this.timeline.isFollowing);
     }
-    this.tree.render(this.flat, (id) => this.store.get(id), this.selectedId, this.activeId(), this.emptyText());
+    this.tree.render(this.flat, (id) => this.store.get(id) ?? this.store.group(id), this.selectedId, this.activeId(), this.emptyText());
     this.timeline.drawIfDirty();
 
     const selected = this.selectedId === null ? null : (this.store.get(this.selectedId) ?? null);

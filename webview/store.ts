@@ -1,8 +1,9 @@
-// The panel's copy of the trace: a snapshot, then deltas upserted by process id.
-// Pure (no DOM), so it is unit-tested under Node. Sized for 10,000 processes: a
-// delta costs what it carries, not what the store holds.
+// The panel's copy of the trace: a snapshot, then deltas upserted by process id, and
+// removed when the host folds them into a group (which the delta upserts too), so the
+// store stays as bounded as the host's model. Pure (no DOM), so it is unit-tested under
+// Node. Sized for 10,000 processes: a delta costs what it carries, not what the store holds.
 import type { HostMessage } from '../src/shared/protocol';
-import type { DiagnosticJson, ProcessJson, SnapshotJson, SummaryJson, WarningJson } from '../src/shared/schema';
+import type { DiagnosticJson, FoldedGroupJson, ProcessJson, SnapshotJson, SummaryJson, WarningJson } from '../src/shared/schema';
 
 export type DeltaMessage = Extract<HostMessage, { type: 'delta' }>;
 
@@ -27,6 +28,9 @@ export class ProcessStore {
   private readonly order: string[] = [];
   /** Children by the forking parent's id, in arrival order. A parent never changes, so lists only grow. */
   private readonly childIds = new Map<string, string[]>();
+  /** Folded groups by id, and their ids by parent (a process's id, or a group's for a folded parent's children). */
+  private readonly groups = new Map<string, FoldedGroupJson>();
+  private readonly groupIds = new Map<string, string[]>();
   private byPid: Map<number, ProcessJson[]> | null = null;
   private diagnosticsByPid: Map<number, DiagnosticJson[]> | null = null;
 
@@ -38,7 +42,10 @@ export class ProcessStore {
     this.byId.clear();
     this.order.length = 0;
     this.childIds.clear();
+    this.groups.clear();
+    this.groupIds.clear();
     for (const p of snapshot.processes) this.insert(p);
+    for (const g of snapshot.folded ?? []) this.upsertGroup(g);
     this.origin = snapshot.origin;
     this.duration = snapshot.duration;
     this.ended = snapshot.ended;
@@ -67,8 +74,16 @@ export class ProcessStore {
         treeChanged = true;
       }
     }
+    if ((delta.removed?.length ?? 0) > 0) {
+      this.remove(delta.removed);
+      treeChanged = true;
+    }
+    for (const g of delta.folded ?? []) {
+      this.upsertGroup(g);
+      treeChanged = true;
+    }
     // The pid index holds the old objects; rebuilt lazily when the details pane asks.
-    if (delta.processes.length > 0) this.byPid = null;
+    if (delta.processes.length > 0 || (delta.removed?.length ?? 0) > 0) this.byPid = null;
     this.diagnostics = delta.diagnostics;
     this.diagnosticsByPid = null;
     this.summary = delta.summary;
@@ -84,8 +99,27 @@ export class ProcessStore {
     return this.byId.get(id);
   }
 
+  /** A process or a folded group (a row of the tree) with this id. */
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.byId.has(id) || this.groups.has(id);
+  }
+
+  group(id: string): FoldedGroupJson | undefined {
+    return this.groups.get(id);
+  }
+
+  /** The folded groups under a process (or under a group), in the order they came. */
+  foldedUnder(id: string): readonly string[] {
+    return this.groupIds.get(id) ?? [];
+  }
+
+  isGroup(id: string): boolean {
+    return this.groups.has(id);
+  }
+
+  /** How many folded groups the store holds. */
+  get groupCount(): number {
+    return this.groups.size;
   }
 
   /** Every process in arrival order. */
@@ -161,11 +195,60 @@ export class ProcessStore {
       ended: this.ended,
       attach: null,
       processes: this.order.map((id) => this.byId.get(id)!),
-      folded: [],
+      folded: [...this.groups.values()],
       diagnostics: this.diagnostics,
       summary: this.summary,
       warnings: this.warnings,
     };
+  }
+
+  /** Processes (and groups merged away) the host folded: they leave every index. */
+  private remove(ids: readonly string[]): void {
+    const gone = new Set<string>();
+    const parents = new Set<string>();
+    for (const id of ids) {
+      const p = this.byId.get(id);
+      if (p) {
+        this.byId.delete(id);
+        gone.add(id);
+        if (p.parentId !== null) parents.add(p.parentId);
+        continue;
+      }
+      const g = this.groups.get(id);
+      if (g) {
+        this.groups.delete(id);
+        this.unlistGroup(g);
+      }
+    }
+    if (gone.size === 0) return;
+    // One pass over the order and over each parent's children, per delta, not per process.
+    let w = 0;
+    for (const id of this.order) if (!gone.has(id)) this.order[w++] = id;
+    this.order.length = w;
+    for (const parent of parents) {
+      const kept = (this.childIds.get(parent) ?? []).filter((id) => !gone.has(id));
+      if (kept.length > 0) this.childIds.set(parent, kept);
+      else this.childIds.delete(parent);
+    }
+    // A folded process's own child list goes with it.
+    for (const id of gone) this.childIds.delete(id);
+  }
+
+  private upsertGroup(g: FoldedGroupJson): void {
+    const old = this.groups.get(g.id);
+    if (old && old.parentId !== g.parentId) this.unlistGroup(old);
+    this.groups.set(g.id, g);
+    if (g.parentId === null || (old && old.parentId === g.parentId)) return;
+    const list = this.groupIds.get(g.parentId);
+    if (list) list.push(g.id);
+    else this.groupIds.set(g.parentId, [g.id]);
+  }
+
+  private unlistGroup(g: FoldedGroupJson): void {
+    if (g.parentId === null) return;
+    const list = (this.groupIds.get(g.parentId) ?? []).filter((id) => id !== g.id);
+    if (list.length > 0) this.groupIds.set(g.parentId, list);
+    else this.groupIds.delete(g.parentId);
   }
 
   private insert(p: ProcessJson): void {

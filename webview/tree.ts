@@ -1,7 +1,8 @@
 // The process tree as the rows the panel shows: pre-order, children under the process
 // that forked them, collapsed subtrees hidden, and — when a filter or a search is on —
 // only the processes that match, each nested under its nearest matching ancestor.
-// Pure (no DOM).
+// Folded groups (old reaped processes kept as counts) come last under their parent, shown
+// with no filter or search only: they hold no running process, zombie or orphan. Pure (no DOM).
 import type { ProcessFilter } from '../src/shared/protocol';
 import type { ProcessJson } from '../src/shared/schema';
 
@@ -12,6 +13,8 @@ export interface TreeRow {
   /** It has rows under it (shown or collapsed). */
   hasChildren: boolean;
   expanded: boolean;
+  /** A folded group's row, not a process's. */
+  folded?: true;
 }
 
 export interface TreeQuery {
@@ -24,6 +27,10 @@ export interface TreeSource {
   get(id: string): ProcessJson | undefined;
   childrenOf(id: string): readonly string[];
   rootIds(): readonly string[];
+  /** Folded groups under a process or a group (absent: none). */
+  foldedUnder?(id: string): readonly string[];
+  /** True for a folded group's id. */
+  isGroup?(id: string): boolean;
 }
 
 export interface FlatTree {
@@ -76,6 +83,7 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
   const ids: string[] = [];
   const parentIndex: number[] = [];
   const match: boolean[] = [];
+  const isGroup: boolean[] = [];
   const stackIds: string[] = [];
   const stackParents: number[] = [];
   const roots = source.rootIds();
@@ -87,11 +95,20 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
     const id = stackIds.pop()!;
     const parent = stackParents.pop()!;
     const p = source.get(id);
-    if (!p) continue;
+    const group = !p && source.isGroup?.(id) === true;
+    if (!p && !group) continue;
     const me = ids.length;
     ids.push(id);
     parentIndex.push(parent);
-    match.push(everything || (matchesFilter(p, query.filter) && matchesSearch(p, needle)));
+    isGroup.push(group);
+    match.push(everything || (p !== undefined && matchesFilter(p, query.filter) && matchesSearch(p, needle)));
+    // Pushed in reverse: the groups are popped after the children, so they come last.
+    const folded = source.foldedUnder?.(id) ?? [];
+    for (let c = folded.length - 1; c >= 0; c--) {
+      stackIds.push(folded[c]!);
+      stackParents.push(me);
+    }
+    if (group) continue;
     const children = source.childrenOf(id);
     for (let c = children.length - 1; c >= 0; c--) {
       stackIds.push(children[c]!);
@@ -127,7 +144,9 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
     if (hidden[i]) continue;
     const id = ids[i]!;
     indexOf.set(id, rows.length);
-    rows.push({ id, depth: depth[i]!, hasChildren: matchBelow[i] === 1, expanded: !query.collapsed.has(id) });
+    const row: TreeRow = { id, depth: depth[i]!, hasChildren: matchBelow[i] === 1, expanded: !query.collapsed.has(id) };
+    if (isGroup[i]) row.folded = true;
+    rows.push(row);
   }
   return { rows, matching, indexOf };
 }

@@ -1,10 +1,11 @@
 // The process tree's rows. Small traces put every row in the DOM; large ones render
 // only the rows in view (plus the focused one, so Tab still reaches the tree), reusing
 // row elements as the view scrolls. Each row carries data-id, data-pid and data-state:
-// end-to-end tests and users' automation rely on them.
+// end-to-end tests and users' automation rely on them. A folded group's row carries
+// data-id (the group's), data-folded and data-count instead of a pid and a state.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import type { ProcessJson } from '../src/shared/schema';
-import { BEFORE_THE_TRACE, describeAdoption, describeBefore, formatLifetime } from '../src/shared/words';
+import type { FoldedGroupJson, ProcessJson } from '../src/shared/schema';
+import { BEFORE_THE_TRACE, describeAdoption, describeBefore, foldedExitsWords, foldedGroupWords, foldedZombieWords, formatLifetime } from '../src/shared/words';
 import { el, setAttr, setText } from './dom';
 import type { FlatTree, TreeRow } from './tree';
 
@@ -35,7 +36,7 @@ interface RowElement {
   before: HTMLSpanElement;
   badge: HTMLElement;
   /** What it shows now: rebinding is skipped when nothing changed. */
-  process: ProcessJson | null;
+  process: ProcessJson | FoldedGroupJson | null;
   row: TreeRow | null;
   index: number;
   selected: boolean;
@@ -145,7 +146,13 @@ export class TreeView {
     return active !== null && this.viewport.contains(active);
   }
 
-  render(flat: FlatTree, lookup: (id: string) => ProcessJson | undefined, selectedId: string | null, activeId: string | null, emptyText: string): void {
+  render(
+    flat: FlatTree,
+    lookup: (id: string) => ProcessJson | FoldedGroupJson | undefined,
+    selectedId: string | null,
+    activeId: string | null,
+    emptyText: string,
+  ): void {
     const rows = flat.rows;
     const height = rows.length * ROW_HEIGHT;
     if (height !== this.contentHeight) {
@@ -208,6 +215,8 @@ export class TreeView {
       delete row.root.dataset.pid;
       delete row.root.dataset.state;
       delete row.root.dataset.before;
+      delete row.root.dataset.folded;
+      delete row.root.dataset.count;
     }
   }
 
@@ -231,7 +240,7 @@ export class TreeView {
     return { root, twisty, pid, command, lifetime, adopted, before, badge, process: null, row: null, index: -1, selected: false, active: false };
   }
 
-  private bind(row: RowElement, p: ProcessJson, treeRow: TreeRow, index: number, count: number, selected: boolean, active: boolean): void {
+  private bind(row: RowElement, item: ProcessJson | FoldedGroupJson, treeRow: TreeRow, index: number, count: number, selected: boolean, active: boolean): void {
     const root = row.root;
     if (row.index !== index) {
       root.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
@@ -239,7 +248,14 @@ export class TreeView {
       row.index = index;
     }
     setAttr(root, 'aria-setsize', String(count));
-    if (row.process !== p) {
+    if (row.process !== item && 'exits' in item) {
+      this.bindFolded(row, item);
+    } else if (row.process !== item && !('exits' in item)) {
+      const p = item;
+      delete root.dataset.folded;
+      delete root.dataset.count;
+      root.classList.remove('ft-folded');
+      setAttr(root, 'title', null);
       root.dataset.id = p.id;
       root.dataset.pid = String(p.pid);
       root.dataset.state = p.state;
@@ -260,6 +276,35 @@ export class TreeView {
       setAttr(root, 'aria-label', `pid ${p.pid} ${p.command}, ${p.state}${before ? `, ${BEFORE_THE_TRACE}` : ''}${orphan ? ', adopted' : ''}`);
       row.process = p;
     }
+    this.bindPlace(row, treeRow, selected, active);
+  }
+
+  /** A folded group: its words in place of the command (as text: nothing in them is markup), no pid. */
+  private bindFolded(row: RowElement, g: FoldedGroupJson): void {
+    const root = row.root;
+    root.dataset.id = g.id;
+    root.dataset.folded = 'true';
+    root.dataset.count = String(g.count);
+    delete root.dataset.pid;
+    delete root.dataset.state;
+    delete root.dataset.before;
+    root.classList.add('ft-folded');
+    const words = foldedGroupWords(g);
+    setText(row.pid, '');
+    setText(row.command, words);
+    setAttr(row.command, 'title', null);
+    setText(row.lifetime, g.first === null ? '' : `${g.first.toFixed(3)}–${g.last === null ? '?' : g.last.toFixed(3)}s`);
+    row.adopted.hidden = true;
+    row.before.hidden = true;
+    setText(row.badge, 'folded');
+    row.badge.className = 'ft-state ft-state-folded';
+    setAttr(root, 'title', [words, foldedExitsWords(g), foldedZombieWords(g)].filter((x) => x).join('\n'));
+    setAttr(root, 'aria-label', words);
+    row.process = g;
+  }
+
+  private bindPlace(row: RowElement, treeRow: TreeRow, selected: boolean, active: boolean): void {
+    const root = row.root;
     if (row.row !== treeRow) {
       const depth = Math.min(treeRow.depth, MAX_INDENT_LEVELS);
       root.style.paddingLeft = `${4 + depth * INDENT_PX}px`;

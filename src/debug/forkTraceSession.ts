@@ -25,11 +25,14 @@ import { basename, dirname, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
-import { adopterWords, atTime, count, describeExit, describeReap, describeZombie, exitWords, processName, summaryWords, traceEndWords } from '../shared/words';
+import { count, exitWords, foldedSummaryWords, processName, summaryWords, traceEndWords } from '../shared/words';
 import type { LiveTrace, TraceEnd } from '../tracer/liveTrace';
 import { TraceError } from '../tracer/strace';
 import { checkLaunchArgs, type ForkTraceLaunchArgs } from './launchArgs';
 import { startPipedTrace } from './pipedTrace';
+import { foldedVariables, lifeVariables } from './variables';
+
+export { lifeVariables } from './variables';
 
 /** How the extension shows a trace the debugger started (panel, Problems, terminal). */
 export interface ForkTraceSessionHooks {
@@ -308,6 +311,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       env: args.env,
       stackMode: args.stackMode ?? 'fast',
       lingerThreshold: args.lingerThreshold,
+      keepReaped: args.keepReaped,
       strace: this.options.strace,
       updateIntervalMs: this.options.updateIntervalMs,
       onUpdate: () => {
@@ -373,8 +377,10 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     const started: ProcessThread[] = [];
     const exited: ProcessThread[] = [];
     const zombies: ProcessThread[] = [];
+    const present = new Set<string>();
     for (const p of snapshot.processes) {
       const key = `${this.generation}:${p.id}`;
+      present.add(key);
       const gone = p.state === 'reaped' || p.state === 'exited';
       let thread = this.threads.get(key);
       if (!thread) {
@@ -395,6 +401,8 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       }
       if (thread.listed && p.state === 'zombie' && !thread.stoppedAsZombie) zombies.push(thread);
     }
+    // Gone from the view and from the picture (folded): forgotten, so a long trace's thread list stays bounded.
+    for (const [key, t] of this.threads) if (!t.listed && !present.has(key) && this.threads.delete(key)) this.threadsById.delete(t.id);
     for (const t of started) this.sendEvent(new ThreadEvent('started', t.id));
     // VS Code re-reads `threads` (and takes the new names) after a `started` event,
     // debounced; a `started` for a known id renames without adding a thread.
@@ -507,7 +515,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       new Variable('parent', p.parentPid === null ? 'none (the traced program)' : String(p.parentPid)),
     ];
     if (p.threads > 1) vars.push(new Variable('threads', String(p.threads)));
-    vars.push(...lifeVariables(p, this.snapshot));
+    vars.push(...lifeVariables(p, this.snapshot), ...foldedVariables(p, this.snapshot));
     const finding = p.state === 'zombie' ? this.findingFor(p) : null;
     if (finding) vars.push(new Variable('finding', finding.message));
     return vars;
@@ -536,27 +544,8 @@ function launchErrorMessage(e: unknown): string {
 
 function summaryLine(end: TraceEnd, program: string): string {
   const findings = end.snapshot.diagnostics.length;
-  return `${traceEndWords(end, basename(program))} ${summaryWords(end.snapshot.summary)}, ${count(findings, 'finding')}${findings ? ':' : '.'}\n`;
-}
-
-/** What happened to a process, as Variables: the panel's details and the CLI's tree use the same words. */
-export function lifeVariables(p: ProcessJson, snapshot: SnapshotJson | null): DebugProtocol.Variable[] {
-  const vars: DebugProtocol.Variable[] = [];
-  if (p.exit) vars.push(new Variable('exit', describeExit(p.exit)));
-  if (p.zombie) vars.push(new Variable('zombie', describeZombie(p, snapshot?.duration ?? null)));
-  if (p.reaped) vars.push(new Variable('reaped', describeReap(p.reaped, commandAt(snapshot?.processes ?? [], p.reaped.by, p.reaped.time))));
-  for (const a of p.adoptedBy) vars.push(new Variable('adopted by', `${adopterWords(a)}${atTime(a.time)}`));
-  return vars;
-}
-
-/** The command of the process that had this pid at this time: the latest one started by then (pids are reused). */
-function commandAt(processes: readonly ProcessJson[], pid: number | null, time: number | null): string | null {
-  if (pid === null) return null;
-  let found: ProcessJson | null = null;
-  for (const q of processes) {
-    if (q.pid === pid && (found === null || time === null || q.start === null || q.start <= time)) found = q;
-  }
-  return found?.command ?? null;
+  const folded = foldedSummaryWords(end.snapshot.folded);
+  return `${traceEndWords(end, basename(program))} ${summaryWords(end.snapshot.summary)}${folded ? ` (${folded})` : ''}, ${count(findings, 'finding')}${findings ? ':' : '.'}\n`;
 }
 
 /** The frame of the line where the zombie's fix belongs, named for what happens there. */

@@ -21,6 +21,8 @@ export interface ForkTraceLaunchArgs extends DebugProtocol.LaunchRequestArgument
   console?: ConsoleKind;
   /** Seconds a reaped zombie may have waited before it is reported as lingering. */
   lingerThreshold?: number;
+  /** Reaped processes kept in full detail; older uneventful ones are folded into counts. */
+  keepReaped?: number;
 }
 
 /** The attributes of a launch configuration that are ours, not the protocol's. */
@@ -85,6 +87,13 @@ export const LAUNCH_PROPERTIES = {
     minimum: 0,
     default: 1,
     description: 'Report zombies that were reaped later than this many seconds after they exited (default: the forkTrace.lingerThreshold setting).',
+  },
+  keepReaped: {
+    type: 'number',
+    minimum: 0,
+    default: 2000,
+    description:
+      'Reaped processes kept in full detail (the most recent ones); older uneventful ones are folded into counts per parent and fork site, so a long trace runs in flat memory. Zombies, orphans, live processes and every process a finding names are always kept. (default: the forkTrace.keepReaped setting)',
   },
 } as const satisfies Record<LaunchAttribute, PropertySchema>;
 
@@ -178,5 +187,7 @@ export function checkLaunchArgs(raw: DebugProtocol.LaunchRequestArguments): Fork
     return '"console" must be "internalConsole" or "integratedTerminal".';
   if (a.lingerThreshold !== undefined && !(typeof a.lingerThreshold === 'number' && a.lingerThreshold >= 0))
     return '"lingerThreshold" must be a number of seconds, 0 or more.';
+  if (a.keepReaped !== undefined && !(typeof a.keepReaped === 'number' && Number.isInteger(a.keepReaped) && a.keepReaped >= 0))
+    return '"keepReaped" must be a whole number of processes, 0 or more.';
   return raw as ForkTraceLaunchArgs;
 }

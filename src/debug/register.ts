@@ -41,6 +41,7 @@ async function resolveConfiguration(
   const settings = traceSettings(folder?.uri ?? activeSource?.uri);
   resolved.stackMode ??= settings.stackMode;
   resolved.lingerThreshold ??= settings.lingerThreshold;
+  resolved.keepReaped ??= settings.keepReaped;
   if (!resolved.program) {
     // The active C file's binary, rebuilt only when it is missing or older than the source.
     const program = activeSource

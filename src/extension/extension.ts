@@ -8,6 +8,7 @@ import type { WebviewState } from '../shared/protocol';
 import type { DiagnosticJson, SourceLocation } from '../shared/schema';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';
+import { DEFAULT_KEEP_REAPED } from '../core/folding';
 import type { ForkTraceSessionHooks } from '../debug/forkTraceSession';
 import { registerDebugType } from '../debug/register';
 import { buildCFile, isCSource } from './build';
@@ -78,6 +79,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
           env: args.env ?? {},
           stackMode: args.stackMode ?? 'fast',
           lingerThreshold: args.lingerThreshold ?? 1,
+          keepReaped: args.keepReaped ?? DEFAULT_KEEP_REAPED,
           strace: live.info.path,
         };
         debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, args.console === 'integratedTerminal', true)));

@@ -5,11 +5,12 @@ import { dirname } from 'node:path';
 import { substituteVariables, type VariableContext } from './commandLine';
 import type { TraceRequest } from './traceRun';
 import type { StackMode } from '../tracer/liveTrace';
+import { DEFAULT_KEEP_REAPED } from '../core/folding';
 
 const SECTION = 'forkTrace';
 
 /** What every trace takes from the settings, whatever program it runs. */
-export type TraceSettings = Pick<TraceRequest, 'stackMode' | 'lingerThreshold' | 'strace'>;
+export type TraceSettings = Pick<TraceRequest, 'stackMode' | 'lingerThreshold' | 'keepReaped' | 'strace'>;
 
 /** The folder of the active editor's file, else the first one open. */
 export function currentFolder(): vscode.WorkspaceFolder | undefined {
@@ -21,12 +22,13 @@ function variableContext(folder: vscode.WorkspaceFolder | undefined): VariableCo
   return { workspaceFolder: folder?.uri.fsPath ?? null, file: vscode.window.activeTextEditor?.document.uri.fsPath ?? null, env: process.env };
 }
 
-/** forkTrace.stackMode, forkTrace.lingerThreshold and forkTrace.straceCommand, for this resource. */
+/** forkTrace.stackMode, forkTrace.lingerThreshold, forkTrace.keepReaped and forkTrace.straceCommand, for this resource. */
 export function traceSettings(scope: vscode.Uri | undefined): TraceSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   return {
     stackMode: config.get<StackMode>('stackMode', 'fast'),
     lingerThreshold: config.get<number>('lingerThreshold', 1),
+    keepReaped: config.get<number>('keepReaped', DEFAULT_KEEP_REAPED),
     strace: config.get<string>('straceCommand', 'strace') || 'strace',
   };
 }

@@ -24,6 +24,8 @@ export interface TraceRequest {
   env: Record<string, string>;
   stackMode: StackMode;
   lingerThreshold: number;
+  /** Reaped processes kept in full detail (forkTrace.keepReaped); older uneventful ones are folded. */
+  keepReaped: number;
   strace: string;
 }
 

@@ -20,7 +20,8 @@ import {
 import type { WebviewMessage } from '../../src/shared/protocol';
 import { renderSnapshot } from '../../src/cli/render';
 import { lifeVariables } from '../../src/debug/forkTraceSession';
-import { describeExit, describeReap, exitWords } from '../../src/shared/words';
+import { describeExit, describeReap, exitWords, foldedGroupWords } from '../../src/shared/words';
+import type { FoldedGroupJson } from '../../src/shared/schema';
 
 const missing = chromiumMissing();
 if (missing) console.log(`# browser tests skipped: ${missing}`);
@@ -161,6 +162,64 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.equal(await h.page.locator('[data-id="103"]').getAttribute('data-state'), 'zombie');
     assert.deepEqual(await rowPids(h, '[data-state="zombie"]'), ['101', '103', '107']);
     assert.match(await h.page.locator('.ft-summary').innerText(), /8 processes.*3 zombies now/s);
+  });
+
+  test('a folded row says how many reaped children it stands for, last under its parent, its file name as text; a delta folds more and removes their rows', async () => {
+    const h = await Harness.open({ browser });
+    open.push(h);
+    const snapshot = smallTrace();
+    const group: FoldedGroupJson = {
+      id: 'folded-1',
+      parentId: '100',
+      parentPid: 100,
+      forkSite: { file: `/work/${MARKUP_ARGV}.c`, line: 70, function: 'main' },
+      count: 19_500,
+      exits: [{ code: 0, signal: null, count: 19_500 }],
+      zombieTime: { min: 0.0001, median: 0.0002, p99: 0.0009, max: 0.003 },
+      first: 0.01,
+      last: 0.09,
+    };
+    await h.send({ type: 'snapshot', snapshot: { ...snapshot, folded: [group] }, trace: SMALL_TRACE_INFO });
+    const row = h.page.locator('.ft-row[data-folded="true"]');
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-id'), 'folded-1');
+    assert.equal(await row.getAttribute('data-count'), '19500');
+    assert.equal(await row.locator('.ft-command').innerText(), `19,500 more reaped children of 100, forked at ${MARKUP_ARGV}.c:70, zombie for 200 µs median`);
+    assert.equal(foldedGroupWords(group), await row.locator('.ft-command').innerText(), 'the shared words, as the CLI prints them');
+    // Last among 100's children: after 107, the last process row under it.
+    const ids = await h.page.locator('.ft-row').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.id));
+    assert.deepEqual(ids, ['100', '101', '102', '103', '104', '105', '107', 'folded-1']);
+    await h.page.waitForTimeout(100); // an onerror would have fired by now
+    assert.equal(await h.page.locator('img').count(), 0);
+    assert.deepEqual(h.dialogs, []);
+
+    // The host folds 102 (reaped) into the group: its row goes, the count grows.
+    await h.send({
+      type: 'delta',
+      processes: [],
+      removed: ['102'],
+      folded: [
+        {
+          ...group,
+          count: 19_501,
+          exits: [
+            { code: 0, signal: null, count: 19_500 },
+            { code: 3, signal: null, count: 1 },
+          ],
+        },
+      ],
+      diagnostics: snapshot.diagnostics,
+      summary: snapshot.summary,
+      duration: 1.2,
+      ended: false,
+      warningCount: 0,
+    });
+    await h.page.locator('.ft-row[data-folded="true"][data-count="19501"]').waitFor();
+    assert.equal(await h.page.locator('[data-id="102"]').count(), 0);
+    assert.match(await row.locator('.ft-command').innerText(), /^19,501 more reaped children of 100/);
+    assert.match((await row.getAttribute('title')) ?? '', /exited with code 0 ×19,500; exited with code 3 ×1/);
+    const { violations } = await h.record();
+    assert.deepEqual(violations, []);
   });
 
   test('the zombies filter shows only zombie rows; reveal brings a hidden process back', async () => {

@@ -69,7 +69,16 @@ test('the launch schema in package.json is exactly the typed launch arguments', 
   assert.equal(contribution.label, 'Fork Trace');
   assert.deepEqual(contribution.languages, ['c', 'cpp']);
   // Every key of ForkTraceLaunchArgs (beyond the protocol's): this object fails to compile when one is added or removed.
-  const attributes: Record<LaunchAttribute, true> = { program: true, args: true, cwd: true, env: true, stackMode: true, console: true, lingerThreshold: true };
+  const attributes: Record<LaunchAttribute, true> = {
+    program: true,
+    args: true,
+    cwd: true,
+    env: true,
+    stackMode: true,
+    console: true,
+    lingerThreshold: true,
+    keepReaped: true,
+  };
   const schema = contribution.configurationAttributes.launch;
   assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(attributes).sort());
   assert.deepEqual(schema.properties, JSON.parse(JSON.stringify(LAUNCH_PROPERTIES)), 'package.json holds the schema written in launchArgs.ts');

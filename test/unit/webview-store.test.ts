@@ -6,6 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { ProcessStore } from '../../webview/store';
 import { deltasBetween, proc, serverTrace, smallTrace, snapshotAsOf } from '../browser/traces';
 import type { SnapshotJson } from '../../src/shared/schema';
+import { TraceSession } from '../../src/core/session';
+import { buildDelta } from '../../src/core/snapshotBuilder';
+import { flattenTree } from '../../webview/tree';
 
 function storeOf(snapshot: SnapshotJson): ProcessStore {
   const store = new ProcessStore();
@@ -202,5 +205,43 @@ describe('10,000 processes', () => {
       });
     const perDelta = (performance.now() - t0) / 100;
     assert.ok(perDelta < 2, `a 100-process delta took ${perDelta.toFixed(3)} ms`);
+  });
+});
+
+describe('folding reaches the panel: the store stays as bounded as the model', () => {
+  test('deltas from a folding model (removed ids, changed groups) leave the store equal to the final snapshot, never holding more than the model kept', () => {
+    const session = new TraceSession({ keepReaped: 100 });
+    const stamp = (t: number): string => (1700000000 + t).toFixed(6);
+    session.push(`100 ${stamp(0)} execve("/srv/server", ["server"], 0x7ffd0000 /* 3 vars */) = 0\n`);
+    const store = storeOf(session.snapshot());
+    session.model.takeChanged(); // deltas continue from this picture, as traceRun.sendSnapshot does
+    let most = 0;
+    for (let batch = 0; batch < 40; batch++) {
+      const lines: string[] = [];
+      for (let k = 0; k < 100; k++) {
+        const n = batch * 100 + k;
+        const pid = 1000 + n;
+        lines.push(
+          `100 ${stamp(n * 0.001 + 0.1)} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = ${pid}`,
+        );
+        lines.push(`${pid} ${stamp(n * 0.001 + 0.1002)} +++ exited with ${n % 3} +++`);
+        lines.push(`100 ${stamp(n * 0.001 + 0.1004)} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == ${n % 3}}], 0, NULL) = ${pid}`);
+      }
+      session.push(lines.join('\n') + '\n');
+      store.applyDelta(buildDelta(session.model));
+      most = Math.max(most, store.size);
+    }
+    const final = session.snapshot();
+    const mine = store.toSnapshot();
+    assert.deepEqual(mine.processes.map((p) => p.id).sort(), final.processes.map((p) => p.id).sort());
+    assert.deepEqual(mine.folded, final.folded);
+    assert.equal(final.folded[0]!.count + final.processes.length, 4001);
+    assert.ok(most <= 1 + 100 + 100, `the store held at most ${most} processes`);
+    // The tree shows the group's row last under the server.
+    const rows = flattenTree(store, { filter: 'all', search: '', collapsed: new Set() }).rows;
+    assert.deepEqual(rows[rows.length - 1], { id: final.folded[0]!.id, depth: 1, hasChildren: false, expanded: true, folded: true });
+    assert.equal(rows.length, 1 + 100 + 1);
+    // A filter hides it: no zombie, orphan or running process is in a group.
+    assert.equal(flattenTree(store, { filter: 'zombies', search: '', collapsed: new Set() }).rows.length, 0);
   });
 });
