@@ -7,6 +7,7 @@ import type { DiagnosticJson, FoldedGroupJson, ProcessJson, SnapshotJson, Summar
 
 export type DeltaMessage = Extract<HostMessage, { type: 'delta' }>;
 
+const NO_IDS: readonly string[] = Object.freeze([]);
 const EMPTY_SUMMARY: SummaryJson = { processes: 0, running: 0, zombiesAtEnd: 0, maxZombies: 0, orphans: 0 };
 
 export class ProcessStore {
@@ -110,7 +111,7 @@ export class ProcessStore {
 
   /** The folded groups under a process (or under a group), in the order they came. */
   foldedUnder(id: string): readonly string[] {
-    return this.groupIds.get(id) ?? [];
+    return this.groupIds.get(id) ?? NO_IDS;
   }
 
   isGroup(id: string): boolean {

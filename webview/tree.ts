@@ -31,6 +31,8 @@ export interface TreeSource {
   foldedUnder?(id: string): readonly string[];
   /** True for a folded group's id. */
   isGroup?(id: string): boolean;
+  /** How many folded groups there are (absent: none). */
+  readonly groupCount?: number;
 }
 
 export interface FlatTree {
@@ -87,6 +89,8 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
   const stackIds: string[] = [];
   const stackParents: number[] = [];
   const roots = source.rootIds();
+  // Most traces have no folded group: then the walk is the process tree's alone.
+  const foldedUnder = source.groupCount === 0 ? undefined : source.foldedUnder?.bind(source);
   for (let i = roots.length - 1; i >= 0; i--) {
     stackIds.push(roots[i]!);
     stackParents.push(-1);
@@ -95,7 +99,7 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
     const id = stackIds.pop()!;
     const parent = stackParents.pop()!;
     const p = source.get(id);
-    const group = !p && source.isGroup?.(id) === true;
+    const group = !p && foldedUnder !== undefined && source.isGroup?.(id) === true;
     if (!p && !group) continue;
     const me = ids.length;
     ids.push(id);
@@ -103,10 +107,12 @@ export function flattenTree(source: TreeSource, query: TreeQuery): FlatTree {
     isGroup.push(group);
     match.push(everything || (p !== undefined && matchesFilter(p, query.filter) && matchesSearch(p, needle)));
     // Pushed in reverse: the groups are popped after the children, so they come last.
-    const folded = source.foldedUnder?.(id) ?? [];
-    for (let c = folded.length - 1; c >= 0; c--) {
-      stackIds.push(folded[c]!);
-      stackParents.push(me);
+    const folded = foldedUnder?.(id);
+    if (folded) {
+      for (let c = folded.length - 1; c >= 0; c--) {
+        stackIds.push(folded[c]!);
+        stackParents.push(me);
+      }
     }
     if (group) continue;
     const children = source.childrenOf(id);
