@@ -12,6 +12,18 @@ import { renderPartialSnapshot, renderSnapshot } from './render';
 import { renderZombieScan, scanZombies } from './zombies';
 import { writeJson } from './jsonOut';
 import { timings } from '../tracer/timings';
+import {
+  checkReportTargets,
+  defaultReportOptions,
+  failOnStatus,
+  failOnWords,
+  REPORT_HELP,
+  reportOnStdout,
+  ReportError,
+  takeReportOption,
+  writeReports,
+  type ReportOptions,
+} from './reports';
 
 const VERSION = '0.1.0';
 
@@ -24,8 +36,7 @@ Usage:
                                                    holding it (from /proc, nothing is traced)
 
 Options:
-  --json FILE|-        also write the snapshot as JSON (schema 2); - is standard output
-                       (then the traced program's own output goes to standard error)
+${REPORT_HELP}
   --log FILE           (trace) keep strace's raw output in FILE
   --duration SECONDS   (trace) stop after this long: snapshot, then kill the whole tree
   --stack-mode MODE    (trace) fast (default): source lines from the program's own call
@@ -41,14 +52,15 @@ Options:
   --version            print the version
 
 Ctrl-C (or SIGTERM) stops a trace: the picture is taken first, then every process
-of the trace is killed. Exit status: 0 done, 2 usage or input error.
+of the trace is killed. Exit status: 0 done, 1 a finding at the --fail-on level,
+2 usage or input error.
 `;
 
 class UsageError extends Error {}
 
 interface Parsed {
   command: 'trace' | 'analyze' | 'zombies';
-  json: string | null;
+  reports: ReportOptions;
   log: string | null;
   duration: number | null;
   linger: number | undefined;
@@ -67,7 +79,7 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
     throw new UsageError(`unknown command "${command}" (expected trace, analyze or zombies)`);
   const parsed: Parsed = {
     command,
-    json: null,
+    reports: defaultReportOptions(),
     log: null,
     duration: null,
     linger: undefined,
@@ -98,10 +110,18 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
       parsed.positional.push(...argv.slice(k));
       break;
     }
-    if (a === '--json') parsed.json = value(a);
-    else if (command === 'zombies' && a.startsWith('-') && a !== '-h' && a !== '--help' && a !== '--no-color')
+    if (command === 'zombies' && a.startsWith('-') && a !== '--json' && a !== '-h' && a !== '--help' && a !== '--no-color')
       throw new UsageError(`zombies takes only --json FILE|-, not ${a}`);
-    else if (a === '--log' && command === 'trace') parsed.log = value(a);
+    if (
+      takeReportOption(
+        parsed.reports,
+        a,
+        () => value(a),
+        (m) => new UsageError(m),
+      )
+    )
+      continue;
+    if (a === '--log' && command === 'trace') parsed.log = value(a);
     else if (a === '--duration' && command === 'trace') parsed.duration = seconds(a);
     else if (a === '--linger') parsed.linger = seconds(a);
     else if (a === '--keep') parsed.keep = keepValue(value(a));
@@ -122,6 +142,7 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
   if (parsed.positional.length === 0)
     throw new UsageError(command === 'trace' ? 'no program given: forktrace trace -- PROGRAM [ARGS...]' : 'no log given: forktrace analyze LOG_OR_DIR');
   if (command === 'analyze' && parsed.positional.length > 1) throw new UsageError('analyze takes one log file or -ff directory');
+  checkReportTargets(parsed.reports, (m) => new UsageError(m));
   return parsed;
 }
 
@@ -132,18 +153,22 @@ function keepValue(v: string): number {
   return n;
 }
 
-function output(snapshot: SnapshotJson, parsed: Parsed): void {
-  if (parsed.json !== null) timedJson(parsed.json, snapshot);
-  const t0 = timings.start();
-  const text = renderSnapshot(snapshot, { color: parsed.color });
-  timings.stop('report', t0);
-  report(text, snapshot.warnings, parsed);
+/** Writes --json and --sarif, then the human report; the exit status --fail-on asks for. */
+function output(snapshot: SnapshotJson, parsed: Parsed): number {
+  return finish(parsed, snapshot, () => renderSnapshot(snapshot, { color: parsed.color }));
 }
 
-function timedJson(target: string, value: unknown): void {
+function finish(parsed: Parsed, snapshot: Pick<SnapshotJson, 'diagnostics' | 'warnings'>, render: () => string): number {
   const t0 = timings.start();
-  writeJson(target, value);
-  timings.stop('JSON write (streamed)', t0);
+  writeReports(parsed.reports, snapshot, { version: VERSION, cwd: process.cwd() });
+  if (parsed.reports.json !== null) timings.stop('JSON write (streamed)', t0);
+  const t1 = timings.start();
+  const text = render();
+  timings.stop('report', t1);
+  report(text, snapshot.warnings, parsed);
+  const status = failOnStatus(parsed.reports, snapshot.diagnostics);
+  if (status !== 0) process.stderr.write(failOnWords(parsed.reports, snapshot.diagnostics));
+  return status;
 }
 
 /** What the site resolver did (objdump runs in a child process, beside the trace). */
@@ -157,8 +182,8 @@ function siteFacts(resolver: SiteResolver): void {
 
 /** The human report and the trace's warnings. */
 function report(human: string, warnings: WarningJson[], parsed: Parsed): void {
-  // With JSON on stdout the human report goes to stderr, so the JSON stays parseable.
-  (parsed.json === '-' ? process.stderr : process.stdout).write(human);
+  // With a report on stdout the human report goes to stderr, so the JSON stays parseable.
+  (reportOnStdout(parsed.reports) ? process.stderr : process.stdout).write(human);
   if (warnings.length > 0) {
     const shown = warnings.slice(0, 10);
     process.stderr.write(`${warnings.length} warning(s) while reading the trace:\n`);
@@ -167,7 +192,7 @@ function report(human: string, warnings: WarningJson[], parsed: Parsed): void {
   }
 }
 
-async function analyze(parsed: Parsed): Promise<void> {
+async function analyze(parsed: Parsed): Promise<number> {
   // The log does not record the program's environment: this shell's LD_LIBRARY_PATH is the best guess.
   const resolver = new SiteResolver({ cwd: process.cwd(), libraryPath: process.env.LD_LIBRARY_PATH });
   // objdump disassembles the program on the other core while this one reads the log.
@@ -187,25 +212,23 @@ async function analyze(parsed: Parsed): Promise<void> {
   const t0 = timings.start();
   const { snapshot, processes } = buildPartialSnapshot(session.model, locate, createFixProvider());
   timings.stop('snapshot (findings)', t0);
-  if (parsed.json !== null) timedJson(parsed.json, snapshot);
-  const t1 = timings.start();
-  const text = renderPartialSnapshot(snapshot, processes, { color: parsed.color });
-  timings.stop('report', t1);
-  report(text, snapshot.warnings, parsed);
+  const status = finish(parsed, snapshot, () => renderPartialSnapshot(snapshot, processes, { color: parsed.color }));
   siteFacts(resolver);
   timings.fact('processes', session.model.processes.length);
+  return status;
 }
 
 function zombies(parsed: Parsed): void {
   const scan = scanZombies();
-  if (parsed.json !== null) writeJson(parsed.json, scan);
-  (parsed.json === '-' ? process.stderr : process.stdout).write(renderZombieScan(scan));
+  const { json } = parsed.reports;
+  if (json !== null) writeJson(json, scan);
+  (json === '-' ? process.stderr : process.stdout).write(renderZombieScan(scan));
 }
 
 async function trace(parsed: Parsed): Promise<number> {
   const [program, ...args] = parsed.positional;
-  // With the JSON on stdout, what the program prints goes to stderr: it would make the JSON unreadable.
-  const stdio: StdioOptions = parsed.json === '-' ? ['inherit', process.stderr, 'inherit'] : 'inherit';
+  // With a report on stdout, what the program prints goes to stderr: it would make the report unreadable.
+  const stdio: StdioOptions = reportOnStdout(parsed.reports) ? ['inherit', process.stderr, 'inherit'] : 'inherit';
   const resolver = new SiteResolver({ cwd: process.cwd(), program, libraryPath: process.env.LD_LIBRARY_PATH });
   const live = LiveTrace.start({
     program,
@@ -228,11 +251,11 @@ async function trace(parsed: Parsed): Promise<number> {
   const timer = parsed.duration !== null ? setTimeout(stop, parsed.duration * 1000) : null;
   try {
     const end = await live.done;
-    output(end.snapshot, parsed);
+    const status = output(end.snapshot, parsed);
     siteFacts(resolver);
     timings.fact('processes', end.snapshot.summary.processes);
     if (end.failure) process.stderr.write(`forktrace: ${end.failure}\n`);
-    return 0;
+    return status;
   } finally {
     if (timer) clearTimeout(timer);
     process.off('SIGINT', stop);
@@ -265,13 +288,9 @@ async function main(argv: string[]): Promise<number> {
       zombies(parsed);
       return 0;
     }
-    if (parsed.command === 'analyze') {
-      await analyze(parsed);
-      return 0;
-    }
-    return await trace(parsed);
+    return parsed.command === 'analyze' ? await analyze(parsed) : await trace(parsed);
   } catch (e) {
-    if (e instanceof TraceError) {
+    if (e instanceof TraceError || e instanceof ReportError) {
       process.stderr.write(`forktrace: ${e.message}\n`);
       return 2;
     }
