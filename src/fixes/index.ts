@@ -6,6 +6,11 @@ import { scanC, type CSource } from './cScanner';
 import { baseName } from './placement';
 import { ignoreSigchldFix } from './ignoreSigchld';
 import { reapChildrenFix } from './zombieLeak';
+import { reapLoopFix } from './reapLoop';
+import { pcloseFix } from './pclose';
+import { posixSpawnWaitFix } from './posixSpawnWait';
+import { saRestartFix } from './saRestart';
+import { eintrRetryFix } from './eintrRetry';
 
 export { applyEdits } from './edits';
 
@@ -25,6 +30,7 @@ const C_FILE = /\.(c|h|cc|cpp|cxx|hpp|hh|hxx)$/i;
 export function computeFixes(request: FixRequest, read: ReadSource): FixAnswer {
   if (request.kind === 'none') return { fixes: [], fixNote: `No fix is offered: ${request.reason}` };
   const attempts: Array<{ file: string; build: Builder }> = [];
+  const notes: string[] = [];
   switch (request.kind) {
     case 'reap-children': {
       const forks = request.forks;
@@ -32,11 +38,32 @@ export function computeFixes(request: FixRequest, read: ReadSource): FixAnswer {
       attempts.push({ file: forks[0].file, build: (src) => ignoreSigchldFix(forks, src) });
       break;
     }
-    default:
-      return { fixes: [], fixNote: null };
+    case 'reap-loop': {
+      const wait = request.wait;
+      attempts.push({ file: wait.file, build: (src) => reapLoopFix(wait, src) });
+      break;
+    }
+    case 'pclose': {
+      const popens = request.popens;
+      attempts.push({ file: popens[0].file, build: (src) => oneFile(popens) ?? pcloseFix(popens, src) });
+      break;
+    }
+    case 'waitpid-spawned': {
+      const spawns = request.spawns;
+      attempts.push({ file: spawns[0].file, build: (src) => oneFile(spawns) ?? posixSpawnWaitFix(spawns, src) });
+      break;
+    }
+    case 'eintr': {
+      const { call, interrupted, sigaction } = request;
+      if (!request.restartWouldHelp) notes.push(`SA_RESTART would not help: ${call} fails with EINTR even with it.`);
+      else if (sigaction) attempts.push({ file: sigaction.file, build: (src) => saRestartFix(sigaction, src) });
+      else notes.push('the line of the sigaction that installs the handler is not known.');
+      if (interrupted) attempts.push({ file: interrupted.file, build: (src) => eintrRetryFix(call, interrupted, src) });
+      else notes.push(`the line of the interrupted ${call} is not known.`);
+      break;
+    }
   }
   const fixes: FixJson[] = [];
-  const notes: string[] = [];
   const sources = new Map<string, CSource | string>();
   for (const { file, build } of attempts) {
     let src = sources.get(file);
@@ -51,7 +78,14 @@ export function computeFixes(request: FixRequest, read: ReadSource): FixAnswer {
   }
   // The preferred fix first; at most one is preferred.
   fixes.sort((a, b) => Number(b.preferred) - Number(a.preferred));
+  if (fixes.length > 0 && !fixes[0].preferred) fixes[0] = { ...fixes[0], preferred: true };
   return { fixes, fixNote: fixes.length > 0 ? null : `No fix is offered: ${notes.join(' ')}` };
+}
+
+/** Null when every location is in one file; else why no edit is offered. */
+function oneFile(locations: readonly SourceLocation[]): string | null {
+  const files = [...new Set(locations.map((l) => baseName(l.file)))];
+  return files.length > 1 ? `the calls are in several files (${files.join(', ')}), so no edit is offered.` : null;
 }
 
 function sourceOf(file: string, read: ReadSource): CSource | string {
@@ -60,5 +94,3 @@ function sourceOf(file: string, read: ReadSource): CSource | string {
   if ('problem' in found) return found.problem;
   return scanC(found.text);
 }
-
-export type { SourceLocation };

@@ -1,8 +1,9 @@
 // Where a fix may put a line, and what to say when the text is not what the trace says:
 // shared by the fix builders.
-import type { SourceLocation } from '../shared/schema';
-import { callsOnLine, lineEnd, lineOffset, macrosOnLine, type CallSpan, type CSource } from './cScanner';
+import type { FixEditJson, SourceLocation } from '../shared/schema';
+import { callsOnLine, lineEnd, lineNumberAt, lineOffset, macrosOnLine, type CallSpan, type CSource } from './cScanner';
 import { statementsAt, type Statement } from './cStatements';
+import { editAt } from './edits';
 
 export function baseName(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
@@ -62,4 +63,35 @@ export function freshName(src: CSource, base: string): string {
   const used = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(src.code);
   if (!used(base)) return base;
   for (let k = 2; ; k++) if (!used(`${base}_${k}`)) return `${base}_${k}`;
+}
+
+/**
+ * The innermost statement around a call, when the call is the statement (`call;`,
+ * `x = call;`, `T x = call;`) or, with `allowIf`, in an if's condition. Its code has
+ * comments blanked and whitespace runs made one space.
+ */
+export function expectStatement(src: CSource, call: CallSpan, loc: SourceLocation, allowIf = false): { statement: Statement; code: string } | string {
+  const found = statementsAt(src, call.start);
+  const statement = found?.chain[found.chain.length - 1];
+  if (!statement) return `the ${call.name}() at ${where(loc)} is not inside a function body, so no edit is offered.`;
+  const code = src.code.slice(statement.start, statement.end).replace(/\s+/g, ' ').trim();
+  if (statement.kind === 'simple' || (allowIf && statement.kind === 'if')) return { statement, code };
+  return `the ${call.name}() at ${where(loc)} is part of a statement this fix does not rewrite, so no edit is offered.`;
+}
+
+/** The `}` closing the innermost block around an offset (the function body's at the top level). */
+export function enclosingBlockClose(src: CSource, offset: number): number | null {
+  const found = statementsAt(src, offset);
+  if (!found) return null;
+  const blocks = found.chain.filter((s) => s.kind === 'block' && s.start < offset);
+  const block = blocks[blocks.length - 1];
+  return block ? block.end - 1 : found.fn.close;
+}
+
+/** An insert of `text` as new lines right after a statement (a comment after it stays on its line). */
+export function insertAfterStatement(file: string, src: CSource, statement: Statement, text: string): FixEditJson | string {
+  const last = lineNumberAt(src, statement.end - 1);
+  const end = lineEnd(src, last);
+  if (src.code.slice(statement.end, end).trim() !== '') return `code follows the statement on line ${last}, so no line can be added after it.`;
+  return editAt(file, src, end, end, `\n${text}`);
 }

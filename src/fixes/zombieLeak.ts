@@ -1,8 +1,8 @@
 // zombie-leak, children of fork() that nobody reaps: a SIGCHLD handler that reaps in a loop,
 // saving errno, installed with sigaction and SA_RESTART before the first fork.
 import type { FixJson, SourceLocation } from '../shared/schema';
-import { findFunctions, lineNumberAt, lineOffset, type CFunction, type CSource } from './cScanner';
-import { blockStatements, detectStyle, indentAt, type CStyle } from './cStatements';
+import { findCalls, findFunctions, lineNumberAt, lineOffset, type CFunction, type CSource } from './cScanner';
+import { blockStatements, detectStyle, indentAt, statementsAt, type CStyle } from './cStatements';
 import { editAt, includeEdits } from './edits';
 import { baseName, comment, expectCall, freshName, lineStartBefore, setupStatement, where } from './placement';
 
@@ -71,9 +71,31 @@ function definitionStart(src: CSource, fn: CFunction): number {
   return lineOffset(src, line);
 }
 
+/** Calls a signal handler cuts short even with SA_RESTART (man 7 signal). */
+const NOT_RESTARTED = [
+  'sleep',
+  'usleep',
+  'nanosleep',
+  'clock_nanosleep',
+  'select',
+  'pselect',
+  'poll',
+  'ppoll',
+  'epoll_wait',
+  'epoll_pwait',
+  'pause',
+  'sigsuspend',
+];
+
 export function reapChildrenFix(forks: readonly SourceLocation[], src: CSource): FixJson[] | string {
   const at = installPoint(forks, src);
   if (typeof at === 'string') return at;
+  // A handler would cut these short (SA_RESTART does not restart them): the program would change.
+  for (const call of findCalls(src, NOT_RESTARTED)) {
+    const chain = statementsAt(src, call.start)?.chain ?? [];
+    if (chain.slice(-3).some((st) => /\bEINTR\b/.test(src.code.slice(st.start, st.end)))) continue;
+    return `a SIGCHLD handler would cut short the ${call.name}() at ${baseName(at.file)}:${lineNumberAt(src, call.start)} (SA_RESTART does not restart it), so the reaping handler is not offered: ignore SIGCHLD instead, or retry the ${call.name}() on EINTR.`;
+  }
   const { file, style, indent: i } = at;
   const u = style.unit;
   const name = freshName(src, 'reap_children');

@@ -35,7 +35,7 @@ const KR_TABS = [
   '\tfor (;;) {',
   '\t\tif (fork() == 0)',
   '\t\t\t_exit(0);',
-  '\t\tsleep(1);',
+  '\t\tputs("forked");',
   '\t}',
   '}',
   '',
@@ -74,7 +74,7 @@ test('no reaping at all: a SIGCHLD handler that reaps in a loop, in the K&R and 
       '\tfor (;;) {',
       '\t\tif (fork() == 0)',
       '\t\t\t_exit(0);',
-      '\t\tsleep(1);',
+      '\t\tputs("forked");',
       '\t}',
       '}',
       '',
@@ -168,6 +168,12 @@ test('no fix where the edit is not sure, and the note says why', () => {
   assert.match(note(macro, 9), /hidden by the macro SPAWN/);
   // The fork is in a file without main(): the handler would be in another file than the fork.
   assert.match(note(ALLMAN_HELPER.replace(/int main[^]*$/, ''), 9), /which has no main\(\)/);
+  // A sleep the handler would cut short (SA_RESTART does not restart it): only SIG_IGN is offered.
+  const sleeper = computeFixes(reapRequest(8), reading(KR_TABS.replace('puts("forked");', 'sleep(1);')));
+  assert.deepEqual(
+    sleeper.fixes.map((f) => [f.title, f.preferred]),
+    [['Ignore SIGCHLD so the kernel reaps children (when their exit statuses are not needed)', true]],
+  );
   // The program already sets up SIGCHLD.
   assert.match(note(KR_TABS.replace('\tsetvbuf', '\tsignal(SIGCHLD, SIG_DFL);\n\tsetvbuf'), 9), /already sets up SIGCHLD \(line 6\)/);
   // The source file is missing, or changed since the build (the provider says which).
