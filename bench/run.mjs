@@ -7,6 +7,7 @@
 // BENCH_CPU_PROF=DIR (a node --cpu-prof of forktrace's timed overhead run),
 // BENCH_BASELINE_CLI=/path/to/an/older/dist/cli.js (measured beside, for a before/after),
 // BENCH_SKIP_PRECISE=1 (leaves out the precise-mode trace, the slowest),
+// BENCH_FOLD=1 (also bench/fold.mjs: memory of long live traces, minutes; its own BENCH_FOLD_* apply),
 // STRACE_PROCESS_TREE=/path/to/strace_process_tree.py (the peer; skipped when unset).
 import { main as overhead } from './overhead.mjs';
 import { main as parser } from './parser.mjs';
@@ -63,6 +64,15 @@ if (p) {
   if (p.pidReuseLine) lines.push(`  ${p.pidReuseLine}`);
 }
 for (const f of failures) lines.push(`FAILED ${f}`);
+// Memory of long live traces (folding against --keep all): minutes of tracing, so asked for.
+if (process.env.BENCH_FOLD === '1') {
+  const { spawnSync } = await import('node:child_process');
+  const fold = spawnSync(process.execPath, [new URL('./fold.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const figures = (fold.stdout ?? '').split('\n');
+  const from = figures.findIndex((l) => l.startsWith('load average'));
+  lines.push('', 'flat memory (bench/fold.mjs):', ...(from >= 0 ? figures.slice(from) : figures));
+  if (fold.status !== 0) failures.push('fold');
+}
 const pc = await procCheck();
 lines.push(pc.line);
 lines.push(`total ${((now() - started) / 1000).toFixed(0)} s`);
