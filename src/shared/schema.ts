@@ -167,16 +167,22 @@ export interface AttachJson {
  * (reaped by their parent's wait, in no finding) so its memory stays flat.
  */
 export interface FoldedGroupJson {
-  /** Unique in the snapshot, and never a process id. */
+  /** Unique in the snapshot (`folded-N`), and never a process id. */
   id: string;
+  /** The parent process's id; or a group's id when the parent was folded too (these are then that group's members' children). */
   parentId: string | null;
+  /** Null under a group. */
   parentPid: number | null;
   forkSite: SourceLocation | null;
   /** How many processes were folded into this group. */
   count: number;
   /** Their exit statuses, most frequent first. */
   exits: Array<{ code: number | null; signal: string | null; count: number }>;
-  /** How long they were zombies (seconds); null when the log has no timestamps. */
+  /**
+   * How long they were zombies (seconds); null when the log has no timestamps. Exact while
+   * the group has up to 1,024 members; past that median and p99 come from a log-bucketed
+   * histogram, within 1% (min and max stay exact).
+   */
   zombieTime: { min: number; median: number; p99: number; max: number } | null;
   /** The first one's start and the last one's reaping (seconds since the first event). */
   first: number | null;
