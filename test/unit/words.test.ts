@@ -15,6 +15,7 @@ import {
   describeReap,
   describeZombie,
   exitWords,
+  foldedGroupWords,
   formatDuration,
   formatLifetime,
   formatTime,
@@ -27,6 +28,7 @@ import {
 } from '../../src/shared/words';
 import { renderSnapshot } from '../../src/cli/render';
 import { lifeVariables, zombieText } from '../../src/debug/forkTraceSession';
+import { foldedVariables } from '../../src/debug/variables';
 import { attachedTrace, proc, smallTrace } from '../browser/traces';
 import { analyzeText, log } from '../support/core';
 
@@ -242,5 +244,56 @@ describe('one process, one wording in every view', () => {
     const adoption = orphan.adoptedBy[0];
     assert.equal(`adopted by ${lifeVariables(orphan, snapshot).find((v) => v.name === 'adopted by')!.value}`, describeAdoption(adoption));
     assert.ok(lineOf(105).includes(describeAdoption(adoption)), lineOf(105));
+  });
+});
+
+describe('a folded group, in every view', () => {
+  const group = {
+    id: 'folded-1',
+    parentId: '100',
+    parentPid: 100,
+    forkSite: { file: '/work/examples/server.c', line: 70, function: 'main' },
+    count: 19_500,
+    exits: [
+      { code: 0, signal: null, count: 19_000 },
+      { code: null, signal: 'SIGSEGV', count: 500 },
+    ],
+    zombieTime: { min: 0.0001, median: 0.0002, p99: 0.0009, max: 0.003 },
+    first: 0.01,
+    last: 95.5,
+  };
+
+  test("the CLI's row, the panel's row and the debug view's 'folded children' say the same words", () => {
+    const words = foldedGroupWords(group);
+    assert.equal(words, '19,500 more reaped children of 100, forked at server.c:70, zombie for 200 µs median');
+    const snapshot = { ...smallTrace(), folded: [group] };
+    const cli = renderSnapshot(snapshot, { color: false });
+    assert.match(cli, new RegExp(`└─ ${words}\\n`));
+    assert.match(cli, /19,500 older reaped processes were folded into 1 group/);
+    const server = snapshot.processes.find((p) => p.id === '100')!;
+    const debug = foldedVariables(server, snapshot);
+    assert.deepEqual(
+      debug.map((v) => [v.name, v.value]),
+      [
+        [
+          'folded children',
+          `${words} (exited with code 0 ×19,000; killed by SIGSEGV ×500; zombie for 100 µs (min), 200 µs (median), 900 µs (p99), 3 ms (max))`,
+        ],
+      ],
+    );
+    assert.deepEqual(
+      foldedVariables(
+        snapshot.processes.find((p) => p.id === '101')!,
+        snapshot,
+      ),
+      [],
+    );
+  });
+
+  test('a group under a folded group names no pid', () => {
+    assert.equal(
+      foldedGroupWords({ ...group, parentId: 'folded-1', parentPid: null, count: 1, forkSite: null, zombieTime: null }),
+      '1 more reaped child, children of the folded ones above',
+    );
   });
 });
