@@ -24,6 +24,8 @@ import {
   writeReports,
   type ReportOptions,
 } from './reports';
+import { checkAttach } from '../tracer/attachChecks';
+import { attachedWords, attachEndWords } from '../shared/words';
 
 const VERSION = '0.1.0';
 
@@ -32,14 +34,17 @@ const HELP = `forktrace ${VERSION}: see a program's fork tree, zombies and orpha
 Usage:
   forktrace trace [options] -- PROGRAM [ARGS...]   run PROGRAM under strace and report
   forktrace analyze [options] LOG_OR_DIR           report on a strace -f log (or a -ff directory)
+  forktrace attach [options] PID                   attach to a running process and report;
+                                                   stopping detaches: it keeps running
   forktrace zombies [--json FILE|-]                every zombie on this machine, by the process
                                                    holding it (from /proc, nothing is traced)
 
 Options:
 ${REPORT_HELP}
-  --log FILE           (trace) keep strace's raw output in FILE
-  --duration SECONDS   (trace) stop after this long: snapshot, then kill the whole tree
-  --stack-mode MODE    (trace) fast (default): source lines from the program's own call
+  --log FILE           (trace, attach) keep strace's raw output in FILE
+  --duration SECONDS   (trace, attach) stop after this long: snapshot, then kill the
+                       whole tree (attach: detach, the process keeps running)
+  --stack-mode MODE    (trace, attach) fast (default): source lines from the program's own call
                        sites, at ptrace's floor; precise: strace -k stacks on every call
   --linger SECONDS     report zombies reaped later than this (default 1)
   --keep N|all         reaped processes kept in full detail (trace: default 2000): older
@@ -52,14 +57,14 @@ ${REPORT_HELP}
   --version            print the version
 
 Ctrl-C (or SIGTERM) stops a trace: the picture is taken first, then every process
-of the trace is killed. Exit status: 0 done, 1 a finding at the --fail-on level,
-2 usage or input error.
+of the trace is killed; an attached trace detaches instead, and nothing is killed.
+Exit status: 0 done, 1 a finding at the --fail-on level, 2 usage or input error.
 `;
 
 class UsageError extends Error {}
 
 interface Parsed {
-  command: 'trace' | 'analyze' | 'zombies';
+  command: 'trace' | 'analyze' | 'zombies' | 'attach';
   reports: ReportOptions;
   log: string | null;
   duration: number | null;
@@ -75,15 +80,16 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') return 'help';
   if (argv[0] === '--version') return 'version';
   const command = argv[0];
-  if (command !== 'trace' && command !== 'analyze' && command !== 'zombies')
-    throw new UsageError(`unknown command "${command}" (expected trace, analyze or zombies)`);
+  if (command !== 'trace' && command !== 'analyze' && command !== 'zombies' && command !== 'attach')
+    throw new UsageError(`unknown command "${command}" (expected trace, attach, analyze or zombies)`);
+  const live = command === 'trace' || command === 'attach';
   const parsed: Parsed = {
     command,
     reports: defaultReportOptions(),
     log: null,
     duration: null,
     linger: undefined,
-    keep: command === 'trace' ? DEFAULT_KEEP_REAPED : Infinity,
+    keep: live ? DEFAULT_KEEP_REAPED : Infinity,
     stackMode: 'fast',
     color: process.stdout.isTTY === true,
     positional: [],
@@ -121,12 +127,12 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
       )
     )
       continue;
-    if (a === '--log' && command === 'trace') parsed.log = value(a);
-    else if (a === '--duration' && command === 'trace') parsed.duration = seconds(a);
+    if (a === '--log' && live) parsed.log = value(a);
+    else if (a === '--duration' && live) parsed.duration = seconds(a);
     else if (a === '--linger') parsed.linger = seconds(a);
     else if (a === '--keep') parsed.keep = keepValue(value(a));
     else if (a === '--fold' && command === 'analyze') parsed.keep = Number.isFinite(parsed.keep) ? parsed.keep : DEFAULT_KEEP_REAPED;
-    else if (a === '--stack-mode' && command === 'trace') {
+    else if (a === '--stack-mode' && live) {
       const mode = value(a);
       if (mode !== 'fast' && mode !== 'precise') throw new UsageError('--stack-mode is fast or precise');
       parsed.stackMode = mode;
@@ -137,6 +143,10 @@ function parseArgs(argv: string[]): Parsed | 'help' | 'version' {
   }
   if (command === 'zombies') {
     if (parsed.positional.length > 0) throw new UsageError('zombies takes no arguments (only --json FILE|-)');
+    return parsed;
+  }
+  if (command === 'attach') {
+    if (parsed.positional.length !== 1) throw new UsageError('attach takes one process id: forktrace attach [options] PID');
     return parsed;
   }
   if (parsed.positional.length === 0)
@@ -242,6 +252,37 @@ async function trace(parsed: Parsed): Promise<number> {
     fixer: createFixProvider(),
   });
   void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
+  return runLive(live, parsed, resolver);
+}
+
+/** `forktrace attach PID`: what is there at once, then traced until Ctrl-C, SIGTERM or --duration detaches. */
+async function attach(parsed: Parsed): Promise<number> {
+  const { pid } = checkAttach(parsed.positional[0]);
+  const resolver = new SiteResolver({ cwd: process.cwd(), libraryPath: process.env.LD_LIBRARY_PATH });
+  const live = LiveTrace.start({
+    program: '',
+    attachPid: pid,
+    logFile: parsed.log ?? undefined,
+    lingerThreshold: parsed.linger,
+    keepReaped: parsed.keep,
+    stackMode: parsed.stackMode,
+    locator: resolver.locator(),
+  });
+  void resolver.prepare([live.program]);
+  const target = live.attach as NonNullable<typeof live.attach>;
+  process.stderr.write(`forktrace: ${attachedWords(target)}; Ctrl-C detaches.\n`);
+  const code = await runLive(live, parsed, resolver);
+  // strace said it could not attach after all (the checks cannot see everything, e.g. a seccomp filter or an LSM).
+  const refused = target.refused;
+  if (refused) {
+    process.stderr.write(`forktrace: strace could not attach to pid ${pid}: ${refused}. Nothing was changed.\n`);
+    return 2;
+  }
+  return code;
+}
+
+/** Runs a live trace to its end: Ctrl-C, SIGTERM, SIGHUP and --duration stop it (or detach); then the report. */
+async function runLive(live: LiveTrace, parsed: Parsed, resolver: SiteResolver): Promise<number> {
   const stop = (): void => {
     void live.stop();
   };
@@ -251,10 +292,12 @@ async function trace(parsed: Parsed): Promise<number> {
   const timer = parsed.duration !== null ? setTimeout(stop, parsed.duration * 1000) : null;
   try {
     const end = await live.done;
+    if (live.attach?.refused) return 2; // nothing was traced: attach() says why
     const status = output(end.snapshot, parsed);
     siteFacts(resolver);
     timings.fact('processes', end.snapshot.summary.processes);
     if (end.failure) process.stderr.write(`forktrace: ${end.failure}\n`);
+    else if (end.snapshot.attach) process.stderr.write(`forktrace: ${attachEndWords(end.snapshot.attach)}\n`);
     return status;
   } finally {
     if (timer) clearTimeout(timer);
@@ -288,6 +331,7 @@ async function main(argv: string[]): Promise<number> {
       zombies(parsed);
       return 0;
     }
+    if (parsed.command === 'attach') return await attach(parsed);
     return parsed.command === 'analyze' ? await analyze(parsed) : await trace(parsed);
   } catch (e) {
     if (e instanceof TraceError || e instanceof ReportError) {

@@ -158,7 +158,8 @@ export class Folding {
     if (p.folded || !r || !r.seen || (r.how !== 'wait' && r.how !== 'auto') || !p.exit) return false;
     const parent = p.parent;
     if (!parent || r.by !== parent || parent.folded) return false;
-    if (p.adoptions.length > 0 || p.subreaper || p.unfoldedChildren > 0) return false;
+    // What an attach found there stays in detail: only it says what was there before.
+    if (p.adoptions.length > 0 || p.subreaper || p.unfoldedChildren > 0 || p.before !== null) return false;
     // zombie-lingering names it; so would any other finding.
     if (r.time - p.exit.time > host.lingerThreshold) return false;
     return !host.inFinding(p);

@@ -68,7 +68,8 @@ export class ProcessModel {
   readonly folding: Folding;
   private readonly foldHost: FoldHost;
 
-  private readonly byTid = new Map<number, ProcessNode>();
+  /** Read and written by before.ts too, which seeds what an attach found. */
+  readonly byTid = new Map<number, ProcessNode>();
   private readonly byPid = new Map<number, ProcessNode>();
   /** Processes not exited yet: scanning byPid for them on every unprefixed line was O(pids seen). */
   private readonly running = new Set<ProcessNode>();
@@ -284,7 +285,7 @@ export class ProcessModel {
     return n === 0 ? String(pid) : `${pid}.${n + 1}`;
   }
 
-  private newProcess(pid: number, time: Seconds, template: ProcessNode | null): ProcessNode {
+  newProcess(pid: number, time: Seconds, template: ProcessNode | null): ProcessNode {
     const proc = new ProcessNode(this.nextId(pid), pid, time, template?.command ?? '?', template ? template.argv : []);
     if (template) {
       // fork copies dispositions; the subreaper attribute is not inherited.
@@ -591,7 +592,7 @@ export class ProcessModel {
   }
 
   /** The last thread of `proc` is gone. */
-  private processExit(proc: ProcessNode, time: Seconds, code: number | null, signal: string | null, core: boolean): void {
+  processExit(proc: ProcessNode, time: Seconds, code: number | null, signal: string | null, core: boolean): void {
     this.running.delete(proc);
     this.sigchld.processExited(proc);
     this.reaping.processExit(proc, time, code, signal, core);

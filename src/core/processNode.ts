@@ -163,6 +163,11 @@ export class ProcessNode {
   unfoldedChildren = 0;
   /** Folded into a FoldedGroup: the model no longer holds it (see folding.ts). */
   folded = false;
+  /**
+   * What an attach found it as, read from /proc (before.ts): already running, or already
+   * a zombie (its exit time unknown); null for everything the trace saw begin.
+   */
+  before: 'running' | 'zombie' | null = null;
 
   constructor(
     public id: string,

@@ -19,7 +19,7 @@ function relativeTo(model: ProcessModel): Rel {
 
 export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): ProcessJson {
   const fork = p.forkSite ? locate(p.forkSite, 'fork') : null;
-  return {
+  const json: ProcessJson = {
     id: p.id,
     pid: p.pid,
     parentPid: p.parent?.pid ?? null,
@@ -39,6 +39,12 @@ export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): Proc
     forkSitePreciseWouldPin: fork !== null && !fork.location && fork.preciseWouldPin === true,
     state: processState(p),
   };
+  if (p.before !== null) {
+    json.before = true;
+    // A zombie already: the kernel keeps no exit time (the model holds the attach as its latest possible moment).
+    if (p.before === 'zombie' && json.exit) json.exit.time = null;
+  }
+  return json;
 }
 
 export function summarize(model: ProcessModel): SummaryJson {
@@ -138,6 +144,7 @@ export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR
 /** A zombie that an outside adopter reaped the moment it exited was never visible as one. */
 function zombieInterval(p: ProcessNode, rel: Rel): ProcessJson['zombie'] {
   if (!p.exit || p.zombieFrom === null) return null;
+  if (p.before === 'zombie') return { from: null, to: p.reaped ? rel(p.reaped.time) : null, before: true };
   if (!p.reaped) return { from: rel(p.zombieFrom), to: null };
   if (p.reaped.how !== 'wait' && Object.is(p.reaped.time, p.exit.time)) return null;
   const to = rel(p.reaped.time);

@@ -250,6 +250,16 @@ export function attachedWords(attach: Pick<AttachJson, 'pid' | 'command'>): stri
   return `attached to pid ${attach.pid}${attach.command ? ` (${attach.command})` : ''}: detaching leaves it running`;
 }
 
+/**
+ * How an attached trace ended, for the CLI: "detached from pid 42 (server); it keeps
+ * running, untraced", or that it exited while traced.
+ */
+export function attachEndWords(attach: AttachJson): string {
+  const name = describePid(attach.pid, attach.command);
+  if (attach.detached) return `detached from pid ${attach.pid} (${attach.command}); it keeps running, untraced.`;
+  return `${name} exited during the attach; the picture shows what the trace saw until then.`;
+}
+
 /** How a live trace ended, for the panel and the debug console: "server exited with code 0; the trace is over." */
 export function traceEndWords(end: TraceEndFacts, programName: string): string {
   if (end.failure !== null) return end.failure;

@@ -12,10 +12,13 @@ import type { SnapshotDelta, SnapshotJson } from '../shared/schema';
 import { buildDelta } from '../core/snapshotBuilder';
 import { NO_FIXES, type FixProvider, type SiteLocator } from '../core/diagnostics';
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
+import { attachStraceArgs, prepareAttach, type AttachedProcess } from './attach';
+import { seedBefore } from '../core/before';
 import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
 import { DEFAULT_KEEP_REAPED, type ProcessNode } from '../core/model';
 
 export interface LiveTraceOptions {
+  /** The program to run; ignored when attaching (the process's /proc/PID/exe is used). */
   program: string;
   args?: string[];
   cwd?: string;
@@ -46,6 +49,12 @@ export interface LiveTraceOptions {
   locator: SiteLocator;
   /** Computes the findings' fixes from their source files (src/fixes/provider.ts); none by default. */
   fixer?: FixProvider;
+  /**
+   * Attach to this running process instead of starting `program`: what it already is
+   * (threads, descendants, zombies) is read from /proc at once, and stop() detaches,
+   * leaving it running. Checked first (checkAttach): a refusal is a TraceError.
+   */
+  attachPid?: number;
 }
 
 export type StackMode = 'fast' | 'precise';
@@ -93,6 +102,8 @@ export class LiveTrace {
   /** Zombies /proc showed still held by such an adopter: checked until they are gone. */
   private readonly held = new Set<ProcessNode>();
   private verifyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The process attached to; null for a program the trace started. */
+  readonly attach: AttachedProcess | null;
 
   private constructor(private readonly options: LiveTraceOptions) {
     const checks = timings.start();
@@ -100,7 +111,8 @@ export class LiveTrace {
     timings.stop('strace checks (detection, ptrace)', checks);
     const cwd = options.cwd ?? process.cwd();
     const env = options.env ?? process.env;
-    this.program = resolveProgram(options.program, cwd, env);
+    this.attach = options.attachPid !== undefined ? prepareAttach(options.attachPid) : null;
+    this.program = this.attach ? this.attach.exe : resolveProgram(options.program, cwd, env);
     const precise = options.stackMode === 'precise';
     if (precise && !this.info.stackTrace) {
       throw new TraceError(
@@ -122,19 +134,23 @@ export class LiveTrace {
     };
     timeSession(this.session);
     const starting = timings.start();
+    if (this.attach) seedBefore(this.session.model, this.attach.time, this.attach.existing);
     this.tmp = mkdtempSync(join(tmpdir(), 'forktrace-'));
     const fifo = join(this.tmp, 'trace.fifo');
     const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
     if (mk.status !== 0) throw new TraceError(`Could not create a FIFO in ${this.tmp}: ${mk.stderr?.toString().trim()}`, 'strace-failed');
 
     const log: WriteStream | null = options.logFile ? createWriteStream(options.logFile) : null;
-    const argv = straceArgs(this.info, fifo, this.program, options.args ?? [], precise ? 'precise' : 'fast');
+    const mode = precise ? 'precise' : 'fast';
+    const argv = this.attach ? attachStraceArgs(fifo, this.attach.pids, mode) : straceArgs(this.info, fifo, this.program, options.args ?? [], mode);
     timings.fact('strace', [this.info.path, ...argv]);
     this.strace = spawn(this.info.path, argv, {
       cwd,
       env,
-      stdio: options.stdio ?? 'inherit',
+      // Attached, there is no program of ours to give a terminal; strace's stderr says why an attach failed.
+      stdio: this.attach ? ['ignore', 'ignore', 'pipe'] : (options.stdio ?? 'inherit'),
     });
+    if (this.attach) this.attach.watch(this.strace);
     // Read the FIFO as a non-blocking pipe, in batches. Our own write end keeps it open
     // until strace has gone; then the reader drains it and ends.
     const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -167,7 +183,8 @@ export class LiveTrace {
       if (this.verifyTimer) clearTimeout(this.verifyTimer);
       if (!this.stopSnapshot) this.verifyAdopters(); // the picture at the end says who still holds a zombie
       const killing = timings.start();
-      const survivors = await killProcessTrees(this.liveIdentities());
+      // Attached: nothing is ever killed; strace gone, the kernel detached what it traced.
+      const survivors = this.attach ? [] : await killProcessTrees(this.liveIdentities());
       timings.stop('/proc: kill what is left at the end', killing);
       await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
       this.session.finish();
@@ -175,12 +192,14 @@ export class LiveTrace {
       this.options.onUpdate?.();
       rmSync(this.tmp, { recursive: true, force: true });
       if (error) throw new TraceError(`Could not start strace: ${error.message}`, 'strace-failed');
-      const snapshot = this.stopSnapshot ?? this.timedSnapshot();
+      const snapshot = this.stopSnapshot ?? this.withAttach(this.timedSnapshot());
       if (this.stopSnapshot) this.stopSnapshot.ended = true;
+      if (this.attach && snapshot.attach) snapshot.attach.detached = this.attach.detached(this.session.model);
       // A signal alone proves nothing: strace dies by its program's fatal signal, to pass
       // it on. Killed itself, it leaves processes it had not seen exit.
-      const failure =
-        signal && !this.stopSnapshot && (wasRunning || survivors.length > 0)
+      const failure = this.attach
+        ? this.attach.failure(code, signal, this.stopSnapshot !== null, this.strace.pid)
+        : signal && !this.stopSnapshot && (wasRunning || survivors.length > 0)
           ? `strace (pid ${this.strace.pid}) was killed by ${signal}, so the trace ended early: the picture shows what it reported until then.${survivors.length === 1 ? ' 1 process it traced was still running and was killed.' : survivors.length > 1 ? ` ${survivors.length} processes it traced were still running and were killed.` : ''}`
           : null;
       return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null, failure };
@@ -209,7 +228,12 @@ export class LiveTrace {
   snapshot(): SnapshotJson {
     // strace's -ttt and Date.now() read the same clock (CLOCK_REALTIME).
     if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
-    return this.session.snapshot(this.locator, this.fixer);
+    return this.withAttach(this.session.snapshot(this.locator, this.fixer));
+  }
+
+  private withAttach(snapshot: SnapshotJson): SnapshotJson {
+    if (this.attach) snapshot.attach = { pid: this.attach.pid, command: this.attach.command, detached: false };
+    return snapshot;
   }
 
   private timedSnapshot(): SnapshotJson {
@@ -232,7 +256,10 @@ export class LiveTrace {
         timings.stop('snapshot', t0);
       }
       const stracePid = this.strace.pid;
-      if (stracePid !== undefined && !this.straceExited) {
+      if (this.attach) {
+        // Detach: strace lets every tracee go on SIGINT. Nothing of the process is killed.
+        if (!this.straceExited) await this.attach.detach(this.strace, this.done);
+      } else if (stracePid !== undefined && !this.straceExited) {
         // Every task of the trace, double-forked escapees included, is a tracee of
         // strace; strace exits by itself once the last one is gone.
         const deadline = Date.now() + 10_000;

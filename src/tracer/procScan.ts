@@ -35,6 +35,8 @@ export interface StatFields {
   threads: number;
   /** Clock ticks since boot. */
   startTicks: number;
+  /** Field 52, the exit status as waitpid() would report it (a zombie's); null on kernels before 3.5. */
+  exitStatus: number | null;
 }
 
 /**
@@ -71,6 +73,7 @@ export function parseStat(text: string): StatFields | null {
     flags: num(9),
     threads: num(20),
     startTicks: num(22),
+    exitStatus: rest.length >= 50 && Number.isInteger(num(52)) ? num(52) : null,
   };
   if (fields.state.length !== 1 || ![fields.ppid, fields.flags, fields.threads, fields.startTicks].every(Number.isFinite)) return null;
   return fields;

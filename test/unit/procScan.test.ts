@@ -11,7 +11,7 @@ const stat = (pid: number, comm: string, state: string, ppid: number, flags: num
 
 test('a stat line whose comm holds spaces and ")" is read from its last ")"', () => {
   const s = parseStat(stat(4242, 'my ) (odd) srv', 'S', 17, 0x400040, 3, 81234));
-  assert.deepEqual(s, { pid: 4242, comm: 'my ) (odd) srv', state: 'S', ppid: 17, flags: 0x400040, threads: 3, startTicks: 81234 });
+  assert.deepEqual(s, { pid: 4242, comm: 'my ) (odd) srv', state: 'S', ppid: 17, flags: 0x400040, threads: 3, startTicks: 81234, exitStatus: 0 });
 });
 
 test('a truncated or foreign stat text is null, never a throw', () => {

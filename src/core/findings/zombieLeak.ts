@@ -10,6 +10,8 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
   const out: DiagnosticJson[] = [];
   for (const [owner, { atEnd, viaAdopter }] of leaks) {
     const children = [...atEnd, ...viaAdopter];
+    // Zombies an attach found were forked before it: a child the trace saw forked has the line.
+    const traced = children.find((c) => c.forkSite) ?? children[0];
     const coalesced = model.coalescing.get(owner);
     let why: string;
     let fix: string;
@@ -33,7 +35,10 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
       };
     } else {
       why = 'It never calls wait(), waitpid() or waitid().';
-      where = at(children[0].forkSite, 'fork');
+      where =
+        traced.forkSite || !traced.before
+          ? at(traced.forkSite, 'fork')
+          : { location: null, note: 'they were forked before the attach, so the fork is not in the trace' };
       fix =
         madeByAdvice(made, children.length === 1) ??
         'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
@@ -54,7 +59,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
       pids: [owner.pid, ...children.map((c) => c.pid)],
       message: `${processName(owner)} never reaped ${count(children.length, 'child process', 'child processes')} (${pidList(children)}): ${one ? 'it' : 'they'} ${until}. ${why} ${fix}`,
       ...locationFields(where),
-      related: relatedForkSite(children[0], at),
+      related: relatedForkSite(traced, at),
       time: rel(first),
       ...fixFor(request),
     });

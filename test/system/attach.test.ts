@@ -1,0 +1,261 @@
+// Attaching to running processes: real servers started untraced, real strace, real
+// loopback clients. What was there shows at once, what happens next is traced, and the
+// detach leaves the process running, untraced, still serving.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { SiteResolver } from '../../src/sites';
+import { LiveTrace } from '../../src/tracer/liveTrace';
+import type { SnapshotJson } from '../../src/shared/schema';
+import { buildPrograms, byPid, eventually, EXAMPLES, lineOf, PROGRAMS, ROOT, runClients, sleep, waitForOutput } from '../support/system';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+function status(pid: number): { state: string; tracerPid: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { state: /\nState:\s*(\S)/.exec(text)?.[1] ?? '?', tracerPid: Number(/\nTracerPid:\s*(\d+)/.exec(text)?.[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The zombies /proc shows `pid` holding: the test's own reading of /proc/PID/task/*\/children and stat. */
+function zombiesOf(pid: number): number[] {
+  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  return kids.filter((k) => status(k)?.state === 'Z').sort((a, b) => a - b);
+}
+
+/** zombie_server started untraced, its port read from what it prints. */
+async function untracedServer(t: { after: (fn: () => void) => void }): Promise<{ server: ChildProcess; pid: number; port: number }> {
+  buildPrograms();
+  const server = spawn(join(EXAMPLES, 'zombie_server'), ['0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => server.kill('SIGKILL'));
+  const m = await waitForOutput(server.stdout as Readable, /listening on 127\.0\.0\.1:(\d+)/);
+  (server.stdout as Readable).resume();
+  return { server, pid: server.pid as number, port: Number(m[1]) };
+}
+
+function attachLive(pid: number): LiveTrace {
+  const resolver = new SiteResolver({ cwd: ROOT });
+  const live = LiveTrace.start({ program: '', attachPid: pid, locator: resolver.locator() });
+  void resolver.prepare([live.program]);
+  return live;
+}
+
+test('zombie_server with 3 zombies: they show at once, 2 more connections are traced, and the detach leaves it serving', async (t) => {
+  const { pid, port } = await untracedServer(t);
+  assert.deepEqual(await runClients({ port, count: 3 }), { ok: 3, failed: 0, errors: [] });
+  const before = await eventually(() => (zombiesOf(pid).length === 3 ? zombiesOf(pid) : false), 5000, '3 zombies');
+
+  const live = attachLive(pid);
+  t.after(() => void live.stop());
+  // At once: from /proc, before any event of the trace.
+  const first = live.snapshot();
+  assert.deepEqual(first.attach, { pid, command: `${join(EXAMPLES, 'zombie_server')} 0`, detached: false });
+  const root = byPid(first, pid);
+  assert.equal(root.before, true);
+  assert.ok(root.start !== null && root.start < 0, 'the server started before the trace: a negative time');
+  const seeded = first.processes.filter((p) => p.parentPid === pid);
+  assert.deepEqual(
+    seeded.map((p) => p.pid).sort((a, b) => a - b),
+    before,
+  );
+  for (const z of seeded) {
+    assert.equal(z.state, 'zombie');
+    assert.equal(z.before, true);
+    assert.deepEqual(z.zombie, { from: null, to: null, before: true });
+    assert.equal(z.exit?.code, 0, 'the exit status a zombie keeps in /proc');
+  }
+  await eventually(() => status(pid)?.tracerPid === live.pid, 5000, 'strace to attach');
+
+  assert.deepEqual(await runClients({ port, count: 2 }), { ok: 2, failed: 0, errors: [] });
+  const during = await eventually(
+    () => {
+      const s = live.snapshot();
+      return s.processes.filter((p) => p.parentPid === pid).length === 5 && s.processes.every((p) => p.state !== 'running' || p.pid === pid) ? s : false;
+    },
+    10_000,
+    'the 2 new children to exit',
+  );
+  const fresh = during.processes.filter((p) => p.parentPid === pid && p.before === undefined);
+  assert.equal(fresh.length, 2);
+  const forkLine = lineOf(join(EXAMPLES, 'zombie_server.c'), /pid_t pid = fork\(\)|= fork\(\)/);
+  for (const c of fresh) {
+    assert.ok(c.start !== null && c.start >= 0 && c.zombie?.from !== null && (c.zombie?.from ?? -1) >= c.start, `a traced zombie interval for ${c.pid}`);
+    assert.equal(c.zombie?.to, null);
+    assert.equal(c.forkSite?.line, forkLine);
+  }
+
+  const end = await live.stop();
+  assert.equal(end.failure, null);
+  assert.deepEqual(end.snapshot.attach, { pid, command: `${join(EXAMPLES, 'zombie_server')} 0`, detached: true });
+  assert.equal(end.snapshot.summary.zombiesAtEnd, 5);
+  assert.deepEqual(end.snapshot.warnings, [], "strace's <detached ...> is not a warning");
+  const leak = end.snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.deepEqual(
+    leak?.pids.slice(1).sort((a, b) => a - b),
+    zombiesOf(pid),
+  );
+  assert.equal(leak?.location?.line, forkLine, 'the leak points at the fork the trace saw');
+  // Alive, untraced, serving.
+  assert.deepEqual(status(pid), { state: 'S', tracerPid: 0 });
+  assert.deepEqual(await runClients({ port, count: 1 }), { ok: 1, failed: 0, errors: [] });
+  await eventually(() => zombiesOf(pid).length === 6, 5000, 'a 6th zombie, made untraced');
+});
+
+test('forktrace attach: Ctrl-C detaches, the output says so, and the server keeps serving', async (t) => {
+  const { pid, port } = await untracedServer(t);
+  await runClients({ port, count: 3 });
+  await eventually(() => zombiesOf(pid).length === 3, 5000, '3 zombies');
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-'));
+  const cli = spawn(process.execPath, [CLI, 'attach', '--no-color', '--json', join(dir, 'out.json'), String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => cli.kill('SIGKILL'));
+  let out = '';
+  cli.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  await waitForOutput(cli.stderr as Readable, new RegExp(`attached to pid ${pid} \\(.*zombie_server 0\\): detaching leaves it running`));
+  let err = '';
+  cli.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  await eventually(() => (status(pid)?.tracerPid ?? 0) > 0, 5000, 'strace to attach');
+  await runClients({ port, count: 2 });
+  await sleep(300);
+  cli.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
+  assert.equal(code, 0, err);
+  assert.match(err, new RegExp(`detached from pid ${pid} \\(.*zombie_server 0\\); it keeps running, untraced\\.`));
+  assert.match(out, new RegExp(`^${pid}  zombie_server  before–…s  running`, 'm'));
+  assert.equal((out.match(/zombie since before the trace/g) ?? []).length, 3);
+  assert.equal((out.match(/zombie since \d/g) ?? []).length, 2);
+  assert.match(out, /5 zombies at end/);
+  const snap = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as SnapshotJson;
+  assert.equal(snap.attach?.detached, true);
+  assert.equal(snap.processes.filter((p) => p.before).length, 4);
+  assert.deepEqual(status(pid), { state: 'S', tracerPid: 0 });
+  assert.deepEqual(await runClients({ port, count: 1 }), { ok: 1, failed: 0, errors: [] });
+});
+
+test('forktrace attach --duration detaches by itself; SIGTERM detaches too', async (t) => {
+  const { pid, port } = await untracedServer(t);
+  const r = spawnSync(process.execPath, [CLI, 'attach', '--duration', '1', '--no-color', String(pid)], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /it keeps running, untraced/);
+  assert.deepEqual(status(pid), { state: 'S', tracerPid: 0 });
+  const cli = spawn(process.execPath, [CLI, 'attach', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitForOutput(cli.stderr as Readable, /attached to pid/);
+  await eventually(() => (status(pid)?.tracerPid ?? 0) > 0, 5000, 'strace to attach');
+  cli.kill('SIGTERM');
+  assert.equal(await new Promise<number | null>((res) => cli.on('exit', (c) => res(c))), 0);
+  assert.deepEqual(status(pid), { state: 'S', tracerPid: 0 });
+  assert.deepEqual(await runClients({ port, count: 1 }), { ok: 1, failed: 0, errors: [] });
+});
+
+/** attach_target: 2 sleeping threads and a living child that exits 4 on the first line of stdin. */
+async function target(t: { after: (fn: () => void) => void }): Promise<{ proc: ChildProcess; pid: number; child: number; say: () => void; out: Readable }> {
+  buildPrograms();
+  const proc = spawn(join(PROGRAMS, 'attach_target'), ['60'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => proc.kill('SIGKILL'));
+  const m = await waitForOutput(proc.stdout as Readable, /ready (\d+) (\d+)\n/);
+  return { proc, pid: Number(m[1]), child: Number(m[2]), say: () => (proc.stdin as Writable).write('go\n'), out: proc.stdout as Readable };
+}
+
+test('a multi-threaded process with a living child: threads grouped, the child traced until it exits and is reaped', async (t) => {
+  const { pid, child, say, out } = await target(t);
+  const live = attachLive(pid);
+  t.after(() => void live.stop());
+  const first = live.snapshot();
+  assert.equal(byPid(first, pid).threads, 3, 'main and its two threads, one process');
+  assert.equal(first.processes.length, 2, 'no thread is drawn as a process');
+  assert.deepEqual([byPid(first, child).parentPid, byPid(first, child).state, byPid(first, child).before], [pid, 'running', true]);
+  await eventually(() => status(child)?.tracerPid === live.pid && status(pid)?.tracerPid === live.pid, 5000, 'strace to attach to both');
+
+  const reaped = waitForOutput(out, /reaped \d+ status 4\n/);
+  say();
+  await reaped;
+  const second = waitForOutput(out, /reaped \d+ status 5\n/);
+  say();
+  await second;
+  const snap = await eventually(
+    () => {
+      const s = live.snapshot();
+      return s.processes.length === 3 && s.processes.every((p) => p.pid === pid || p.state === 'reaped') ? s : false;
+    },
+    10_000,
+    'both children reaped in the trace',
+  );
+  const c = byPid(snap, child);
+  assert.equal(c.exit?.code, 4);
+  assert.equal(c.before, true);
+  assert.deepEqual([c.reaped?.by, c.reaped?.how, c.reaped?.seen], [pid, 'wait', true]);
+  assert.ok(c.zombie && c.zombie.from !== null && c.zombie.from >= 0 && c.zombie.to !== null, 'its exit was traced: a known interval');
+  const fresh = snap.processes.find((p) => p.pid !== pid && p.pid !== child);
+  assert.deepEqual([fresh?.parentPid, fresh?.exit?.code, fresh?.before], [pid, 5, undefined]);
+
+  const end = await live.stop();
+  assert.equal(end.snapshot.attach?.detached, true);
+  assert.equal(end.snapshot.diagnostics.filter((d) => d.kind === 'zombie-leak').length, 0);
+  assert.deepEqual(status(pid), { state: 'S', tracerPid: 0 });
+});
+
+test('a process that exits during the attach: what was seen is reported, exit 0', async (t) => {
+  const { proc, pid, say } = await target(t);
+  const cli = spawn(process.execPath, [CLI, 'attach', '--no-color', String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => cli.kill('SIGKILL'));
+  let out = '';
+  cli.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  await waitForOutput(cli.stderr as Readable, /attached to pid/);
+  let err = '';
+  cli.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  await eventually(() => (status(pid)?.tracerPid ?? 0) > 0, 5000, 'strace to attach');
+  say();
+  await sleep(200);
+  proc.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
+  assert.equal(code, 0, err);
+  assert.match(err, new RegExp(`attach_target 60 \\(pid ${pid}\\) exited during the attach; the picture shows what the trace saw until then`));
+  assert.match(out, new RegExp(`^${pid}  attach_target  before–\\d+\\.\\d+s  killed by SIGTERM`, 'm'));
+  assert.match(out, /exited with code 4/);
+});
+
+function attachCli(args: string[], env?: NodeJS.ProcessEnv): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'attach', ...args], { encoding: 'utf8', timeout: 30_000, env });
+  return { status: r.status, stderr: r.stderr };
+}
+
+test('refusals exit 2 and name the fix: not a number, no such pid, a kernel thread, already traced', async (t) => {
+  let r = attachCli(['server']);
+  assert.deepEqual([r.status, /"server" is not a process id/.test(r.stderr)], [2, true]);
+  const max = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+  r = attachCli([String(max)]);
+  assert.deepEqual([r.status, /There is no process with pid/.test(r.stderr)], [2, true]);
+  r = attachCli(['2']);
+  assert.deepEqual([r.status, /\[kthreadd\] \(pid 2\) is a kernel thread/.test(r.stderr)], [2, true]);
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const tracer = spawn('strace', ['-p', String(sleeper.pid), '-o', '/dev/null'], { stdio: 'ignore' });
+  t.after(() => {
+    tracer.kill('SIGKILL');
+    sleeper.kill('SIGKILL');
+  });
+  await eventually(() => status(sleeper.pid as number)?.tracerPid === tracer.pid, 5000, 'strace -p to attach');
+  r = attachCli([String(sleeper.pid)]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`already traced by strace -p ${sleeper.pid} -o /dev/null \\(pid ${tracer.pid}\\)`));
+  assert.equal(status(sleeper.pid as number)?.tracerPid, tracer.pid, 'nothing changed');
+});
+
+test("refusal: uid 65534 attaching to root's process, exit 2, nothing changed", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to run forktrace as another user');
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'attach', String(sleeper.pid)], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /belongs to user root \(uid 0\) and forktrace runs as nobody \(uid 65534\).*sudo forktrace attach/);
+  assert.equal(status(sleeper.pid as number)?.tracerPid, 0);
+});

@@ -1,0 +1,92 @@
+// What an attach found already there, seeded into the model: negative start times,
+// zombies whose exit time is unknown, threads grouped, and a trace that goes on from them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TraceSession } from '../../src/core/session';
+import { seedBefore, type ExistingProcess } from '../../src/core/before';
+import { log } from '../support/core';
+import type { ProcessJson, SnapshotJson } from '../../src/shared/schema';
+
+const T = 1700000100; // the attach
+const CLONE = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
+
+function existing(over: Partial<ExistingProcess> & { pid: number; ppid: number }): ExistingProcess {
+  return { tids: [over.pid], command: 'srv', argv: ['./srv', '0'], exe: '/tmp/srv', start: T - 30, zombie: null, sigchld: 'default', ...over };
+}
+
+/** srv 100 (3 threads) holding zombies 101 and 102, with a living child 103 that has a living child 104. */
+function seeded(): TraceSession {
+  const session = new TraceSession();
+  seedBefore(session.model, T, [
+    existing({ pid: 100, ppid: 1, tids: [100, 110, 111], start: T - 60 }),
+    existing({ pid: 104, ppid: 103, start: T - 5, command: 'worker', argv: ['worker'] }),
+    existing({ pid: 101, ppid: 100, start: T - 20, zombie: { code: 0, signal: null, core: false } }),
+    existing({ pid: 102, ppid: 100, start: T - 10, zombie: { code: null, signal: 'SIGKILL', core: false } }),
+    existing({ pid: 103, ppid: 100, start: T - 8 }),
+  ]);
+  return session;
+}
+
+const byPid = (s: SnapshotJson, pid: number): ProcessJson => s.processes.find((p) => p.pid === pid) as ProcessJson;
+
+test('at once, before any event: the process, its threads, children, grandchild and zombies, all marked before', () => {
+  const snap = seeded().snapshot();
+  assert.equal(snap.origin, T);
+  assert.deepEqual(
+    snap.processes.map((p) => [p.pid, p.parentPid, p.start, p.state, p.before]),
+    [
+      [100, null, -60, 'running', true],
+      [103, 100, -8, 'running', true],
+      [104, 103, -5, 'running', true],
+      [101, 100, -20, 'zombie', true],
+      [102, 100, -10, 'zombie', true],
+    ],
+  );
+  assert.equal(byPid(snap, 100).threads, 3);
+  assert.deepEqual(byPid(snap, 101).zombie, { from: null, to: null, before: true });
+  assert.deepEqual(byPid(snap, 101).exit, { time: null, code: 0, signal: null, core: false });
+  assert.equal(byPid(snap, 102).exit?.signal, 'SIGKILL');
+  assert.equal(byPid(snap, 103).zombie, null);
+  assert.deepEqual(snap.summary, { processes: 5, running: 3, zombiesAtEnd: 2, maxZombies: 2, orphans: 0 });
+});
+
+test('a wait that reaps a zombie found at the attach closes its interval; the one never reaped is a zombie-leak', () => {
+  const session = seeded();
+  session.push(
+    log(
+      `100  ${T + 1}.000000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 101`,
+      `110  ${T + 1}.500000 ${CLONE} = 105`,
+      `105  ${T + 1}.600000 +++ exited with 0 +++`,
+      `104  ${T + 2}.000000 +++ exited with 3 +++`,
+    ),
+  );
+  session.finish();
+  const snap = session.snapshot();
+  const reaped = byPid(snap, 101);
+  assert.deepEqual(reaped.zombie, { from: null, to: 1, before: true });
+  assert.equal(reaped.state, 'reaped');
+  assert.deepEqual(reaped.reaped, { time: 1, by: 100, how: 'wait', seen: true });
+  // A thread found at the attach forks: the child is the process's, not the thread's.
+  const forked = byPid(snap, 105);
+  assert.equal(forked.parentPid, 100);
+  assert.equal(forked.before, undefined, 'what the trace saw begin is not marked');
+  assert.deepEqual(forked.zombie, { from: 1.6, to: null });
+  // A grandchild found at the attach exits: its parent, found too, holds it.
+  assert.deepEqual(byPid(snap, 104).zombie, { from: 2, to: null });
+  assert.equal(byPid(snap, 104).exit?.code, 3);
+  const leaks = snap.diagnostics.filter((d) => d.kind === 'zombie-leak');
+  assert.deepEqual(leaks.map((d) => d.pids).sort(), [
+    [100, 102, 105],
+    [103, 104],
+  ]);
+  assert.match(leaks.find((d) => d.pids[0] === 100)?.message ?? '', /srv \(pid 100\) never reaped 2 child processes \(pids 102, 105\)/);
+});
+
+test('an empty list seeds nothing but the origin; a cycle of parents (pid reuse mid-scan) does not hang', () => {
+  const empty = new TraceSession();
+  seedBefore(empty.model, T, []);
+  assert.equal(empty.snapshot().processes.length, 0);
+  const loop = new TraceSession();
+  seedBefore(loop.model, T, [existing({ pid: 200, ppid: 201 }), existing({ pid: 201, ppid: 200 })]);
+  assert.equal(loop.snapshot().processes.length, 2);
+});
