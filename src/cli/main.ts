@@ -270,7 +270,6 @@ async function attach(parsed: Parsed): Promise<number> {
   });
   void resolver.prepare([live.program]);
   const target = live.attach as NonNullable<typeof live.attach>;
-  process.stderr.write(`forktrace: ${attachedWords(target)}; Ctrl-C detaches.\n`);
   const code = await runLive(live, parsed, resolver);
   // strace said it could not attach after all (the checks cannot see everything, e.g. a seccomp filter or an LSM).
   const refused = target.refused;
@@ -290,6 +289,8 @@ async function runLive(live: LiveTrace, parsed: Parsed, resolver: SiteResolver):
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
   const timer = parsed.duration !== null ? setTimeout(stop, parsed.duration * 1000) : null;
+  // Said only once Ctrl-C and SIGTERM detach: a signal before that would end forktrace and leave strace attached.
+  if (live.attach) process.stderr.write(`forktrace: ${attachedWords(live.attach)}; Ctrl-C detaches.\n`);
   try {
     const end = await live.done;
     if (live.attach?.refused) return 2; // nothing was traced: attach() says why
