@@ -267,6 +267,7 @@ async function attach(parsed: Parsed): Promise<number> {
     keepReaped: parsed.keep,
     stackMode: parsed.stackMode,
     locator: resolver.locator(),
+    fixer: createFixProvider(),
   });
   void resolver.prepare([live.program]);
   const target = live.attach as NonNullable<typeof live.attach>;
