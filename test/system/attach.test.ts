@@ -114,7 +114,13 @@ test('forktrace attach: Ctrl-C detaches, the output says so, and the server keep
   await runClients({ port, count: 3 });
   await eventually(() => zombiesOf(pid).length === 3, 5000, '3 zombies');
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-'));
-  const cli = spawn(process.execPath, [CLI, 'attach', '--no-color', '--json', join(dir, 'out.json'), String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(
+    process.execPath,
+    [CLI, 'attach', '--no-color', '--json', join(dir, 'out.json'), '--sarif', join(dir, 'out.sarif'), '--fail-on', 'error', String(pid)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => cli.kill('SIGKILL'));
   let out = '';
   cli.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -126,8 +132,13 @@ test('forktrace attach: Ctrl-C detaches, the output says so, and the server keep
   await sleep(300);
   cli.kill('SIGINT');
   const code = await new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
-  assert.equal(code, 0, err);
+  assert.equal(code, 1, `--fail-on error: the zombie-leak fails the run; ${err}`);
   assert.match(err, new RegExp(`detached from pid ${pid} \\(.*zombie_server 0\\); it keeps running, untraced\\.`));
+  const sarif = JSON.parse(readFileSync(join(dir, 'out.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string }> }> };
+  assert.deepEqual(
+    sarif.runs[0].results.map((r) => r.ruleId),
+    ['zombie-leak'],
+  );
   assert.match(out, new RegExp(`^${pid}  zombie_server  before–…s  running`, 'm'));
   assert.equal((out.match(/zombie since before the trace/g) ?? []).length, 3);
   assert.equal((out.match(/zombie since \d/g) ?? []).length, 2);
