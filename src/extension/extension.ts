@@ -13,6 +13,7 @@ import type { ForkTraceSessionHooks } from '../debug/forkTraceSession';
 import { registerDebugType } from '../debug/register';
 import { buildCFile, isCSource } from './build';
 import { Disposable, DisposableSet } from './dispose';
+import { FixActions, TRACE_AGAIN_COMMAND } from './fixActions';
 import { PANEL_VIEW_TYPE } from './panel';
 import { chooseTraceRequest } from './programPicker';
 import { ProgramTerminal } from './programTerminal';
@@ -24,8 +25,15 @@ import zombieServerSource from '../../examples/zombie_server.c';
 
 const TRACING_CONTEXT = 'forkTrace:tracing';
 
+/** Where the last trace came from, so Trace Again can do it again (a fixed source rebuilt first). */
+type TraceOrigin =
+  | { kind: 'c-file'; source: string }
+  | { kind: 'program'; request: TraceRequest }
+  | { kind: 'debug'; folder: vscode.WorkspaceFolder | undefined; configuration: vscode.DebugConfiguration };
+
 class ForkTraceExtension extends Disposable implements RunHost {
   private active: TraceRun | null = null;
+  private origin: TraceOrigin | null = null;
   private readonly status: vscode.StatusBarItem;
   private readonly output: vscode.OutputChannel;
   private readonly sources: SourceRevealer;
@@ -50,6 +58,8 @@ class ForkTraceExtension extends Disposable implements RunHost {
     command('forkTrace.showPanel', () => this.active?.focus());
     command('forkTrace.traceActiveCFile', () => this.traceActiveCFile());
     command('forkTrace.createExample', () => this.createExample());
+    command(TRACE_AGAIN_COMMAND, () => this.traceAgain());
+    this._register(new FixActions());
     this._register(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
@@ -70,6 +80,8 @@ class ForkTraceExtension extends Disposable implements RunHost {
     const debugRuns = new Map<LiveTrace, TraceRun>();
     const hooks: ForkTraceSessionHooks = {
       traceStarted: (live, args) => {
+        const session = vscode.debug.activeDebugSession;
+        if (session?.type === 'forktrace') this.origin = { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration };
         this.clearProblems();
         this.sources.clearExplanations();
         const request: TraceRequest = {
@@ -123,7 +135,37 @@ class ForkTraceExtension extends Disposable implements RunHost {
   }
 
   restart(request: TraceRequest): void {
+    this.origin = { kind: 'program', request };
     void this.start(request);
+  }
+
+  /**
+   * Fork Trace: Trace Again: the last trace's origin once more. A C file is rebuilt with
+   * gcc first (so an applied fix is in the binary); a debug configuration is started
+   * again, which runs its preLaunchTask; a program is run again as it was.
+   */
+  private async traceAgain(): Promise<void> {
+    const origin = this.origin;
+    if (!origin) {
+      void vscode.window.showInformationMessage(
+        'Fork Trace: nothing to trace again yet. Trace a program first (Build and Trace the Active C File, or Trace Forks).',
+      );
+      return;
+    }
+    if (!requireTrust(() => this.openLog())) return;
+    // One trace at a time: the last one is stopped (its picture kept) before the next starts.
+    await Promise.all([...this.runs].filter((r) => r.isLive).map((r) => r.stop()));
+    switch (origin.kind) {
+      case 'c-file':
+        await this.buildAndTrace(origin.source);
+        return;
+      case 'program':
+        await this.start(origin.request);
+        return;
+      case 'debug':
+        await vscode.debug.startDebugging(origin.folder, origin.configuration);
+        return;
+    }
   }
 
   private updateStatus(): void {
@@ -157,7 +199,9 @@ class ForkTraceExtension extends Disposable implements RunHost {
       void vscode.window.showErrorMessage(`Fork Trace: ${(e as Error).message}. Check the forkTrace.* settings.`);
       return;
     }
-    if (request) await this.start(request);
+    if (!request) return;
+    this.origin = { kind: 'program', request };
+    await this.start(request);
   }
 
   private async traceActiveCFile(): Promise<void> {
@@ -167,14 +211,21 @@ class ForkTraceExtension extends Disposable implements RunHost {
       void vscode.window.showWarningMessage('Fork Trace: open a C source file first (the walkthrough creates one).');
       return;
     }
-    const program = await buildCFile(doc.uri.fsPath, this.output);
+    await this.buildAndTrace(doc.uri.fsPath);
+  }
+
+  /** Builds a C file with gcc -g and traces what it built. */
+  private async buildAndTrace(source: string): Promise<void> {
+    this.origin = { kind: 'c-file', source };
+    const program = await buildCFile(source, this.output);
     if (!program) return;
+    const uri = vscode.Uri.file(source);
     await this.start({
       program,
       args: ['0'],
-      cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? dirname(program),
+      cwd: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? dirname(program),
       env: {},
-      ...traceSettings(doc.uri),
+      ...traceSettings(uri),
     });
   }
 

@@ -14,6 +14,7 @@ import { joinCommandLine } from './commandLine';
 import { Disposable, toDisposable } from './dispose';
 import { ForkTreePanel, type PanelHandler } from './panel';
 import { problemEntries } from './problems';
+import { fixRegistry } from './fixActions';
 import type { ProgramTerminal } from './programTerminal';
 import { sourceForProcess } from './processSource';
 
@@ -68,6 +69,7 @@ export class TraceRun extends Disposable {
     super();
     this.trace = { title, status, message: null };
     this.problems = this._register(vscode.languages.createDiagnosticCollection('forkTrace'));
+    this._register(toDisposable(() => fixRegistry.clear(this)));
     this._register(
       toDisposable(() => {
         if (this.problemsTimer) clearTimeout(this.problemsTimer);
@@ -224,7 +226,9 @@ export class TraceRun extends Disposable {
     if (this.isDisposed) return; // the panel was closed: its entries went with it
     this.problems.clear();
     const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const entry of problemEntries(snapshot.diagnostics)) {
+    const entries = problemEntries(snapshot.diagnostics);
+    fixRegistry.set(this, entries);
+    for (const entry of entries) {
       const range = new vscode.Range(entry.line - 1, 0, entry.line - 1, Number.MAX_SAFE_INTEGER);
       const severity =
         entry.severity === 'error'
@@ -247,7 +251,10 @@ export class TraceRun extends Disposable {
 
   /** Drops this run's entries from the Problems list (a new trace is starting). */
   clearProblems(): void {
-    if (!this.isLive && !this.isDisposed) this.problems.clear();
+    if (!this.isLive && !this.isDisposed) {
+      this.problems.clear();
+      fixRegistry.clear(this);
+    }
   }
 
   private async openProcess(id: string): Promise<void> {

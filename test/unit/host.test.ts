@@ -118,6 +118,7 @@ test('Problems entries carry the line, severity, kind and related locations; unl
       message: snap.diagnostics[0].message,
       code: 'zombie-leak',
       related: [{ file: '/srv/server.c', line: 40, message: 'forked here' }],
+      fixes: [],
     },
   ]);
   assert.deepEqual(problemEntries(analyzeText(zombieLog).diagnostics), []);
