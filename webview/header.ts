@@ -91,6 +91,7 @@ export class Header {
     // An attached trace detaches: the process it attached to runs on, untraced.
     const attach = trace?.attach ?? null;
     setText(this.stopButton, attach ? 'Detach' : 'Stop');
+    setText(this.restartButton, attach ? 'Attach again' : 'Run again');
     setAttr(this.stopButton, 'title', attach ? detachTitle(attach.pid) : STOP_TITLE);
     const attachedLine = attach !== null && (trace?.status === 'running' || trace?.status === 'stopping');
     setText(this.attached, attachedLine ? `${capitalize(attachedWords(attach))}.` : '');

@@ -24,20 +24,21 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import type { DiagnosticJson, ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
-import { count, exitWords, foldedSummaryWords, processName, summaryWords, traceEndWords } from '../shared/words';
+import type { ProcessJson, SnapshotJson, SourceLocation } from '../shared/schema';
+import { count, describeBefore, foldedSummaryWords, processName, summaryWords, traceEndWords } from '../shared/words';
 import type { LiveTrace, TraceEnd } from '../tracer/liveTrace';
 import { TraceError } from '../tracer/strace';
-import { checkLaunchArgs, type ForkTraceLaunchArgs } from './launchArgs';
-import { startPipedTrace } from './pipedTrace';
+import { checkAttachArgs, checkLaunchArgs, type CheckedAttachArgs, type ForkTraceLaunchArgs } from './launchArgs';
+import { startAttachedTrace, startPipedTrace } from './pipedTrace';
+import { findingFor, findingFrameName, labelFrame, threadName, wasBefore, zombieText } from './processView';
 import { foldedVariables, lifeVariables } from './variables';
 
 export { lifeVariables } from './variables';
 
 /** How the extension shows a trace the debugger started (panel, Problems, terminal). */
 export interface ForkTraceSessionHooks {
-  /** A trace started (on launch and on every restart). */
-  traceStarted(live: LiveTrace, args: ForkTraceLaunchArgs): void;
+  /** A trace started (on launch or attach, and on every restart). */
+  traceStarted(live: LiveTrace, args: ForkTraceLaunchArgs | CheckedAttachArgs): void;
   /**
    * New events reached the model (at most every `updateIntervalMs`). A LiveTrace has one
    * `onUpdate`, which the session owns; views that need live updates get them here.
@@ -63,16 +64,6 @@ type ErrorId = (typeof ErrorId)[keyof typeof ErrorId];
 const FRAMES = 100;
 const CONFIGURATION_WAIT_MS = 1000;
 
-/** What a process diagnostic frame says, by kind; the most useful first. */
-const ZOMBIE_FINDINGS: Array<DiagnosticJson['kind']> = [
-  'zombie-leak',
-  'sigchld-coalesced',
-  'zombie-lingering',
-  'eintr-no-restart',
-  'fork-failed',
-  'orphan-adopted',
-];
-
 interface ProcessThread {
   id: number;
   process: ProcessJson;
@@ -82,13 +73,10 @@ interface ProcessThread {
   stoppedAsZombie: boolean;
 }
 
-export function threadName(p: ProcessJson): string {
-  return `${p.pid} ${p.command} [${p.state}]`;
-}
-
 export class ForkTraceDebugSession extends LoggingDebugSession {
   private live: LiveTrace | null = null;
-  private args: ForkTraceLaunchArgs | null = null;
+  /** What was launched or attached to: a restart does it again. */
+  private args: ForkTraceLaunchArgs | CheckedAttachArgs | null = null;
   /** Bumped by every start, so a restarted trace's end does not end the session. */
   private generation = 0;
   private readonly threads = new Map<string, ProcessThread>();
@@ -156,15 +144,38 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  /** Restart = stop the whole traced tree, then launch again with the same (or the updated) arguments. */
+  /** Attach: trace a running process (and what it forks from now on); its zombies from before show at once. */
+  protected async attachRequest(response: DebugProtocol.AttachResponse, raw: DebugProtocol.AttachRequestArguments): Promise<void> {
+    const args = checkAttachArgs(raw);
+    if (typeof args === 'string') return this.fail(response, ErrorId.Launch, args);
+    if (!this.configured) await Promise.race([this.configurationDone, sleep(CONFIGURATION_WAIT_MS)]);
+    try {
+      this.startTrace(args);
+    } catch (e) {
+      return this.fail(response, ErrorId.Launch, launchErrorMessage(e));
+    }
+    this.sendResponse(response);
+  }
+
+  /** Restart = stop the whole traced tree (or detach), then launch (or attach) again with the same (or the updated) arguments. */
   protected async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments | undefined): Promise<void> {
-    const next = args?.arguments && 'program' in args.arguments ? checkLaunchArgs(args.arguments as DebugProtocol.LaunchRequestArguments) : this.args;
+    const updated = args?.arguments as Record<string, unknown> | undefined;
+    const next =
+      updated && 'program' in updated
+        ? checkLaunchArgs(updated as DebugProtocol.LaunchRequestArguments)
+        : updated && 'processId' in updated
+          ? checkAttachArgs(updated as DebugProtocol.AttachRequestArguments)
+          : this.args;
     if (next === null) return this.fail(response, ErrorId.NoTrace, 'Nothing to restart: no program was launched.');
     if (typeof next === 'string') return this.fail(response, ErrorId.Launch, next);
     const old = this.live;
     this.generation++; // the old trace's end is no longer the session's end
     if (old) {
-      this.console(`Restarting: stopping ${basename(old.program)} and every process it started…\n`);
+      this.console(
+        this.attachedPid() !== null
+          ? `Restarting: detaching from pid ${this.attachedPid()}, which keeps running, to attach again…\n`
+          : `Restarting: stopping ${basename(old.program)} and every process it started…\n`,
+      );
       const end = await old.stop().catch(() => null);
       if (end) this.console(summaryLine(end, old.program));
     }
@@ -186,11 +197,18 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
 
   protected async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
     // A launched program never outlives its session: disconnect kills the traced tree too.
+    // An attached process does: disconnect (the toolbar's Stop) detaches, and it runs on.
+    if (this.live?.running && this.attachedPid() !== null) this.console(`Detaching from pid ${this.attachedPid()}: it keeps running, untraced.\n`);
     await this.stopTrace();
     super.disconnectRequest(response, args);
   }
 
-  /** Stops the trace (snapshot, then kill the whole tree); resolves once strace is gone. */
+  /** The pid this session attached to; null for a launched program. */
+  private attachedPid(): number | null {
+    return this.args && 'processId' in this.args ? this.args.processId : null;
+  }
+
+  /** Stops the trace (snapshot, then kill the whole tree; an attached one detaches); resolves once strace is gone. */
   async stopTrace(): Promise<void> {
     const live = this.live;
     if (!live || !live.running) return;
@@ -237,6 +255,8 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     if (args.context !== 'repl') {
       return this.fail(response, ErrorId.Unsupported, 'Fork Trace has no expressions to evaluate: the program runs under strace, not under a debugger.', false);
     }
+    if (this.attachedPid() !== null)
+      return this.fail(response, ErrorId.Unsupported, `pid ${this.attachedPid()} was running before the attach: its stdin is its own, not the Debug Console.`);
     const stdin = this.live?.running ? this.live.strace.stdin : null;
     if (!stdin || stdin.destroyed || stdin.writableEnded) return this.fail(response, ErrorId.NoTrace, 'The program is not running, or it closed its stdin.');
     if (this.terminalShowsOutput())
@@ -250,7 +270,9 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     this.fail(
       response,
       ErrorId.Unsupported,
-      'Fork Trace cannot pause a traced program: it watches processes through strace without stopping them. Stop ends the trace and kills every process of it.',
+      this.attachedPid() !== null
+        ? 'Fork Trace cannot pause a traced program: it watches processes through strace without stopping them. Stop detaches, and the process keeps running.'
+        : 'Fork Trace cannot pause a traced program: it watches processes through strace without stopping them. Stop ends the trace and kills every process of it.',
     );
   }
 
@@ -301,14 +323,9 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
 
   // ---- the trace
 
-  private startTrace(args: ForkTraceLaunchArgs): void {
+  private startTrace(args: ForkTraceLaunchArgs | CheckedAttachArgs): void {
     const generation = ++this.generation;
-    const cwd = args.cwd || (isAbsolute(args.program) ? dirname(args.program) : process.cwd());
-    const live = startPipedTrace({
-      program: args.program,
-      args: args.args ?? [],
-      cwd,
-      env: args.env,
+    const common = {
       stackMode: args.stackMode ?? 'fast',
       lingerThreshold: args.lingerThreshold,
       keepReaped: args.keepReaped,
@@ -319,22 +336,40 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
         this.refresh(live.snapshot());
         this.hooks?.traceUpdated?.(live);
       },
-    });
+    } as const;
+    const attach = 'processId' in args;
+    const live = attach
+      ? startAttachedTrace({ ...common, pid: args.processId })
+      : startPipedTrace({
+          ...common,
+          program: args.program,
+          args: args.args ?? [],
+          cwd: args.cwd || (isAbsolute(args.program) ? dirname(args.program) : process.cwd()),
+          env: args.env,
+        });
     this.live = live;
     this.args = args;
-    live.strace.stdin?.on('error', () => undefined); // the program may close its stdin early
-    if (this.terminalShowsOutput()) {
-      // The hook's terminal reads stdout/stderr and writes stdin.
-    } else {
-      if (args.console === 'integratedTerminal')
-        this.console('No terminal is available here (console: integratedTerminal needs the Fork Trace extension): the output follows in the Debug Console.\n');
-      this.forward(live.strace.stdout, 'stdout');
-      this.forward(live.strace.stderr, 'stderr');
-    }
     const mode = args.stackMode === 'precise' ? 'precise mode, strace -k' : 'fast mode';
-    this.console(
-      `Tracing ${live.program}${args.args?.length ? ` ${args.args.join(' ')}` : ''} with strace ${live.info.version} (${mode}). Processes appear in the Call Stack view; zombies show where they were forked and where they should be reaped.\n`,
-    );
+    if (attach) {
+      this.console(
+        `Attached to pid ${args.processId} with strace ${live.info.version} (${mode}). What was there before the attach is marked "before the trace"; Stop detaches, and it keeps running.\n`,
+      );
+    } else {
+      live.strace.stdin?.on('error', () => undefined); // the program may close its stdin early
+      if (this.terminalShowsOutput()) {
+        // The hook's terminal reads stdout/stderr and writes stdin.
+      } else {
+        if (args.console === 'integratedTerminal')
+          this.console(
+            'No terminal is available here (console: integratedTerminal needs the Fork Trace extension): the output follows in the Debug Console.\n',
+          );
+        this.forward(live.strace.stdout, 'stdout');
+        this.forward(live.strace.stderr, 'stderr');
+      }
+      this.console(
+        `Tracing ${live.program}${args.args?.length ? ` ${args.args.join(' ')}` : ''} with strace ${live.info.version} (${mode}). Processes appear in the Call Stack view; zombies show where they were forked and where they should be reaped.\n`,
+      );
+    }
     live.done.then(
       (end) => {
         if (generation === this.generation) this.end(end);
@@ -354,7 +389,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
 
   /** The program's I/O is in the extension's terminal, not the Debug Console. */
   private terminalShowsOutput(): boolean {
-    return this.args?.console === 'integratedTerminal' && this.hooks !== undefined;
+    return this.args !== null && 'console' in this.args && this.args.console === 'integratedTerminal' && this.hooks !== undefined;
   }
 
   private forward(stream: Readable | null, category: 'stdout' | 'stderr'): void {
@@ -433,7 +468,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
   private end(end: TraceEnd | null): void {
     if (end) {
       this.refresh(end.snapshot);
-      const program = this.live?.program ?? this.args?.program ?? 'the program';
+      const program = this.live?.program ?? (this.args && 'program' in this.args ? this.args.program : 'the program');
       this.console(summaryLine(end, program));
       for (const d of end.snapshot.diagnostics) {
         const where = d.location ? `${d.location.file}:${d.location.line}` : (d.locationNote ?? 'no source line');
@@ -461,7 +496,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     const frames: DebugProtocol.StackFrame[] = [];
     const frameId = (): number => thread.id * FRAMES + frames.length;
     if (p.state === 'zombie') {
-      const finding = this.findingFor(p);
+      const finding = findingFor(p, this.snapshot?.diagnostics ?? []);
       if (finding?.location) {
         const coalesced = this.snapshot?.diagnostics.some((d) => d.kind === 'sigchld-coalesced' && d.pids[0] === p.parentPid) ?? false;
         frames.push(
@@ -485,18 +520,9 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     return frames;
   }
 
-  /** The finding that explains this zombie: one where it is the child, not the parent, first. */
-  private findingFor(p: ProcessJson): DiagnosticJson | null {
-    const about = (this.snapshot?.diagnostics ?? [])
-      .filter(
-        (d) =>
-          d.pids.indexOf(p.pid) > 0 || (d.pids[0] === p.pid && d.kind !== 'zombie-leak' && d.kind !== 'sigchld-coalesced' && d.kind !== 'zombie-lingering'),
-      )
-      .sort((a, b) => ZOMBIE_FINDINGS.indexOf(a.kind) - ZOMBIE_FINDINGS.indexOf(b.kind));
-    return about.find((d) => d.location) ?? about.find((d) => d.locationNote) ?? null;
-  }
-
   private noForkSiteReason(p: ProcessJson): string {
+    if (p.parentId === null && wasBefore(p)) return `${processName(p)} is the process Fork Trace attached to: it was forked before the trace`;
+    if (wasBefore(p)) return `${processName(p)} was forked before the trace, so its fork is not in it`;
     if (p.parentPid === null) return `${processName(p)} is the traced program itself: it was not forked by a traced process`;
     const note = p.forkSiteNote ?? (this.snapshot?.diagnostics ?? []).find((d) => d.pids.includes(p.pid) && d.locationNote)?.locationNote;
     return `fork site of pid ${p.pid} unknown${note ? `: ${note}` : ': the call was not resolved to a source line (is the program built with -g?)'}`;
@@ -515,8 +541,9 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       new Variable('parent', p.parentPid === null ? 'none (the traced program)' : String(p.parentPid)),
     ];
     if (p.threads > 1) vars.push(new Variable('threads', String(p.threads)));
+    if (wasBefore(p)) vars.push(new Variable('before', describeBefore(p) ?? 'a zombie before the trace: its exit time is unknown'));
     vars.push(...lifeVariables(p, this.snapshot), ...foldedVariables(p, this.snapshot));
-    const finding = p.state === 'zombie' ? this.findingFor(p) : null;
+    const finding = p.state === 'zombie' ? findingFor(p, this.snapshot?.diagnostics ?? []) : null;
     if (finding) vars.push(new Variable('finding', finding.message));
     return vars;
   }
@@ -546,35 +573,6 @@ function summaryLine(end: TraceEnd, program: string): string {
   const findings = end.snapshot.diagnostics.length;
   const folded = foldedSummaryWords(end.snapshot.folded);
   return `${traceEndWords(end, basename(program))} ${summaryWords(end.snapshot.summary)}${folded ? ` (${folded})` : ''}, ${count(findings, 'finding')}${findings ? ':' : '.'}\n`;
-}
-
-/** The frame of the line where the zombie's fix belongs, named for what happens there. */
-function findingFrameName(d: DiagnosticJson, p: ProcessJson, parentCoalesces: boolean): string {
-  const parent = p.parentPid !== null ? `pid ${p.parentPid}` : 'its parent';
-  const fn = d.location?.function ? ` in ${d.location.function}` : '';
-  const sameAsFork = p.forkSite && d.location && p.forkSite.file === d.location.file && p.forkSite.line === d.location.line;
-  switch (d.kind) {
-    case 'zombie-leak':
-      if (parentCoalesces) return `zombie leak — ${parent}'s SIGCHLD handler reaps one child per signal here${fn}; pid ${p.pid} is left behind`;
-      return sameAsFork ? `zombie leak — ${parent} never waits: reap pid ${p.pid}${fn}` : `zombie leak — ${parent} waits here${fn}, never for pid ${p.pid}`;
-    case 'sigchld-coalesced':
-      return `SIGCHLD coalescing — ${parent}'s handler reaps one child per signal here${fn}`;
-    case 'zombie-lingering':
-      return `zombie lingering — reaped late here${fn}`;
-    default:
-      return `${d.kind}${fn}`;
-  }
-}
-
-/** The zombie's stop reason: "srv (pid 4) exited with code 0 and is a zombie until its parent reaps it". */
-export function zombieText(p: ProcessJson): string {
-  return `${processName(p)} ${p.exit ? exitWords(p.exit) : 'exited'} and is a zombie until its parent reaps it`;
-}
-
-function labelFrame(id: number, name: string): DebugProtocol.StackFrame {
-  const frame = new StackFrame(id, name) as DebugProtocol.StackFrame;
-  frame.presentationHint = 'label';
-  return frame;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,7 +1,7 @@
-// The `forktrace` launch configuration: one typed interface, and the JSON schema that
-// package.json's debuggers[0].configurationAttributes.launch carries. The schema is
-// written here once; the compiler checks that its keys are exactly the interface's
-// own keys, and a test checks that package.json holds this same schema.
+// The `forktrace` launch and attach configurations: one typed interface each, and the
+// JSON schemas that package.json's debuggers[0].configurationAttributes carries. The
+// schemas are written here once; the compiler checks that their keys are exactly the
+// interfaces' own keys, and a test checks that package.json holds these same schemas.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { StackMode } from '../tracer/liveTrace';
 
@@ -28,8 +28,21 @@ export interface ForkTraceLaunchArgs extends DebugProtocol.LaunchRequestArgument
 /** The attributes of a launch configuration that are ours, not the protocol's. */
 export type LaunchAttribute = Exclude<keyof ForkTraceLaunchArgs, keyof DebugProtocol.LaunchRequestArguments>;
 
+/** `"request": "attach"`: trace a process that is already running; Stop detaches and it runs on. */
+export interface ForkTraceAttachArgs extends DebugProtocol.AttachRequestArguments {
+  /** The pid, as a number or as the string `${command:pickProcess}` gives. */
+  processId: number | string;
+  stackMode?: StackMode;
+  lingerThreshold?: number;
+  /** Reaped processes kept in full detail; older uneventful ones are folded into counts. */
+  keepReaped?: number;
+}
+
+/** The attributes of an attach configuration that are ours, not the protocol's. */
+export type AttachAttribute = Exclude<keyof ForkTraceAttachArgs, keyof DebugProtocol.AttachRequestArguments>;
+
 interface PropertySchema {
-  type: 'string' | 'number' | 'array' | 'object';
+  type: 'string' | 'number' | 'array' | 'object' | readonly ['number', 'string'];
   description: string;
   default?: unknown;
   enum?: readonly string[];
@@ -103,6 +116,34 @@ export const LAUNCH_SCHEMA = {
   properties: LAUNCH_PROPERTIES,
 };
 
+export const ATTACH_PROPERTIES = {
+  processId: {
+    type: ['number', 'string'],
+    default: '${command:pickProcess}',
+    description:
+      'The pid of the running process to attach to; "${command:pickProcess}" asks for it from a list (holders of zombies first). Stop detaches: the process keeps running, untraced.',
+  },
+  stackMode: LAUNCH_PROPERTIES.stackMode,
+  lingerThreshold: LAUNCH_PROPERTIES.lingerThreshold,
+  keepReaped: LAUNCH_PROPERTIES.keepReaped,
+} as const satisfies Record<AttachAttribute, PropertySchema>;
+
+/** package.json's debuggers[0].configurationAttributes.attach. */
+export const ATTACH_SCHEMA = {
+  required: ['processId'],
+  properties: ATTACH_PROPERTIES,
+};
+
+/** The debugger's variables: `${command:pickProcess}` runs this command, which returns the chosen pid. */
+export const DEBUGGER_VARIABLES = { pickProcess: 'forkTrace.pickProcess' };
+
+const ATTACH_CONFIGURATION = {
+  type: DEBUG_TYPE,
+  request: 'attach',
+  name: 'Fork Trace: attach to a running process',
+  processId: '${command:pickProcess}',
+};
+
 /** What "create a launch.json file" writes. */
 export const INITIAL_CONFIGURATIONS = [
   {
@@ -114,6 +155,7 @@ export const INITIAL_CONFIGURATIONS = [
     cwd: '${workspaceFolder}',
     console: 'internalConsole',
   },
+  ATTACH_CONFIGURATION,
 ];
 
 export const CONFIGURATION_SNIPPETS = [
@@ -156,6 +198,11 @@ export const CONFIGURATION_SNIPPETS = [
       stackMode: 'precise',
     },
   },
+  {
+    label: 'Fork Trace: Attach to a running process',
+    description: 'Trace a server that is already running (its zombies from before show at once); Stop detaches and leaves it running.',
+    body: { ...ATTACH_CONFIGURATION, processId: '^"\\${command:pickProcess}"' },
+  },
 ];
 
 /** package.json's contributes.debuggers. */
@@ -164,7 +211,8 @@ export const DEBUGGER_CONTRIBUTION = {
   label: 'Fork Trace',
   languages: ['c', 'cpp'],
   when: 'isLinux || remoteName',
-  configurationAttributes: { launch: LAUNCH_SCHEMA },
+  configurationAttributes: { launch: LAUNCH_SCHEMA, attach: ATTACH_SCHEMA },
+  variables: DEBUGGER_VARIABLES,
   initialConfigurations: INITIAL_CONFIGURATIONS,
   configurationSnippets: CONFIGURATION_SNIPPETS,
 };
@@ -190,4 +238,23 @@ export function checkLaunchArgs(raw: DebugProtocol.LaunchRequestArguments): Fork
   if (a.keepReaped !== undefined && !(typeof a.keepReaped === 'number' && Number.isInteger(a.keepReaped) && a.keepReaped >= 0))
     return '"keepReaped" must be a whole number of processes, 0 or more.';
   return raw as ForkTraceLaunchArgs;
+}
+
+/** Attach arguments as checked: the pid is a number. */
+export type CheckedAttachArgs = ForkTraceAttachArgs & { processId: number };
+
+/** Reads untrusted attach arguments into the typed form with the pid as a number, or says what is wrong. */
+export function checkAttachArgs(raw: DebugProtocol.AttachRequestArguments): CheckedAttachArgs | string {
+  const a = raw as Record<string, unknown>;
+  const id = a.processId;
+  const text = typeof id === 'number' ? String(id) : typeof id === 'string' ? id.trim() : '';
+  if (id === undefined || text === '')
+    return 'The attach configuration has no "processId": set it to the pid of the process to attach to, or to "${command:pickProcess}" to choose it from a list.';
+  if (!/^\d+$/.test(text) || Number(text) <= 0) return `"processId" must be a pid (a positive whole number), not ${JSON.stringify(id)}.`;
+  if (a.stackMode !== undefined && a.stackMode !== 'fast' && a.stackMode !== 'precise') return '"stackMode" must be "fast" or "precise".';
+  if (a.lingerThreshold !== undefined && !(typeof a.lingerThreshold === 'number' && a.lingerThreshold >= 0))
+    return '"lingerThreshold" must be a number of seconds, 0 or more.';
+  if (a.keepReaped !== undefined && !(typeof a.keepReaped === 'number' && Number.isInteger(a.keepReaped) && a.keepReaped >= 0))
+    return '"keepReaped" must be a whole number of processes, 0 or more.';
+  return { ...(raw as ForkTraceAttachArgs), processId: Number(text) };
 }

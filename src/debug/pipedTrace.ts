@@ -1,7 +1,10 @@
 // How the editor starts a trace, for "Trace Forks" and for F5 alike: the program's
 // stdin/stdout/stderr are pipes (a terminal or the Debug Console shows them), and its
 // source lines come from a SiteResolver rooted at its working directory, which starts
-// disassembling while the program starts. No vscode import: the debug adapter runs standalone too.
+// disassembling while the program starts. An attach ("Attach to Process…", a debug
+// `attach`) roots the resolver at the running process's own binary and directory.
+// No vscode import: the debug adapter runs standalone too.
+import { readlinkSync } from 'node:fs';
 import { LiveTrace, type LiveTraceOptions } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
@@ -19,4 +22,31 @@ export function startPipedTrace(options: PipedTraceOptions): LiveTrace {
   const live = LiveTrace.start({ ...options, env, stdio: ['pipe', 'pipe', 'pipe'], locator: resolver.locator(), fixer: createFixProvider() });
   void resolver.prepare([live.program]);
   return live;
+}
+
+export type AttachedTraceOptions = Omit<LiveTraceOptions, 'program' | 'args' | 'cwd' | 'env' | 'stdio' | 'locator' | 'attachPid'> & {
+  pid: number;
+};
+
+/**
+ * Attaches to a running process; throws TraceError (the pre-flight's message, with the
+ * fix) when it cannot. Its stdio is its own: nothing of it passes through us.
+ */
+export function startAttachedTrace(options: AttachedTraceOptions): LiveTrace {
+  const { pid, ...rest } = options;
+  // Its binary and working directory name its source lines; unreadable (another user's): /proc's own paths.
+  const program = readLink(`/proc/${pid}/exe`) ?? `/proc/${pid}/exe`;
+  const cwd = readLink(`/proc/${pid}/cwd`) ?? process.cwd();
+  const resolver = new SiteResolver({ cwd, program, workspaceRoot: cwd });
+  const live = LiveTrace.start({ ...rest, program, cwd, attachPid: pid, locator: resolver.locator(), fixer: createFixProvider() });
+  void resolver.prepare([live.program]);
+  return live;
+}
+
+function readLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
 }

@@ -28,7 +28,7 @@ async function resolveConfiguration(
   config: vscode.DebugConfiguration,
   output: vscode.OutputChannel,
 ): Promise<vscode.DebugConfiguration | undefined> {
-  if (!requireTrust()) return undefined;
+  if (!requireTrust(undefined, config.request === 'attach' ? 'attach' : 'run')) return undefined;
   const resolved = { ...config };
   const activeDoc = vscode.window.activeTextEditor?.document;
   const activeSource = activeDoc && isCSource(activeDoc.uri.fsPath) ? activeDoc : undefined;
@@ -42,6 +42,8 @@ async function resolveConfiguration(
   resolved.stackMode ??= settings.stackMode;
   resolved.lingerThreshold ??= settings.lingerThreshold;
   resolved.keepReaped ??= settings.keepReaped;
+  // An attach runs no program: its processId (or ${command:pickProcess}) names the process.
+  if (resolved.request === 'attach') return resolved;
   if (!resolved.program) {
     // The active C file's binary, rebuilt only when it is missing or older than the source.
     const program = activeSource

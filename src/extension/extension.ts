@@ -16,6 +16,9 @@ import { Disposable, DisposableSet } from './dispose';
 import { FixActions, TRACE_AGAIN_COMMAND } from './fixActions';
 import { PANEL_VIEW_TYPE } from './panel';
 import { chooseTraceRequest } from './programPicker';
+import { pickProcessToAttach, pickZombieHolder } from './processPicker';
+import { checkAttach } from '../tracer/attachChecks';
+import { readProcEntry } from '../tracer/procScan';
 import { ProgramTerminal } from './programTerminal';
 import { SourceRevealer } from './revealSource';
 import { traceSettings } from './settings';
@@ -60,6 +63,13 @@ class ForkTraceExtension extends Disposable implements RunHost {
     command('forkTrace.createExample', () => this.createExample());
     command(TRACE_AGAIN_COMMAND, () => this.traceAgain());
     this._register(new FixActions());
+    command('forkTrace.attachToProcess', (pid) => this.attachToProcess(pid));
+    command('forkTrace.findZombies', () => this.findZombies());
+    // The debug type's ${command:pickProcess}: the pid as a string, undefined (cancel the launch) when none is chosen.
+    command('forkTrace.pickProcess', async () => {
+      const pid = await pickProcessToAttach('Fork Trace: attach the debugger to which process?');
+      return pid === undefined ? undefined : String(pid);
+    });
     this._register(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
@@ -84,17 +94,26 @@ class ForkTraceExtension extends Disposable implements RunHost {
         if (session?.type === 'forktrace') this.origin = { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration };
         this.clearProblems();
         this.sources.clearExplanations();
-        const request: TraceRequest = {
-          program: live.program,
-          args: args.args ?? [],
-          cwd: args.cwd ?? dirname(live.program),
-          env: args.env ?? {},
+        const settings = {
           stackMode: args.stackMode ?? 'fast',
           lingerThreshold: args.lingerThreshold ?? 1,
           keepReaped: args.keepReaped ?? DEFAULT_KEEP_REAPED,
           strace: live.info.path,
-        };
-        debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, args.console === 'integratedTerminal', true)));
+        } as const;
+        const request: TraceRequest =
+          'processId' in args
+            ? {
+                program: live.program,
+                args: [],
+                cwd: dirname(live.program),
+                env: {},
+                ...settings,
+                attachPid: args.processId,
+                attachCommand: readProcEntry(args.processId)?.command,
+              }
+            : { program: live.program, args: args.args ?? [], cwd: args.cwd ?? dirname(live.program), env: args.env ?? {}, ...settings };
+        const withTerminal = 'console' in args && args.console === 'integratedTerminal';
+        debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, withTerminal, true)));
         void live.done.finally(() => debugRuns.delete(live));
       },
       traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
@@ -229,6 +248,46 @@ class ForkTraceExtension extends Disposable implements RunHost {
     });
   }
 
+  /** Attach to Process…: a running process (chosen from a list, or given by a caller) is traced until Detach. */
+  private async attachToProcess(given?: unknown): Promise<void> {
+    if (!requireTrust(undefined, 'attach')) return;
+    const pid = typeof given === 'number' || typeof given === 'string' ? given : await pickProcessToAttach();
+    if (pid === undefined) return;
+    await this.attach(pid);
+  }
+
+  /** Find Zombies: the holders on the machine; the chosen one is attached to. */
+  private async findZombies(): Promise<void> {
+    const pid = await pickZombieHolder();
+    if (pid === undefined || pid === null) return;
+    if (!requireTrust(undefined, 'attach')) return;
+    await this.attach(pid);
+  }
+
+  private async attach(pid: number | string): Promise<void> {
+    // The pre-flight first: a refusal says why and names the fix, and nothing is changed.
+    let target: { pid: number; command: string };
+    try {
+      target = checkAttach(pid);
+    } catch (e) {
+      if (e instanceof TraceError) {
+        void vscode.window.showErrorMessage(`Fork Trace: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    await this.start({
+      program: target.command.split(' ')[0] ?? `pid ${target.pid}`,
+      args: [],
+      cwd: folder?.fsPath ?? process.cwd(),
+      env: {},
+      ...traceSettings(folder),
+      attachPid: target.pid,
+      attachCommand: target.command,
+    });
+  }
+
   /** A new trace or log is shown: the Problems entries of the ended ones go. */
   private clearProblems(): void {
     for (const run of this.runs) run.clearProblems();
@@ -257,9 +316,10 @@ class ForkTraceExtension extends Disposable implements RunHost {
       return;
     }
     const target = live.includes(this.active as TraceRun) ? (this.active as TraceRun) : live[live.length - 1];
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Fork Trace: stopping (snapshot, then kill the traced tree)' }, () =>
-      target.stop(),
-    );
+    const title = target.trace.attach
+      ? `Fork Trace: detaching from pid ${target.trace.attach.pid} (snapshot, then it runs on, untraced)`
+      : 'Fork Trace: stopping (snapshot, then kill the traced tree)';
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => target.stop());
   }
 
   private async openLog(): Promise<void> {

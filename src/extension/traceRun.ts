@@ -9,7 +9,7 @@ import type { LiveTrace, StackMode } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
 import { analyzeLog } from '../tracer/logReader';
-import { startPipedTrace } from '../debug/pipedTrace';
+import { startAttachedTrace, startPipedTrace } from '../debug/pipedTrace';
 import { joinCommandLine } from './commandLine';
 import { Disposable, toDisposable } from './dispose';
 import { ForkTreePanel, type PanelHandler } from './panel';
@@ -28,6 +28,13 @@ export interface TraceRequest {
   /** Reaped processes kept in full detail (forkTrace.keepReaped); older uneventful ones are folded. */
   keepReaped: number;
   strace: string;
+  /**
+   * Attach to this running process instead of starting `program` (which is then its
+   * binary, for the title and the source lines); a stop detaches and it runs on.
+   */
+  attachPid?: number;
+  /** The attached process's command line, for the title and the attached line. */
+  attachCommand?: string;
 }
 
 export interface RunHost {
@@ -98,8 +105,21 @@ export class TraceRun extends Disposable {
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
   static startLive(host: RunHost, request: TraceRequest): TraceRun {
     let run: TraceRun | null = null;
-    const live = startPipedTrace({ ...request, onUpdate: () => run?.pushDelta() });
-    run = TraceRun.fromLive(host, request, live, true);
+    const onUpdate = (): void => run?.pushDelta();
+    const { attachPid } = request;
+    const live =
+      attachPid !== undefined
+        ? startAttachedTrace({
+            pid: attachPid,
+            stackMode: request.stackMode,
+            lingerThreshold: request.lingerThreshold,
+            keepReaped: request.keepReaped,
+            strace: request.strace,
+            onUpdate,
+          })
+        : startPipedTrace({ ...request, onUpdate });
+    // An attached process's stdio is its own: no terminal.
+    run = TraceRun.fromLive(host, request, live, attachPid === undefined);
     return run;
   }
 
@@ -108,8 +128,13 @@ export class TraceRun extends Disposable {
    * Problems entries; a terminal only when the program's stdio is ours to show.
    */
   static fromLive(host: RunHost, request: TraceRequest, live: LiveTrace, withTerminal: boolean, fromDebugSession = false): TraceRun {
-    const title = `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
-    const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(request.program)}`, h), 'running');
+    const attach = request.attachPid !== undefined ? { pid: request.attachPid, command: request.attachCommand ?? basename(request.program) } : null;
+    const title = attach
+      ? `pid ${attach.pid} ${attach.command}`
+      : `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
+    const tab = attach ? `Fork Trace: pid ${attach.pid} ${basename(request.program)}` : `Fork Trace: ${basename(request.program)}`;
+    const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, tab, h), 'running');
+    if (attach) run.trace.attach = attach;
     run.live = live;
     run.fromDebugSession = fromDebugSession;
     // A debug session's trace belongs to its launch configuration: the mode is set there.

@@ -132,10 +132,11 @@ export function attachedTrace(): SnapshotJson {
     proc({ pid, parentPid: 200, parentId: '200', command: 'srv', argv: ['srv'], before: true, state: 'zombie', ...fields });
   const processes: ProcessJson[] = [
     proc({ pid: 200, command: ATTACHED_COMMAND, argv: [ATTACHED_COMMAND, '8080'], start: -3600, before: true, parentPid: 1 }),
-    before(201, { start: -20, exit: null, zombie: { from: null, to: null, before: true } }),
+    // As an attach reads them from /proc: exited, at a time no one knows.
+    before(201, { start: -20, exit: { time: null, code: null, signal: null, core: false }, zombie: { from: null, to: null, before: true } }),
     before(202, {
       start: -10,
-      exit: null,
+      exit: { time: null, code: null, signal: null, core: false },
       zombie: { from: null, to: 0.5, before: true },
       reaped: { time: 0.5, by: 200, how: 'wait', seen: true },
       state: 'reaped',

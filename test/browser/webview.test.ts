@@ -19,7 +19,7 @@ import {
 } from './traces';
 import type { WebviewMessage } from '../../src/shared/protocol';
 import { renderSnapshot } from '../../src/cli/render';
-import { lifeVariables } from '../../src/debug/forkTraceSession';
+import { lifeVariables } from '../../src/debug/variables';
 import { describeExit, describeReap, exitWords, foldedGroupWords } from '../../src/shared/words';
 import type { FoldedGroupJson } from '../../src/shared/schema';
 
@@ -278,6 +278,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.equal(await h.page.locator('[data-id="200"] .ft-command').innerText(), ATTACHED_COMMAND);
     // Negative times read "before the trace", never "-3600.000 s".
     assert.match(await h.page.locator('[data-id="200"] .ft-lifetime').innerText(), /^before–…s$/);
+    assert.equal(await h.page.locator('[data-id="201"] .ft-lifetime').innerText(), 'before');
     await h.page.locator('[data-id="200"]').click();
     await h.settle();
     const details = await h.page.locator('.ft-details').innerText();
@@ -302,6 +303,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.equal(await line.isVisible(), false, 'the attached line goes with the attach');
     assert.equal(await h.page.locator('.ft-trace-message').innerText(), message);
     assert.equal(await detach.getAttribute('disabled'), '');
+    assert.equal(await h.page.locator('vscode-button.ft-restart').innerText(), 'Attach again');
   });
 
   test('Stop posts stop while running; once ended it is disabled and Run again shows', async () => {

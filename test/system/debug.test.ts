@@ -2,21 +2,24 @@
 // built dist/debugAdapter.js, the real strace, the example servers and real clients.
 import { afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import {
+  ATTACH_PROPERTIES,
   CONFIGURATION_SNIPPETS,
   DEBUG_TYPE,
+  DEBUGGER_VARIABLES,
   INITIAL_CONFIGURATIONS,
   LAUNCH_PROPERTIES,
+  type AttachAttribute,
   type ForkTraceLaunchArgs,
   type LaunchAttribute,
 } from '../../src/debug/launchArgs';
-import { procState } from '../../src/tracer/procfs';
-import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients } from '../support/system';
+import { childrenOf as procChildren, procState, readProcStatus } from '../../src/tracer/procfs';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients, waitForOutput } from '../support/system';
 
 const ADAPTER = join(ROOT, 'dist', 'debugAdapter.js');
 const ZOMBIE_SERVER_C = join(EXAMPLES, 'zombie_server.c');
@@ -58,11 +61,10 @@ async function waitForPort(): Promise<number> {
   return Number(m[1]);
 }
 
-test('the launch schema in package.json is exactly the typed launch arguments', () => {
+test('the launch and attach schemas in package.json are exactly the typed arguments', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const debuggers = pkg.contributes.debuggers as Array<
-    Record<string, unknown> & { configurationAttributes: { launch: { properties: object; required: string[] } } }
-  >;
+  type Schema = { properties: object; required: string[] };
+  const debuggers = pkg.contributes.debuggers as Array<Record<string, unknown> & { configurationAttributes: { launch: Schema; attach: Schema } }>;
   assert.equal(debuggers.length, 1);
   const contribution = debuggers[0];
   assert.equal(contribution.type, 'forktrace');
@@ -83,11 +85,25 @@ test('the launch schema in package.json is exactly the typed launch arguments', 
   assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(attributes).sort());
   assert.deepEqual(schema.properties, JSON.parse(JSON.stringify(LAUNCH_PROPERTIES)), 'package.json holds the schema written in launchArgs.ts');
   assert.deepEqual(schema.required, ['program']);
+  const attachAttributes: Record<AttachAttribute, true> = { processId: true, stackMode: true, lingerThreshold: true, keepReaped: true };
+  const attach = contribution.configurationAttributes.attach;
+  assert.deepEqual(Object.keys(attach.properties).sort(), Object.keys(attachAttributes).sort());
+  assert.deepEqual(attach.properties, JSON.parse(JSON.stringify(ATTACH_PROPERTIES)), 'package.json holds the attach schema written in launchArgs.ts');
+  assert.deepEqual(attach.required, ['processId']);
+  // ${command:pickProcess} runs a command this extension registers, and the palette hides it.
+  assert.deepEqual(contribution.variables, DEBUGGER_VARIABLES);
+  const commands = (pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command);
+  assert.ok(commands.includes(DEBUGGER_VARIABLES.pickProcess));
   assert.deepEqual(contribution.initialConfigurations, INITIAL_CONFIGURATIONS);
   assert.deepEqual(contribution.configurationSnippets, CONFIGURATION_SNIPPETS);
-  const known = new Set(['type', 'request', 'name', ...Object.keys(attributes)]);
-  for (const config of [...INITIAL_CONFIGURATIONS, ...CONFIGURATION_SNIPPETS.map((s) => s.body)]) {
-    for (const key of Object.keys(config)) assert.ok(known.has(key), `${key} is a launch attribute`);
+  const known = {
+    launch: new Set(['type', 'request', 'name', ...Object.keys(attributes)]),
+    attach: new Set(['type', 'request', 'name', ...Object.keys(attachAttributes)]),
+  };
+  const configs = [...INITIAL_CONFIGURATIONS, ...CONFIGURATION_SNIPPETS.map((s) => s.body)];
+  assert.deepEqual([...new Set(configs.map((c) => c.request))].sort(), ['attach', 'launch'], 'a launch and an attach configuration are offered');
+  for (const config of configs) {
+    for (const key of Object.keys(config)) assert.ok(known[config.request as 'launch' | 'attach'].has(key), `${key} is a ${config.request} attribute`);
   }
 });
 
@@ -208,6 +224,66 @@ test('launching a missing program is an error response that says it was not foun
 
 test('stopOnEntry is refused with the reason', async () => {
   await assert.rejects(dc.launch({ ...launchArgs('zombie_server'), stopOnEntry: true }), /cannot stop on entry/);
+});
+
+test('attach to a running zombie_server with 3 zombies: they show at once, marked before the trace; disconnect detaches and it still serves', async () => {
+  // Started untraced, by the test: a server that was already running, full of zombies.
+  const server = spawn(join(EXAMPLES, 'zombie_server'), ['0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const serverPid = server.pid!;
+  try {
+    const port = Number((await waitForOutput(server.stdout!, /listening on 127\.0\.0\.1:(\d+)/))[1]);
+    assert.equal((await runClients({ port, count: 3 })).ok, 3);
+    const zombiePids = await eventually(
+      () => {
+        const z = [...(procChildren(serverPid) ?? [])].filter((pid) => procState(pid) === 'Z');
+        return z.length === 3 ? z.sort((a, b) => a - b) : undefined;
+      },
+      5_000,
+      '3 zombies of the server in /proc',
+    );
+    assert.equal(readProcStatus(serverPid)?.tracerPid, 0, 'untraced before the attach');
+
+    await dc.initializeRequest();
+    // As ${command:pickProcess} gives it: a string.
+    await dc.attachRequest({ processId: String(serverPid) } as DebugProtocol.AttachRequestArguments);
+    assert.match(output, new RegExp(`Attached to pid ${serverPid} with strace`));
+    // At once, from /proc: the server and its 3 zombies, each marked as there before the trace.
+    const before = await pollThreads((list) => {
+      const z = list.filter((t) => / \[zombie\] \(before the trace\)$/.test(t.name));
+      return z.length === 3 ? z : undefined;
+    }, 'three [zombie] (before the trace) threads');
+    assert.deepEqual(
+      before.map(pidOf).sort((a, b) => a - b),
+      zombiePids,
+      'the zombies /proc shows',
+    );
+    const serverThread = (await threads()).find((t) => pidOf(t) === serverPid);
+    assert.match(serverThread?.name ?? '', new RegExp(`^${serverPid} .*zombie_server.* \\[running\\] \\(before the trace\\)$`));
+    assert.equal(readProcStatus(serverPid)?.tracerPid !== 0, true, 'traced while attached');
+
+    // The Variables of a zombie from before: marked, its exit time unknown.
+    const frames = (await dc.stackTraceRequest({ threadId: before[0].id })).body.stackFrames;
+    const scope = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes[0];
+    const vars = (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
+    assert.match(vars.find((v) => v.name === 'before')?.value ?? '', /before the trace/);
+    assert.match(vars.find((v) => v.name === 'zombie')?.value ?? '', /zombie since before the trace \(its exit time is unknown\)/);
+    assert.ok(
+      frames.some((f) => /forked before the trace/.test(f.name)),
+      JSON.stringify(frames.map((f) => f.name)),
+    );
+
+    // The toolbar's Stop on an attach: disconnect. It detaches; nothing is killed.
+    const terminated = dc.waitForEvent('terminated');
+    await dc.disconnectRequest({});
+    await terminated;
+    assert.match(output, new RegExp(`Detaching from pid ${serverPid}: it keeps running, untraced`));
+    assert.match(output, /Detached from .*: the picture was taken, and it keeps running, untraced\./);
+    await eventually(() => readProcStatus(serverPid)?.tracerPid === 0 || undefined, 5_000, 'TracerPid 0 after the detach');
+    assert.equal(procState(serverPid) !== 'Z' && procState(serverPid) !== null, true, 'the server still runs');
+    assert.equal((await runClients({ port, count: 1 })).ok, 1, 'and still serves a new connection');
+  } finally {
+    server.kill('SIGKILL');
+  }
 });
 
 async function pollThreads<T>(pick: (list: DebugProtocol.Thread[]) => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {

@@ -27,8 +27,8 @@ import {
   zombieBrief,
 } from '../../src/shared/words';
 import { renderSnapshot } from '../../src/cli/render';
-import { lifeVariables, zombieText } from '../../src/debug/forkTraceSession';
-import { foldedVariables } from '../../src/debug/variables';
+import { foldedVariables, lifeVariables } from '../../src/debug/variables';
+import { zombieText } from '../../src/debug/processView';
 import { attachedTrace, proc, smallTrace } from '../browser/traces';
 import { analyzeText, log } from '../support/core';
 
@@ -194,6 +194,8 @@ describe('what an attach found already there', () => {
   test('a negative time is "before the trace", by how much', () => {
     assert.equal(formatTime(-3600), `3600.000 s ${BEFORE_THE_TRACE}`);
     assert.equal(formatLifetime(byAttachId('200')), 'before–…s');
+    // A zombie from before: it exited at a time no one knows.
+    assert.equal(formatLifetime({ start: -20, exit: { time: null, code: null, signal: null, core: false } }), 'before');
   });
   test('the process says it was there, and when it started', () => {
     assert.equal(
