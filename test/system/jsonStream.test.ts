@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiteResolver } from '../../src/sites';
 import { analyzeLog } from '../../src/tracer/logReader';
+import { createFixProvider } from '../../src/fixes/provider';
 import type { SnapshotJson } from '../../src/shared/schema';
 import { buildPrograms, EXAMPLES, ROOT, runClients, waitForOutput } from '../support/system';
 
@@ -52,7 +53,8 @@ test('analyze --json streams exactly the JSON.stringify of the snapshot, to a fi
   let disassembling: Promise<void> = Promise.resolve();
   const session = analyzeLog(log, { onProgram: (exe) => (disassembling = resolver.prepare([exe])) });
   await disassembling;
-  const snapshot = session.snapshot(resolver.locator());
+  // The CLI's fixes too: a finding's fixes are part of its JSON.
+  const snapshot = session.snapshot(resolver.locator(), createFixProvider());
   assert.equal(snapshot.processes.length, CONNECTIONS + 1, 'the server and one child per connection');
   assert.ok(snapshot.processes[1].forkSite?.file.endsWith('reap_loop_server.c'), 'fork sites resolved from the real binary');
   assert.ok(written.length > 100_000);
