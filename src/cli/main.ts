@@ -3,7 +3,7 @@ import type { StdioOptions } from 'node:child_process';
 import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
 import { analyzeLog } from '../tracer/logReader';
-import { LiveTrace, type StackMode } from '../tracer/liveTrace';
+import { LiveTrace, type LiveTraceOptions, type StackMode } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
 import { TraceError } from '../tracer/strace';
@@ -235,6 +235,18 @@ function zombies(parsed: Parsed): void {
   (json === '-' ? process.stderr : process.stdout).write(renderZombieScan(scan));
 }
 
+/** What `trace` and `attach` take alike from the command line: the log, the thresholds, the stack mode, the locator and fixes. */
+function liveOptions(parsed: Parsed, resolver: SiteResolver): Omit<LiveTraceOptions, 'program'> {
+  return {
+    logFile: parsed.log ?? undefined,
+    lingerThreshold: parsed.linger,
+    keepReaped: parsed.keep,
+    stackMode: parsed.stackMode,
+    locator: resolver.locator(),
+    fixer: createFixProvider(),
+  };
+}
+
 async function trace(parsed: Parsed): Promise<number> {
   const [program, ...args] = parsed.positional;
   // With a report on stdout, what the program prints goes to stderr: it would make the report unreadable.
@@ -244,12 +256,7 @@ async function trace(parsed: Parsed): Promise<number> {
     program,
     args,
     stdio,
-    logFile: parsed.log ?? undefined,
-    lingerThreshold: parsed.linger,
-    keepReaped: parsed.keep,
-    stackMode: parsed.stackMode,
-    locator: resolver.locator(),
-    fixer: createFixProvider(),
+    ...liveOptions(parsed, resolver),
   });
   void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
   return runLive(live, parsed, resolver);
@@ -262,12 +269,7 @@ async function attach(parsed: Parsed): Promise<number> {
   const live = LiveTrace.start({
     program: '',
     attachPid: pid,
-    logFile: parsed.log ?? undefined,
-    lingerThreshold: parsed.linger,
-    keepReaped: parsed.keep,
-    stackMode: parsed.stackMode,
-    locator: resolver.locator(),
-    fixer: createFixProvider(),
+    ...liveOptions(parsed, resolver),
   });
   void resolver.prepare([live.program]);
   const target = live.attach as NonNullable<typeof live.attach>;

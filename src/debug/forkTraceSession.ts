@@ -131,23 +131,19 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected async launchRequest(response: DebugProtocol.LaunchResponse, raw: DebugProtocol.LaunchRequestArguments): Promise<void> {
-    const args = checkLaunchArgs(raw);
-    if (typeof args === 'string') return this.fail(response, ErrorId.Launch, args);
-    // Thread events before configurationDone could reach a client not yet listening.
-    if (!this.configured) await Promise.race([this.configurationDone, sleep(CONFIGURATION_WAIT_MS)]);
-    try {
-      this.startTrace(args);
-    } catch (e) {
-      return this.fail(response, ErrorId.Launch, launchErrorMessage(e));
-    }
-    this.sendResponse(response);
+  protected launchRequest(response: DebugProtocol.LaunchResponse, raw: DebugProtocol.LaunchRequestArguments): Promise<void> {
+    return this.startRequest(response, checkLaunchArgs(raw));
   }
 
   /** Attach: trace a running process (and what it forks from now on); its zombies from before show at once. */
-  protected async attachRequest(response: DebugProtocol.AttachResponse, raw: DebugProtocol.AttachRequestArguments): Promise<void> {
-    const args = checkAttachArgs(raw);
+  protected attachRequest(response: DebugProtocol.AttachResponse, raw: DebugProtocol.AttachRequestArguments): Promise<void> {
+    return this.startRequest(response, checkAttachArgs(raw));
+  }
+
+  /** Launch and attach alike: checked arguments (or why not), then the trace once the client listens. */
+  private async startRequest(response: DebugProtocol.Response, args: ForkTraceLaunchArgs | CheckedAttachArgs | string): Promise<void> {
     if (typeof args === 'string') return this.fail(response, ErrorId.Launch, args);
+    // Thread events before configurationDone could reach a client not yet listening.
     if (!this.configured) await Promise.race([this.configurationDone, sleep(CONFIGURATION_WAIT_MS)]);
     try {
       this.startTrace(args);

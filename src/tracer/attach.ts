@@ -9,7 +9,7 @@ import type { ExistingProcess } from '../core/before';
 import type { ExitStatus, ProcessModel } from '../core/model';
 import { checkAttach, statusField } from './attachChecks';
 import { descendantsOf, parseStat, scanProcesses, startTimeToEpoch, CLOCK_TICKS_PER_SECOND, type ProcEntry } from './procScan';
-import { PRECISE_EXTRA_TRACE, TRACE_SET, TraceError } from './strace';
+import { traceArgs, TraceError } from './strace';
 
 function readText(path: string): string | null {
   try {
@@ -100,20 +100,7 @@ export function readExistingTree(pid: number, now = Date.now() / 1000): Existing
  * refuses it with -p, so the tracees stop on every syscall.
  */
 export function attachStraceArgs(output: string, pids: readonly number[], mode: 'fast' | 'precise'): string[] {
-  const trace = mode === 'precise' ? [...TRACE_SET, ...PRECISE_EXTRA_TRACE] : TRACE_SET;
-  return [
-    '-f',
-    '-ttt',
-    '-q',
-    '-s',
-    '4096',
-    '-e',
-    `trace=${trace.join(',')}`,
-    ...(mode === 'precise' ? ['-k'] : []),
-    '-o',
-    output,
-    ...pids.flatMap((p) => ['-p', String(p)]),
-  ];
+  return [...traceArgs(output, mode, false), ...pids.flatMap((p) => ['-p', String(p)])];
 }
 
 /** How long strace gets to detach on SIGINT before it is SIGKILLed (the kernel then detaches its tracees). */

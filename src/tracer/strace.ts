@@ -245,22 +245,27 @@ export const TRACE_SET = [
  */
 export const PRECISE_EXTRA_TRACE = ['rt_sigprocmask'];
 
-export function straceArgs(info: StraceInfo, output: string, program: string, args: string[], mode: 'fast' | 'precise' = 'fast'): string[] {
+/**
+ * What every trace asks of strace, started or attached: follow children, absolute times,
+ * strings in full (strace cuts them at 32 characters by default), the trace set (and -k
+ * in precise mode), into `output`. `seccompBpf` only where strace allows it (not with -p).
+ */
+export function traceArgs(output: string, mode: 'fast' | 'precise', seccompBpf: boolean): string[] {
   return [
     '-f',
     '-ttt',
     '-q',
-    // Program paths and argv in full (strace cuts strings at 32 characters by default).
     '-s',
     '4096',
-    ...(info.seccompBpf ? ['--seccomp-bpf'] : []),
+    ...(seccompBpf ? ['--seccomp-bpf'] : []),
     '-e',
     `trace=${(mode === 'precise' ? [...TRACE_SET, ...PRECISE_EXTRA_TRACE] : TRACE_SET).join(',')}`,
     ...(mode === 'precise' ? ['-k'] : []),
     '-o',
     output,
-    '--',
-    program,
-    ...args,
   ];
+}
+
+export function straceArgs(info: StraceInfo, output: string, program: string, args: string[], mode: 'fast' | 'precise' = 'fast'): string[] {
+  return [...traceArgs(output, mode, info.seccompBpf), '--', program, ...args];
 }
