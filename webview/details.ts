@@ -1,10 +1,12 @@
 // The details pane for the selected process: what the kernel did to it, in the
 // design's words, and the findings about it. Every string from the trace is text.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { DiagnosticJson, ProcessJson, SourceLocation, WarningJson } from '../src/shared/schema';
 import { el } from './dom';
 import {
   BEFORE_THE_TRACE,
+  count,
   countGrouped,
   describeAdoption,
   describeBefore,
@@ -24,6 +26,8 @@ export interface DetailsActions {
   select(id: string): void;
   /** Run the program again in the precise mode; null when the host cannot (a log, a debug session, already precise). */
   tracePrecisely: (() => void) | null;
+  /** Fix…: the host applies the finding's preferred fix (or asks which), saves, and offers Trace Again. */
+  applyFix(d: DiagnosticJson): void;
 }
 
 const MAX_WARNINGS_SHOWN = 200;
@@ -122,6 +126,8 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
     );
   }
   item.append(where);
+  const fix = fixOffer(d, actions);
+  if (fix) item.append(fix);
   if (d.related.length > 0) {
     const related = el('ul', 'ft-related');
     for (const r of d.related) {
@@ -132,6 +138,26 @@ function diagnosticItem(d: DiagnosticJson, p: ProcessJson, actions: DetailsActio
     item.append(related);
   }
   return item;
+}
+
+/** Fix… with the preferred fix's title beside it; or, when no fix is offered, why not. */
+function fixOffer(d: DiagnosticJson, actions: DetailsActions): HTMLElement | null {
+  const fixes = Array.isArray(d.fixes) ? d.fixes : [];
+  if (fixes.length === 0) return d.fixNote ? el('p', 'ft-fix-note ft-muted', `No quick fix: ${d.fixNote}`) : null;
+  const line = el('p', 'ft-fix');
+  const button = document.createElement('vscode-button');
+  button.className = 'ft-fix-button';
+  button.textContent = 'Fix…';
+  button.secondary = true;
+  const preferred = fixes.find((f) => f.preferred) ?? fixes[0]!;
+  button.title =
+    fixes.length === 1
+      ? `Apply this fix, save, then Trace Again: ${preferred.title}`
+      : `Choose one of ${fixes.length} fixes (the preferred one first), apply it, save`;
+  button.addEventListener('click', () => actions.applyFix(d));
+  const others = fixes.length > 1 ? ` (or ${count(fixes.length - 1, 'other fix', 'other fixes')})` : '';
+  line.append(button, ' ', el('span', 'ft-fix-title', `${preferred.title}${others}`));
+  return line;
 }
 
 /** After a note that says the precise mode would pin the line: a link that runs that trace. */

@@ -15,7 +15,8 @@ import { el, setAttr, setHidden, setText } from './dom';
 
 export interface HeaderActions {
   stop(): void;
-  restart(): void;
+  /** Trace Again: this run's origin once more (a C file rebuilt first), compared with this run. */
+  traceAgain(): void;
 }
 
 const STATUS_TEXT: Record<TraceStatus, string> = {
@@ -35,6 +36,8 @@ function button(label: string, className: string, secondary: boolean): VscodeBut
 
 const STOP_TITLE = 'Stop tracing: take the picture, then kill every process of the trace';
 
+const TRACE_AGAIN_TITLE = 'Trace the program again (a C file is rebuilt first, a debug configuration restarted) and compare the two runs';
+
 function detachTitle(pid: number): string {
   return `Detach: take the picture, then let pid ${pid} and its children run on, untraced`;
 }
@@ -50,7 +53,7 @@ export class Header {
   /** "attached to pid N (command): detaching leaves it running", while an attached trace runs. */
   private readonly attached: HTMLParagraphElement;
   private readonly stopButton: VscodeButton;
-  private readonly restartButton: VscodeButton;
+  private readonly traceAgainButton: VscodeButton;
 
   constructor(parent: HTMLElement, actions: HeaderActions) {
     const header = el('header', 'ft-header');
@@ -59,16 +62,16 @@ export class Header {
     this.status.className = 'ft-status';
     this.status.hidden = true;
     const spacer = el('span', 'ft-spacer');
-    this.restartButton = button('Run again', 'ft-restart', true);
-    this.restartButton.hidden = true;
+    this.traceAgainButton = button('Trace Again', 'ft-trace-again', true);
+    this.traceAgainButton.hidden = true;
     this.stopButton = button('Stop', 'ft-stop', false);
     this.stopButton.disabled = true;
     this.stopButton.title = STOP_TITLE;
     this.stopButton.addEventListener('click', () => {
       if (!this.stopButton.disabled) actions.stop();
     });
-    this.restartButton.addEventListener('click', () => actions.restart());
-    header.append(this.title, this.status, spacer, this.restartButton, this.stopButton);
+    this.traceAgainButton.addEventListener('click', () => actions.traceAgain());
+    header.append(this.title, this.status, spacer, this.traceAgainButton, this.stopButton);
     this.attached = el('p', 'ft-attached');
     this.attached.hidden = true;
     this.message = el('p', 'ft-trace-message');
@@ -91,12 +94,13 @@ export class Header {
     // An attached trace detaches: the process it attached to runs on, untraced.
     const attach = trace?.attach ?? null;
     setText(this.stopButton, attach ? 'Detach' : 'Stop');
-    setText(this.restartButton, attach ? 'Attach again' : 'Run again');
+    setText(this.traceAgainButton, attach ? 'Attach again' : 'Trace Again');
+    setAttr(this.traceAgainButton, 'title', attach ? `Attach to pid ${attach.pid} again` : TRACE_AGAIN_TITLE);
     setAttr(this.stopButton, 'title', attach ? detachTitle(attach.pid) : STOP_TITLE);
     const attachedLine = attach !== null && (trace?.status === 'running' || trace?.status === 'stopping');
     setText(this.attached, attachedLine ? `${capitalize(attachedWords(attach))}.` : '');
     setHidden(this.attached, !attachedLine);
-    setHidden(this.restartButton, !attached || trace?.status !== 'ended');
+    setHidden(this.traceAgainButton, !attached || trace?.status !== 'ended' || trace.canTraceAgain !== true);
     setText(this.message, trace?.message ?? '');
     setHidden(this.message, !trace?.message);
   }

@@ -4,6 +4,7 @@
 // what changed.
 import './style.css';
 import { assertNever, type HostMessage, type ProcessFilter, type TraceInfo, type WebviewMessage, type WebviewState } from '../src/shared/protocol';
+import { Comparison } from './compare';
 import { renderDetails } from './details';
 import { el, isTyping } from './dom';
 import { Header, SummaryLine, Toolbar } from './header';
@@ -51,6 +52,7 @@ class App {
 
   private readonly header: Header;
   private readonly summary: SummaryLine;
+  private readonly comparison: Comparison;
   private readonly toolbar: Toolbar;
   private readonly tree: TreeView;
   private readonly timeline: Timeline;
@@ -63,9 +65,10 @@ class App {
     root.classList.add('ft-app');
     this.header = new Header(root, {
       stop: () => this.post({ type: 'stop' }),
-      restart: () => this.post({ type: 'restart' }),
+      traceAgain: () => this.post({ type: 'traceAgain' }),
     });
     this.summary = new SummaryLine(root);
+    this.comparison = new Comparison(root);
     this.toolbar = new Toolbar(root, {
       filter: (filter) => this.setQuery(filter, this.search),
       search: (text) => this.setQuery(this.filter, text),
@@ -231,6 +234,7 @@ class App {
       this.header.update(this.trace, this.live);
       const summary = this.store.size > 0 || this.live ? this.store.summary : null;
       this.summary.update(summary, this.store.duration, this.flat.rows.length, this.flat.matching);
+      this.comparison.update(this.trace, summary ? { summary, diagnostics: this.store.diagnostics } : null);
       this.toolbar.setCounts(summary);
       this.toolbar.setFollow(live, this.timeline.isFollowing);
     }
@@ -251,6 +255,7 @@ class App {
         open: (id) => this.post({ type: 'openProcess', id }),
         select: (id) => this.select(id, true),
         tracePrecisely: precisely ? () => this.post({ type: 'tracePrecisely' }) : null,
+        applyFix: (d) => this.post({ type: 'applyFix', kind: d.kind, pid: d.pids[0] ?? 0, time: d.time }),
       });
     }
   }

@@ -13,7 +13,7 @@ import type { ForkTraceSessionHooks } from '../debug/forkTraceSession';
 import { registerDebugType } from '../debug/register';
 import { buildCFile, isCSource } from './build';
 import { Disposable, DisposableSet } from './dispose';
-import { FixActions, TRACE_AGAIN_COMMAND } from './fixActions';
+import { FixActions, fixRegistry, TRACE_AGAIN_COMMAND } from './fixActions';
 import { PANEL_VIEW_TYPE } from './panel';
 import { chooseTraceRequest } from './programPicker';
 import { pickProcessToAttach, pickZombieHolder } from './processPicker';
@@ -22,21 +22,17 @@ import { readProcEntry } from '../tracer/procScan';
 import { ProgramTerminal } from './programTerminal';
 import { SourceRevealer } from './revealSource';
 import { traceSettings } from './settings';
-import { TraceRun, type RunHost, type TraceRequest } from './traceRun';
+import { TraceRun, type RunHost, type RunStart, type TraceRequest } from './traceRun';
+import { TraceAgain } from './traceAgain';
+import type { RunSummary } from '../shared/compare';
 import { requireTrust } from './trust';
 import zombieServerSource from '../../examples/zombie_server.c';
 
 const TRACING_CONTEXT = 'forkTrace:tracing';
 
-/** Where the last trace came from, so Trace Again can do it again (a fixed source rebuilt first). */
-type TraceOrigin =
-  | { kind: 'c-file'; source: string }
-  | { kind: 'program'; request: TraceRequest }
-  | { kind: 'debug'; folder: vscode.WorkspaceFolder | undefined; configuration: vscode.DebugConfiguration };
-
 class ForkTraceExtension extends Disposable implements RunHost {
   private active: TraceRun | null = null;
-  private origin: TraceOrigin | null = null;
+  private readonly again: TraceAgain;
   private readonly status: vscode.StatusBarItem;
   private readonly output: vscode.OutputChannel;
   private readonly sources: SourceRevealer;
@@ -52,6 +48,12 @@ class ForkTraceExtension extends Disposable implements RunHost {
     this.status.name = 'Fork Trace';
     this.status.command = 'forkTrace.showPanel';
     this.sources = this._register(new SourceRevealer());
+    this.again = new TraceAgain({
+      stopLive: () => this.stopLive(),
+      buildAndTrace: (source, previous) => this.buildAndTrace(source, previous),
+      start: (request, origin, previous) => this.start(request, { origin, previous }),
+      openLog: () => this.openLog(),
+    });
     const command = (id: string, fn: (...args: unknown[]) => unknown): void => {
       this._register(vscode.commands.registerCommand(id, fn));
     };
@@ -61,7 +63,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
     command('forkTrace.showPanel', () => this.active?.focus());
     command('forkTrace.traceActiveCFile', () => this.traceActiveCFile());
     command('forkTrace.createExample', () => this.createExample());
-    command(TRACE_AGAIN_COMMAND, () => this.traceAgain());
+    command(TRACE_AGAIN_COMMAND, () => this.again.run());
     this._register(new FixActions());
     command('forkTrace.attachToProcess', (pid) => this.attachToProcess(pid));
     command('forkTrace.findZombies', () => this.findZombies());
@@ -91,7 +93,13 @@ class ForkTraceExtension extends Disposable implements RunHost {
     const hooks: ForkTraceSessionHooks = {
       traceStarted: (live, args) => {
         const session = vscode.debug.activeDebugSession;
-        if (session?.type === 'forktrace') this.origin = { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration };
+        const start: RunStart =
+          session?.type === 'forktrace'
+            ? {
+                origin: { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration },
+                previous: this.again.debugPrevious(session.configuration),
+              }
+            : { origin: null };
         this.clearProblems();
         this.sources.clearExplanations();
         const settings = {
@@ -113,7 +121,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
               }
             : { program: live.program, args: args.args ?? [], cwd: args.cwd ?? dirname(live.program), env: args.env ?? {}, ...settings };
         const withTerminal = 'console' in args && args.console === 'integratedTerminal';
-        debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, withTerminal, true)));
+        debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, withTerminal, start, true)));
         void live.done.finally(() => debugRuns.delete(live));
       },
       traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
@@ -128,6 +136,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
   private adopt(run: TraceRun): TraceRun {
     this.runs.add(run);
     this.active = run;
+    this.again.started(run);
     this.changed(run);
     return run;
   }
@@ -154,37 +163,16 @@ class ForkTraceExtension extends Disposable implements RunHost {
   }
 
   restart(request: TraceRequest): void {
-    this.origin = { kind: 'program', request };
-    void this.start(request);
+    void this.start(request, { origin: { kind: 'program', request } });
   }
 
-  /**
-   * Fork Trace: Trace Again: the last trace's origin once more. A C file is rebuilt with
-   * gcc first (so an applied fix is in the binary); a debug configuration is started
-   * again, which runs its preLaunchTask; a program is run again as it was.
-   */
-  private async traceAgain(): Promise<void> {
-    const origin = this.origin;
-    if (!origin) {
-      void vscode.window.showInformationMessage(
-        'Fork Trace: nothing to trace again yet. Trace a program first (Build and Trace the Active C File, or Trace Forks).',
-      );
-      return;
-    }
-    if (!requireTrust(() => this.openLog())) return;
-    // One trace at a time: the last one is stopped (its picture kept) before the next starts.
+  traceAgain(run: TraceRun): void {
+    void this.again.run(run);
+  }
+
+  /** One trace at a time: the live ones are stopped (their pictures kept) before the next starts. */
+  private async stopLive(): Promise<void> {
     await Promise.all([...this.runs].filter((r) => r.isLive).map((r) => r.stop()));
-    switch (origin.kind) {
-      case 'c-file':
-        await this.buildAndTrace(origin.source);
-        return;
-      case 'program':
-        await this.start(origin.request);
-        return;
-      case 'debug':
-        await vscode.debug.startDebugging(origin.folder, origin.configuration);
-        return;
-    }
   }
 
   private updateStatus(): void {
@@ -219,8 +207,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
       return;
     }
     if (!request) return;
-    this.origin = { kind: 'program', request };
-    await this.start(request);
+    await this.start(request, { origin: { kind: 'program', request } });
   }
 
   private async traceActiveCFile(): Promise<void> {
@@ -233,19 +220,19 @@ class ForkTraceExtension extends Disposable implements RunHost {
     await this.buildAndTrace(doc.uri.fsPath);
   }
 
-  /** Builds a C file with gcc -g and traces what it built. */
-  private async buildAndTrace(source: string): Promise<void> {
-    this.origin = { kind: 'c-file', source };
+  /** Builds a C file with gcc -g and traces what it built; `previous` when Trace Again rebuilt it. */
+  private async buildAndTrace(source: string, previous?: RunSummary): Promise<void> {
     const program = await buildCFile(source, this.output);
     if (!program) return;
     const uri = vscode.Uri.file(source);
-    await this.start({
+    const request: TraceRequest = {
       program,
       args: ['0'],
       cwd: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? dirname(program),
       env: {},
       ...traceSettings(uri),
-    });
+    };
+    await this.start(request, { origin: { kind: 'c-file', source }, previous });
   }
 
   /** Attach to Process…: a running process (chosen from a list, or given by a caller) is traced until Detach. */
@@ -277,7 +264,7 @@ class ForkTraceExtension extends Disposable implements RunHost {
       throw e;
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    await this.start({
+    const request: TraceRequest = {
       program: target.command.split(' ')[0] ?? `pid ${target.pid}`,
       args: [],
       cwd: folder?.fsPath ?? process.cwd(),
@@ -285,19 +272,22 @@ class ForkTraceExtension extends Disposable implements RunHost {
       ...traceSettings(folder),
       attachPid: target.pid,
       attachCommand: target.command,
-    });
+    };
+    // Attach again: the same pid, if it still runs.
+    await this.start(request, { origin: { kind: 'program', request } });
   }
 
-  /** A new trace or log is shown: the Problems entries of the ended ones go. */
+  /** A new trace or log is shown: the Problems entries of the ended ones go, and the fixes applied to their findings are forgotten. */
   private clearProblems(): void {
     for (const run of this.runs) run.clearProblems();
+    fixRegistry.forgetApplied();
   }
 
-  private async start(request: TraceRequest): Promise<void> {
+  private async start(request: TraceRequest, start: RunStart): Promise<void> {
     this.clearProblems();
     this.sources.clearExplanations();
     try {
-      this.adopt(TraceRun.startLive(this, request));
+      this.adopt(TraceRun.startLive(this, request, start));
     } catch (e) {
       if (e instanceof TraceError) {
         const actions = e.code === 'not-linux' ? ['Learn about Remote Development'] : [];

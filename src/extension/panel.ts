@@ -1,7 +1,7 @@
 // The fork-tree webview panel: strict CSP, resources only from dist/, typed messages.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { assertNever, type HostMessage, type WebviewMessage } from '../shared/protocol';
+import { assertNever, type FindingRef, type HostMessage, type WebviewMessage } from '../shared/protocol';
 import { Disposable, toDisposable } from './dispose';
 import { makeNonce, panelHtml } from './panelHtml';
 
@@ -11,7 +11,8 @@ export interface PanelHandler {
   ready(): void;
   openProcess(id: string): void;
   stop(): void;
-  restart(): void;
+  traceAgain(): void;
+  applyFix(finding: FindingRef): void;
   tracePrecisely(): void;
   disposed(): void;
 }
@@ -95,8 +96,13 @@ export class ForkTreePanel extends Disposable {
         return;
       case 'stop':
         return this.handler.stop();
-      case 'restart':
-        return this.handler.restart();
+      case 'traceAgain':
+        return this.handler.traceAgain();
+      case 'applyFix':
+        // The page is not trusted with more than a reference: the host finds the finding itself.
+        if (typeof message.kind === 'string' && typeof message.pid === 'number' && (message.time === null || typeof message.time === 'number'))
+          this.handler.applyFix({ kind: message.kind, pid: message.pid, time: message.time });
+        return;
       case 'tracePrecisely':
         return this.handler.tracePrecisely();
       default:

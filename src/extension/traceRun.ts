@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { DiagnosticJson, SnapshotJson, SourceLocation } from '../shared/schema';
-import type { TraceInfo } from '../shared/protocol';
+import { isFinding, type FindingRef, type TraceInfo } from '../shared/protocol';
+import type { RunSummary } from '../shared/compare';
 import { traceEndWords } from '../shared/words';
 import type { LiveTrace, StackMode } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
@@ -14,7 +15,8 @@ import { joinCommandLine } from './commandLine';
 import { Disposable, toDisposable } from './dispose';
 import { ForkTreePanel, type PanelHandler } from './panel';
 import { problemEntries } from './problems';
-import { fixRegistry } from './fixActions';
+import { applyFix, fixRegistry } from './fixActions';
+import type { TraceOrigin } from './traceAgain';
 import type { ProgramTerminal } from './programTerminal';
 import { sourceForProcess } from './processSource';
 
@@ -44,10 +46,19 @@ export interface RunHost {
   /** The run's panel was closed. */
   closed(run: TraceRun): void;
   restart(request: TraceRequest): void;
+  /** Trace Again from this run's panel: its origin once more, compared with it. */
+  traceAgain(run: TraceRun): void;
   /** Opens the program's terminal; the host owns it (it outlives the panel, until the user closes it). */
   openTerminal(name: string, onUserClose: () => void): ProgramTerminal;
   /** Click-to-source: the line, flashed, with the finding beside it. */
   showSource(location: SourceLocation, diagnostic: DiagnosticJson | null): Promise<unknown>;
+}
+
+/** How a run began: where it came from (for Trace Again) and the run it is compared with. */
+export interface RunStart {
+  origin: TraceOrigin | null;
+  /** Set when Trace Again started it: the previous run of the same origin. */
+  previous?: RunSummary;
 }
 
 /** The button on a "no single line" message that traces the same program again with strace -k. */
@@ -64,7 +75,7 @@ export class TraceRun extends Disposable {
   private readonly problems: vscode.DiagnosticCollection;
   private readonly panel: ForkTreePanel;
   trace: TraceInfo;
-  private fromDebugSession = false;
+  readonly origin: TraceOrigin | null;
 
   private constructor(
     private readonly host: RunHost,
@@ -72,9 +83,12 @@ export class TraceRun extends Disposable {
     title: string,
     panel: (handler: PanelHandler) => ForkTreePanel,
     status: TraceInfo['status'],
+    start: RunStart = { origin: null },
   ) {
     super();
-    this.trace = { title, status, message: null };
+    this.origin = start.origin;
+    this.trace = { title, status, message: null, canTraceAgain: start.origin !== null };
+    if (start.previous) this.trace.previous = start.previous;
     this.problems = this._register(vscode.languages.createDiagnosticCollection('forkTrace'));
     this._register(toDisposable(() => fixRegistry.clear(this)));
     this._register(
@@ -87,11 +101,8 @@ export class TraceRun extends Disposable {
         ready: () => this.sendSnapshot(),
         openProcess: (id) => void this.openProcess(id),
         stop: () => void this.stop(),
-        restart: () => {
-          // A debug session restarts through the debugger, which owns that trace.
-          if (this.fromDebugSession) void vscode.commands.executeCommand('workbench.action.debug.restart');
-          else if (this.request) this.host.restart(this.request);
-        },
+        traceAgain: () => this.host.traceAgain(this),
+        applyFix: (finding) => void this.applyFix(finding),
         tracePrecisely: () => void this.tracePrecisely(),
         disposed: () => {
           // Closing the panel ends the run: its trace, and its entries in the Problems list.
@@ -103,7 +114,7 @@ export class TraceRun extends Disposable {
   }
 
   /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
-  static startLive(host: RunHost, request: TraceRequest): TraceRun {
+  static startLive(host: RunHost, request: TraceRequest, start: RunStart): TraceRun {
     let run: TraceRun | null = null;
     const onUpdate = (): void => run?.pushDelta();
     const { attachPid } = request;
@@ -119,7 +130,7 @@ export class TraceRun extends Disposable {
           })
         : startPipedTrace({ ...request, onUpdate });
     // An attached process's stdio is its own: no terminal.
-    run = TraceRun.fromLive(host, request, live, attachPid === undefined);
+    run = TraceRun.fromLive(host, request, live, attachPid === undefined, start);
     return run;
   }
 
@@ -127,16 +138,15 @@ export class TraceRun extends Disposable {
    * Shows a trace someone else started (F5's debug adapter): the same panel and
    * Problems entries; a terminal only when the program's stdio is ours to show.
    */
-  static fromLive(host: RunHost, request: TraceRequest, live: LiveTrace, withTerminal: boolean, fromDebugSession = false): TraceRun {
+  static fromLive(host: RunHost, request: TraceRequest, live: LiveTrace, withTerminal: boolean, start: RunStart, fromDebugSession = false): TraceRun {
     const attach = request.attachPid !== undefined ? { pid: request.attachPid, command: request.attachCommand ?? basename(request.program) } : null;
     const title = attach
       ? `pid ${attach.pid} ${attach.command}`
       : `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
     const tab = attach ? `Fork Trace: pid ${attach.pid} ${basename(request.program)}` : `Fork Trace: ${basename(request.program)}`;
-    const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, tab, h), 'running');
+    const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, tab, h), 'running', start);
     if (attach) run.trace.attach = attach;
     run.live = live;
-    run.fromDebugSession = fromDebugSession;
     // A debug session's trace belongs to its launch configuration: the mode is set there.
     // A strace built without stack traces cannot run the precise mode: no offer that fails.
     run.trace.canTracePrecisely = !fromDebugSession && request.stackMode !== 'precise' && live.info.stackTrace;
@@ -171,6 +181,8 @@ export class TraceRun extends Disposable {
       trace?.status === 'log' ? 'log' : 'ended',
     );
     run.snapshotCache = snapshot;
+    // The comparison stays with the picture; tracing again needs an origin, which a reload lost.
+    if (trace?.previous) run.trace.previous = trace.previous;
     if (wasLive) run.trace.message = 'The window was reloaded, which ended the trace: this is the last picture before the reload.';
     if (snapshot) run.setProblems(snapshot);
     return run;
@@ -294,6 +306,20 @@ export class TraceRun extends Disposable {
       return;
     }
     await this.host.showSource(source.location, source.diagnostic);
+  }
+
+  /** Fix… on a finding in the panel: its fixes as the light bulb offers them. */
+  private async applyFix(ref: FindingRef): Promise<void> {
+    const finding = this.snapshot()?.diagnostics.find((d) => isFinding(d, ref));
+    if (!finding) {
+      void vscode.window.showInformationMessage('Fork Trace: that finding is no longer in this trace. Select the process again to see its findings now.');
+      return;
+    }
+    if (finding.fixes.length === 0) {
+      void vscode.window.showInformationMessage(`Fork Trace: no quick fix for this ${finding.kind}${finding.fixNote ? `: ${finding.fixNote}` : '.'}`);
+      return;
+    }
+    await applyFix(finding.fixes);
   }
 
   /** Stops this trace and runs the same program again with strace -k. */

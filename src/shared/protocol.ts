@@ -1,7 +1,8 @@
 // Messages between the extension host and the fork-tree webview: one union each way,
 // string `type` tags, handled with exhaustive switches. The webview never names a
 // file to open: it names a process, and the host looks the location up itself.
-import type { SnapshotDelta, SnapshotJson } from './schema';
+import type { RunSummary } from './compare';
+import type { DiagnosticKind, SnapshotDelta, SnapshotJson } from './schema';
 
 export type TraceStatus = 'running' | 'stopping' | 'ended' | 'log';
 
@@ -21,6 +22,30 @@ export interface TraceInfo {
    * attached to. Stop detaches then, and the process runs on. Absent for a trace of a program the editor started.
    */
   attach?: { pid: number; command: string };
+  /**
+   * The host can trace this run's origin again (Trace Again: a C file rebuilt first, a
+   * program rerun, a debug configuration restarted). Absent: no (a log, a restored panel).
+   */
+  canTraceAgain?: boolean;
+  /**
+   * This run was started by Trace Again: the previous run of the same origin, which the
+   * panel compares this one against (processes, zombies, findings by kind, before → after).
+   */
+  previous?: RunSummary;
+}
+
+/** Names a finding without its text: the host finds it in its own snapshot (see findingKey). */
+export interface FindingRef {
+  kind: DiagnosticKind;
+  /** The process the finding is about (its `pids[0]`). */
+  pid: number;
+  /** When it first happened (its `time`). */
+  time: number | null;
+}
+
+/** Whether a finding is the one `ref` names. */
+export function isFinding(d: { kind: DiagnosticKind; pids: readonly number[]; time: number | null }, ref: FindingRef): boolean {
+  return d.kind === ref.kind && d.pids[0] === ref.pid && d.time === ref.time;
 }
 
 /** Host → webview. */
@@ -44,8 +69,10 @@ export type WebviewMessage =
   | { type: 'openProcess'; id: string }
   /** Stop, or Detach for an attached trace (the host knows which it is). */
   | { type: 'stop' }
-  /** The user asked to run the same program again. */
-  | { type: 'restart' }
+  /** Trace Again: this run's origin once more (a C file rebuilt first), compared with this run. */
+  | { type: 'traceAgain' }
+  /** Fix…: apply this finding's preferred fix (or let the user pick one), save, offer Trace Again. */
+  | ({ type: 'applyFix' } & FindingRef)
   /** …again, in the precise mode (strace -k), to pin fork sites the fast mode could not. */
   | { type: 'tracePrecisely' };
 

@@ -393,7 +393,8 @@ export function deltasBetween(full: SnapshotJson, from: number, to: number, step
   return deltas;
 }
 
-function finish(processes: ProcessJson[], diagnostics: DiagnosticJson[], duration: number, ended: boolean): SnapshotJson {
+/** A snapshot of these processes and findings, its summary computed from them. */
+export function finish(processes: ProcessJson[], diagnostics: DiagnosticJson[], duration: number, ended: boolean): SnapshotJson {
   return {
     schema: 2,
     origin: 1700000000,

@@ -298,27 +298,35 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     await detach.click();
     assert.ok((await h.posted()).some((m) => m.type === 'stop'));
     const message = 'Detached from pid 200: the picture was taken, and it keeps running, untraced.';
-    await h.send({ type: 'trace', trace: { ...ATTACHED_TRACE_INFO, status: 'ended', message } });
+    await h.send({ type: 'trace', trace: { ...ATTACHED_TRACE_INFO, status: 'ended', message, canTraceAgain: true } });
     await h.settle();
     assert.equal(await line.isVisible(), false, 'the attached line goes with the attach');
     assert.equal(await h.page.locator('.ft-trace-message').innerText(), message);
     assert.equal(await detach.getAttribute('disabled'), '');
-    assert.equal(await h.page.locator('vscode-button.ft-restart').innerText(), 'Attach again');
+    assert.equal(await h.page.locator('vscode-button.ft-trace-again').innerText(), 'Attach again');
   });
 
-  test('Stop posts stop while running; once ended it is disabled and Run again shows', async () => {
+  test('Stop posts stop while running; once ended it is disabled and Trace Again shows when the host can trace again', async () => {
     const h = await panel();
     assert.equal(await h.page.locator('vscode-button.ft-stop').innerText(), 'Stop');
     assert.equal(await h.page.locator('.ft-attached').isVisible(), false);
     await h.page.locator('vscode-button.ft-stop').click();
     assert.ok((await h.posted()).some((m) => m.type === 'stop'));
-    await h.send({ type: 'trace', trace: { ...SMALL_TRACE_INFO, status: 'ended', message: 'Stopped: every process of the trace was killed.' } });
+    const stopped = { ...SMALL_TRACE_INFO, status: 'ended', message: 'Stopped: every process of the trace was killed.' } as const;
+    await h.send({ type: 'trace', trace: stopped });
     await h.settle();
     assert.equal(await h.page.locator('vscode-button.ft-stop').getAttribute('disabled'), '');
-    assert.ok(await h.page.locator('vscode-button.ft-restart').isVisible());
+    const again = h.page.locator('vscode-button.ft-trace-again');
+    assert.equal(await again.isVisible(), false, 'a trace the host cannot trace again (a log, a restored panel) has no Trace Again');
     assert.match(await h.page.locator('.ft-trace-message').innerText(), /every process of the trace was killed/);
-    await h.page.locator('vscode-button.ft-restart').click();
-    assert.ok((await h.posted()).some((m) => m.type === 'restart'));
+    await h.send({ type: 'trace', trace: { ...stopped, canTraceAgain: true } });
+    await again.waitFor();
+    assert.equal(await again.innerText(), 'Trace Again');
+    await again.click();
+    assert.deepEqual(
+      (await h.posted()).filter((m) => m.type === 'traceAgain'),
+      [{ type: 'traceAgain' }],
+    );
   });
 
   test('the timeline zooms and pans; panning a live trace turns follow-live off and the button back on', async () => {

@@ -72,7 +72,7 @@ test('a finding with no fix and a fixNote says why in its Problems message; one 
   assert.equal(withFix.fixes.length, 2);
 });
 
-test('the provider offers a QuickFix per fix on a Fork Trace diagnostic, its WorkspaceEdit and isPreferred set; nothing on other diagnostics', () => {
+test('the provider offers a QuickFix per fix on a Fork Trace diagnostic, its WorkspaceEdit and isPreferred set; nothing on other diagnostics, nor a fix already applied', () => {
   const vscode = fakeVscode();
   const load = (Module as unknown as { _load: (r: string, ...a: unknown[]) => unknown })._load;
   (Module as unknown as { _load: (r: string, ...a: unknown[]) => unknown })._load = (request: string, ...rest: unknown[]) =>
@@ -109,6 +109,13 @@ test('the provider offers a QuickFix per fix on a Fork Trace diagnostic, its Wor
     // The same finding on another line is not this one.
     const moved = { ...diag, range: { start: { line: 10 } } };
     assert.deepEqual(provider.provideCodeActions(doc as never, null as never, { diagnostics: [moved] } as never), []);
+    // A fix applied once is not offered again (its code would go in twice) until a new trace begins.
+    registry.markApplied(quickFixPlans([reap])[0]);
+    const titles = () =>
+      (provider.provideCodeActions(doc as never, null as never, { diagnostics: [diag] } as never) as unknown as FakeAction[]).map((a) => a.title);
+    assert.deepEqual(titles(), ['Ignore SIGCHLD']);
+    registry.forgetApplied();
+    assert.deepEqual(titles(), ['Reap children in a SIGCHLD handler', 'Ignore SIGCHLD']);
     registry.clear(owner);
     assert.deepEqual(provider.provideCodeActions(doc as never, null as never, { diagnostics: [diag] } as never), []);
   } finally {
