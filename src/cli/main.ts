@@ -252,51 +252,67 @@ async function trace(parsed: Parsed): Promise<number> {
   // With a report on stdout, what the program prints goes to stderr: it would make the report unreadable.
   const stdio: StdioOptions = reportOnStdout(parsed.reports) ? ['inherit', process.stderr, 'inherit'] : 'inherit';
   const resolver = new SiteResolver({ cwd: process.cwd(), program, libraryPath: process.env.LD_LIBRARY_PATH });
-  const live = LiveTrace.start({
-    program,
-    args,
-    stdio,
-    ...liveOptions(parsed, resolver),
-  });
-  void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
-  return runLive(live, parsed, resolver);
+  return runLive(parsed, resolver, () => LiveTrace.start({ program, args, stdio, ...liveOptions(parsed, resolver) }));
 }
 
 /** `forktrace attach PID`: what is there at once, then traced until Ctrl-C, SIGTERM or --duration detaches. */
 async function attach(parsed: Parsed): Promise<number> {
   const { pid } = checkAttach(parsed.positional[0]);
   const resolver = new SiteResolver({ cwd: process.cwd(), libraryPath: process.env.LD_LIBRARY_PATH });
-  const live = LiveTrace.start({
-    program: '',
-    attachPid: pid,
-    ...liveOptions(parsed, resolver),
-  });
-  void resolver.prepare([live.program]);
-  const target = live.attach as NonNullable<typeof live.attach>;
-  const code = await runLive(live, parsed, resolver);
-  // strace said it could not attach after all (the checks cannot see everything, e.g. a seccomp filter or an LSM).
-  const refused = target.refused;
-  if (refused) {
-    process.stderr.write(`forktrace: strace could not attach to pid ${pid}: ${refused}. Nothing was changed.\n`);
-    return 2;
+  return runLive(parsed, resolver, () => LiveTrace.start({ program: '', attachPid: pid, ...liveOptions(parsed, resolver) }));
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Ctrl-C, SIGTERM and SIGHUP stop the trace (or detach). Listened for before strace starts:
+ * the traced program runs (and may be told to stop) before the trace's start-up work is done,
+ * and a signal then would end forktrace at once, leaving strace and its tree behind.
+ */
+class StopSignals {
+  private live: LiveTrace | null = null;
+  private asked = false;
+  private readonly onSignal = (): void => {
+    this.asked = true;
+    if (this.live) void this.live.stop();
+  };
+
+  constructor() {
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
   }
-  return code;
+
+  /** The trace to stop; stopped at once when a signal came before it was known. */
+  watch(live: LiveTrace): void {
+    this.live = live;
+    if (this.asked) void live.stop();
+  }
+
+  stopNow(): void {
+    this.onSignal();
+  }
+
+  dispose(): void {
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
+  }
 }
 
 /** Runs a live trace to its end: Ctrl-C, SIGTERM, SIGHUP and --duration stop it (or detach); then the report. */
-async function runLive(live: LiveTrace, parsed: Parsed, resolver: SiteResolver): Promise<number> {
-  const stop = (): void => {
-    void live.stop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', stop);
-  const timer = parsed.duration !== null ? setTimeout(stop, parsed.duration * 1000) : null;
-  // Said only once Ctrl-C and SIGTERM detach: a signal before that would end forktrace and leave strace attached.
-  if (live.attach) process.stderr.write(`forktrace: ${attachedWords(live.attach)}; Ctrl-C detaches.\n`);
+async function runLive(parsed: Parsed, resolver: SiteResolver, start: () => LiveTrace): Promise<number> {
+  const signals = new StopSignals();
+  let timer: NodeJS.Timeout | null = null;
   try {
+    const live = start();
+    signals.watch(live);
+    void resolver.prepare([live.program]); // objdump disassembles on the other core while the trace runs
+    if (parsed.duration !== null) timer = setTimeout(() => signals.stopNow(), parsed.duration * 1000);
+    if (live.attach) process.stderr.write(`forktrace: ${attachedWords(live.attach)}; Ctrl-C detaches.\n`);
     const end = await live.done;
-    if (live.attach?.refused) return 2; // nothing was traced: attach() says why
+    const refused = live.attach?.refused;
+    if (refused) {
+      // strace said it could not attach after all (the checks cannot see everything, e.g. a seccomp filter or an LSM).
+      process.stderr.write(`forktrace: strace could not attach to pid ${live.attach?.pid}: ${refused}. Nothing was changed.\n`);
+      return 2;
+    }
     const status = output(end.snapshot, parsed);
     siteFacts(resolver);
     timings.fact('processes', end.snapshot.summary.processes);
@@ -305,9 +321,7 @@ async function runLive(live: LiveTrace, parsed: Parsed, resolver: SiteResolver):
     return status;
   } finally {
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.off('SIGHUP', stop);
+    signals.dispose();
   }
 }
 
