@@ -5,8 +5,10 @@
  * Usage: [HOLD_ORPHANS_REAP_AFTER=SECONDS] hold_orphans COMMAND [ARGS...]
  * It becomes a child subreaper (PR_SET_CHILD_SUBREAPER), runs COMMAND as its
  * child and waits for that child only. Orphans of COMMAND's tree are adopted
- * by it and stay zombies (until SECONDS have passed, if given: then it reaps
- * them, like an init that reaps late). Once COMMAND has exited it prints
+ * by it and stay zombies (if SECONDS is given, each for SECONDS after it was
+ * first seen a zombie: then it is reaped, like an init that reaps late; timed
+ * from the zombie, not from the start, so a slow start on a loaded machine
+ * cannot make it reap at once). Once COMMAND has exited it prints
  * "holding zombie PID" to stderr for each zombie it still holds, then exits
  * with COMMAND's status (init reaps them).
  */
@@ -23,6 +25,31 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+#define MAX_HELD 64
+
+/* The zombies this process holds as their adopter (its own child excepted), up to max. */
+static int adopted_zombies(pid_t child, pid_t *out, int max)
+{
+    int n = 0;
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    while (proc && (e = readdir(proc)) != NULL && n < max) {
+        char path[300], state;
+        int pid, ppid;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        /* pid (comm) state ppid: comm has no ')' in the programs this runs */
+        if (fscanf(f, "%d %*[^)]) %c %d", &pid, &state, &ppid) == 3 && state == 'Z' && ppid == getpid() && pid != child)
+            out[n++] = pid;
+        fclose(f);
+    }
+    if (proc)
+        closedir(proc);
+    return n;
 }
 
 int main(int argc, char **argv)
@@ -46,38 +73,34 @@ int main(int argc, char **argv)
         _exit(127);
     }
     const char *after = getenv("HOLD_ORPHANS_REAP_AFTER");
-    double reap_after = after ? atof(after) : -1, start = now();
-    int st = 0, done = 0;
-    while (!done) {
+    double reap_after = after ? atof(after) : -1;
+    pid_t held[MAX_HELD];
+    double seen[MAX_HELD];
+    int nheld = 0, st = 0;
+    for (;;) {
         if (waitpid(child, &st, WNOHANG) == child)  /* its own child */
             break;
-        if (reap_after >= 0 && now() - start >= reap_after) {
-            int other;
-            pid_t z;
-            while ((z = waitpid(-1, &other, WNOHANG)) > 0)
-                if (z == child) {
-                    st = other;
-                    done = 1;
+        if (reap_after >= 0) {
+            pid_t z[MAX_HELD];
+            int nz = adopted_zombies(child, z, MAX_HELD);
+            for (int i = 0; i < nz; i++) {
+                int known = 0;
+                for (int j = 0; j < nheld; j++)
+                    known |= held[j] == z[i];
+                if (!known && nheld < MAX_HELD) {
+                    held[nheld] = z[i];
+                    seen[nheld++] = now();
                 }
+            }
+            for (int j = 0; j < nheld; j++)
+                if (held[j] > 0 && now() - seen[j] >= reap_after && waitpid(held[j], NULL, WNOHANG) == held[j])
+                    held[j] = -1;  /* reaped; the slot is not reused */
         }
-        if (!done)
-            usleep(10 * 1000);
+        usleep(10 * 1000);
     }
-    DIR *proc = opendir("/proc");
-    struct dirent *e;
-    while (proc && (e = readdir(proc)) != NULL) {
-        char path[300], state;
-        int pid, ppid;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        /* pid (comm) state ppid: comm has no ')' in the programs this runs */
-        if (fscanf(f, "%d %*[^)]) %c %d", &pid, &state, &ppid) == 3 && state == 'Z' && ppid == getpid())
-            fprintf(stderr, "holding zombie %d\n", pid);
-        fclose(f);
-    }
-    if (proc)
-        closedir(proc);
+    pid_t z[MAX_HELD];
+    int nz = adopted_zombies(child, z, MAX_HELD);
+    for (int i = 0; i < nz; i++)
+        fprintf(stderr, "holding zombie %d\n", z[i]);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
