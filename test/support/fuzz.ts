@@ -503,12 +503,6 @@ export function* serverLogLines(o: ServerLogOptions): Generator<string> {
 // --- time and memory ----------------------------------------------------------------
 
 /** Wall-clock time `run` took, in milliseconds. */
-export function timeOf(run: () => void): number {
-  const t0 = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
 let gcFunction: (() => void) | null = null;
 
 /** A full garbage collection: global.gc when node runs with --expose-gc, else V8's own, exposed here. */
