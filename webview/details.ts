@@ -96,6 +96,8 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
     fact(
       'Fork site',
       locationLink(p.forkSite, () => actions.open(p.id)),
+      // Inferred, not seen (a fork before an attach): how.
+      ...(p.forkSiteNote ? [' ', el('span', 'ft-muted', `— ${p.forkSiteNote}`)] : []),
     );
   else fact('Fork site', p.forkSiteNote ?? 'not known', ...preciseOffer(p.forkSitePreciseWouldPin, actions));
 

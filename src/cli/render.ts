@@ -50,7 +50,7 @@ export function renderPartialSnapshot<T>(snapshot: Omit<SnapshotJson, 'processes
   const walk = (p: T, prefix: string, isLast: boolean, depth: number): void => {
     const branch = depth === 0 ? '' : isLast ? '└─ ' : '├─ ';
     const json = processes.json(p);
-    if (json.forkSiteNote) unknownForkSites.set(json.forkSiteNote, (unknownForkSites.get(json.forkSiteNote) ?? 0) + 1);
+    if (json.forkSiteNote && !json.forkSite) unknownForkSites.set(json.forkSiteNote, (unknownForkSites.get(json.forkSiteNote) ?? 0) + 1);
     lines.push(`${prefix}${branch}${describe(json, paint)}`);
     const kids = children.get(processes.id(p));
     const groups = groupsOf.get(processes.id(p)) ?? [];

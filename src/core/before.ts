@@ -3,9 +3,10 @@
 // hold. Seeded into the model before the first event, so the trace starts from them:
 // their start times are negative (seconds before the attach, the trace's origin), a
 // zombie's exit time is unknown (its interval is marked `before`), and a wait that reaps
-// one later closes its interval like any other.
+// one later closes its interval like any other. Their forks were not seen: each gets a
+// stand-in fork site in its parent's executable (CallSite.beforeTrace).
 import type { Seconds } from './events';
-import type { ExitStatus, ProcessModel, ProcessNode } from './model';
+import type { CallSite, ExitStatus, ProcessModel, ProcessNode } from './model';
 
 export interface ExistingProcess {
   pid: number;
@@ -62,6 +63,7 @@ export function seedBefore(model: ProcessModel, attachTime: Seconds, existing: r
     proc.command = e.command;
     proc.argv = e.argv;
     proc.image = e.exe;
+    if (parent && parentFacts?.exe) proc.forkSite = forkedBefore(parentFacts, e);
     nodes.set(e.pid, proc);
     seeded.push(proc);
     return proc;
@@ -81,4 +83,17 @@ export function seedBefore(model: ProcessModel, attachTime: Seconds, existing: r
     if (proc && e.sigchld !== 'default') proc.sigchld = { action: e.sigchld, restart: true, nocldwait: false, site: null };
   }
   return seeded;
+}
+
+/**
+ * The fork that made `child`, which the trace never saw: a stand-in call by its parent,
+ * marked beforeTrace, for the resolver to answer from the parent's executable alone.
+ */
+function forkedBefore(parent: ExistingProcess, child: ExistingProcess): CallSite {
+  return {
+    event: { kind: 'syscall', line: 0, pid: parent.pid, time: child.start, name: 'fork', args: '', result: String(child.pid), errno: null },
+    executable: parent.exe,
+    argv: parent.argv,
+    beforeTrace: true,
+  };
 }

@@ -36,6 +36,13 @@ export interface CallSite {
    * running when the trace began).
    */
   after?: FlowAnchor;
+  /**
+   * A call the trace never saw: the process was forked before the trace began (an attach
+   * found it in /proc), so `event` is a stand-in fork by its parent and `executable` the
+   * parent's. Its line is known only when that executable has a single call that makes
+   * processes (the resolver says which, as Located.inferred).
+   */
+  beforeTrace?: true;
 }
 
 /** See CallSite.after. */

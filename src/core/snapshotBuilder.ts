@@ -35,7 +35,7 @@ export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): Proc
     adoptedBy: p.adoptions.length === 0 ? [] : p.adoptions.map((a) => ({ time: rel(a.time), pid: a.pid, command: a.command })),
     threads: p.threadCount,
     forkSite: fork?.location ?? null,
-    forkSiteNote: fork && !fork.location ? fork.note : null,
+    forkSiteNote: fork ? (fork.location ? (fork.inferred ?? null) : fork.note) : null,
     forkSitePreciseWouldPin: fork !== null && !fork.location && fork.preciseWouldPin === true,
     state: processState(p),
   };

@@ -509,7 +509,11 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
     }
     if (p.forkSite) {
       const fn = p.forkSite.function ? ` in ${p.forkSite.function}` : '';
-      frames.push(new StackFrame(frameId(), `fork()${fn} — created pid ${p.pid}`, this.source(p.forkSite), this.convertDebuggerLineToClient(p.forkSite.line)));
+      // A note beside a known fork site says it was inferred (a fork before the attach), not seen.
+      const inferred = p.forkSiteNote ? ' before the trace (inferred: the only call that makes processes)' : '';
+      frames.push(
+        new StackFrame(frameId(), `fork()${fn} — created pid ${p.pid}${inferred}`, this.source(p.forkSite), this.convertDebuggerLineToClient(p.forkSite.line)),
+      );
     } else {
       frames.push(labelFrame(frameId(), this.noForkSiteReason(p)));
     }
@@ -518,7 +522,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
 
   private noForkSiteReason(p: ProcessJson): string {
     if (p.parentId === null && wasBefore(p)) return `${processName(p)} is the process Fork Trace attached to: it was forked before the trace`;
-    if (wasBefore(p)) return `${processName(p)} was forked before the trace, so its fork is not in it`;
+    if (wasBefore(p) && !p.forkSiteNote) return `${processName(p)} was forked before the trace, so its fork is not in it`;
     if (p.parentPid === null) return `${processName(p)} is the traced program itself: it was not forked by a traced process`;
     const note = p.forkSiteNote ?? (this.snapshot?.diagnostics ?? []).find((d) => d.pids.includes(p.pid) && d.locationNote)?.locationNote;
     return `fork site of pid ${p.pid} unknown${note ? `: ${note}` : ': the call was not resolved to a source line (is the program built with -g?)'}`;

@@ -73,9 +73,11 @@ export interface ProcessJson {
   threads: number;
   forkSite: SourceLocation | null;
   /**
-   * Why forkSite is null although a traced call made the process: several candidate
-   * lines (the default mode cannot tell them apart), no debug info, a script… Null
-   * when forkSite is known, and for a process no traced call made.
+   * Why forkSite is null although a call made the process: several candidate lines (the
+   * default mode cannot tell them apart), no debug info, a script… When forkSite is
+   * known but was inferred, not seen, how (a process forked before an attach: the only
+   * call in its parent's program that makes processes). Null when forkSite was seen, and
+   * for a process whose maker is not known at all (the traced program, an attach's root).
    */
   forkSiteNote: string | null;
   /** A trace in the precise mode (strace -k) would give forkSite, which is null now. */
@@ -126,7 +128,10 @@ export interface DiagnosticJson {
   pids: number[];
   message: string;
   location: SourceLocation | null;
-  /** Why `location` is null, in words a user can act on. */
+  /**
+   * Why `location` is null, in words a user can act on; when `location` was inferred,
+   * not seen (a fork before an attach), how.
+   */
   locationNote: string | null;
   /** A trace in the precise mode (strace -k) would give location, which is null now. */
   locationPreciseWouldPin: boolean;

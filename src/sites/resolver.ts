@@ -2,6 +2,7 @@
 // static one, then following the flow) and caches the answers per call signature.
 // Synchronous for the SiteLocator contract and never throws: every failure becomes a note
 // the user can act on.
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PRECISE_HOW, type Located, type SiteLocator, type SiteRole } from '../core/diagnostics';
 import type { SyscallEvent } from '../core/events';
@@ -11,7 +12,7 @@ import { Binaries, type BinaryFile } from './binaries';
 import { BinutilsCache, type ToolStats } from './binutilsCache';
 import { FlowFollower } from './flowFollower';
 import { InterpretedPath, type CandidateLocation } from './interpreted';
-import { staticQuery, type StaticFacts, type StaticQuery } from './libcCalls';
+import { describeFunctions, PROCESS_MAKERS, staticQuery, type StaticFacts, type StaticQuery } from './libcCalls';
 import { PrecisePath } from './precise';
 import { StaticPath } from './staticPath';
 
@@ -160,9 +161,44 @@ export class SiteResolver {
   }
 
   private lookup(site: CallSite, role: SiteRole): Answer {
+    if (site?.beforeTrace) return this.lookupBefore(site);
     const answer = this.lookupStatic(site, role);
     if (role !== 'fork' || answer.located.location !== null || !answer.sites || site.after === undefined) return answer;
     return this.flow.follow(this.binaries.get(site.executable ?? this.options.program ?? ''), site, answer) ?? answer;
+  }
+
+  /**
+   * A fork the trace did not see (CallSite.beforeTrace): the line is a fact only when the
+   * parent's program (with its own libraries) has a single call that makes processes.
+   */
+  private lookupBefore(site: CallSite): Answer {
+    this.stats.lookups++;
+    const t0 = performance.now();
+    let result: Answer;
+    try {
+      result = this.computeBefore(site);
+    } catch (err) {
+      result = none(`The line of the fork before the attach could not be worked out: ${(err as Error).message}`);
+    }
+    this.stats.ms += performance.now() - t0;
+    return result;
+  }
+
+  private computeBefore(site: CallSite): Answer {
+    const exePath = site.executable;
+    if (!exePath) return none('The fork was before the attach, and the program that made it is not known, so its line is not known.');
+    const exe = this.binaries.get(exePath);
+    if (exe.language())
+      return none(`The fork was before the attach, by an interpreter (${basename(exe.path)}): which line of its script made it is not known.`);
+    if (exe.problem) return none(exe.problem);
+    if (!exe.elf) return none(`${exe.path} is not an ELF executable, so the line of the fork before the attach is not known.`);
+    const answer = this.staticPath.locate(exe, site.event, BEFORE_QUERY, true);
+    if (!answer.located.location) return answer;
+    const via = answer.located.via && answer.located.via.length > 0 ? ` (${describeFunctions([...answer.located.via])})` : '';
+    return {
+      ...answer,
+      located: { ...answer.located, inferred: `the fork was before the attach; this is the only call in ${basename(exe.path)} that makes processes${via}` },
+    };
   }
 
   /** The answer before following the flow: cached by static signature, or per call when it has `-k` frames or failed. */
@@ -239,6 +275,16 @@ export class SiteResolver {
     return this.staticPath.locate(exe, site.event, query ?? staticQuery(site.event, role, staticFacts(site, role)));
   }
 }
+
+/** What a fork before the attach can have been: a call to any function that makes processes. */
+const BEFORE_QUERY: StaticQuery = {
+  functions: [...PROCESS_MAKERS],
+  signal: null,
+  waitPid: null,
+  waitOptions: null,
+  notSpawnCleanup: false,
+  key: 'fork\0before-trace',
+};
 
 /** The `-k` stacks to try, in order: the call's own, then (for a clone3 that strace cannot unwind) its thread's next call's. */
 function stacksOf(site: CallSite): string[][] {

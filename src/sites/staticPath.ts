@@ -22,6 +22,9 @@ const MAX_CLIMB = 12;
 
 const PIN_EACH = `trace in precise mode ${PRECISE_HOW} to pin down each call`;
 
+/** What the notes call a fork the trace did not see (CallSite.beforeTrace). */
+const BEFORE = 'the fork before the attach';
+
 /** A call instruction the disassembly found, in the binary that holds it (the executable or one of its own libraries). */
 interface FoundCall {
   bin: BinaryFile;
@@ -52,13 +55,17 @@ export class StaticPath {
 
   constructor(private readonly binutils: BinutilsCache) {}
 
-  locate(exe: BinaryFile, event: SyscallEvent, query: StaticQuery): Answer {
+  /**
+   * `before`: the call was not traced (a fork before an attach, CallSite.beforeTrace): the
+   * notes say so, and offer no precise trace, which could not see it either.
+   */
+  locate(exe: BinaryFile, event: SyscallEvent, query: StaticQuery, before = false): Answer {
     // The syscall's name is in the query's key because the notes name it: without it the
     // answer for a clone3 could say "this clone", depending on which was located first.
-    const key = `${exe.real}\0${query.key}`;
+    const key = `${exe.real}\0${before ? 'before\0' : ''}${query.key}`;
     const cached = this.answers.get(key);
     if (cached) return cached;
-    const result = this.compute(exe, event, query);
+    const result = this.compute(exe, event, query, before);
     this.answers.set(key, result);
     return result;
   }
@@ -67,7 +74,7 @@ export class StaticPath {
     this.answers.clear();
   }
 
-  private compute(exe: BinaryFile, event: SyscallEvent, query: StaticQuery): Answer {
+  private compute(exe: BinaryFile, event: SyscallEvent, query: StaticQuery, before: boolean): Answer {
     const { objdump, addr2line } = this.binutils.paths();
     if (!objdump || !addr2line) return none(MISSING_BINUTILS);
     // The executable and its own shared libraries: a call in the project's libworker.so is the program's too.
@@ -76,11 +83,14 @@ export class StaticPath {
     for (const bin of bins) {
       const why = this.disassemble(bin, objdump, addr2line);
       if (why === null) continue;
-      if (bin === exe) return none(`${basename(exe.path)} could not be disassembled (${why}), so the ${event.name} has no source line; ${PIN_EACH}.`, true);
+      if (bin === exe)
+        return before
+          ? none(`${basename(exe.path)} could not be disassembled (${why}), so the line of ${BEFORE} is not known.`)
+          : none(`${basename(exe.path)} could not be disassembled (${why}), so the ${event.name} has no source line; ${PIN_EACH}.`, true);
       unread.push({ bin, why });
     }
     const calls = narrowByArguments(this.callsFor(bins, event.name, query.functions), query);
-    if (calls.length === 0) return noCallAnswer(bins, unread, event.name, query.functions);
+    if (calls.length === 0) return noCallAnswer(bins, unread, event.name, query.functions, before);
     let sites = this.sitesOf(bins, calls, addr2line);
     if (query.notSpawnCleanup) {
       // Go's forkExec and Rust's spawn wait for their child only when its exec failed.
@@ -94,7 +104,7 @@ export class StaticPath {
     }
     // A static binary contains libc itself: its internal calls (no line info) are not the user's.
     if (!exe.elf?.dynamic) sites = withLine;
-    return answerFrom(exe, bins, event.name, calls, sites, unread);
+    return answerFrom(exe, bins, event.name, calls, sites, unread, before);
   }
 
   /** Disassembles the binary unless that was done; why it could not be, else null. */
@@ -191,24 +201,26 @@ function narrowed<T>(calls: T[], fits: (call: T) => boolean): T[] {
 }
 
 /** No call to the functions was found: where else it may have come from. */
-function noCallAnswer(bins: BinaryFile[], unread: Unread[], syscall: string, functions: string[]): Answer {
-  const what = describeFunctions(functions);
+function noCallAnswer(bins: BinaryFile[], unread: Unread[], syscall: string, functions: string[], before: boolean): Answer {
+  const what = before ? 'a function that makes processes' : describeFunctions(functions);
+  const call = before ? BEFORE : `this ${syscall}`;
+  const end = before ? 'its line is not known' : PIN_EACH;
   if (unread.length > 0) {
     const skipped = unread.map((u) => u.bin);
     const read = bins.filter((b) => !skipped.includes(b));
     return none(
-      `No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unread[0].why}), so this ${syscall} may have come from there; ${PIN_EACH}.`,
-      true,
+      `No call to ${what} was found in ${namesOf(read)}, and ${namesOf(skipped)} ${skipped.length === 1 ? 'was' : 'were'} not disassembled (${unread[0].why}), so ${call} may have come from there; ${end}.`,
+      !before,
     );
   }
   return none(
-    `No call to ${what} was found in ${namesOf(bins)}, so this ${syscall} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${PIN_EACH}.`,
-    true,
+    `No call to ${what} was found in ${namesOf(bins)}, so ${call} probably came from a system library, a library loaded with dlopen(), or code the disassembly does not show; ${end}.`,
+    !before,
   );
 }
 
 /** The line when the sites have one, else the candidates and a note that lists them. */
-function answerFrom(exe: BinaryFile, bins: BinaryFile[], syscall: string, calls: FoundCall[], sites: FoundSite[], unread: Unread[]): Answer {
+function answerFrom(exe: BinaryFile, bins: BinaryFile[], syscall: string, calls: FoundCall[], sites: FoundSite[], unread: Unread[], before: boolean): Answer {
   const { candidates, unknown } = linesOf(exe, sites, unread);
   // The library functions called at these sites (not for sites climbed out of a language's library).
   const targetAt = new Map(calls.map((c) => [`${c.bin.real}\0${c.call.address}`, c.call.target]));
@@ -229,13 +241,20 @@ function answerFrom(exe: BinaryFile, bins: BinaryFile[], syscall: string, calls:
   const shown = listed.slice(0, 3).join(', ');
   const more = total > 3 ? ` and ${total - 3} more` : '';
   const holders = bins.filter((b) => sites.some((s) => s.bin === b));
+  const inBins = namesOf(holders.length > 0 ? holders : [exe]);
   return {
-    located: {
-      location: null,
-      note: `${total} call sites of ${found} in ${namesOf(holders.length > 0 ? holders : [exe])} could have made this ${syscall}: ${shown}${more}. The default trace cannot tell them apart; ${PIN_EACH}.`,
-      preciseWouldPin: true,
-      ...via,
-    },
+    located: before
+      ? {
+          location: null,
+          note: `The fork was before the attach, and ${inBins} ${holders.length > 1 ? 'have' : 'has'} ${total} calls that make processes (${found}), at ${shown}${more}: which one it was is not known.`,
+          ...via,
+        }
+      : {
+          location: null,
+          note: `${total} call sites of ${found} in ${inBins} could have made this ${syscall}: ${shown}${more}. The default trace cannot tell them apart; ${PIN_EACH}.`,
+          preciseWouldPin: true,
+          ...via,
+        },
     candidates,
     ...own,
   };

@@ -120,6 +120,9 @@ export function smallTrace(): SnapshotJson {
 
 export const SMALL_TRACE_INFO: TraceInfo = { title: './server --port 8080', status: 'running', message: null };
 
+/** How the fork site of a process an attach found was inferred (markup that must stay text). */
+export const INFERRED_FORK_SITE = 'the fork was before the attach; this is the only call in <b>srv</b> that makes processes (fork())';
+
 /** The command line of the server an attach found: markup that must stay text, in the attached line too. */
 export const ATTACHED_COMMAND = '<img src=y onerror=alert(2)>srv';
 
@@ -133,7 +136,14 @@ export function attachedTrace(): SnapshotJson {
   const processes: ProcessJson[] = [
     proc({ pid: 200, command: ATTACHED_COMMAND, argv: [ATTACHED_COMMAND, '8080'], start: -3600, before: true, parentPid: 1 }),
     // As an attach reads them from /proc: exited, at a time no one knows.
-    before(201, { start: -20, exit: { time: null, code: null, signal: null, core: false }, zombie: { from: null, to: null, before: true } }),
+    // srv has one fork call: the fork site of what it forked before the attach is that line, inferred.
+    before(201, {
+      start: -20,
+      exit: { time: null, code: null, signal: null, core: false },
+      zombie: { from: null, to: null, before: true },
+      forkSite: { file: '/work/srv.c', line: 70, function: 'main' },
+      forkSiteNote: INFERRED_FORK_SITE,
+    }),
     before(202, {
       start: -10,
       exit: { time: null, code: null, signal: null, core: false },

@@ -8,6 +8,7 @@ import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness
 import {
   ATTACHED_COMMAND,
   ATTACHED_TRACE_INFO,
+  INFERRED_FORK_SITE,
   attachedTrace,
   FORK_SITE_NOTE,
   MARKUP_ARGV,
@@ -287,7 +288,11 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.doesNotMatch(details, /-3600/);
     await h.page.locator('[data-id="201"]').click();
     await h.settle();
-    assert.match(await h.page.locator('.ft-details').innerText(), /Zombie\s+zombie since before the trace \(its exit time is unknown\)/);
+    const found = await h.page.locator('.ft-details').innerText();
+    assert.match(found, /Zombie\s+zombie since before the trace \(its exit time is unknown\)/);
+    // Its fork site was inferred, not seen: the line, and how it was found, as text.
+    assert.ok(found.includes(`Fork site\nsrv.c:70 (main) — ${INFERRED_FORK_SITE}`), found);
+    assert.equal(await h.page.locator('.ft-details b').count(), 0);
     await h.page.locator('[data-id="202"]').click();
     await h.settle();
     assert.match(await h.page.locator('.ft-details').innerText(), /zombie from before the trace to 0\.500 s/);

@@ -3,10 +3,11 @@
  *
  * Point: a tool that maps each zombie to the source line that created it
  * must tell spawn_worker's fork from spawn_logger's. Neither child is
- * reaped; both stay zombies until main exits after 300 ms.
- * The worker exits 1, the logger exits 2.
+ * reaped; both stay zombies until main exits after argv[1] ms (default 300:
+ * an attach test holds them longer). The worker exits 1, the logger exits 2.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static pid_t spawn_worker(void)
@@ -25,12 +26,13 @@ static pid_t spawn_logger(void)
     return pid;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int ms = argc > 1 ? atoi(argv[1]) : 300;
     setvbuf(stdout, NULL, _IOLBF, 0);
     pid_t worker = spawn_worker();
     pid_t logger = spawn_logger();
     printf("worker %d logger %d\n", (int)worker, (int)logger);
-    usleep(300 * 1000);         /* BUG (on purpose): no waitpid: 2 zombies */
+    usleep(ms * 1000);          /* BUG (on purpose): no waitpid: 2 zombies */
     return 0;
 }

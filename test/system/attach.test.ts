@@ -165,6 +165,48 @@ test('forktrace attach --duration detaches by itself; SIGTERM detaches too', asy
   assert.deepEqual(await runClients({ port, count: 1 }), { ok: 1, failed: 0, errors: [] });
 });
 
+test('forktrace attach --json on zombies it only finds: the zombie-leak points at the only fork() of zombie_server, inferred and said so; two_fork_sites gets no line and the reason', async (t) => {
+  const { pid, port } = await untracedServer(t);
+  assert.deepEqual(await runClients({ port, count: 3 }), { ok: 3, failed: 0, errors: [] });
+  const zombies = await eventually(() => (zombiesOf(pid).length === 3 ? zombiesOf(pid) : false), 5000, '3 zombies');
+  let r = spawnSync(process.execPath, [CLI, 'attach', '--duration', '1', '--no-color', '--json', '-', String(pid)], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  let snap = JSON.parse(r.stdout) as SnapshotJson;
+  const forkLine = lineOf(join(EXAMPLES, 'zombie_server.c'), /pid_t pid = fork\(\)/);
+  const fork = { file: join(EXAMPLES, 'zombie_server.c'), line: forkLine, function: 'main' };
+  const [leak, ...others] = snap.diagnostics;
+  assert.deepEqual(others, []);
+  assert.deepEqual([leak.kind, leak.pids[0], leak.pids.slice(1).sort((a, b) => a - b)], ['zombie-leak', pid, zombies]);
+  assert.deepEqual(leak.location, fork);
+  const how = 'the fork was before the attach; this is the only call in zombie_server that makes processes (fork())';
+  assert.equal(leak.locationNote, how);
+  assert.match(leak.message, /The fork was before the attach; this is the only call in zombie_server that makes processes \(fork\(\)\)\./);
+  assert.ok(leak.fixes.length > 0, `a fix at the line: ${leak.fixNote}`);
+  for (const z of zombies) assert.deepEqual([byPid(snap, z).forkSite, byPid(snap, z).forkSiteNote], [fork, how]);
+
+  const holder = spawn(join(PROGRAMS, 'two_fork_sites'), ['20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => holder.kill('SIGKILL'));
+  await waitForOutput(holder.stdout as Readable, /worker \d+ logger \d+/);
+  const two = await eventually(() => (zombiesOf(holder.pid as number).length === 2 ? zombiesOf(holder.pid as number) : false), 5000, '2 zombies');
+  r = spawnSync(process.execPath, [CLI, 'attach', '--duration', '0.5', '--no-color', '--json', '-', String(holder.pid)], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  snap = JSON.parse(r.stdout) as SnapshotJson;
+  const source = join(PROGRAMS, 'two_fork_sites.c');
+  const sites = [lineOf(source, 'fork site 1'), lineOf(source, 'fork site 2')];
+  const none = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.deepEqual(
+    none?.pids.slice(1).sort((a, b) => a - b),
+    two,
+  );
+  assert.equal(none?.location, null);
+  assert.equal(
+    none?.locationNote,
+    `The fork was before the attach, and two_fork_sites has 2 calls that make processes (fork()), at two_fork_sites.c:${sites[0]} (spawn_worker), two_fork_sites.c:${sites[1]} (spawn_logger): which one it was is not known.`,
+  );
+  assert.equal(none?.locationPreciseWouldPin, false);
+  for (const z of two) assert.equal(byPid(snap, z).forkSite, null);
+});
+
 /** attach_target: 2 sleeping threads and a living child that exits 4 on the first line of stdin. */
 async function target(t: { after: (fn: () => void) => void }): Promise<{ proc: ChildProcess; pid: number; child: number; say: () => void; out: Readable }> {
   buildPrograms();

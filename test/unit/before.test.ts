@@ -6,6 +6,8 @@ import { TraceSession } from '../../src/core/session';
 import { seedBefore, type ExistingProcess } from '../../src/core/before';
 import { log } from '../support/core';
 import type { ProcessJson, SnapshotJson } from '../../src/shared/schema';
+import type { SiteLocator } from '../../src/core/diagnostics';
+import { createFixProvider } from '../../src/fixes/provider';
 
 const T = 1700000100; // the attach
 const CLONE = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
@@ -89,4 +91,54 @@ test('an empty list seeds nothing but the origin; a cycle of parents (pid reuse 
   const loop = new TraceSession();
   seedBefore(loop.model, T, [existing({ pid: 200, ppid: 201 }), existing({ pid: 201, ppid: 200 })]);
   assert.equal(loop.snapshot().processes.length, 2);
+});
+
+/** Like the SiteResolver: a fork the trace saw is at line 70; one before the attach is inferred in srv, or not known in two_sites. */
+const beforeLocator: SiteLocator = (site) => {
+  if (!site.beforeTrace) return { location: { file: '/src/srv.c', line: 70, function: 'main' }, note: null, via: ['fork'] };
+  if (site.executable === '/tmp/srv')
+    return { location: { file: '/src/srv.c', line: 70, function: 'main' }, note: null, via: ['fork'], inferred: 'the only call in srv that makes processes' };
+  return { location: null, note: `${site.executable} has 2 calls that make processes` };
+};
+
+test("what an attach found gets a stand-in fork site in its parent's program; the leak points at the inferred line and says how it was found", () => {
+  const session = new TraceSession();
+  seedBefore(session.model, T, [
+    existing({ pid: 100, ppid: 1 }),
+    existing({ pid: 101, ppid: 100, exe: null, zombie: { code: 0, signal: null, core: false } }),
+    existing({ pid: 102, ppid: 100, exe: null, zombie: { code: 0, signal: null, core: false } }),
+  ]);
+  const root = session.model.processByPid(100);
+  const zombie = session.model.processByPid(101);
+  assert.equal(root?.forkSite, null, 'the attached process: what made it is outside the trace');
+  assert.equal(zombie?.forkSite?.beforeTrace, true);
+  assert.equal(zombie?.forkSite?.executable, '/tmp/srv', "the parent's program made it, not the zombie's (unreadable)");
+  assert.equal(zombie?.forkSite?.event.pid, 100);
+  const snap = session.snapshot(beforeLocator);
+  assert.deepEqual([byPid(snap, 101).forkSite?.line, byPid(snap, 101).forkSiteNote], [70, 'the only call in srv that makes processes']);
+  assert.equal(byPid(snap, 100).forkSiteNote, null);
+  const [leak] = snap.diagnostics.filter((d) => d.kind === 'zombie-leak');
+  assert.deepEqual(leak.location, { file: '/src/srv.c', line: 70, function: 'main' });
+  assert.equal(leak.locationNote, 'the only call in srv that makes processes');
+  assert.match(leak.message, /It never calls wait\(\), waitpid\(\) or waitid\(\)\. The only call in srv that makes processes\. Reap children/);
+});
+
+test('a leak of zombies found and zombies the trace saw forked points at the fork it saw; two fork calls leave the line unknown, with the reason', () => {
+  const mixed = new TraceSession();
+  seedBefore(mixed.model, T, [existing({ pid: 100, ppid: 1 }), existing({ pid: 101, ppid: 100, exe: null, zombie: { code: 0, signal: null, core: false } })]);
+  mixed.push(log(`100  ${T + 1}.000000 ${CLONE} = 105`, `105  ${T + 1}.100000 +++ exited with 0 +++`));
+  const seen = mixed.snapshot(beforeLocator).diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.deepEqual([seen?.pids, seen?.location?.line, seen?.locationNote], [[100, 101, 105], 70, null]);
+  assert.doesNotMatch(seen?.message ?? '', /only call/);
+
+  const two = new TraceSession();
+  seedBefore(two.model, T, [
+    existing({ pid: 100, ppid: 1, exe: '/tmp/two_sites' }),
+    existing({ pid: 101, ppid: 100, exe: null, zombie: { code: 0, signal: null, core: false } }),
+  ]);
+  const snap = two.snapshot(beforeLocator, createFixProvider());
+  const leak = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.deepEqual([leak?.location, leak?.locationNote], [null, '/tmp/two_sites has 2 calls that make processes']);
+  assert.deepEqual([byPid(snap, 101).forkSite, byPid(snap, 101).forkSiteNote], [null, '/tmp/two_sites has 2 calls that make processes']);
+  assert.match(leak?.fixNote ?? '', /the line of the call that made pid 101 is not known \(\/tmp\/two_sites has 2 calls/);
 });

@@ -25,6 +25,11 @@ export interface Located {
    * `fork`, …): the one at the line, or every candidate's. Absent: not known.
    */
   via?: readonly string[];
+  /**
+   * Set when the location was not seen but inferred, saying how: a process forked before
+   * an attach has the line of the only call that makes processes in its parent's program.
+   */
+  inferred?: string;
 }
 
 /** Maps a traced call to its source line; the tracer supplies one that knows binaries. */
@@ -52,7 +57,7 @@ export interface FindingContext {
 export function locationFields(where: Located): Pick<DiagnosticJson, 'location' | 'locationNote' | 'locationPreciseWouldPin'> {
   return {
     location: where.location,
-    locationNote: where.location ? null : where.note,
+    locationNote: where.location ? (where.inferred ?? null) : where.note,
     locationPreciseWouldPin: !where.location && where.preciseWouldPin === true,
   };
 }

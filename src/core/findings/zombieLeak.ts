@@ -10,8 +10,9 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
   const out: DiagnosticJson[] = [];
   for (const [owner, { atEnd, viaAdopter }] of leaks) {
     const children = [...atEnd, ...viaAdopter];
-    // Zombies an attach found were forked before it: a child the trace saw forked has the line.
-    const traced = children.find((c) => c.forkSite) ?? children[0];
+    // Zombies an attach found were forked before it: a child the trace saw forked has the
+    // line; else one found there, whose line is inferred when its parent's program has one fork call.
+    const traced = children.find((c) => c.forkSite && !c.forkSite.beforeTrace) ?? children.find((c) => c.forkSite) ?? children[0];
     const coalesced = model.coalescing.get(owner);
     let why: string;
     let fix: string;
@@ -34,11 +35,13 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
         reason: `${processName(owner)} already waits for some children (${owner.lastWait.event.name}): which wait should also reap these is the program's decision, so no edit is offered.`,
       };
     } else {
-      why = 'It never calls wait(), waitpid() or waitid().';
       where =
         traced.forkSite || !traced.before
           ? at(traced.forkSite, 'fork')
           : { location: null, note: 'they were forked before the attach, so the fork is not in the trace' };
+      // How a line the trace did not see was found, where the message is read (Problems, the CLI).
+      const inferred = where.location && where.inferred ? ` ${where.inferred[0].toUpperCase()}${where.inferred.slice(1)}.` : '';
+      why = `It never calls wait(), waitpid() or waitid().${inferred}`;
       fix =
         madeByAdvice(made, children.length === 1) ??
         'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
