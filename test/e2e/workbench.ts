@@ -3,7 +3,7 @@
 // the Call Stack view. Selectors are the workbench's own; nothing here knows the
 // extension except the data-* attributes its panel promises.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -156,6 +156,48 @@ export async function closeWorkbench(browser: Browser | null, server: RunningCod
     return (await server.stop()).left;
   } finally {
     for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A suite's workbench: the packaged .vsix in a fresh profile, code-server on a copy of examples/, Chromium on it. */
+export interface Workbench {
+  cs: CodeServerModule;
+  server: RunningCodeServer;
+  browser: Browser;
+  page: Page;
+  /** The copy of examples/ that is open. */
+  folder: string;
+  /** What closeWorkbench removes: the copy's temporary folder and the profile. */
+  dirs: string[];
+}
+
+/**
+ * The start of a suite, as a user gets there: `npm run package` (or FORKTRACE_E2E_VSIX), the
+ * cached code-server, a copy of examples/ built in place (`prepare` may add to it), the
+ * .vsix installed, code-server started on the copy, the workbench loaded. What was started
+ * is stopped again if a later step fails.
+ */
+export async function startWorkbench(prefix: string, timings: Timings, prepare?: (folder: string) => void): Promise<Workbench> {
+  const cs = await loadCodeServerModule();
+  const vsix = buildVsix();
+  if (!existsSync(vsix)) throw new Error(`${vsix} was not built`);
+  const install = cs.ensureCodeServer();
+  timings.mark(install.installed ? `install code-server ${install.version} (cold)` : `code-server ${install.version} cached`);
+  const { work, folder } = copyExamples(prefix);
+  const dirs = [work];
+  let server: RunningCodeServer | null = null;
+  try {
+    prepare?.(folder);
+    const profile = cs.installExtension(install, vsix, cs.freshProfile());
+    dirs.push(profile.root);
+    if (!profile.installed.some((d) => d.startsWith('fork-trace.fork-trace-'))) throw new Error(`the .vsix was not installed: ${profile.installed.join(', ')}`);
+    server = await cs.startCodeServer(install, { folder, profile });
+    const { browser, page } = await browseWorkbench(server.url, folder);
+    timings.mark('code-server up, workbench loaded');
+    return { cs, server, browser, page, folder, dirs };
+  } catch (e) {
+    await closeWorkbench(null, server, dirs);
+    throw e;
   }
 }
 

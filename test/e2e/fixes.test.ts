@@ -1,0 +1,287 @@
+// From finding to fix in a real VS Code (code-server + the packaged .vsix, driven by
+// headless Chromium): Build and Trace the Active C File on the never-reaping example,
+// 3 loopback clients leave 3 zombies, Stop; the cursor on the zombie line, the light
+// bulb (Ctrl+.) offers the preferred fix first, it is applied and saved; Trace Again
+// from the notification rebuilds and traces the fixed file, the same 3 clients, and the
+// new panel compares the runs: zombies 3 → 0, zombie-leak "fixed".
+//
+// Uses the code-server cached by test/e2e/vscode.test.ts (~/.cache/fork-trace-e2e).
+// Screenshots go to artifacts/e2e-fixes/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import {
+  ROOT,
+  Timings,
+  activeEditorTitle,
+  closeWorkbench,
+  listeningPort,
+  openFile,
+  panelRows,
+  quickInputClosed,
+  runClients,
+  runCommand,
+  startWorkbench,
+  statusBarLine,
+  waitFor,
+  type Workbench,
+} from './workbench';
+import { lineOf } from '../support/system';
+
+const SHOTS = join(ROOT, 'artifacts', 'e2e-fixes');
+const CLIENTS = 3;
+/** The preferred fix for a server that never waits (src/fixes/zombieLeak.ts). */
+const PREFERRED_FIX = 'Reap children in a SIGCHLD handler (waitpid in a loop, installed with SA_RESTART)';
+const OTHER_FIX = 'Ignore SIGCHLD so the kernel reaps children (when their exit statuses are not needed)';
+
+const timings = new Timings();
+let wb: Workbench | null = null;
+let page: Page;
+let source = '';
+let forkLine = 0;
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch(() => undefined);
+}
+
+/** The traced server's port: it was started with args ['0'], so it is read from its listening socket in /proc. */
+function serverPort(old: ReadonlySet<number>): Promise<{ pid: number; port: number }> {
+  return waitFor(
+    'the traced zombie_server listening',
+    () => {
+      for (const p of wb!.server.processes()) {
+        if (p.comm !== 'zombie_server' || old.has(p.pid)) continue;
+        const port = listeningPort(p.pid);
+        if (port > 0) return { pid: p.pid, port };
+      }
+      return null;
+    },
+    30_000,
+  );
+}
+
+/** The panel frame in which `selector` is visible (the newest panel when several match). */
+function visibleIn(selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitFor(
+    `a panel showing ${selector}`,
+    async () => {
+      const found: Frame[] = [];
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.isDetached()) continue;
+        if (
+          await f
+            .locator(selector)
+            .first()
+            .isVisible()
+            .catch(() => false)
+        )
+          found.push(f);
+      }
+      return found.pop() ?? null;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+/** The comparison's row `key` as the user reads it: label, before, →, after, verdict. */
+async function compareRow(frame: Frame, key: string): Promise<string[]> {
+  const row = frame.locator(`.ft-compare tr[data-row="${key}"]`);
+  if ((await row.count()) === 0) return [];
+  return (await row.locator('th, td').allInnerTexts()).map((t) => t.trim());
+}
+
+describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () => {
+  before(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    wb = await startWorkbench('forktrace-e2e-fixes-', timings, (folder) => {
+      source = join(folder, 'zombie_server.c');
+      forkLine = lineOf(source, 'pid_t pid = fork();');
+    });
+    page = wb.page;
+  });
+
+  after(async () => {
+    try {
+      if (page && !page.isClosed()) await shot('99-last');
+    } finally {
+      const left = await closeWorkbench(wb?.browser ?? null, wb?.server ?? null, wb?.dirs ?? []);
+      wb = null;
+      console.log(`[e2e-fixes] timings:\n${timings.report()}`);
+      assert.deepEqual(left, [], 'code-server and everything it started are gone');
+    }
+  });
+
+  let firstPids = new Set<number>();
+  let secondPids = new Set<number>();
+  let secondPanel: Frame;
+
+  it('Build and Trace the Active C File: 3 clients leave 3 zombies; Stop keeps the picture', async () => {
+    // Right after the workbench loads, Quick Open may not have searched the folder yet.
+    await waitFor(
+      'zombie_server.c open',
+      async () => {
+        try {
+          await openFile(page, 'zombie_server.c');
+          return true;
+        } catch {
+          await quickInputClosed(page);
+          return false;
+        }
+      },
+      90_000,
+      1000,
+    );
+    await runCommand(page, 'View: Close Primary Side Bar');
+    // Right after the workbench loads, the palette may not list the extension's commands yet.
+    await waitFor(
+      'Build and Trace in the palette',
+      async () => {
+        try {
+          await runCommand(page, 'Fork Trace: Build and Trace the Active C File');
+          return true;
+        } catch {
+          await quickInputClosed(page);
+          return false;
+        }
+      },
+      60_000,
+      1000,
+    );
+    const { pid, port } = await serverPort(new Set());
+    timings.mark(`built and traced: zombie_server ${pid} listens on ${port}`);
+    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    const frame = await visibleIn('[data-state="zombie"]');
+    const zombies = await waitFor(`${CLIENTS} zombies in the panel`, async () => {
+      const rows = (await panelRows(frame)).filter((r) => r.state === 'zombie');
+      return rows.length === CLIENTS ? rows : null;
+    });
+    firstPids = new Set([pid, ...zombies.map((z) => z.pid)]);
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await waitFor('the trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+    assert.match(await frame.locator('.ft-summary').innerText(), /3 zombies now/);
+    await shot('01-three-zombies');
+    timings.mark('3 zombies, stopped');
+  });
+
+  it('the light bulb on the zombie line offers the preferred fix first; applying it saves the file and offers Trace Again', async () => {
+    // The panel's zombie row opens the fork line, where the leak's Problems entry is.
+    const frame = await visibleIn('[data-state="zombie"]');
+    await frame.locator('[data-state="zombie"]').first().click();
+    await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
+    await waitFor(`the cursor on Ln ${forkLine}`, async () => (await statusBarLine(page)) === forkLine, 10_000);
+    await runCommand(page, 'View: Focus Active Editor Group');
+    assert.equal(await statusBarLine(page), forkLine, 'the cursor stays on the fork line');
+
+    const actions = page.locator('.action-widget .monaco-list-row.action');
+    await waitFor(
+      'the quick fixes (Ctrl+.)',
+      async () => {
+        if ((await actions.count()) > 0 && (await actions.first().isVisible())) return true;
+        await page.keyboard.press('Control+.');
+        await page
+          .locator('.action-widget')
+          .first()
+          .waitFor({ state: 'visible', timeout: 3000 })
+          .catch(() => undefined);
+        return false;
+      },
+      30_000,
+      500,
+    );
+    const titles = (await actions.allInnerTexts()).map((t) => t.split('\n')[0].trim());
+    const ours = titles.filter((t) => t === PREFERRED_FIX || t === OTHER_FIX);
+    assert.deepEqual(ours, [PREFERRED_FIX, OTHER_FIX], `Fork Trace's fixes, the preferred first: ${JSON.stringify(titles)}`);
+    await shot('02-light-bulb');
+    await actions.filter({ hasText: PREFERRED_FIX }).first().click();
+
+    const toast = page.locator('.notification-toast', { hasText: 'fix applied' });
+    await toast.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const saved = await waitFor('the fix saved to disk', () => {
+      const text = readFileSync(source, 'utf8');
+      return /while \(waitpid\(-1, [^,]+, WNOHANG\) > 0\)/.test(text) && /SA_RESTART/.test(text) ? text : null;
+    });
+    assert.match(saved, /#include <sys\/wait\.h>/);
+    assert.match(saved, /sigaction\(SIGCHLD, /);
+    await shot('03-fix-applied');
+    timings.mark('light bulb → preferred fix applied and saved');
+
+    await toast.first().locator('.monaco-button', { hasText: 'Trace Again' }).click();
+  });
+
+  it('Trace Again rebuilds and traces the fixed server; the same 3 clients; the panel compares: zombies 3 → 0, zombie-leak fixed', async () => {
+    const { pid, port } = await serverPort(firstPids);
+    timings.mark(`Trace Again: rebuilt zombie_server ${pid} listens on ${port}`);
+    const frame = await visibleIn('.ft-compare');
+    assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
+    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    // Wait for what the user waits for: the 3 connections' children in the comparison.
+    await waitFor('processes 4 → 4 in the comparison', async () => (await compareRow(frame, 'processes'))[3] === '4', 20_000);
+    const reaped = await waitFor(`${CLIENTS} reaped children in the panel`, async () => {
+      const rows = (await panelRows(frame)).filter((r) => r.state === 'reaped');
+      return rows.length === CLIENTS ? rows : null;
+    });
+    assert.equal(reaped.length, CLIENTS);
+    assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '3', '→', '0', '']);
+    assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '1', '→', '0', 'fixed']);
+    await shot('04-compared-live');
+
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await waitFor('the second trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+    await waitFor(
+      'the comparison after the end',
+      async () => (await frame.locator('.ft-compare thead th.ft-compare-after').innerText()).trim() === 'after',
+      10_000,
+    );
+    assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '3', '→', '0', '']);
+    assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '1', '→', '0', 'fixed']);
+    assert.equal(await frame.locator('.ft-compare tr[data-verdict="new"]').count(), 0, 'the fix brought no new finding');
+    await shot('05-compared-after-stop');
+    timings.mark('Trace Again → zombies 3 → 0, zombie-leak fixed');
+    secondPanel = frame;
+    secondPids = new Set((await panelRows(frame)).map((r) => r.pid));
+  });
+
+  it("the panel's Trace Again on the unfixed source again: zombie-leak is new; Fix… in the details asks which fix, the preferred first, and applies it", async () => {
+    // The user undid the fix on disk; the panel's button rebuilds and traces it.
+    writeFileSync(source, readFileSync(join(ROOT, 'examples', 'zombie_server.c')));
+    await secondPanel.locator('vscode-button.ft-trace-again').click();
+    const { pid, port } = await serverPort(new Set([...firstPids, ...secondPids]));
+    timings.mark(`panel Trace Again: rebuilt zombie_server ${pid} listens on ${port}`);
+    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    const frame = await waitFor(`the panel of pid ${pid} with ${CLIENTS} zombies`, async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.isDetached()) continue;
+        const rows = await panelRows(f).catch(() => []);
+        if (rows.some((r) => r.pid === pid) && rows.filter((r) => r.state === 'zombie').length === CLIENTS) return f;
+      }
+      return null;
+    });
+    await waitFor('zombie-leak new in the comparison', async () => (await compareRow(frame, 'zombie-leak'))[4] === 'new', 15_000);
+    assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '0', '→', '1', 'new']);
+    assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '0', '→', '3', '']);
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await waitFor('the third trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+
+    // The server's finding in the details: Fix…, two fixes, so a pick, the preferred first.
+    await frame.locator(`.ft-row[data-id="${pid}"]`).click();
+    const fix = frame.locator('.ft-details vscode-button.ft-fix-button');
+    await fix.waitFor({ timeout: 10_000 });
+    assert.equal((await frame.locator('.ft-details .ft-fix-title').innerText()).trim(), `${PREFERRED_FIX} (or 1 other fix)`);
+    await fix.click();
+    const picks = page.locator('.quick-input-widget .monaco-list-row');
+    await waitFor('the fixes in a quick pick', async () => (await picks.count()) === 2, 10_000);
+    const labels = (await picks.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.ok(labels[0]!.startsWith(PREFERRED_FIX) && labels[0]!.endsWith('preferred'), `the preferred fix first, marked: ${labels[0]}`);
+    assert.ok(labels[1]!.startsWith(OTHER_FIX), labels[1]);
+    await shot('06-fix-pick');
+    await page.keyboard.press('Enter');
+    await page.locator('.notification-toast', { hasText: 'fix applied' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await waitFor('the fix from the panel saved to disk', () => /while \(waitpid\(-1, [^,]+, WNOHANG\) > 0\)/.test(readFileSync(source, 'utf8')));
+    await shot('07-fixed-from-the-panel');
+    timings.mark('panel Trace Again → zombie-leak new; Fix… → preferred fix applied');
+  });
+});
