@@ -71,6 +71,8 @@ export class SiteResolver {
   private results = new WeakMap<SyscallEvent, Map<SiteRole, Answer>>();
   /** Answers for calls without `-k` frames, by program, then by static signature. */
   private readonly bySignature = new Map<string, Map<string, Answer>>();
+  /** The last StaticQuery read and what it was read from (see queryOf). */
+  private lastQuery: { name: string; args: string; role: SiteRole; notSpawnCleanup?: boolean; childExec?: string; query: StaticQuery } | null = null;
 
   constructor(private readonly options: SiteResolverOptions = {}) {
     const { cwd, workspaceRoot, libraryPath, objdump, addr2line } = options;
@@ -208,7 +210,7 @@ export class SiteResolver {
       return { located: { location: null, note: 'The call was not in the trace.' }, candidates: [] };
     }
     const shared = this.sharedAnswers(site);
-    const query = shared ? staticQuery(site.event, role, staticFacts(site, role)) : null;
+    const query = shared ? this.queryOf(site, role) : null;
     const known = (query && shared?.get(query.key)) ?? this.results.get(site.event)?.get(role);
     if (known) {
       this.stats.cacheHits++;
@@ -272,7 +274,30 @@ export class SiteResolver {
     }
     if (exe.problem) return none(exe.problem);
     if (!exe.elf) return none(`${exe.path} is not an ELF executable, so its calls cannot be located.`);
-    return this.staticPath.locate(exe, site.event, query ?? staticQuery(site.event, role, staticFacts(site, role)));
+    return this.staticPath.locate(exe, site.event, query ?? this.queryOf(site, role));
+  }
+
+  /**
+   * The call's StaticQuery, read again only when what it depends on changed: the 30,000
+   * forks of a fork-per-connection server share their name and argument text (one string,
+   * from the parser), and reading the query for each was most of what locating cost.
+   */
+  private queryOf(site: CallSite, role: SiteRole): StaticQuery {
+    const facts = staticFacts(site, role);
+    const last = this.lastQuery;
+    const { name, args } = site.event;
+    if (
+      last !== null &&
+      last.args === args &&
+      last.name === name &&
+      last.role === role &&
+      last.notSpawnCleanup === facts.notSpawnCleanup &&
+      last.childExec === facts.childExec
+    )
+      return last.query;
+    const query = staticQuery(site.event, role, facts);
+    this.lastQuery = { name, args, role, notSpawnCleanup: facts.notSpawnCleanup, childExec: facts.childExec, query };
+    return query;
   }
 }
 
