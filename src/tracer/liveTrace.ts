@@ -84,6 +84,8 @@ export class LiveTrace {
   private straceExited = false;
   private updateTimer: ReturnType<typeof setTimeout> | null = null;
   private identifyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the processes that appeared since the last identification are due for it (0: none waits). */
+  private identifyAt = 0;
   private lastData = Date.now();
   private readonly tmp: string;
   private readonly locator: SiteLocator;
@@ -161,7 +163,7 @@ export class LiveTrace {
       this.session.push(chunk);
       // The program itself at once (everything it forks is its descendant); the rest soon after.
       if (this.identified === 0) this.identifyNewProcesses();
-      else this.scheduleIdentify();
+      else this.identifySoon();
       this.scheduleUpdate();
     });
     timings.stop('start strace (FIFO, spawn)', starting);
@@ -297,14 +299,25 @@ export class LiveTrace {
    * was half of Fork Trace's own CPU time in a trace (0.26 s of CPU for 2,000 children).
    * A process whose parent is identified is covered anyway (killProcessTrees takes the
    * descendants of every identified process); one that leaves that tree, an orphan, is
-   * identified the moment it is adopted (nameAdopter).
+   * identified the moment it is adopted (nameAdopter). While records keep arriving, a later
+   * read does it (a timer of its own was one more wakeup every 25 ms); the timer is for
+   * when they stop.
    */
-  private scheduleIdentify(): void {
-    if (this.identifyTimer) return;
-    this.identifyTimer = setTimeout(() => {
-      this.identifyTimer = null;
-      if (!this.straceExited) this.identifyNewProcesses();
-    }, IDENTIFY_DELAY_MS);
+  private identifySoon(): void {
+    const now = Date.now();
+    if (this.identifyAt === 0) {
+      this.identifyAt = now + IDENTIFY_DELAY_MS;
+      this.identifyTimer = setTimeout(() => this.identifyNow(), IDENTIFY_LATEST_MS);
+    } else if (now >= this.identifyAt) {
+      this.identifyNow();
+    }
+  }
+
+  private identifyNow(): void {
+    if (this.identifyTimer) clearTimeout(this.identifyTimer);
+    this.identifyTimer = null;
+    this.identifyAt = 0;
+    if (!this.straceExited) this.identifyNewProcesses();
   }
 
   /** Records the start time of every process that appeared since the last call and is still ours. */
@@ -419,8 +432,10 @@ export class LiveTrace {
 
 /** How often the watchers of a live trace (the panel, the status bar, the Call Stack view) hear of new events. */
 const UPDATE_MS = 150;
-/** How long after its first record a process is identified in /proc. */
+/** How long after its first record a process is identified in /proc: at the first read after this… */
 const IDENTIFY_DELAY_MS = 25;
+/** …or at the latest after this, when no more records come. */
+const IDENTIFY_LATEST_MS = 50;
 /** How often zombies of adopters outside the trace are looked for in /proc. */
 const VERIFY_DELAY_MS = 250;
 const QUIET_GAP_MS = 40;
