@@ -1,5 +1,5 @@
 // The FIFO reader on a real FIFO: every byte written arrives once and in order, in
-// batches rather than one callback per write, and it ends when the last writer closes.
+// batches rather than one callback per write (a slow writer too), and it ends when the last writer closes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -55,6 +55,32 @@ test('lookNow reads what is left at once; finish stops reading and closes the FI
       /* closed, and the number not reused */
     }
     assert.notEqual(target, path, 'the read end was closed');
+  } finally {
+    cleanup();
+  }
+});
+
+test('a writer that writes a record every 4 ms for 0.8 s is read in a few dozen looks, not one per record', async () => {
+  const { path, cleanup } = fifo();
+  try {
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeFd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    let chunks = 0;
+    let text = '';
+    const reader = new FifoReader(readFd, (chunk) => {
+      chunks++;
+      text += chunk.toString();
+    });
+    const line = (k: number): string => `4242 1700000000.${String(k).padStart(6, '0')} wait4(-1, NULL, WNOHANG, NULL) = 0\n`;
+    for (let k = 0; k < 200; k++) {
+      writeSync(writeFd, line(k));
+      await new Promise((r) => setTimeout(r, 4));
+    }
+    closeSync(writeFd);
+    await reader.done;
+    assert.equal(text, Array.from({ length: 200 }, (_, k) => line(k)).join(''));
+    // Looking every 5 ms found one record or two each time (about 150 chunks): every look is a wakeup.
+    assert.ok(chunks <= 60, `${chunks} chunks for 200 records written 4 ms apart`);
   } finally {
     cleanup();
   }
