@@ -2,10 +2,10 @@
 // a run started by Trace Again compares itself with the previous run (zombies 3 → 0,
 // zombie-leak "fixed"), live and after a reload; Fix… on a finding and Trace Again post
 // what the host acts on; what the traced program wrote, in the compared run too, is text.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
+import { chromiumMissing, type Harness } from './harness';
+import { browserPages } from './pages';
 import { finish, MARKUP_ARGV, MARKUP_COMMAND, proc, smallTrace, SMALL_TRACE_INFO } from './traces';
 import type { TraceInfo, WebviewMessage } from '../../src/shared/protocol';
 import type { RunSummary } from '../../src/shared/compare';
@@ -67,23 +67,8 @@ const ignoreFix: FixJson = {
 const FIX_NOTE = `the fork is in <i>daemon</i>, built without -g`;
 
 describe('Trace Again and Fix… in the panel (Chromium)', { skip: missing || false }, () => {
-  let browser: Browser;
-  const open: Harness[] = [];
-
-  before(async () => {
-    if (bundleIsStale()) await buildWebview();
-    browser = await Harness.launch();
-  });
-  after(async () => {
-    for (const h of open) await h.close().catch(() => undefined);
-    await browser?.close();
-  });
-
-  async function page(): Promise<Harness> {
-    const h = await Harness.open({ browser });
-    open.push(h);
-    return h;
-  }
+  const pages = browserPages();
+  const page = (): Promise<Harness> => pages.open();
 
   /** The comparison as the user reads it: each row's cells, by row key. */
   async function comparison(h: Harness): Promise<Record<string, string[]>> {
@@ -211,7 +196,7 @@ describe('Trace Again and Fix… in the panel (Chromium)', { skip: missing || fa
   });
 
   test('no CSP violation, console error or page error on any page above', async () => {
-    for (const h of open) {
+    for (const h of pages.opened) {
       const r = await h.record().catch(() => null);
       if (r) {
         assert.deepEqual(r.violations, []);

@@ -1,10 +1,10 @@
 // The panel's bundle in headless Chromium under the panel's strict CSP, driven by host
 // messages as VS Code would send them: rows and their data attributes, markup shown
 // as text, clicks and keys that post openProcess, deltas, filters, and no CSP report.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { bundleIsStale, buildWebview, chromiumMissing, Harness } from './harness';
+import { chromiumMissing, type Harness } from './harness';
+import { browserPages } from './pages';
 import {
   ATTACHED_COMMAND,
   ATTACHED_TRACE_INFO,
@@ -28,22 +28,11 @@ const missing = chromiumMissing();
 if (missing) console.log(`# browser tests skipped: ${missing}`);
 
 describe('the panel in Chromium', { skip: missing || false }, () => {
-  let browser: Browser;
-  const open: Harness[] = [];
-
-  before(async () => {
-    if (bundleIsStale()) await buildWebview();
-    browser = await Harness.launch();
-  });
-  after(async () => {
-    for (const h of open) await h.close().catch(() => undefined);
-    await browser?.close();
-  });
+  const pages = browserPages();
 
   /** A fresh page showing the small trace. */
   async function panel(): Promise<Harness> {
-    const h = await Harness.open({ browser });
-    open.push(h);
+    const h = await pages.open();
     await h.send({ type: 'snapshot', snapshot: smallTrace(), trace: SMALL_TRACE_INFO });
     await h.page.locator('.ft-row[data-id="107"]').waitFor();
     await h.settle();
@@ -166,8 +155,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
   });
 
   test('a folded row says how many reaped children it stands for, last under its parent, its file name as text; a delta folds more and removes their rows', async () => {
-    const h = await Harness.open({ browser });
-    open.push(h);
+    const h = await pages.open();
     const snapshot = smallTrace();
     const group: FoldedGroupJson = {
       id: 'folded-1',
@@ -260,8 +248,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
   });
 
   test('an attached trace: the attached line, Detach in place of Stop, "before" on what was there, markup in the command line as text', async () => {
-    const h = await Harness.open({ browser });
-    open.push(h);
+    const h = await pages.open();
     await h.send({ type: 'snapshot', snapshot: attachedTrace(), trace: ATTACHED_TRACE_INFO });
     await h.page.locator('.ft-row[data-id="203"]').waitFor();
     await h.settle();
@@ -384,8 +371,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
   });
 
   test('10,000 processes: only the rows in view are in the DOM, and scrolling brings the last one', async () => {
-    const h = await Harness.open({ browser });
-    open.push(h);
+    const h = await pages.open();
     const big = serverTrace({ processes: 10_000 });
     await h.send({ type: 'snapshot', snapshot: big, trace: { title: 'prefork', status: 'ended', message: null } });
     await h.page.locator('.ft-row').first().waitFor();
@@ -413,7 +399,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     const record = await h.record();
     assert.deepEqual(record.violations, []);
     assert.deepEqual(record.errors, []);
-    for (const other of open) {
+    for (const other of pages.opened) {
       const r = await other.record().catch(() => null);
       if (r) assert.deepEqual(r.violations, [], 'a CSP violation in an earlier test');
       assert.deepEqual(other.consoleErrors, []);
@@ -422,8 +408,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
   });
 
   test('the harness does report a violation: an inline style is refused and recorded', async () => {
-    const h = await Harness.open({ browser });
-    open.push(h);
+    const h = await pages.open();
     await h.page.evaluate(() => {
       const doc = (globalThis as unknown as { document: { body: { insertAdjacentHTML(where: string, html: string): void } } }).document;
       doc.body.insertAdjacentHTML('beforeend', '<div style="color: red">inline</div>');
@@ -433,7 +418,6 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     });
     const { violations } = await h.record();
     assert.match(violations[0]!.directive, /^style-src/);
-    open.pop();
-    await h.close();
+    await pages.close(h);
   });
 });
