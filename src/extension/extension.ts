@@ -252,6 +252,13 @@ class ForkTraceExtension extends Disposable implements RunHost {
   }
 
   private async attach(pid: number | string): Promise<void> {
+    // Attached already, in a panel of ours: that panel, not strace's "already traced" about ourselves.
+    const attached = [...this.runs].find((r) => r.isLive && r.trace.attach?.pid === Number(pid));
+    if (attached) {
+      attached.focus();
+      void vscode.window.showInformationMessage(`Fork Trace: pid ${pid} is attached already, in this panel. Detach there to let it go.`);
+      return;
+    }
     // The pre-flight first: a refusal says why and names the fix, and nothing is changed.
     let target: { pid: number; command: string };
     try {
@@ -286,8 +293,11 @@ class ForkTraceExtension extends Disposable implements RunHost {
   private async start(request: TraceRequest, start: RunStart): Promise<void> {
     this.clearProblems();
     this.sources.clearExplanations();
+    // Attaching again to a process whose attach ended: in the same panel, not a second one with its title.
+    const pid = request.attachPid;
+    const ended = pid === undefined ? undefined : [...this.runs].find((r) => !r.isLive && r.trace.attach?.pid === pid);
     try {
-      this.adopt(TraceRun.startLive(this, request, start));
+      this.adopt(TraceRun.startLive(this, request, start, ended));
     } catch (e) {
       if (e instanceof TraceError) {
         const actions = e.code === 'not-linux' ? ['Learn about Remote Development'] : [];

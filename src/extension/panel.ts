@@ -20,6 +20,8 @@ export interface PanelHandler {
 export class ForkTreePanel extends Disposable {
   /** VS Code disposed the webview panel (the user closed it): it must not be disposed again. */
   private webviewGone = false;
+  /** The webview panel was handed to another run (release()): disposing this leaves it open. */
+  private handedOver = false;
 
   private constructor(
     readonly webviewPanel: vscode.WebviewPanel,
@@ -42,7 +44,7 @@ export class ForkTreePanel extends Disposable {
     // we close ourselves does not call handler.disposed().
     this._register(
       toDisposable(() => {
-        if (!this.webviewGone) webviewPanel.dispose();
+        if (!this.webviewGone && !this.handedOver) webviewPanel.dispose();
       }),
     );
     this._register(webview.onDidReceiveMessage((message: WebviewMessage) => this.receive(message)));
@@ -73,6 +75,16 @@ export class ForkTreePanel extends Disposable {
   /** A panel VS Code brings back after a reload (its webview state holds the last picture). */
   static revive(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, handler: PanelHandler): ForkTreePanel {
     return new ForkTreePanel(webviewPanel, extensionUri, webviewPanel.title, handler);
+  }
+
+  /**
+   * Lets go of the webview panel, open, for another run to revive: this one stops
+   * listening to it and will not close it.
+   */
+  release(): vscode.WebviewPanel {
+    this.handedOver = true;
+    this.dispose();
+    return this.webviewPanel;
   }
 
   get disposed(): boolean {

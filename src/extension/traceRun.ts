@@ -113,8 +113,11 @@ export class TraceRun extends Disposable {
     );
   }
 
-  /** Runs the program under strace; throws TraceError (with the fix) when it cannot start. */
-  static startLive(host: RunHost, request: TraceRequest, start: RunStart): TraceRun {
+  /**
+   * Runs the program under strace; throws TraceError (with the fix) when it cannot start.
+   * `reuse`: an ended run whose panel this one takes over once the trace has started.
+   */
+  static startLive(host: RunHost, request: TraceRequest, start: RunStart, reuse?: TraceRun): TraceRun {
     let run: TraceRun | null = null;
     const onUpdate = (): void => run?.pushDelta();
     const { attachPid } = request;
@@ -130,7 +133,7 @@ export class TraceRun extends Disposable {
           })
         : startPipedTrace({ ...request, onUpdate });
     // An attached process's stdio is its own: no terminal.
-    run = TraceRun.fromLive(host, request, live, attachPid === undefined, start);
+    run = TraceRun.fromLive(host, request, live, attachPid === undefined, start, false, reuse);
     return run;
   }
 
@@ -138,13 +141,22 @@ export class TraceRun extends Disposable {
    * Shows a trace someone else started (F5's debug adapter): the same panel and
    * Problems entries; a terminal only when the program's stdio is ours to show.
    */
-  static fromLive(host: RunHost, request: TraceRequest, live: LiveTrace, withTerminal: boolean, start: RunStart, fromDebugSession = false): TraceRun {
+  static fromLive(
+    host: RunHost,
+    request: TraceRequest,
+    live: LiveTrace,
+    withTerminal: boolean,
+    start: RunStart,
+    fromDebugSession = false,
+    reuse?: TraceRun,
+  ): TraceRun {
     const attach = request.attachPid !== undefined ? { pid: request.attachPid, command: request.attachCommand ?? basename(request.program) } : null;
     const title = attach
       ? `pid ${attach.pid} ${attach.command}`
       : `${basename(request.program)}${request.args.length ? ` ${joinCommandLine(request.args)}` : ''}`;
     const tab = attach ? `Fork Trace: pid ${attach.pid} ${basename(request.program)}` : `Fork Trace: ${basename(request.program)}`;
-    const run = new TraceRun(host, request, title, (h) => ForkTreePanel.create(host.extensionUri, tab, h), 'running', start);
+    const panel = (h: PanelHandler): ForkTreePanel => reuse?.handOverPanel(h, tab) ?? ForkTreePanel.create(host.extensionUri, tab, h);
+    const run = new TraceRun(host, request, title, panel, 'running', start);
     if (attach) run.trace.attach = attach;
     run.live = live;
     // A debug session's trace belongs to its launch configuration: the mode is set there.
@@ -206,6 +218,21 @@ export class TraceRun extends Disposable {
 
   focus(): void {
     this.panel.reveal();
+  }
+
+  /**
+   * Gives this ended run's panel, where it stands, to a new run (an attach to the same pid
+   * again): one panel per process, not a second one with the same title. This run ends,
+   * its Problems entries with it. Null when it is live or its panel is closed.
+   */
+  handOverPanel(handler: PanelHandler, title: string): ForkTreePanel | null {
+    if (this.isLive || this.panel.disposed) return null;
+    const webviewPanel = this.panel.release();
+    this.dispose();
+    this.host.closed(this);
+    webviewPanel.title = title;
+    webviewPanel.reveal(undefined, true);
+    return ForkTreePanel.revive(webviewPanel, this.host.extensionUri, handler);
   }
 
   reveal(id: string): void {

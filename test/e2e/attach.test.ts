@@ -27,10 +27,13 @@ import {
   quickInputClosed,
   runClients,
   runCommand,
+  activeEditorTitle,
+  statusBarLine,
   waitFor,
   type CodeServerModule,
   type RunningCodeServer,
 } from './workbench';
+import { lineOf } from '../support/system';
 
 const SHOTS = join(ROOT, 'artifacts', 'e2e-attach');
 const timings = new Timings();
@@ -76,6 +79,35 @@ function zombiesOf(pid: number): number[] {
 }
 
 const quickInput = (p: Page) => p.locator('.quick-input-widget');
+
+/** The editor tabs of Fork Trace panels attached to `pid`. */
+const attachTabs = (pid: number) => page.locator(`.tab[aria-label^="Fork Trace: pid ${pid} "]`);
+
+/** Attach to Process… from the palette, `pid` typed into the picker, Enter. */
+async function attachFromPalette(pid: number): Promise<void> {
+  await runCommand(page, 'Fork Trace: Attach to Process…');
+  await waitFor('the process list', async () => (await pickLabels()).length > 1, 15_000);
+  await quickInput(page).locator('input').fill(String(pid));
+  await waitFor(`pid ${pid} first in the list`, async () => (await pickLabels())[0]?.startsWith(`${pid}  `), 10_000);
+  await page.keyboard.press('Enter');
+}
+
+/** The webview frame of the panel that says it is attached (the live one). */
+async function attachedFrame(): Promise<Frame> {
+  return waitFor(
+    'the attached panel',
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || f.isDetached()) continue;
+        const line = f.locator('.ft-attached');
+        if ((await line.count().catch(() => 0)) > 0 && (await line.isVisible().catch(() => false))) return f;
+      }
+      return null;
+    },
+    30_000,
+    250,
+  );
+}
 
 /** The labels of the quick pick's rows now shown. */
 async function pickLabels(): Promise<string[]> {
@@ -173,19 +205,7 @@ describe('Attach in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () 
     await shot('02-attach-picker');
     await page.keyboard.press('Enter');
 
-    frame = await waitFor(
-      'the attached panel',
-      async () => {
-        for (const f of page.frames()) {
-          if (f === page.mainFrame() || f.isDetached()) continue;
-          const line = f.locator('.ft-attached');
-          if ((await line.count().catch(() => 0)) > 0 && (await line.isVisible().catch(() => false))) return f;
-        }
-        return null;
-      },
-      30_000,
-      250,
-    );
+    frame = await attachedFrame();
     assert.match(
       await frame.locator('.ft-attached').innerText(),
       new RegExp(`^Attached to pid ${pid} \\(.*zombie_server.*\\): detaching leaves it running\\.$`),
@@ -216,6 +236,24 @@ describe('Attach in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () 
     timings.mark('attached, zombies shown');
   });
 
+  it("clicking a zombie from before the attach lands the editor on zombie_server's only fork() line", async () => {
+    const forkLine = lineOf(join(folder, 'zombie_server.c'), 'pid_t pid = fork();');
+    const zombie = (await panelRows(frame)).find((r) => r.state === 'zombie');
+    assert.ok(zombie, 'a zombie row');
+    assert.equal(await frame.locator(`.ft-row[data-id="${zombie.id}"]`).getAttribute('data-before'), 'true', 'one that was there before the attach');
+    await frame.locator(`[data-id="${zombie.id}"]`).click();
+    await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
+    const line = await waitFor(`status bar Ln ${forkLine}`, async () => ((await statusBarLine(page)) === forkLine ? forkLine : null), 10_000).catch(() =>
+      statusBarLine(page),
+    );
+    await shot('03b-before-zombie-fork-line');
+    assert.equal(line, forkLine, `the status bar shows Ln ${forkLine} (pid_t pid = fork();)`);
+    // Opening the file hid the panel's webview: bring the panel back for what follows.
+    await runCommand(page, 'Fork Trace: Show Fork Tree');
+    frame = await attachedFrame();
+    timings.mark(`before-zombie click → zombie_server.c Ln ${line}`);
+  });
+
   it('Detach: the server keeps running, untraced, and still serves', async () => {
     const pid = target!.pid!;
     await frame.locator('vscode-button.ft-stop').click();
@@ -231,6 +269,48 @@ describe('Attach in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () 
     await waitFor('4 zombies: nothing of the server was touched', () => zombiesOf(pid).length === 4, 5_000);
     await shot('04-detached');
     timings.mark('detached');
+  });
+
+  it('Attach to Process… again to the same pid: the ended panel is reused, not a second one with the same title', async () => {
+    const pid = target!.pid!;
+    assert.equal(await attachTabs(pid).count(), 1, 'the detached panel stays open');
+    await attachFromPalette(pid);
+    frame = await attachedFrame();
+    assert.equal((await frame.locator('vscode-button.ft-stop').innerText()).trim(), 'Detach');
+    await waitFor('traced again', () => (status(pid)?.tracerPid ?? 0) > 0, 10_000);
+    assert.equal(await attachTabs(pid).count(), 1, 'one panel for the process');
+    await shot('04b-reattached');
+    await frame.locator('vscode-button.ft-stop').click();
+    await waitFor('TracerPid 0 again', () => status(pid)?.tracerPid === 0, 10_000);
+    assert.equal(await attachTabs(pid).count(), 1);
+    timings.mark('re-attach in the same panel, detached');
+  });
+
+  it('a refusal (a process strace already traces) is an error notification naming the tracer, and no panel opens', async () => {
+    const sleeper = spawn('sleep', ['120'], { stdio: 'ignore' });
+    const tracer = spawn('strace', ['-p', String(sleeper.pid), '-o', '/dev/null'], { stdio: 'ignore' });
+    try {
+      await waitFor('strace -p to attach', () => status(sleeper.pid!)?.tracerPid === tracer.pid, 10_000);
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      const panels = await page.locator('.tab[aria-label^="Fork Trace: "]').count();
+      await attachFromPalette(sleeper.pid!);
+      const toast = page.locator('.notification-toast', { hasText: 'already traced' });
+      await toast.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await shot('04c-refused');
+      assert.match(
+        (await toast.first().innerText()).replace(/\s+/g, ' '),
+        new RegExp(`Fork Trace: .*\\(pid ${sleeper.pid}\\) is already traced by strace -p ${sleeper.pid} -o /dev/null \\(pid ${tracer.pid}\\)`),
+      );
+      assert.ok(await toast.first().locator('.codicon-error').count(), 'an error, not a warning');
+      assert.equal(await page.locator('.tab[aria-label^="Fork Trace: "]').count(), panels, 'no panel opened');
+      assert.equal(await attachTabs(sleeper.pid!).count(), 0);
+      assert.equal(status(sleeper.pid!)?.tracerPid, tracer.pid, 'nothing changed');
+      await runCommand(page, 'Notifications: Clear All Notifications');
+    } finally {
+      tracer.kill('SIGKILL');
+      sleeper.kill('SIGKILL');
+    }
+    timings.mark('refusal → error notification');
   });
 
   it('F5 on an attach configuration: ${command:pickProcess} asks, the Call Stack marks the zombies from before, Disconnect detaches', async () => {
