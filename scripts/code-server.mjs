@@ -307,9 +307,10 @@ export function pidAlive(pid) {
 
 /**
  * Starts code-server on a free port with FOLDER and waits until it answers.
- * Returns { port, url, pid, stop(), output() }.
+ * Returns { port, url, pid, stop(), output() }. Workspace trust is off unless
+ * `workspaceTrust` (then the folder opens untrusted until the user trusts it).
  */
-export async function startCodeServer(cs, { folder, profile, port, timeoutMs = 60_000, extraArgs = [], env = {} } = {}) {
+export async function startCodeServer(cs, { folder, profile, port, timeoutMs = 60_000, extraArgs = [], env = {}, workspaceTrust = false } = {}) {
   if (!folder) throw new Error('startCodeServer: folder is required');
   profile ??= freshProfile();
   port ??= await freePort();
@@ -323,7 +324,7 @@ export async function startCodeServer(cs, { folder, profile, port, timeoutMs = 6
     `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     ...extraArgs,
     resolve(folder),

@@ -61,7 +61,7 @@ export interface CodeServerModule {
   npmInstallInto(target: string, spec: string, env: NodeJS.ProcessEnv): void;
   freshProfile(): Profile;
   installExtension(cs: CodeServerInstall, vsix: string, profile: Profile): Profile & { installed: string[] };
-  startCodeServer(cs: CodeServerInstall, options: { folder: string; profile: Profile }): Promise<RunningCodeServer>;
+  startCodeServer(cs: CodeServerInstall, options: { folder: string; profile: Profile; workspaceTrust?: boolean }): Promise<RunningCodeServer>;
   freePort(): Promise<number>;
   pidAlive(pid: number): boolean;
 }
