@@ -136,11 +136,12 @@ export function hasSysPtrace(capHex: string | null): boolean {
   return ((BigInt(`0x${capHex}`) >> CAP_SYS_PTRACE) & 1n) === 1n;
 }
 
-export function readTargetFacts(pid: number): TargetFacts | null {
-  const statText = readText(`/proc/${pid}/stat`);
+/** `proc`: where procfs is (a test gives a directory laid out like it). */
+export function readTargetFacts(pid: number, proc = '/proc'): TargetFacts | null {
+  const statText = readText(`${proc}/${pid}/stat`);
   const stat = statText === null ? null : parseStat(statText);
-  const status = readText(`/proc/${pid}/status`);
-  const cmdline = readText(`/proc/${pid}/cmdline`);
+  const status = readText(`${proc}/${pid}/status`);
+  const cmdline = readText(`${proc}/${pid}/cmdline`);
   if (!stat || status === null || cmdline === null) return null;
   const uids = triple(statusField(status, 'Uid'));
   const gids = triple(statusField(status, 'Gid'));
@@ -157,18 +158,23 @@ export function readTargetFacts(pid: number): TargetFacts | null {
   };
 }
 
-export function realAttachFacts(): AttachFacts {
-  const status = readText('/proc/self/status') ?? '';
-  const yama = readText('/proc/sys/kernel/yama/ptrace_scope');
-  const uid = process.getuid?.() ?? -1;
-  const gid = process.getgid?.() ?? -1;
+/**
+ * The facts as procfs gives them: our real uid, gid and capabilities from
+ * /proc/self/status, Yama's ptrace_scope, the target's stat, status and cmdline.
+ * `proc`: where procfs is (a test gives a directory laid out like it).
+ */
+export function realAttachFacts(proc = '/proc'): AttachFacts {
+  const status = readText(`${proc}/self/status`) ?? '';
+  const yama = readText(`${proc}/sys/kernel/yama/ptrace_scope`);
+  const uid = triple(statusField(status, 'Uid'))?.[0] ?? process.getuid?.() ?? -1;
+  const gid = triple(statusField(status, 'Gid'))?.[0] ?? process.getgid?.() ?? -1;
   return {
     self: { pid: process.pid, uid, gid, capSysPtrace: hasSysPtrace(statusField(status, 'CapEff')) },
     yamaScope: yama === null ? null : Number(yama.trim()),
-    target: readTargetFacts,
+    target: (pid) => readTargetFacts(pid, proc),
     command: (pid) => {
-      const stat = parseStat(readText(`/proc/${pid}/stat`) ?? '');
-      const cmdline = readText(`/proc/${pid}/cmdline`);
+      const stat = parseStat(readText(`${proc}/${pid}/stat`) ?? '');
+      const cmdline = readText(`${proc}/${pid}/cmdline`);
       return stat && cmdline !== null ? commandFrom(cmdline, stat.comm) : null;
     },
   };

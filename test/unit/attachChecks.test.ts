@@ -1,8 +1,13 @@
 // Every refusal of an attach, with the inputs that lead to it: not a number, no such
-// process, a kernel thread, itself, a zombie, already traced, another user, Yama 1/2/3.
-import { test } from 'node:test';
+// process, a kernel thread, itself, a zombie, already traced, another user, Yama 1/2/3;
+// and Yama read from a directory laid out like /proc, through the real reading code.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAttach, hasSysPtrace, statusField, type AttachFacts, type TargetFacts } from '../../src/tracer/attachChecks';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkAttach, hasSysPtrace, realAttachFacts, statusField, type AttachFacts, type TargetFacts } from '../../src/tracer/attachChecks';
 import { TraceError } from '../../src/tracer/strace';
 
 const server: TargetFacts = {
@@ -120,4 +125,46 @@ test('the status fields and the capability bit are read as the kernel writes the
   assert.equal(hasSysPtrace('0000000000080000'), true);
   assert.equal(hasSysPtrace('00000000a80425fb'), false, "docker's default set lacks CAP_SYS_PTRACE");
   assert.equal(hasSysPtrace(null), false);
+});
+
+/**
+ * A directory laid out like /proc, from a real process's files (`sleep`, ours): the
+ * kernel's own text, with Yama's ptrace_scope and our capabilities set as a test needs.
+ */
+function procRoot(t: TestContext, yama: number | null, capEff: string): { proc: string; pid: number } {
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  const pid = sleeper.pid as number;
+  const proc = mkdtempSync(join(tmpdir(), 'forktrace-proc-'));
+  t.after(() => rmSync(proc, { recursive: true, force: true }));
+  mkdirSync(join(proc, String(pid)));
+  for (const f of ['stat', 'status', 'cmdline']) writeFileSync(join(proc, String(pid), f), readFileSync(`/proc/${pid}/${f}`));
+  mkdirSync(join(proc, 'self'));
+  writeFileSync(join(proc, 'self', 'status'), readFileSync('/proc/self/status', 'utf8').replace(/^CapEff:.*$/m, `CapEff:\t${capEff}`));
+  if (yama !== null) {
+    mkdirSync(join(proc, 'sys', 'kernel', 'yama'), { recursive: true });
+    writeFileSync(join(proc, 'sys', 'kernel', 'yama', 'ptrace_scope'), `${yama}\n`);
+  }
+  return { proc, pid };
+}
+
+const NO_CAPS = '0000000000000000';
+const SYS_PTRACE = '0000000000080000';
+
+test('Yama as procfs gives it (this machine has none): the real reading of ptrace_scope, CapEff and the target refuses 1, 2 and 3, and allows what each allows', (t) => {
+  let { proc, pid } = procRoot(t, null, NO_CAPS);
+  assert.deepEqual(checkAttach(pid, realAttachFacts(proc)), { pid, command: 'sleep 30' }, 'no Yama: our own process');
+  ({ proc, pid } = procRoot(t, 1, NO_CAPS));
+  assert.match(refusal(pid, realAttachFacts(proc)), /kernel\.yama\.ptrace_scope is 1: .*sudo sysctl kernel\.yama\.ptrace_scope=0/);
+  ({ proc, pid } = procRoot(t, 1, SYS_PTRACE));
+  assert.equal(checkAttach(pid, realAttachFacts(proc)).pid, pid, 'CAP_SYS_PTRACE passes Yama 1');
+  ({ proc, pid } = procRoot(t, 2, NO_CAPS));
+  assert.match(refusal(pid, realAttachFacts(proc)), /kernel\.yama\.ptrace_scope is 2: only an administrator may attach/);
+  ({ proc, pid } = procRoot(t, 2, SYS_PTRACE));
+  assert.equal(checkAttach(pid, realAttachFacts(proc)).pid, pid, 'CAP_SYS_PTRACE passes Yama 2');
+  ({ proc, pid } = procRoot(t, 3, '000001ffffffffff'));
+  assert.match(refusal(pid, realAttachFacts(proc)), /kernel\.yama\.ptrace_scope is 3: ptrace is switched off/);
+  // The same reading, pointed at the real /proc: no Yama here, so our own sleep is allowed.
+  assert.equal(existsSync('/proc/sys/kernel/yama'), false, 'this machine has no Yama (else the real-/proc case below needs its scope)');
+  assert.equal(checkAttach(pid, realAttachFacts()).pid, pid);
 });
