@@ -8,13 +8,17 @@ import { requireTrust } from '../extension/trust';
 import { ForkTraceDebugSession, type ForkTraceSessionHooks } from './forkTraceSession';
 import { DEBUG_TYPE } from './launchArgs';
 
-/** The adapter factory and F5's configuration provider; `output` gets the compiler's messages. */
-export function registerDebugType(hooks: ForkTraceSessionHooks, output: vscode.OutputChannel): vscode.Disposable {
+/**
+ * The adapter factory and F5's configuration provider; `output` gets the compiler's
+ * messages. `hooksFor` gets the session its adapter serves: while a launch runs, VS Code
+ * has not yet made it the active session, so the hooks cannot ask which one it is.
+ */
+export function registerDebugType(hooksFor: (session: vscode.DebugSession) => ForkTraceSessionHooks, output: vscode.OutputChannel): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: (session) => {
         const { strace } = traceSettings(session.workspaceFolder?.uri);
-        return new vscode.DebugAdapterInlineImplementation(new ForkTraceDebugSession(hooks, { strace }));
+        return new vscode.DebugAdapterInlineImplementation(new ForkTraceDebugSession(hooksFor(session), { strace }));
       },
     }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {

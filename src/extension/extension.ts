@@ -90,16 +90,13 @@ class ForkTraceExtension extends Disposable implements RunHost {
   /** F5 on a `forktrace` configuration: the adapter runs the trace, this shows it like Trace Forks does. */
   private registerDebugType(): void {
     const debugRuns = new Map<LiveTrace, TraceRun>();
-    const hooks: ForkTraceSessionHooks = {
+    const hooksFor = (session: vscode.DebugSession): ForkTraceSessionHooks => ({
       traceStarted: (live, args) => {
-        const session = vscode.debug.activeDebugSession;
-        const start: RunStart =
-          session?.type === 'forktrace'
-            ? {
-                origin: { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration },
-                previous: this.again.debugPrevious(session.configuration),
-              }
-            : { origin: null };
+        // Trace Again starts this configuration again (its preLaunchTask first); a run Trace Again started compares with the one before.
+        const start: RunStart = {
+          origin: { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration },
+          previous: this.again.debugPrevious(session.configuration),
+        };
         this.clearProblems();
         this.sources.clearExplanations();
         const settings = {
@@ -125,8 +122,8 @@ class ForkTraceExtension extends Disposable implements RunHost {
         void live.done.finally(() => debugRuns.delete(live));
       },
       traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
-    };
-    this._register(registerDebugType(hooks, this.output));
+    });
+    this._register(registerDebugType(hooksFor, this.output));
   }
 
   get extensionUri(): vscode.Uri {

@@ -3,20 +3,24 @@
 // 3 loopback clients leave 3 zombies, Stop; the cursor on the zombie line, the light
 // bulb (Ctrl+.) offers the preferred fix first, it is applied and saved; Trace Again
 // from the notification rebuilds and traces the fixed file, the same 3 clients, and the
-// new panel compares the runs: zombies 3 → 0, zombie-leak "fixed".
+// new panel compares the runs: zombies 3 → 0, zombie-leak "fixed". Then the same loop
+// from F5: a `forktrace` launch configuration whose preLaunchTask builds the server with
+// gcc -g, stopped from the debug toolbar; Trace Again runs the task again and the new
+// debug session's panel compares the runs.
 //
 // Uses the code-server cached by test/e2e/vscode.test.ts (~/.cache/fork-trace-e2e).
 // Screenshots go to artifacts/e2e-fixes/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import {
   ROOT,
   Timings,
   activeEditorTitle,
   closeWorkbench,
+  dialogText,
   listeningPort,
   openFile,
   panelRows,
@@ -36,31 +40,78 @@ const CLIENTS = 3;
 const PREFERRED_FIX = 'Reap children in a SIGCHLD handler (waitpid in a loop, installed with SA_RESTART)';
 const OTHER_FIX = 'Ignore SIGCHLD so the kernel reaps children (when their exit statuses are not needed)';
 
+/** The launch configuration and its preLaunchTask (written into the folder's .vscode/). */
+const DEBUG_CONFIGURATION = 'Trace zombie_server';
+const BUILD_TASK = 'build zombie_server';
+
 const timings = new Timings();
 let wb: Workbench | null = null;
 let page: Page;
 let source = '';
+let binary = '';
 let forkLine = 0;
+
+/** A user's F5 setup: a gcc -g build task, and a forktrace launch configuration that runs it first. */
+function writeDebugSetup(folder: string): void {
+  writeFileSync(
+    join(folder, '.vscode', 'tasks.json'),
+    JSON.stringify(
+      {
+        version: '2.0.0',
+        tasks: [
+          {
+            label: BUILD_TASK,
+            type: 'process',
+            command: 'gcc',
+            args: ['-g', '-O0', '-Wall', '-o', '${workspaceFolder}/zombie_server', '${workspaceFolder}/zombie_server.c'],
+            group: 'build',
+            problemMatcher: ['$gcc'],
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(folder, '.vscode', 'launch.json'),
+    JSON.stringify(
+      {
+        version: '0.2.0',
+        configurations: [
+          {
+            type: 'forktrace',
+            request: 'launch',
+            name: DEBUG_CONFIGURATION,
+            preLaunchTask: BUILD_TASK,
+            program: '${workspaceFolder}/zombie_server',
+            args: ['0'],
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
+}
 
 async function shot(name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch(() => undefined);
 }
 
-/** The traced server's port: it was started with args ['0'], so it is read from its listening socket in /proc. */
+/** A traced zombie_server not in `old` and its port: it was started with args ['0'], so the port is read from its listening socket in /proc. */
+function listeningServer(old: ReadonlySet<number>): { pid: number; port: number } | null {
+  for (const p of wb!.server.processes()) {
+    if (p.comm !== 'zombie_server' || old.has(p.pid)) continue;
+    const port = listeningPort(p.pid);
+    if (port > 0) return { pid: p.pid, port };
+  }
+  return null;
+}
+
 function serverPort(old: ReadonlySet<number>): Promise<{ pid: number; port: number }> {
-  return waitFor(
-    'the traced zombie_server listening',
-    () => {
-      for (const p of wb!.server.processes()) {
-        if (p.comm !== 'zombie_server' || old.has(p.pid)) continue;
-        const port = listeningPort(p.pid);
-        if (port > 0) return { pid: p.pid, port };
-      }
-      return null;
-    },
-    30_000,
-  );
+  return waitFor('the traced zombie_server listening', () => listeningServer(old), 30_000);
 }
 
 /** The panel frame in which `selector` is visible (the newest panel when several match). */
@@ -87,6 +138,92 @@ function visibleIn(selector: string, timeoutMs = 30_000): Promise<Frame> {
   );
 }
 
+/** The zombie_server processes running now: a later serverPort() skips them. */
+function runningServers(): Set<number> {
+  return new Set(
+    wb!.server
+      .processes()
+      .filter((p) => p.comm === 'zombie_server')
+      .map((p) => p.pid),
+  );
+}
+
+/** The cursor on the zombie line (from the panel's zombie row), the light bulb (Ctrl+.): the preferred fix first; it is applied and saved, and the notification offering Trace Again is returned. */
+async function applyPreferredFixOnZombieLine(shotName: string): Promise<Locator> {
+  // The panel's zombie row opens the fork line, where the leak's Problems entry is.
+  const frame = await visibleIn('[data-state="zombie"]');
+  await frame.locator('[data-state="zombie"]').first().click();
+  await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
+  await waitFor(`the cursor on Ln ${forkLine}`, async () => (await statusBarLine(page)) === forkLine, 10_000);
+  await runCommand(page, 'View: Focus Active Editor Group');
+  assert.equal(await statusBarLine(page), forkLine, 'the cursor stays on the fork line');
+
+  const actions = page.locator('.action-widget .monaco-list-row.action');
+  await waitFor(
+    'the quick fixes (Ctrl+.)',
+    async () => {
+      if ((await actions.count()) > 0 && (await actions.first().isVisible())) return true;
+      await page.keyboard.press('Control+.');
+      await page
+        .locator('.action-widget')
+        .first()
+        .waitFor({ state: 'visible', timeout: 3000 })
+        .catch(() => undefined);
+      return false;
+    },
+    30_000,
+    500,
+  );
+  const titles = (await actions.allInnerTexts()).map((t) => t.split('\n')[0].trim());
+  const ours = titles.filter((t) => t === PREFERRED_FIX || t === OTHER_FIX);
+  assert.deepEqual(ours, [PREFERRED_FIX, OTHER_FIX], `Fork Trace's fixes, the preferred first: ${JSON.stringify(titles)}`);
+  await shot(shotName);
+  await actions.filter({ hasText: PREFERRED_FIX }).first().click();
+
+  const toast = page.locator('.notification-toast', { hasText: 'fix applied' });
+  await toast.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const saved = await waitFor('the fix saved to disk', () => {
+    const text = readFileSync(source, 'utf8');
+    return /while \(waitpid\(-1, [^,]+, WNOHANG\) > 0\)/.test(text) && /SA_RESTART/.test(text) ? text : null;
+  });
+  assert.match(saved, /#include <sys\/wait\.h>/);
+  assert.match(saved, /sigaction\(SIGCHLD, /);
+  return toast.first();
+}
+
+/** The panel of a traced-again fixed server, after the same 3 clients: their children reaped, zombies 3 → 0, zombie-leak fixed. */
+async function assertComparedFixed(frame: Frame): Promise<void> {
+  // Wait for what the user waits for: the 3 connections' children in the comparison.
+  await waitFor('processes 4 → 4 in the comparison', async () => (await compareRow(frame, 'processes'))[3] === '4', 20_000);
+  const reaped = await waitFor(`${CLIENTS} reaped children in the panel`, async () => {
+    const rows = (await panelRows(frame)).filter((r) => r.state === 'reaped');
+    return rows.length === CLIENTS ? rows : null;
+  });
+  assert.equal(reaped.length, CLIENTS);
+  assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '3', '→', '0', '']);
+  assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '1', '→', '0', 'fixed']);
+}
+
+/** After its trace ended, the panel still compares: the header says "after", the rows are the same, no new finding. */
+async function assertStillComparedAfterEnd(frame: Frame): Promise<void> {
+  await waitFor(
+    'the comparison after the end',
+    async () => (await frame.locator('.ft-compare thead th.ft-compare-after').innerText()).trim() === 'after',
+    10_000,
+  );
+  assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '3', '→', '0', '']);
+  assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '1', '→', '0', 'fixed']);
+  assert.equal(await frame.locator('.ft-compare tr[data-verdict="new"]').count(), 0, 'the fix brought no new finding');
+}
+
+/** The debug toolbar's Stop, clicked as a user does; resolves once the session is over (the toolbar gone). */
+async function stopFromDebugToolbar(): Promise<void> {
+  const stop = page.locator('.debug-toolbar .action-label.codicon-debug-stop');
+  await stop.first().waitFor({ state: 'visible', timeout: 10_000 });
+  await stop.first().click();
+  await page.locator('.debug-toolbar').first().waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
 /** The comparison's row `key` as the user reads it: label, before, →, after, verdict. */
 async function compareRow(frame: Frame, key: string): Promise<string[]> {
   const row = frame.locator(`.ft-compare tr[data-row="${key}"]`);
@@ -99,7 +236,9 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     rmSync(SHOTS, { recursive: true, force: true });
     wb = await startWorkbench('forktrace-e2e-fixes-', timings, (folder) => {
       source = join(folder, 'zombie_server.c');
+      binary = join(folder, 'zombie_server');
       forkLine = lineOf(source, 'pid_t pid = fork();');
+      writeDebugSetup(folder);
     });
     page = wb.page;
   });
@@ -168,48 +307,11 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
   });
 
   it('the light bulb on the zombie line offers the preferred fix first; applying it saves the file and offers Trace Again', async () => {
-    // The panel's zombie row opens the fork line, where the leak's Problems entry is.
-    const frame = await visibleIn('[data-state="zombie"]');
-    await frame.locator('[data-state="zombie"]').first().click();
-    await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
-    await waitFor(`the cursor on Ln ${forkLine}`, async () => (await statusBarLine(page)) === forkLine, 10_000);
-    await runCommand(page, 'View: Focus Active Editor Group');
-    assert.equal(await statusBarLine(page), forkLine, 'the cursor stays on the fork line');
-
-    const actions = page.locator('.action-widget .monaco-list-row.action');
-    await waitFor(
-      'the quick fixes (Ctrl+.)',
-      async () => {
-        if ((await actions.count()) > 0 && (await actions.first().isVisible())) return true;
-        await page.keyboard.press('Control+.');
-        await page
-          .locator('.action-widget')
-          .first()
-          .waitFor({ state: 'visible', timeout: 3000 })
-          .catch(() => undefined);
-        return false;
-      },
-      30_000,
-      500,
-    );
-    const titles = (await actions.allInnerTexts()).map((t) => t.split('\n')[0].trim());
-    const ours = titles.filter((t) => t === PREFERRED_FIX || t === OTHER_FIX);
-    assert.deepEqual(ours, [PREFERRED_FIX, OTHER_FIX], `Fork Trace's fixes, the preferred first: ${JSON.stringify(titles)}`);
-    await shot('02-light-bulb');
-    await actions.filter({ hasText: PREFERRED_FIX }).first().click();
-
-    const toast = page.locator('.notification-toast', { hasText: 'fix applied' });
-    await toast.first().waitFor({ state: 'visible', timeout: 15_000 });
-    const saved = await waitFor('the fix saved to disk', () => {
-      const text = readFileSync(source, 'utf8');
-      return /while \(waitpid\(-1, [^,]+, WNOHANG\) > 0\)/.test(text) && /SA_RESTART/.test(text) ? text : null;
-    });
-    assert.match(saved, /#include <sys\/wait\.h>/);
-    assert.match(saved, /sigaction\(SIGCHLD, /);
+    const toast = await applyPreferredFixOnZombieLine('02-light-bulb');
     await shot('03-fix-applied');
     timings.mark('light bulb → preferred fix applied and saved');
 
-    await toast.first().locator('.monaco-button', { hasText: 'Trace Again' }).click();
+    await toast.locator('.monaco-button', { hasText: 'Trace Again' }).click();
   });
 
   it('Trace Again rebuilds and traces the fixed server; the same 3 clients; the panel compares: zombies 3 → 0, zombie-leak fixed', async () => {
@@ -218,27 +320,12 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     const frame = await visibleIn('.ft-compare');
     assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
     assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
-    // Wait for what the user waits for: the 3 connections' children in the comparison.
-    await waitFor('processes 4 → 4 in the comparison', async () => (await compareRow(frame, 'processes'))[3] === '4', 20_000);
-    const reaped = await waitFor(`${CLIENTS} reaped children in the panel`, async () => {
-      const rows = (await panelRows(frame)).filter((r) => r.state === 'reaped');
-      return rows.length === CLIENTS ? rows : null;
-    });
-    assert.equal(reaped.length, CLIENTS);
-    assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '3', '→', '0', '']);
-    assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '1', '→', '0', 'fixed']);
+    await assertComparedFixed(frame);
     await shot('04-compared-live');
 
     await runCommand(page, 'Fork Trace: Stop Tracing');
     await waitFor('the second trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
-    await waitFor(
-      'the comparison after the end',
-      async () => (await frame.locator('.ft-compare thead th.ft-compare-after').innerText()).trim() === 'after',
-      10_000,
-    );
-    assert.deepEqual(await compareRow(frame, 'zombies'), ['zombies now', '3', '→', '0', '']);
-    assert.deepEqual(await compareRow(frame, 'zombie-leak'), ['zombie-leak', '1', '→', '0', 'fixed']);
-    assert.equal(await frame.locator('.ft-compare tr[data-verdict="new"]').count(), 0, 'the fix brought no new finding');
+    await assertStillComparedAfterEnd(frame);
     await shot('05-compared-after-stop');
     timings.mark('Trace Again → zombies 3 → 0, zombie-leak fixed');
     secondPanel = frame;
@@ -283,5 +370,81 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     await waitFor('the fix from the panel saved to disk', () => /while \(waitpid\(-1, [^,]+, WNOHANG\) > 0\)/.test(readFileSync(source, 'utf8')));
     await shot('07-fixed-from-the-panel');
     timings.mark('panel Trace Again → zombie-leak new; Fix… → preferred fix applied');
+  });
+
+  let debugPids = new Set<number>();
+  let builtByF5 = 0;
+
+  it('F5 on a forktrace launch configuration runs its preLaunchTask (gcc -g) and traces the server: 3 clients leave 3 zombies; Stop in the debug toolbar ends it and keeps the picture', async () => {
+    // The earlier runs' panels go; the source is the never-reaping one again.
+    await runCommand(page, 'View: Close All Editors');
+    writeFileSync(source, readFileSync(join(ROOT, 'examples', 'zombie_server.c')));
+    const builtBefore = statSync(binary).mtimeMs;
+    await openFile(page, 'zombie_server.c');
+    const old = runningServers();
+    await page.keyboard.press('F5');
+    const { pid, port } = await waitFor(
+      'the server F5 started',
+      async () => {
+        const problem = await dialogText(page);
+        if (problem) throw new Error(`F5 on "${DEBUG_CONFIGURATION}": ${problem}`);
+        return listeningServer(old);
+      },
+      60_000,
+      500,
+    );
+    builtByF5 = statSync(binary).mtimeMs;
+    assert.ok(builtByF5 > builtBefore, `F5 ran the preLaunchTask "${BUILD_TASK}": the binary was rebuilt`);
+    timings.mark(`F5: preLaunchTask built, zombie_server ${pid} listens on ${port}`);
+    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    const frame = await visibleIn('[data-state="zombie"]');
+    const zombies = await waitFor(`${CLIENTS} zombies in the debug session's panel`, async () => {
+      const rows = await panelRows(frame);
+      const z = rows.filter((r) => r.state === 'zombie');
+      return rows.some((r) => r.pid === pid) && z.length === CLIENTS ? z : null;
+    });
+    debugPids = new Set([pid, ...zombies.map((z) => z.pid)]);
+    await shot('08-debug-three-zombies');
+
+    await stopFromDebugToolbar();
+    await waitFor('the debug trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+    assert.match(await frame.locator('.ft-summary').innerText(), /3 zombies now/);
+    await waitFor('the traced server gone', () => !runningServers().has(pid), 10_000);
+    timings.mark("3 zombies; the debug toolbar's Stop ended the session");
+  });
+
+  it("the preferred fix, then Trace Again runs the preLaunchTask again and starts the configuration again; the same 3 clients; the new debug session's panel compares: zombies 3 → 0, zombie-leak fixed", async () => {
+    const toast = await applyPreferredFixOnZombieLine('09-debug-light-bulb');
+    timings.mark('light bulb → preferred fix applied and saved');
+    await toast.locator('.monaco-button', { hasText: 'Trace Again' }).click();
+
+    const { pid, port } = await waitFor(
+      'the server Trace Again started',
+      async () => {
+        const problem = await dialogText(page);
+        if (problem) throw new Error(`Trace Again of "${DEBUG_CONFIGURATION}": ${problem}`);
+        return listeningServer(debugPids);
+      },
+      60_000,
+      500,
+    );
+    assert.ok(statSync(binary).mtimeMs > builtByF5, `Trace Again ran the preLaunchTask "${BUILD_TASK}" again: the binary was rebuilt`);
+    await page.locator('.debug-toolbar').first().waitFor({ state: 'visible', timeout: 10_000 }); // Trace Again started a debug session
+    timings.mark(`Trace Again: preLaunchTask rebuilt, zombie_server ${pid} listens on ${port}`);
+    const frame = await visibleIn('.ft-compare');
+    assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
+    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    await assertComparedFixed(frame);
+    assert.ok(
+      (await panelRows(frame)).some((r) => r.pid === pid),
+      "the comparison is in the new debug session's panel",
+    );
+    await shot('10-debug-compared-live');
+
+    await stopFromDebugToolbar();
+    await waitFor('the traced-again debug trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+    await assertStillComparedAfterEnd(frame);
+    await shot('11-debug-compared-after-stop');
+    timings.mark('debug Trace Again → zombies 3 → 0, zombie-leak fixed');
   });
 });
