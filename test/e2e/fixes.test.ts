@@ -6,12 +6,15 @@
 // new panel compares the runs: zombies 3 → 0, zombie-leak "fixed". Then the same loop
 // from F5: a `forktrace` launch configuration whose preLaunchTask builds the server with
 // gcc -g, stopped from the debug toolbar; Trace Again runs the task again and the new
-// debug session's panel compares the runs.
+// debug session's panel compares the runs. Last, Trace Forks on the configured program
+// (forkTrace.program), which the user rebuilds after the fix: Trace Again runs it again,
+// as built, and compares.
 //
 // Uses the code-server cached by test/e2e/vscode.test.ts (~/.cache/fork-trace-e2e).
 // Screenshots go to artifacts/e2e-fixes/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
@@ -138,6 +141,13 @@ function visibleIn(selector: string, timeoutMs = 30_000): Promise<Frame> {
   );
 }
 
+/** The server built from `text` the user's own way (gcc in a terminal), not by Fork Trace. */
+function buildByHand(text: string): number {
+  writeFileSync(source, text);
+  execFileSync('gcc', ['-g', '-O0', '-Wall', '-o', binary, source], { stdio: 'inherit' });
+  return statSync(binary).mtimeMs;
+}
+
 /** The zombie_server processes running now: a later serverPort() skips them. */
 function runningServers(): Set<number> {
   return new Set(
@@ -239,6 +249,11 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
       binary = join(folder, 'zombie_server');
       forkLine = lineOf(source, 'pid_t pid = fork();');
       writeDebugSetup(folder);
+      // Trace Forks runs the configured program without asking.
+      writeFileSync(
+        join(folder, '.vscode', 'settings.json'),
+        JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': ['0'] }, null, 2),
+      );
     });
     page = wb.page;
   });
@@ -446,5 +461,44 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     await assertStillComparedAfterEnd(frame);
     await shot('11-debug-compared-after-stop');
     timings.mark('debug Trace Again → zombies 3 → 0, zombie-leak fixed');
+  });
+
+  it('Trace Forks on the configured program (forkTrace.program): 3 zombies; the user fixes and rebuilds it; Trace Again runs that program again, as built, and compares: zombies 3 → 0, zombie-leak fixed', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    const fixedText = readFileSync(source, 'utf8'); // the light bulb's fix of the test before
+    assert.match(fixedText, /while \(waitpid\(-1, [^,]+, WNOHANG\) > 0\)/);
+    buildByHand(readFileSync(join(ROOT, 'examples', 'zombie_server.c'), 'utf8'));
+    const old = runningServers();
+    await runCommand(page, 'Fork Trace: Trace Forks');
+    const { pid, port } = await serverPort(old);
+    timings.mark(`Trace Forks: the configured zombie_server ${pid} listens on ${port}`);
+    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    const first = await visibleIn('[data-state="zombie"]');
+    const zombies = await waitFor(`${CLIENTS} zombies in the panel`, async () => {
+      const rows = await panelRows(first);
+      const z = rows.filter((r) => r.state === 'zombie');
+      return rows.some((r) => r.pid === pid) && z.length === CLIENTS ? z : null;
+    });
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await waitFor('the Trace Forks run ended', async () => (await first.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+
+    const builtByUser = buildByHand(fixedText);
+    await runCommand(page, 'Fork Trace: Trace Again');
+    const again = await serverPort(new Set([pid, ...zombies.map((z) => z.pid)]));
+    assert.equal(statSync(binary).mtimeMs, builtByUser, 'Trace Again runs the configured program as it is: no build');
+    timings.mark(`Trace Again: the configured zombie_server ${again.pid} listens on ${again.port}`);
+    const frame = await visibleIn('.ft-compare');
+    assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
+    assert.equal((await runClients({ port: again.port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    await assertComparedFixed(frame);
+    assert.ok(
+      (await panelRows(frame)).some((r) => r.pid === again.pid),
+      "the comparison is in the new run's panel",
+    );
+    await shot('12-program-compared-live');
+    await runCommand(page, 'Fork Trace: Stop Tracing');
+    await waitFor('the traced-again program ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+    await assertStillComparedAfterEnd(frame);
+    timings.mark('Trace Forks → Trace Again → zombies 3 → 0, zombie-leak fixed');
   });
 });
