@@ -27,6 +27,12 @@ export function registerDebugType(hooksFor: (session: vscode.DebugSession) => Fo
   );
 }
 
+/**
+ * Set in a configuration whose program F5 built from the active C file (no program in
+ * launch.json): the source. Private (VS Code's own private attributes start with `__` too).
+ */
+const BUILT_FROM = '__forkTraceBuiltFrom';
+
 async function resolveConfiguration(
   folder: vscode.WorkspaceFolder | undefined,
   config: vscode.DebugConfiguration,
@@ -48,6 +54,7 @@ async function resolveConfiguration(
   resolved.keepReaped ??= settings.keepReaped;
   // An attach runs no program: its processId (or ${command:pickProcess}) names the process.
   if (resolved.request === 'attach') return resolved;
+  const builtFrom: unknown = resolved[BUILT_FROM];
   if (!resolved.program) {
     // The active C file's binary, rebuilt only when it is missing or older than the source.
     const program = activeSource
@@ -56,6 +63,13 @@ async function resolveConfiguration(
     if (!program) return undefined; // cancelled, or it did not compile (already said)
     resolved.program = program;
     resolved.cwd ??= folder?.uri.fsPath ?? dirname(program);
+    // Trace Again starts the session's resolved configuration again: it names the source, to be built again.
+    if (activeSource) resolved[BUILT_FROM] = activeSource.uri.fsPath;
+  } else if (typeof builtFrom === 'string' && isCSource(builtFrom)) {
+    // Trace Again of a run whose program F5 built: built again, so a fix is in the binary (as a preLaunchTask would).
+    const program = await buildCFile(builtFrom, output, { quoteFirstError: true });
+    if (!program) return undefined;
+    resolved.program = program;
   }
   resolved.cwd ??= folder?.uri.fsPath;
   return resolved;

@@ -26,6 +26,8 @@ import {
   dialogText,
   listeningPort,
   openFile,
+  pressF5,
+  sleep,
   panelRows,
   quickInputClosed,
   runClients,
@@ -234,6 +236,84 @@ async function stopFromDebugToolbar(): Promise<void> {
   await page.locator('.debug-toolbar').first().waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
+/**
+ * A debug session's trace of the never-reaping server, started by `start` (F5): 3 clients
+ * leave 3 zombies in its panel; the debug toolbar's Stop ends it, the picture kept.
+ * Returns the server's and the zombies' pids and when the binary was last built.
+ */
+async function debugRunWithThreeZombies(what: string, start: () => Promise<void>, shotName: string): Promise<{ pids: Set<number>; builtAt: number }> {
+  const old = runningServers();
+  await start();
+  const { pid, port } = await waitFor(
+    `the server ${what} started`,
+    async () => {
+      const problem = await dialogText(page);
+      if (problem) throw new Error(`${what}: ${problem}`);
+      return listeningServer(old);
+    },
+    60_000,
+    500,
+  );
+  const builtAt = statSync(binary).mtimeMs;
+  timings.mark(`${what}: zombie_server ${pid} listens on ${port}`);
+  assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+  const frame = await visibleIn('[data-state="zombie"]');
+  const zombies = await waitFor(`${CLIENTS} zombies in the debug session's panel`, async () => {
+    const rows = await panelRows(frame);
+    const z = rows.filter((r) => r.state === 'zombie');
+    return rows.some((r) => r.pid === pid) && z.length === CLIENTS ? z : null;
+  });
+  await shot(shotName);
+
+  await stopFromDebugToolbar();
+  await waitFor('the debug trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+  assert.match(await frame.locator('.ft-summary').innerText(), /3 zombies now/);
+  await waitFor('the traced server gone', () => !runningServers().has(pid), 10_000);
+  timings.mark("3 zombies; the debug toolbar's Stop ended the session");
+  return { pids: new Set([pid, ...zombies.map((z) => z.pid)]), builtAt };
+}
+
+/**
+ * After a debug run: the light bulb's preferred fix, Trace Again from the notification
+ * starts a new debug session of the fixed server, the same 3 clients, and its panel
+ * compares: zombies 3 → 0, zombie-leak fixed. Returns when the binary was last built.
+ */
+async function fixAndTraceAgainInDebug(what: string, old: ReadonlySet<number>, shotPrefix: string): Promise<number> {
+  const toast = await applyPreferredFixOnZombieLine(`${shotPrefix}-light-bulb`);
+  timings.mark('light bulb → preferred fix applied and saved');
+  await toast.locator('.monaco-button', { hasText: 'Trace Again' }).click();
+
+  const { pid, port } = await waitFor(
+    `the server ${what} started`,
+    async () => {
+      const problem = await dialogText(page);
+      if (problem) throw new Error(`${what}: ${problem}`);
+      return listeningServer(old);
+    },
+    60_000,
+    500,
+  );
+  const builtAt = statSync(binary).mtimeMs;
+  await page.locator('.debug-toolbar').first().waitFor({ state: 'visible', timeout: 10_000 }); // a debug session, not a plain run
+  timings.mark(`${what}: zombie_server ${pid} listens on ${port}`);
+  const frame = await visibleIn('.ft-compare');
+  assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server/);
+  assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+  await assertComparedFixed(frame);
+  assert.ok(
+    (await panelRows(frame)).some((r) => r.pid === pid),
+    "the comparison is in the new debug session's panel",
+  );
+  await shot(`${shotPrefix}-compared-live`);
+
+  await stopFromDebugToolbar();
+  await waitFor('the traced-again debug trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
+  await assertStillComparedAfterEnd(frame);
+  await shot(`${shotPrefix}-compared-after-stop`);
+  timings.mark(`${what} → zombies 3 → 0, zombie-leak fixed`);
+  return builtAt;
+}
+
 /** The comparison's row `key` as the user reads it: label, before, →, after, verdict. */
 async function compareRow(frame: Frame, key: string): Promise<string[]> {
   const row = frame.locator(`.ft-compare tr[data-row="${key}"]`);
@@ -396,71 +476,17 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     writeFileSync(source, readFileSync(join(ROOT, 'examples', 'zombie_server.c')));
     const builtBefore = statSync(binary).mtimeMs;
     await openFile(page, 'zombie_server.c');
-    const old = runningServers();
-    await page.keyboard.press('F5');
-    const { pid, port } = await waitFor(
-      'the server F5 started',
-      async () => {
-        const problem = await dialogText(page);
-        if (problem) throw new Error(`F5 on "${DEBUG_CONFIGURATION}": ${problem}`);
-        return listeningServer(old);
-      },
-      60_000,
-      500,
-    );
-    builtByF5 = statSync(binary).mtimeMs;
+    ({ pids: debugPids, builtAt: builtByF5 } = await debugRunWithThreeZombies(
+      `F5 on "${DEBUG_CONFIGURATION}"`,
+      () => page.keyboard.press('F5'),
+      '08-debug-three-zombies',
+    ));
     assert.ok(builtByF5 > builtBefore, `F5 ran the preLaunchTask "${BUILD_TASK}": the binary was rebuilt`);
-    timings.mark(`F5: preLaunchTask built, zombie_server ${pid} listens on ${port}`);
-    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
-    const frame = await visibleIn('[data-state="zombie"]');
-    const zombies = await waitFor(`${CLIENTS} zombies in the debug session's panel`, async () => {
-      const rows = await panelRows(frame);
-      const z = rows.filter((r) => r.state === 'zombie');
-      return rows.some((r) => r.pid === pid) && z.length === CLIENTS ? z : null;
-    });
-    debugPids = new Set([pid, ...zombies.map((z) => z.pid)]);
-    await shot('08-debug-three-zombies');
-
-    await stopFromDebugToolbar();
-    await waitFor('the debug trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
-    assert.match(await frame.locator('.ft-summary').innerText(), /3 zombies now/);
-    await waitFor('the traced server gone', () => !runningServers().has(pid), 10_000);
-    timings.mark("3 zombies; the debug toolbar's Stop ended the session");
   });
 
   it("the preferred fix, then Trace Again runs the preLaunchTask again and starts the configuration again; the same 3 clients; the new debug session's panel compares: zombies 3 → 0, zombie-leak fixed", async () => {
-    const toast = await applyPreferredFixOnZombieLine('09-debug-light-bulb');
-    timings.mark('light bulb → preferred fix applied and saved');
-    await toast.locator('.monaco-button', { hasText: 'Trace Again' }).click();
-
-    const { pid, port } = await waitFor(
-      'the server Trace Again started',
-      async () => {
-        const problem = await dialogText(page);
-        if (problem) throw new Error(`Trace Again of "${DEBUG_CONFIGURATION}": ${problem}`);
-        return listeningServer(debugPids);
-      },
-      60_000,
-      500,
-    );
-    assert.ok(statSync(binary).mtimeMs > builtByF5, `Trace Again ran the preLaunchTask "${BUILD_TASK}" again: the binary was rebuilt`);
-    await page.locator('.debug-toolbar').first().waitFor({ state: 'visible', timeout: 10_000 }); // Trace Again started a debug session
-    timings.mark(`Trace Again: preLaunchTask rebuilt, zombie_server ${pid} listens on ${port}`);
-    const frame = await visibleIn('.ft-compare');
-    assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
-    assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
-    await assertComparedFixed(frame);
-    assert.ok(
-      (await panelRows(frame)).some((r) => r.pid === pid),
-      "the comparison is in the new debug session's panel",
-    );
-    await shot('10-debug-compared-live');
-
-    await stopFromDebugToolbar();
-    await waitFor('the traced-again debug trace ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
-    await assertStillComparedAfterEnd(frame);
-    await shot('11-debug-compared-after-stop');
-    timings.mark('debug Trace Again → zombies 3 → 0, zombie-leak fixed');
+    const builtAt = await fixAndTraceAgainInDebug(`Trace Again of "${DEBUG_CONFIGURATION}"`, debugPids, '09-debug');
+    assert.ok(builtAt > builtByF5, `Trace Again ran the preLaunchTask "${BUILD_TASK}" again: the binary was rebuilt`);
   });
 
   it('Trace Forks on the configured program (forkTrace.program): 3 zombies; the user fixes and rebuilds it; Trace Again runs that program again, as built, and compares: zombies 3 → 0, zombie-leak fixed', async () => {
@@ -500,5 +526,18 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     await waitFor('the traced-again program ended', async () => (await frame.locator('.ft-status').innerText()).trim() === 'ended', 15_000);
     await assertStillComparedAfterEnd(frame);
     timings.mark('Trace Forks → Trace Again → zombies 3 → 0, zombie-leak fixed');
+  });
+
+  it("F5 on the C file without a launch.json builds and traces it; after the fix, Trace Again builds it again (no preLaunchTask to do it) and the new debug session's panel compares: zombies 3 → 0, zombie-leak fixed", async () => {
+    await runCommand(page, 'View: Close All Editors');
+    rmSync(join(wb!.folder, '.vscode', 'launch.json'));
+    await sleep(1500); // the workbench notices launch.json is gone
+    writeFileSync(source, readFileSync(join(ROOT, 'examples', 'zombie_server.c'))); // newer than the binary: F5 builds it
+    const builtBefore = statSync(binary).mtimeMs;
+    await openFile(page, 'zombie_server.c');
+    const first = await debugRunWithThreeZombies('F5 without a launch.json', () => pressF5(page), '13-f5-built');
+    assert.ok(first.builtAt > builtBefore, 'F5 built zombie_server.c');
+    const builtAt = await fixAndTraceAgainInDebug('Trace Again of the F5 run', first.pids, '14-f5');
+    assert.ok(builtAt > first.builtAt, 'Trace Again built zombie_server.c again');
   });
 });

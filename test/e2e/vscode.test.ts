@@ -40,6 +40,7 @@ import {
   waitFor,
   webviewFrame,
   listeningPort,
+  pressF5,
   type CodeServerModule,
   type PanelRow,
   type RunningCodeServer,
@@ -422,20 +423,6 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('Stop Tracing → nothing alive');
   });
 
-  /** F5 in the active editor; when VS Code asks which debugger, Fork Trace. */
-  async function pressF5(): Promise<void> {
-    await page.keyboard.press('F5');
-    await sleep(1000);
-    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fork Trace' });
-    if (
-      await pick
-        .first()
-        .isVisible()
-        .catch(() => false)
-    )
-      await pick.first().click();
-  }
-
   /** Any panel showing at least `rows` processes, none of `old`; their pids. */
   function panelWith(rows: number, old: Set<number>): Promise<number[]> {
     return waitFor(
@@ -463,7 +450,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     rmSync(binary);
     await sleep(1500); // the workbench notices launch.json is gone
     await openFile(page, 'double_fork_daemon.c');
-    await pressF5();
+    await pressF5(page);
     const first = await panelWith(3, new Set());
     assert.ok(existsSync(binary), 'F5 built double_fork_daemon next to double_fork_daemon.c');
     const builtAt = statSync(binary).mtimeMs;
@@ -473,7 +460,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await waitFor('the first F5 trace to end', () => daemonProcesses().length === 0, 20_000);
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, 'double_fork_daemon.c');
-    await pressF5();
+    await pressF5(page);
     const second = await panelWith(3, new Set(first));
     assert.equal(statSync(binary).mtimeMs, builtAt, 'the binary was newer than its source: traced as it was, not built again');
     await waitFor('the second F5 trace to end', () => daemonProcesses().length === 0, 20_000).catch(() => {
@@ -486,7 +473,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'Notifications: Clear All Notifications');
     await openFile(page, 'broken.c');
-    await pressF5();
+    await pressF5(page);
     const fromF5 = page.locator('.notification-toast', { hasText: 'broken.c did not compile' });
     await fromF5.first().waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(

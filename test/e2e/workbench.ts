@@ -367,6 +367,20 @@ export async function problemsText(page: Page): Promise<string> {
   return (await panel.first().innerText()) ?? '';
 }
 
+/** F5 in the active editor; when VS Code asks which debugger (no launch.json), Fork Trace. */
+export async function pressF5(page: Page): Promise<void> {
+  await page.keyboard.press('F5');
+  await sleep(1000);
+  const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fork Trace' });
+  if (
+    await pick
+      .first()
+      .isVisible()
+      .catch(() => false)
+  )
+    await pick.first().click();
+}
+
 /** The text of a modal dialog the workbench shows (an error), or null. */
 export async function dialogText(page: Page): Promise<string | null> {
   const dialog = page.locator('.monaco-dialog-box');
