@@ -370,15 +370,14 @@ export async function problemsText(page: Page): Promise<string> {
 /** F5 in the active editor; when VS Code asks which debugger (no launch.json), Fork Trace. */
 export async function pressF5(page: Page): Promise<void> {
   await page.keyboard.press('F5');
-  await sleep(1000);
+  // The question can take a few seconds on a loaded machine; a session may start without one.
   const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fork Trace' });
-  if (
-    await pick
-      .first()
-      .isVisible()
-      .catch(() => false)
-  )
-    await pick.first().click();
+  const asked = await pick
+    .first()
+    .waitFor({ state: 'visible', timeout: 5000 })
+    .then(() => true)
+    .catch(() => false);
+  if (asked) await pick.first().click();
 }
 
 /** The text of a modal dialog the workbench shows (an error), or null. */
