@@ -1,4 +1,5 @@
 // `forktrace`: the same core as the extension, for terminals and CI.
+import './tiering';
 import type { StdioOptions } from 'node:child_process';
 import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
