@@ -60,8 +60,20 @@ export function* jsonChunks(value: unknown, options: JsonChunkOptions = {}): Gen
 
   /** A value with nothing left to call: JSON.stringify's own text for it, at this indentation. */
   const whole = (v: unknown, indentation: string): string | undefined => {
-    const text = JSON.stringify(v, null, gap);
-    return text === undefined || indentation === '' || gap === '' ? text : text.replace(/\n/g, `\n${indentation}`);
+    if (indentation === '' || gap === '' || typeof v !== 'object' || v === null) return JSON.stringify(v, null, gap);
+    // Nested in as many arrays as it is deep, JSON.stringify indents it as it stands here:
+    // its text is a slice of that (no copy), where replacing each newline copied it again.
+    // Its own toJSON, if any, was called already (the walk handles the rest: isWalked).
+    let wrapped: unknown = v;
+    let open = 0;
+    let close = 0;
+    for (let level = 0; level < indentation.length; level += gap.length) {
+      wrapped = [wrapped];
+      open += 2 + level + gap.length; // `[`, a newline, the next level's indentation
+      close += 2 + level; // a newline, this level's indentation, `]`
+    }
+    const text = JSON.stringify(wrapped, null, gap);
+    return text.slice(open, text.length - close);
   };
 
   // Walked: the outer levels, sequences, and a toJSON's result that has a toJSON of its own
