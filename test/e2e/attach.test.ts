@@ -32,6 +32,7 @@ import {
   waitFor,
   type CodeServerModule,
   type RunningCodeServer,
+  runCommandOnceListed,
 } from './workbench';
 import { lineOf } from '../support/system';
 
@@ -161,21 +162,7 @@ describe('Attach in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () 
 
   it('Find Zombies lists the server as a holder of 3 zombies', async () => {
     const pid = target!.pid!;
-    // Right after the workbench loads, the palette may not list the extension's commands yet.
-    await waitFor(
-      'Find Zombies in the palette',
-      async () => {
-        try {
-          await runCommand(page, 'Fork Trace: Find Zombies');
-          return true;
-        } catch {
-          await quickInputClosed(page);
-          return false;
-        }
-      },
-      60_000,
-      1000,
-    );
+    await runCommandOnceListed(page, 'Fork Trace: Find Zombies');
     const row = await waitFor(
       'the server in the Find Zombies list',
       async () => (await quickInput(page).locator('.monaco-list-row').allInnerTexts()).find((t) => t.startsWith(`${pid}  `)),

@@ -36,6 +36,7 @@ import {
   statusBarLine,
   waitFor,
   type Workbench,
+  runCommandOnceListed,
 } from './workbench';
 import { lineOf } from '../support/system';
 
@@ -370,21 +371,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
       1000,
     );
     await runCommand(page, 'View: Close Primary Side Bar');
-    // Right after the workbench loads, the palette may not list the extension's commands yet.
-    await waitFor(
-      'Build and Trace in the palette',
-      async () => {
-        try {
-          await runCommand(page, 'Fork Trace: Build and Trace the Active C File');
-          return true;
-        } catch {
-          await quickInputClosed(page);
-          return false;
-        }
-      },
-      60_000,
-      1000,
-    );
+    await runCommandOnceListed(page, 'Fork Trace: Build and Trace the Active C File');
     const { pid, port } = await serverPort(new Set());
     timings.mark(`built and traced: zombie_server ${pid} listens on ${port}`);
     assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);

@@ -23,12 +23,12 @@ import {
   copyExamples,
   dialogText,
   loadCodeServerModule,
-  quickInputClosed,
   runClients,
   runCommand,
   waitFor,
   type CodeServerModule,
   type RunningCodeServer,
+  runCommandOnceListed,
 } from './workbench';
 
 const SHOTS = join(ROOT, 'artifacts', 'e2e-trust');
@@ -123,21 +123,7 @@ describe('Attach in an untrusted workspace (code-server with workspace trust on)
 
   it('Attach to Process… attaches to nothing: no process list, the reason with Manage Workspace Trust, the server untraced', async () => {
     const pid = target!.pid!;
-    // Right after the workbench loads, the palette may not list the extension's commands yet.
-    await waitFor(
-      'Attach to Process… in the palette',
-      async () => {
-        try {
-          await runCommand(page, 'Fork Trace: Attach to Process…');
-          return true;
-        } catch {
-          await quickInputClosed(page);
-          return false;
-        }
-      },
-      60_000,
-      1000,
-    );
+    await runCommandOnceListed(page, 'Fork Trace: Attach to Process…');
     const toast = await trustToast();
     await shot('02-attach-untrusted');
     assert.equal((await toast.locator('.notification-list-item-message').innerText()).trim(), NOT_TRUSTED);

@@ -286,6 +286,27 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * runCommand, tried again for up to a minute: right after the workbench loads, the
+ * palette may not list the extension's commands yet.
+ */
+export async function runCommandOnceListed(page: Page, title: string): Promise<void> {
+  await waitFor(
+    `${title} in the palette`,
+    async () => {
+      try {
+        await runCommand(page, title);
+        return true;
+      } catch {
+        await quickInputClosed(page);
+        return false;
+      }
+    },
+    60_000,
+    1000,
+  );
+}
+
 export async function quickInputClosed(page: Page): Promise<void> {
   if (await quickInput(page).isVisible()) {
     await page.keyboard.press('Escape');
