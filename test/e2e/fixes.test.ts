@@ -237,15 +237,9 @@ async function stopFromDebugToolbar(): Promise<void> {
   await page.locator('.debug-toolbar').first().waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
-/**
- * A debug session's trace of the never-reaping server, started by `start` (F5): 3 clients
- * leave 3 zombies in its panel; the debug toolbar's Stop ends it, the picture kept.
- * Returns the server's and the zombies' pids and when the binary was last built.
- */
-async function debugRunWithThreeZombies(what: string, start: () => Promise<void>, shotName: string): Promise<{ pids: Set<number>; builtAt: number }> {
-  const old = runningServers();
-  await start();
-  const { pid, port } = await waitFor(
+/** The new server (not in `old`) once it listens; a dialog the start raised fails the test with its text. */
+function serverStarted(what: string, old: ReadonlySet<number>): Promise<{ pid: number; port: number }> {
+  return waitFor(
     `the server ${what} started`,
     async () => {
       const problem = await dialogText(page);
@@ -255,6 +249,17 @@ async function debugRunWithThreeZombies(what: string, start: () => Promise<void>
     60_000,
     500,
   );
+}
+
+/**
+ * A debug session's trace of the never-reaping server, started by `start` (F5): 3 clients
+ * leave 3 zombies in its panel; the debug toolbar's Stop ends it, the picture kept.
+ * Returns the server's and the zombies' pids and when the binary was last built.
+ */
+async function debugRunWithThreeZombies(what: string, start: () => Promise<void>, shotName: string): Promise<{ pids: Set<number>; builtAt: number }> {
+  const old = runningServers();
+  await start();
+  const { pid, port } = await serverStarted(what, old);
   const builtAt = statSync(binary).mtimeMs;
   timings.mark(`${what}: zombie_server ${pid} listens on ${port}`);
   assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
@@ -284,16 +289,7 @@ async function fixAndTraceAgainInDebug(what: string, old: ReadonlySet<number>, s
   timings.mark('light bulb → preferred fix applied and saved');
   await toast.locator('.monaco-button', { hasText: 'Trace Again' }).click();
 
-  const { pid, port } = await waitFor(
-    `the server ${what} started`,
-    async () => {
-      const problem = await dialogText(page);
-      if (problem) throw new Error(`${what}: ${problem}`);
-      return listeningServer(old);
-    },
-    60_000,
-    500,
-  );
+  const { pid, port } = await serverStarted(what, old);
   const builtAt = statSync(binary).mtimeMs;
   await page.locator('.debug-toolbar').first().waitFor({ state: 'visible', timeout: 10_000 }); // a debug session, not a plain run
   timings.mark(`${what}: zombie_server ${pid} listens on ${port}`);
