@@ -27,8 +27,7 @@ import {
   quickInputClosed,
   runClients,
   runCommand,
-  activeEditorTitle,
-  statusBarLine,
+  opensSourceAt,
   waitFor,
   type CodeServerModule,
   type RunningCodeServer,
@@ -228,17 +227,12 @@ describe('Attach in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () 
     const zombie = (await panelRows(frame)).find((r) => r.state === 'zombie');
     assert.ok(zombie, 'a zombie row');
     assert.equal(await frame.locator(`.ft-row[data-id="${zombie.id}"]`).getAttribute('data-before'), 'true', 'one that was there before the attach');
-    await frame.locator(`[data-id="${zombie.id}"]`).click();
-    await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
-    const line = await waitFor(`status bar Ln ${forkLine}`, async () => ((await statusBarLine(page)) === forkLine ? forkLine : null), 10_000).catch(() =>
-      statusBarLine(page),
-    );
+    await opensSourceAt(page, () => frame.locator(`[data-id="${zombie.id}"]`).click(), 'zombie_server.c', forkLine);
     await shot('03b-before-zombie-fork-line');
-    assert.equal(line, forkLine, `the status bar shows Ln ${forkLine} (pid_t pid = fork();)`);
     // Opening the file hid the panel's webview: bring the panel back for what follows.
     await runCommand(page, 'Fork Trace: Show Fork Tree');
     frame = await attachedFrame();
-    timings.mark(`before-zombie click → zombie_server.c Ln ${line}`);
+    timings.mark(`before-zombie click → zombie_server.c Ln ${forkLine}`);
   });
 
   it('Detach: the server keeps running, untraced, and still serves', async () => {

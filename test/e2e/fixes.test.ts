@@ -21,7 +21,7 @@ import type { Frame, Locator, Page } from 'playwright-core';
 import {
   ROOT,
   Timings,
-  activeEditorTitle,
+  opensSourceAt,
   closeWorkbench,
   dialogText,
   listeningPort,
@@ -33,7 +33,6 @@ import {
   runClients,
   runCommand,
   startWorkbench,
-  statusBarLine,
   waitFor,
   type Workbench,
   runCommandOnceListed,
@@ -165,11 +164,7 @@ function runningServers(): Set<number> {
 async function applyPreferredFixOnZombieLine(shotName: string): Promise<Locator> {
   // The panel's zombie row opens the fork line, where the leak's Problems entry is.
   const frame = await visibleIn('[data-state="zombie"]');
-  await frame.locator('[data-state="zombie"]').first().click();
-  await waitFor('zombie_server.c active', async () => (await activeEditorTitle(page)) === 'zombie_server.c', 10_000);
-  // The source opens in the first group; under load the click's focus can land back in the panel.
-  await runCommand(page, 'View: Focus First Editor Group');
-  await waitFor(`the cursor on Ln ${forkLine}`, async () => (await statusBarLine(page)) === forkLine, 15_000);
+  await opensSourceAt(page, () => frame.locator('[data-state="zombie"]').first().click(), 'zombie_server.c', forkLine);
 
   const actions = page.locator('.action-widget .monaco-list-row.action');
   await waitFor(

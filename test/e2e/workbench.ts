@@ -2,6 +2,7 @@
 // command palette, webviews in nested iframes, the status bar, the Problems panel,
 // the Call Stack view. Selectors are the workbench's own; nothing here knows the
 // extension except the data-* attributes its panel promises.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -334,6 +335,53 @@ export async function activeEditorTitle(page: Page): Promise<string | null> {
   const tab = page.locator('.editor-group-container.active .tab.active').first();
   if ((await tab.count()) === 0) return null;
   return ((await tab.getAttribute('aria-label')) ?? '').split(',')[0].trim();
+}
+
+/** The file name on the first editor group's shown tab (where a click in the panel opens the source). */
+export async function firstGroupEditorTitle(page: Page): Promise<string | null> {
+  const tab = page.locator('.editor-group-container').first().locator('.tab.active').first();
+  if ((await tab.count()) === 0) return null;
+  return ((await tab.getAttribute('aria-label')) ?? '').split(',')[0].trim();
+}
+
+/** The texts of the notifications on screen (for an error that says what the user saw). */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  const texts = await page
+    .locator('.notification-toast .notification-list-item-message')
+    .allInnerTexts()
+    .catch(() => []);
+  return texts.map((t) => t.trim()).filter((t) => t.length > 0);
+}
+
+/**
+ * Does `open` (a click on a process in the panel, say) and waits for what the user sees: `file` shown
+ * in the first editor group with the cursor on `line`. The workbench can hand focus back
+ * to the webview after the editor took it (it did in CI), so the first group is focused
+ * before the status bar is read. When `file` is already shown there, the cursor is first
+ * moved to the top, so `open` has to be what puts it on `line`. A timeout's error
+ * names the notifications on screen (an "No source line is known…" says why).
+ */
+export async function opensSourceAt(page: Page, open: () => Promise<unknown>, file: string, line: number, timeoutMs = 20_000): Promise<void> {
+  if ((await firstGroupEditorTitle(page)) === file) {
+    await runCommand(page, 'View: Focus First Editor Group');
+    await page.keyboard.press('Control+Home');
+    await waitFor('the cursor on Ln 1 before the click', async () => (await statusBarLine(page)) === 1, 10_000);
+  }
+  await open();
+  const seen = async (what: string): Promise<string> => {
+    const notes = await notificationTexts(page);
+    return `${what}; the first editor group shows ${JSON.stringify(await firstGroupEditorTitle(page))}, the active one ${JSON.stringify(await activeEditorTitle(page))}${notes.length > 0 ? `; notifications: ${JSON.stringify(notes)}` : ''}`;
+  };
+  try {
+    await waitFor(`${file} in the first editor group`, async () => (await firstGroupEditorTitle(page)) === file, timeoutMs);
+  } catch (e) {
+    throw new Error(await seen((e as Error).message), { cause: e });
+  }
+  if ((await activeEditorTitle(page)) !== file) await runCommand(page, 'View: Focus First Editor Group');
+  const at = await waitFor(`the cursor on Ln ${line}`, async () => ((await statusBarLine(page)) === line ? line : null), 10_000).catch(() =>
+    statusBarLine(page),
+  );
+  assert.equal(at, line, await seen(`it lands on ${file}:${line}`));
 }
 
 /** The 1-based line of the cursor, from the status bar's "Ln X, Col Y". */
