@@ -3,6 +3,7 @@
 import { splitArgs, unique } from '../core/args';
 import type { SiteRole } from '../core/diagnostics';
 import type { SyscallEvent } from '../core/events';
+import { glibcVersion } from './glibcVersion';
 
 const SIGNALS: Record<string, number> = {
   SIGHUP: 1,
@@ -85,22 +86,6 @@ const SLOW_CALLS: Record<string, string[]> = {
   futex: ['pthread_join', 'pthread_cond_wait', 'pthread_cond_timedwait', 'sem_wait', 'sem_timedwait', 'pthread_mutex_lock'],
 };
 
-let glibcVersion: number | null | undefined;
-/** The C library of this machine (major*1000+minor), or null for non-glibc. */
-function glibc(): number | null {
-  if (glibcVersion === undefined) {
-    glibcVersion = null;
-    try {
-      const report = process.report?.getReport() as unknown as { header?: { glibcVersionRuntime?: string } } | undefined;
-      const m = /^(\d+)\.(\d+)/.exec(report?.header?.glibcVersionRuntime ?? '');
-      if (m) glibcVersion = Number(m[1]) * 1000 + Number(m[2]);
-    } catch {
-      // unknown: treated as a modern libc
-    }
-  }
-  return glibcVersion;
-}
-
 /**
  * The libc functions whose call can make this traced syscall, for the static path.
  * clone flags split fork() (no CLONE_VM) from posix_spawn/system/popen (CLONE_VM|CLONE_VFORK
@@ -132,7 +117,7 @@ export interface StaticFacts {
 
 function forkFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: SiteRole): string[] | null {
   const name = event.name;
-  const old = glibc();
+  const old = glibcVersion();
   const x86 = process.arch === 'x64' || process.arch === 'ia32';
   const oldSystem = old !== null && old < 2029; // system/popen forked before glibc 2.29
   if (role === 'fork' || name === 'clone' || name === 'clone3' || name === 'fork' || name === 'vfork') {

@@ -11,6 +11,7 @@ import { none, type Answer } from './answer';
 import { Binaries, type BinaryFile } from './binaries';
 import { BinutilsCache, type ToolStats } from './binutilsCache';
 import { FlowFollower } from './flowFollower';
+import { glibcVersion } from './glibcVersion';
 import { InterpretedPath, type CandidateLocation } from './interpreted';
 import { describeFunctions, PROCESS_MAKERS, staticQuery, type StaticFacts, type StaticQuery } from './libcCalls';
 import { PrecisePath } from './precise';
@@ -118,6 +119,7 @@ export class SiteResolver {
   async prepare(items: Iterable<CallSite | string>): Promise<void> {
     const t0 = performance.now();
     try {
+      glibcVersion(); // read once, here rather than in the first snapshot's first lookup
       const tools = this.binutils.paths();
       const executables = new Set<string>();
       const frames = new Map<BinaryFile, Set<number>>();
