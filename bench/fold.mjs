@@ -16,7 +16,7 @@
 //                            BENCH_FOLD_PANEL_SECONDS (20), BENCH_FOLD_PARTS=cli,live,panel, BENCH_FOLD_KEEP (2000)
 /* global window, performance, requestAnimationFrame -- in page.evaluate callbacks */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,10 @@ const CLI = join(root, 'dist', 'cli.js');
 const KEEP = Number(process.env.BENCH_FOLD_KEEP ?? 2000);
 const RSS_LIMIT_MIB = 150;
 const SNAPSHOT_LIMIT_MS = 50;
-const FRAME_LIMIT_MS = 16;
+// A frame's work under 16 ms at 60 Hz: the next frame comes one vsync (16.7 ms) later.
+// Frame intervals come in whole vsyncs, so "under 16 ms" reads as "p95 within one vsync".
+const VSYNC_MS = 1000 / 60;
+const FRAME_LIMIT_MS = VSYNC_MS + 1;
 
 function envInt(name, fallback) {
   const raw = process.env[name];
@@ -195,8 +198,17 @@ function connectionLines(from, to) {
   return lines.join('\n') + '\n';
 }
 
-/** 3. The panel: deltas of a model that folds (or not), at 1,000 processes a second, in headless Chromium. */
-async function panelRun(browser, bundle, seconds, keepReaped) {
+/**
+ * 3. The panel: deltas of a model that folds (or not), at 1,000 processes a second, in
+ * headless Chromium. The deltas are built first (the extension host's part, timed) and
+ * handed to the page beforehand; the page then posts itself one every 100 ms, as the
+ * workbench posts a webview its messages (structured clone, on the page's main thread).
+ * Sending each through Playwright during the run cost the page more than the panel did:
+ * with the panel ignoring every delta, frames still missed 16 ms.
+ * `ignore`: the same run with the deltas posted under a type the panel ignores (the
+ * floor of the page, the clone and the frame loop, measured side by side).
+ */
+async function panelRun(browser, bundle, seconds, keepReaped, ignore = false) {
   const { Harness } = await import('../test/browser/harness.ts');
   const { TraceSession } = await import('../src/core/session.ts');
   const { buildDelta } = await import('../src/core/snapshotBuilder.ts');
@@ -206,32 +218,61 @@ async function panelRun(browser, bundle, seconds, keepReaped) {
   const trace = { title: 'server', status: 'running', message: null };
   await h.send({ type: 'snapshot', snapshot: session.snapshot(), trace });
   session.model.takeChanged();
-  await h.page.evaluate(() => {
-    const rec = (window.__rec = { frames: [], on: true });
-    const tick = (t) => {
-      rec.frames.push(t);
-      if (rec.on) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-  const t0 = performance.now();
   let hostMs = 0;
-  for (let step = 0; step < seconds * 10; step++) {
+  const steps = seconds * 10;
+  await h.page.evaluate(() => (window.__deltas = []));
+  for (let step = 0; step < steps; step++) {
     // One delta every 100 ms carrying 100 new processes (and, folding, the removals).
     const h0 = performance.now();
     session.push(connectionLines(step * 100, step * 100 + 100));
     const delta = buildDelta(session.model);
     hostMs += performance.now() - h0;
-    await h.page.evaluate((d) => window.postMessage({ type: 'delta', ...d }, '*'), delta);
-    const wait = t0 + (step + 1) * 100 - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await h.page.evaluate((d) => window.__deltas.push(d), delta);
   }
+  // BENCH_FOLD_PANEL_PROFILE=DIR: the page's CPU profile of the run, for Chrome's DevTools.
+  const profileDir = process.env.BENCH_FOLD_PANEL_PROFILE;
+  const cdp = profileDir ? await h.page.context().newCDPSession(h.page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  const frames = await h.page.evaluate(
+    ([type, ms]) =>
+      new Promise((resolve) => {
+        const stamps = [];
+        let on = true;
+        const tick = (t) => {
+          stamps.push(t);
+          if (on) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+        const deltas = window.__deltas;
+        let next = 0;
+        const t0 = performance.now();
+        const post = () => {
+          if (next < deltas.length) {
+            window.postMessage({ ...deltas[next++], type }, '*');
+            setTimeout(post, Math.max(0, t0 + next * ms - performance.now()));
+            return;
+          }
+          // Two more frames: the last delta's.
+          setTimeout(() => {
+            on = false;
+            resolve(stamps.slice(1).map((t, i) => t - stamps[i]));
+          }, 2 * ms);
+        };
+        setTimeout(post, ms);
+      }),
+    [ignore ? 'ignored' : 'delta', 100],
+  );
   await h.settle();
-  const frames = await h.page.evaluate(() => {
-    window.__rec.on = false;
-    const f = window.__rec.frames;
-    return f.slice(1).map((t, i) => t - f[i]);
-  });
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, `panel-keep-${keepReaped}${ignore ? '-ignored' : ''}.cpuprofile`), JSON.stringify(profile));
+  }
+  await h.page.evaluate(() => (window.__deltas = null));
   const client = await h.page.context().newCDPSession(h.page);
   await client.send('HeapProfiler.collectGarbage');
   const { usedSize } = await client.send('Runtime.getHeapUsage');
@@ -241,15 +282,22 @@ async function panelRun(browser, bundle, seconds, keepReaped) {
   await h.close();
   return {
     keep: Number.isFinite(keepReaped) ? String(keepReaped) : 'all',
+    ignore,
     processes: seconds * 1000,
     frames,
     pageHeapMiB: mib(usedSize),
-    hostMsPerDelta: hostMs / (seconds * 10),
+    hostMsPerDelta: hostMs / steps,
     modelKept: session.model.processes.length,
     rows,
     folded,
     summary,
   };
+}
+
+/** How many frames took longer than one vsync (a frame dropped). */
+function dropped(frames) {
+  const late = frames.filter((f) => f >= FRAME_LIMIT_MS).length;
+  return `${fmt(late)} of ${fmt(frames.length)} frames late (${((100 * late) / Math.max(1, frames.length)).toFixed(1)}%)`;
 }
 
 async function main() {
@@ -328,19 +376,30 @@ async function main() {
     const browser = await Harness.launch();
     const runs = [];
     try {
-      for (const keep of [KEEP, Infinity]) {
+      for (const keep of process.env.BENCH_FOLD_PANEL_ALL === '0' ? [KEEP] : [KEEP, Infinity]) {
         console.log(`panel: ${seconds} s at 1,000 processes a second, keep ${keep}…`);
         runs.push(await panelRun(browser, bundle, seconds, keep));
       }
+      console.log(`panel: ${seconds} s of the same deltas, ignored by the panel (the page's floor)…`);
+      runs.push(await panelRun(browser, bundle, seconds, KEEP, true));
     } finally {
       await browser.close();
     }
-    lines.push('', `3. the panel (headless Chromium, software raster): a delta every 100 ms, 1,000 new processes a second for ${seconds} s:`);
+    lines.push(
+      '',
+      `3. the panel (headless Chromium, software raster): a delta every 100 ms, 1,000 new processes a second for ${seconds} s, the deltas built beforehand and posted by the page to itself:`,
+    );
     for (const r of runs) {
       const p95 = pct(r.frames, 95);
+      if (r.ignore) {
+        lines.push(
+          `   floor (the same page and deltas, posted under a type the panel ignores): frame median ${pct(r.frames, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, worst ${Math.max(...r.frames).toFixed(1)} ms; ${dropped(r.frames)}`,
+        );
+        continue;
+      }
       lines.push(
-        `   keep ${r.keep.padStart(4)}: frame median ${pct(r.frames, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, worst ${Math.max(...r.frames).toFixed(1)} ms (target p95 < ${FRAME_LIMIT_MS} ms: ${verdict(p95 < FRAME_LIMIT_MS)}); ` +
-          `page heap after GC ${r.pageHeapMiB.toFixed(1)} MiB; model kept ${fmt(r.modelKept)} of ${fmt(r.processes + 1)}; ${fmt(r.rows)} rows in the DOM; host ${r.hostMsPerDelta.toFixed(1)} ms per delta`,
+        `   keep ${r.keep.padStart(4)}: frame median ${pct(r.frames, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, worst ${Math.max(...r.frames).toFixed(1)} ms (target p95 within one vsync, ${VSYNC_MS.toFixed(1)} ms: ${verdict(p95 < FRAME_LIMIT_MS)}); ${dropped(r.frames)}; ` +
+          `page heap after GC ${r.pageHeapMiB.toFixed(1)} MiB; model kept ${fmt(r.modelKept)} of ${fmt(r.processes + 1)}; ${fmt(r.rows)} rows in the DOM; the panel's summary "${r.summary}"; host ${r.hostMsPerDelta.toFixed(1)} ms per delta`,
       );
     }
   }
