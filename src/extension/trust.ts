@@ -3,9 +3,9 @@
 import * as vscode from 'vscode';
 
 const NOT_TRUSTED = {
-  run: 'Fork Trace runs a program from this workspace, which is not trusted. Trust the workspace to trace programs',
+  run: 'Fork Trace: tracing runs a program from this workspace, which is not trusted. Trust the workspace to trace programs',
   attach:
-    'Attaching takes control of a running process (strace stops it at every system call), which this untrusted workspace may not do. Trust the workspace to attach',
+    'Fork Trace: attaching takes control of a running process (strace stops it at every system call), which this untrusted workspace may not do. Trust the workspace to attach',
 };
 const MANAGE_TRUST = 'Manage Workspace Trust';
 const OPEN_LOG = 'Open strace Log…';

@@ -42,8 +42,10 @@ let profileRoot = '';
 let folder = '';
 let target: ChildProcess | null = null;
 
+const NOT_TRUSTED_RUN =
+  'Fork Trace: tracing runs a program from this workspace, which is not trusted. Trust the workspace to trace programs; opening an existing strace log works without trust.';
 const NOT_TRUSTED =
-  'Attaching takes control of a running process (strace stops it at every system call), which this untrusted workspace may not do. Trust the workspace to attach.';
+  'Fork Trace: attaching takes control of a running process (strace stops it at every system call), which this untrusted workspace may not do. Trust the workspace to attach.';
 
 async function shot(name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -62,8 +64,8 @@ const quickInput = (p: Page) => p.locator('.quick-input-widget');
 const forkTraceTabs = () => page.locator('.tab[aria-label^="Fork Trace: "]');
 
 /** The trust warning's toast, once shown. */
-async function trustToast() {
-  const toast = page.locator('.notification-toast', { hasText: 'untrusted workspace' });
+async function trustToast(hasText = 'untrusted workspace') {
+  const toast = page.locator('.notification-toast', { hasText });
   await toast.first().waitFor({ state: 'visible', timeout: 15_000 });
   return toast.first();
 }
@@ -173,5 +175,21 @@ describe('Attach in an untrusted workspace (code-server with workspace trust on)
     assert.equal(await forkTraceTabs().count(), 0, 'no panel');
     assert.equal(tracerPid(pid), 0, 'the server was not attached to');
     timings.mark('Find Zombies → refused for trust');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+  });
+
+  it('Trace Forks runs nothing: the reason, Manage Workspace Trust, and Open strace Log… (which works without trust)', async () => {
+    const straces = () => server!.processes().filter((p) => p.comm === 'strace' || p.comm === 'zombie_server');
+    assert.deepEqual(straces(), [], 'nothing traced before');
+    await runCommand(page, 'Fork Trace: Trace Forks');
+    const toast = await trustToast('which is not trusted');
+    await shot('05-trace-forks-untrusted');
+    assert.equal((await toast.locator('.notification-list-item-message').innerText()).trim(), NOT_TRUSTED_RUN);
+    const buttons = (await toast.locator('.monaco-button').allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(buttons, ['Manage Workspace Trust', 'Open strace Log…']);
+    assert.equal(await quickInput(page).isVisible(), false, 'no program was asked for');
+    assert.equal(await forkTraceTabs().count(), 0, 'no panel');
+    assert.deepEqual(straces(), [], 'no strace and no program started');
+    timings.mark('Trace Forks → refused for trust');
   });
 });
