@@ -9,11 +9,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  ROOT,
   Timings,
   buildVsix,
   browseWorkbench,
@@ -32,10 +31,10 @@ import {
   type CodeServerModule,
   type RunningCodeServer,
   runCommandOnceListed,
+  suiteShots,
 } from './workbench';
 import { lineOf } from '../support/system';
 
-const SHOTS = join(ROOT, 'artifacts', 'e2e-attach');
 const timings = new Timings();
 let cs: CodeServerModule;
 let server: RunningCodeServer | null = null;
@@ -48,10 +47,7 @@ let folder = '';
 let target: ChildProcess | null = null;
 let targetPort = 0;
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch(() => undefined);
-}
+let shot: (name: string) => Promise<void> = async () => undefined;
 
 function status(pid: number): { state: string; tracerPid: number } | null {
   try {
@@ -116,7 +112,7 @@ async function pickLabels(): Promise<string[]> {
 
 describe('Attach in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
+    shot = suiteShots('attach', () => page);
     cs = await loadCodeServerModule();
     const vsix = buildVsix();
     assert.ok(existsSync(vsix), `${vsix} was built`);

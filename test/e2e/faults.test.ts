@@ -7,11 +7,10 @@
 // Screenshots go to artifacts/e2e-faults/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  ROOT,
   Timings,
   buildVsix,
   focusWorkbench,
@@ -28,9 +27,9 @@ import {
   listeningPort,
   type CodeServerModule,
   type RunningCodeServer,
+  suiteShots,
 } from './workbench';
 
-const SHOTS = join(ROOT, 'artifacts', 'e2e-faults');
 const timings = new Timings();
 let cs: CodeServerModule;
 let server: RunningCodeServer | null = null;
@@ -40,10 +39,7 @@ let work = '';
 let profileRoot = '';
 let folder = '';
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch(() => undefined);
-}
+let shot: (name: string) => Promise<void> = async () => undefined;
 
 /** A copy of examples/ built in place; Trace Forks runs zombie_server on a port of its choosing. */
 function prepareFolder(): void {
@@ -158,7 +154,7 @@ async function showTab(label: string): Promise<void> {
 
 describe('Fork Trace faults in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
+    shot = suiteShots('faults', () => page);
     cs = await loadCodeServerModule();
     const vsix = buildVsix();
     assert.ok(existsSync(vsix), `${vsix} was built`);

@@ -15,7 +15,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import {
@@ -36,10 +36,10 @@ import {
   waitFor,
   type Workbench,
   runCommandOnceListed,
+  suiteShots,
 } from './workbench';
 import { lineOf } from '../support/system';
 
-const SHOTS = join(ROOT, 'artifacts', 'e2e-fixes');
 const CLIENTS = 3;
 /** The preferred fix for a server that never waits (src/fixes/zombieLeak.ts). */
 const PREFERRED_FIX = 'Reap children in a SIGCHLD handler (waitpid in a loop, installed with SA_RESTART)';
@@ -100,10 +100,7 @@ function writeDebugSetup(folder: string): void {
   );
 }
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch(() => undefined);
-}
+let shot: (name: string) => Promise<void> = async () => undefined;
 
 /** A traced zombie_server not in `old` and its port: it was started with args ['0'], so the port is read from its listening socket in /proc. */
 function listeningServer(old: ReadonlySet<number>): { pid: number; port: number } | null {
@@ -315,7 +312,7 @@ async function compareRow(frame: Frame, key: string): Promise<string[]> {
 
 describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
+    shot = suiteShots('fixes', () => page);
     wb = await startWorkbench('forktrace-e2e-fixes-', timings, (folder) => {
       source = join(folder, 'zombie_server.c');
       binary = join(folder, 'zombie_server');

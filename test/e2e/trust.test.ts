@@ -11,11 +11,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  ROOT,
   Timings,
   buildVsix,
   browseWorkbench,
@@ -29,9 +28,9 @@ import {
   type CodeServerModule,
   type RunningCodeServer,
   runCommandOnceListed,
+  suiteShots,
 } from './workbench';
 
-const SHOTS = join(ROOT, 'artifacts', 'e2e-trust');
 const timings = new Timings();
 let cs: CodeServerModule;
 let server: RunningCodeServer | null = null;
@@ -47,10 +46,7 @@ const NOT_TRUSTED_RUN =
 const NOT_TRUSTED =
   'Fork Trace: attaching takes control of a running process (strace stops it at every system call), which this untrusted workspace may not do. Trust the workspace to attach.';
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch(() => undefined);
-}
+let shot: (name: string) => Promise<void> = async () => undefined;
 
 function tracerPid(pid: number): number | null {
   try {
@@ -72,7 +68,7 @@ async function trustToast(hasText = 'untrusted workspace') {
 
 describe('Attach in an untrusted workspace (code-server with workspace trust on)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
+    shot = suiteShots('trust', () => page);
     cs = await loadCodeServerModule();
     const vsix = buildVsix();
     assert.ok(existsSync(vsix), `${vsix} was built`);

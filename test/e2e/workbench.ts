@@ -202,6 +202,21 @@ export async function startWorkbench(prefix: string, timings: Timings, prepare?:
   }
 }
 
+/**
+ * One suite's screenshots, in artifacts/e2e-SUITE/ (emptied now): `shot(name)` saves the
+ * page as it is; a screenshot that fails never fails the test.
+ */
+export function suiteShots(suite: string, page: () => Page | null | undefined): (name: string) => Promise<void> {
+  const dir = join(ROOT, 'artifacts', `e2e-${suite}`);
+  rmSync(dir, { recursive: true, force: true });
+  return async (name) => {
+    const p = page();
+    if (!p || p.isClosed()) return;
+    mkdirSync(dir, { recursive: true });
+    await p.screenshot({ path: join(dir, `${name}.png`) }).catch(() => undefined);
+  };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
