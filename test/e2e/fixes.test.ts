@@ -161,7 +161,15 @@ function runningServers(): Set<number> {
 async function applyPreferredFixOnZombieLine(shotName: string): Promise<Locator> {
   // The panel's zombie row opens the fork line, where the leak's Problems entry is.
   const frame = await visibleIn('[data-state="zombie"]');
-  await opensSourceAt(page, () => frame.locator('[data-state="zombie"]').first().click(), 'zombie_server.c', forkLine);
+  const click = () => frame.locator('[data-state="zombie"]').first().click();
+  // Click-to-source is held strictly in vscode.test.ts and attach.test.ts; here it is the
+  // way to the light bulb, and it failed once in CI only: a second click, with the first's
+  // failure (what was on screen) in the log.
+  await opensSourceAt(page, click, 'zombie_server.c', forkLine).catch(async (e: Error) => {
+    console.log(`[e2e-fixes] the zombie row's click did not land: ${e.message}; clicking again`);
+    await shot('02-click-missed');
+    await opensSourceAt(page, click, 'zombie_server.c', forkLine);
+  });
 
   const actions = page.locator('.action-widget .monaco-list-row.action');
   await waitFor(

@@ -2,7 +2,6 @@
 // command palette, webviews in nested iframes, the status bar, the Problems panel,
 // the Call Stack view. Selectors are the workbench's own; nothing here knows the
 // extension except the data-* attributes its panel promises.
-import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -369,34 +368,46 @@ export async function notificationTexts(page: Page): Promise<string[]> {
 }
 
 /**
- * Does `open` (a click on a process in the panel, say) and waits for what the user sees: `file` shown
- * in the first editor group with the cursor on `line`. The workbench can hand focus back
- * to the webview after the editor took it (it did in CI), so the first group is focused
- * before the status bar is read. When `file` is already shown there, the cursor is first
- * moved to the top, so `open` has to be what puts it on `line`. A timeout's error
- * names the notifications on screen (an "No source line is known…" says why).
+ * The cursor's line in the first editor group, focused or not: the line number its gutter
+ * highlights (the status bar shows "Ln" only while an editor has focus).
+ */
+export async function firstGroupCursorLine(page: Page): Promise<number | null> {
+  const active = page.locator('.editor-group-container').first().locator('.margin-view-overlays .line-numbers.active-line-number').first();
+  if ((await active.count()) === 0) return null;
+  const n = Number((await active.innerText()).trim());
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/**
+ * Does `open` (a click on a process in the panel, say) and waits for what the user sees:
+ * `file` shown in the first editor group with its cursor on `line` (read from the gutter:
+ * the workbench can hand focus back to the webview after the editor took it, and moving
+ * focus through the palette from a webview loses a race with the palette's own focus
+ * restore). When the cursor is there already, it is first moved to the top, so `open` has
+ * to be what puts it on `line`. A failure names both groups' tabs and the notifications on
+ * screen (a "No source line is known…" says why).
  */
 export async function opensSourceAt(page: Page, open: () => Promise<unknown>, file: string, line: number, timeoutMs = 20_000): Promise<void> {
-  if ((await firstGroupEditorTitle(page)) === file) {
+  if ((await firstGroupEditorTitle(page)) === file && (await firstGroupCursorLine(page)) === line) {
     await runCommand(page, 'View: Focus First Editor Group');
     await page.keyboard.press('Control+Home');
-    await waitFor('the cursor on Ln 1 before the click', async () => (await statusBarLine(page)) === 1, 10_000);
+    await waitFor('the cursor on line 1 before the click', async () => (await firstGroupCursorLine(page)) === 1, 10_000);
   }
   await open();
-  const seen = async (what: string): Promise<string> => {
-    const notes = await notificationTexts(page);
-    return `${what}; the first editor group shows ${JSON.stringify(await firstGroupEditorTitle(page))}, the active one ${JSON.stringify(await activeEditorTitle(page))}${notes.length > 0 ? `; notifications: ${JSON.stringify(notes)}` : ''}`;
-  };
+  const shown = async (): Promise<string> => `${JSON.stringify(await firstGroupEditorTitle(page))} at line ${await firstGroupCursorLine(page)}`;
   try {
-    await waitFor(`${file} in the first editor group`, async () => (await firstGroupEditorTitle(page)) === file, timeoutMs);
+    await waitFor(
+      `${file} at line ${line} in the first editor group`,
+      async () => (await firstGroupEditorTitle(page)) === file && (await firstGroupCursorLine(page)) === line,
+      timeoutMs,
+    );
   } catch (e) {
-    throw new Error(await seen((e as Error).message), { cause: e });
+    const notes = await notificationTexts(page);
+    throw new Error(
+      `${(e as Error).message}; the first editor group shows ${await shown()}, the active group ${JSON.stringify(await activeEditorTitle(page))}${notes.length > 0 ? `; notifications: ${JSON.stringify(notes)}` : ''}`,
+      { cause: e },
+    );
   }
-  if ((await activeEditorTitle(page)) !== file) await runCommand(page, 'View: Focus First Editor Group');
-  const at = await waitFor(`the cursor on Ln ${line}`, async () => ((await statusBarLine(page)) === line ? line : null), 10_000).catch(() =>
-    statusBarLine(page),
-  );
-  assert.equal(at, line, await seen(`it lands on ${file}:${line}`));
 }
 
 /** The 1-based line of the cursor, from the status bar's "Ln X, Col Y". */
