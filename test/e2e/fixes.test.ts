@@ -21,6 +21,7 @@ import type { Frame, Locator, Page } from 'playwright-core';
 import {
   ROOT,
   Timings,
+  focusFirstGroupEditor,
   opensSourceAt,
   closeWorkbench,
   dialogText,
@@ -170,6 +171,8 @@ async function applyPreferredFixOnZombieLine(shotName: string): Promise<Locator>
     await shot('02-click-missed');
     await opensSourceAt(page, click, 'zombie_server.c', forkLine);
   });
+  // Ctrl+. goes to the focused editor: if focus went back to the panel, the source's tab takes it (the cursor stays).
+  await focusFirstGroupEditor(page, 'zombie_server.c');
 
   const actions = page.locator('.action-widget .monaco-list-row.action');
   await waitFor(

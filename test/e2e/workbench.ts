@@ -410,6 +410,13 @@ export async function opensSourceAt(page: Page, open: () => Promise<unknown>, fi
   }
 }
 
+/** Focuses the editor shown in the first group by clicking its tab (its cursor stays where it is). */
+export async function focusFirstGroupEditor(page: Page, file: string): Promise<void> {
+  if ((await activeEditorTitle(page)) === file) return;
+  await page.locator('.editor-group-container').first().locator('.tab.active').first().click();
+  await waitFor(`${file} focused`, async () => (await activeEditorTitle(page)) === file, 10_000);
+}
+
 /** The 1-based line of the cursor, from the status bar's "Ln X, Col Y". */
 export async function statusBarLine(page: Page): Promise<number | null> {
   const item = page.locator('[id="status.editor.selection"]');
