@@ -13,22 +13,24 @@ export function libcPathOf(maps: string): string | null {
   return m ? m[1] : null;
 }
 
-/** The version in a libc's file name (libc-2.31.so) or its banner, or null. */
-export function glibcVersionOf(path: string, bytes: () => Uint8Array): number | null {
-  const named = /libc-(\d+)\.(\d+)\.so$/.exec(path);
-  if (named) return Number(named[1]) * 1000 + Number(named[2]);
-  const data = bytes();
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const at = buf.indexOf(BANNER);
-  if (at < 0) return null;
-  const m = /^(\d+)\.(\d+)/.exec(buf.toString('latin1', at + BANNER.length, at + BANNER.length + 16));
+/** "2.36…" as 2036 (major*1000+minor), or null. */
+function versionNumber(text: string): number | null {
+  const m = /^(\d+)\.(\d+)/.exec(text);
   return m ? Number(m[1]) * 1000 + Number(m[2]) : null;
+}
+
+/** The version in a libc's file name (libc-2.31.so) or its banner, or null. */
+export function glibcVersionOf(path: string, bytes: () => Buffer): number | null {
+  const named = /libc-(\d+\.\d+)\.so$/.exec(path);
+  if (named) return versionNumber(named[1]);
+  const buf = bytes();
+  const at = buf.indexOf(BANNER);
+  return at < 0 ? null : versionNumber(buf.toString('latin1', at + BANNER.length, at + BANNER.length + 16));
 }
 
 function fromReport(): number | null {
   const report = process.report?.getReport() as unknown as { header?: { glibcVersionRuntime?: string } } | undefined;
-  const m = /^(\d+)\.(\d+)/.exec(report?.header?.glibcVersionRuntime ?? '');
-  return m ? Number(m[1]) * 1000 + Number(m[2]) : null;
+  return versionNumber(report?.header?.glibcVersionRuntime ?? '');
 }
 
 let cached: number | null | undefined;
@@ -38,14 +40,15 @@ export function glibcVersion(): number | null {
   cached = null;
   try {
     const path = libcPathOf(readFileSync('/proc/self/maps', 'latin1'));
-    cached = path ? glibcVersionOf(path, () => readFileSync(path)) : null;
-    if (cached === null && path) cached = fromReport();
+    if (!path) return cached; // musl, or no libc at all
+    cached = glibcVersionOf(path, () => readFileSync(path));
   } catch {
-    try {
-      cached = fromReport();
-    } catch {
-      // unknown: treated as a modern libc
-    }
+    // /proc or libc unreadable: Node's report says
+  }
+  try {
+    cached ??= fromReport();
+  } catch {
+    // unknown: treated as a modern libc
   }
   return cached;
 }
