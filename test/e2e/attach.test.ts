@@ -32,6 +32,7 @@ import {
   type RunningCodeServer,
   runCommandOnceListed,
   suiteShots,
+  visibleWebviewFrame,
 } from './workbench';
 import { lineOf } from '../support/system';
 
@@ -89,20 +90,8 @@ async function attachFromPalette(pid: number): Promise<void> {
 }
 
 /** The webview frame of the panel that says it is attached (the live one). */
-async function attachedFrame(): Promise<Frame> {
-  return waitFor(
-    'the attached panel',
-    async () => {
-      for (const f of page.frames()) {
-        if (f === page.mainFrame() || f.isDetached()) continue;
-        const line = f.locator('.ft-attached');
-        if ((await line.count().catch(() => 0)) > 0 && (await line.isVisible().catch(() => false))) return f;
-      }
-      return null;
-    },
-    30_000,
-    250,
-  );
+function attachedFrame(): Promise<Frame> {
+  return visibleWebviewFrame(page, '.ft-attached');
 }
 
 /** The labels of the quick pick's rows now shown. */

@@ -28,6 +28,7 @@ import {
   type CodeServerModule,
   type RunningCodeServer,
   suiteShots,
+  webviewFrame,
 } from './workbench';
 
 const timings = new Timings();
@@ -121,25 +122,8 @@ async function traceWithTwoZombies(known: number[]): Promise<{ traced: Traced; f
 }
 
 /** The webview frame showing the trace whose first process is `pid`. */
-async function panelOf(pid: number, timeoutMs = 20_000): Promise<Frame> {
-  return waitFor(
-    `the panel of pid ${pid}`,
-    async () => {
-      for (const frame of page.frames()) {
-        if (frame === page.mainFrame() || frame.isDetached()) continue;
-        if (
-          (await frame
-            .locator(`[data-pid="${pid}"]`)
-            .count()
-            .catch(() => 0)) > 0
-        )
-          return frame;
-      }
-      return null;
-    },
-    timeoutMs,
-    250,
-  );
+function panelOf(pid: number, timeoutMs = 20_000): Promise<Frame> {
+  return webviewFrame(page, `[data-pid="${pid}"]`, timeoutMs);
 }
 
 async function panelMessage(frame: Frame): Promise<string> {

@@ -38,6 +38,8 @@ import {
   type Workbench,
   runCommandOnceListed,
   suiteShots,
+  visibleWebviewFrame,
+  webviewFrames,
 } from './workbench';
 import { lineOf } from '../support/system';
 
@@ -117,30 +119,6 @@ function serverPort(old: ReadonlySet<number>): Promise<{ pid: number; port: numb
   return waitFor('the traced zombie_server listening', () => listeningServer(old), 30_000);
 }
 
-/** The panel frame in which `selector` is visible (the newest panel when several match). */
-function visibleIn(selector: string, timeoutMs = 30_000): Promise<Frame> {
-  return waitFor(
-    `a panel showing ${selector}`,
-    async () => {
-      const found: Frame[] = [];
-      for (const f of page.frames()) {
-        if (f === page.mainFrame() || f.isDetached()) continue;
-        if (
-          await f
-            .locator(selector)
-            .first()
-            .isVisible()
-            .catch(() => false)
-        )
-          found.push(f);
-      }
-      return found.pop() ?? null;
-    },
-    timeoutMs,
-    250,
-  );
-}
-
 /** The server built from `text` the user's own way (gcc in a terminal), not by Fork Trace. */
 function buildByHand(text: string): number {
   writeFileSync(source, text);
@@ -161,7 +139,7 @@ function runningServers(): Set<number> {
 /** The cursor on the zombie line (from the panel's zombie row), the light bulb (Ctrl+.): the preferred fix first; it is applied and saved, and the notification offering Trace Again is returned. */
 async function applyPreferredFixOnZombieLine(shotName: string): Promise<Locator> {
   // The panel's zombie row opens the fork line, where the leak's Problems entry is.
-  const frame = await visibleIn('[data-state="zombie"]');
+  const frame = await visibleWebviewFrame(page, '[data-state="zombie"]');
   const click = () => frame.locator('[data-state="zombie"]').first().click();
   // Click-to-source is held strictly in vscode.test.ts and attach.test.ts; here it is the
   // way to the light bulb, and it failed once in CI only: a second click, with the first's
@@ -266,7 +244,7 @@ async function debugRunWithThreeZombies(what: string, start: () => Promise<void>
   const builtAt = statSync(binary).mtimeMs;
   timings.mark(`${what}: zombie_server ${pid} listens on ${port}`);
   assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
-  const frame = await visibleIn('[data-state="zombie"]');
+  const frame = await visibleWebviewFrame(page, '[data-state="zombie"]');
   const zombies = await waitFor(`${CLIENTS} zombies in the debug session's panel`, async () => {
     const rows = await panelRows(frame);
     const z = rows.filter((r) => r.state === 'zombie');
@@ -296,7 +274,7 @@ async function fixAndTraceAgainInDebug(what: string, old: ReadonlySet<number>, s
   const builtAt = statSync(binary).mtimeMs;
   await page.locator('.debug-toolbar').first().waitFor({ state: 'visible', timeout: 10_000 }); // a debug session, not a plain run
   timings.mark(`${what}: zombie_server ${pid} listens on ${port}`);
-  const frame = await visibleIn('.ft-compare');
+  const frame = await visibleWebviewFrame(page, '.ft-compare');
   assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server/);
   assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
   await assertComparedFixed(frame);
@@ -374,7 +352,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     const { pid, port } = await serverPort(new Set());
     timings.mark(`built and traced: zombie_server ${pid} listens on ${port}`);
     assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
-    const frame = await visibleIn('[data-state="zombie"]');
+    const frame = await visibleWebviewFrame(page, '[data-state="zombie"]');
     const zombies = await waitFor(`${CLIENTS} zombies in the panel`, async () => {
       const rows = (await panelRows(frame)).filter((r) => r.state === 'zombie');
       return rows.length === CLIENTS ? rows : null;
@@ -398,7 +376,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
   it('Trace Again rebuilds and traces the fixed server; the same 3 clients; the panel compares: zombies 3 → 0, zombie-leak fixed', async () => {
     const { pid, port } = await serverPort(firstPids);
     timings.mark(`Trace Again: rebuilt zombie_server ${pid} listens on ${port}`);
-    const frame = await visibleIn('.ft-compare');
+    const frame = await visibleWebviewFrame(page, '.ft-compare');
     assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
     assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
     await assertComparedFixed(frame);
@@ -421,8 +399,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     timings.mark(`panel Trace Again: rebuilt zombie_server ${pid} listens on ${port}`);
     assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
     const frame = await waitFor(`the panel of pid ${pid} with ${CLIENTS} zombies`, async () => {
-      for (const f of page.frames()) {
-        if (f === page.mainFrame() || f.isDetached()) continue;
+      for (const f of webviewFrames(page)) {
         const rows = await panelRows(f).catch(() => []);
         if (rows.some((r) => r.pid === pid) && rows.filter((r) => r.state === 'zombie').length === CLIENTS) return f;
       }
@@ -485,7 +462,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     const { pid, port } = await serverPort(old);
     timings.mark(`Trace Forks: the configured zombie_server ${pid} listens on ${port}`);
     assert.equal((await runClients({ port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
-    const first = await visibleIn('[data-state="zombie"]');
+    const first = await visibleWebviewFrame(page, '[data-state="zombie"]');
     const zombies = await waitFor(`${CLIENTS} zombies in the panel`, async () => {
       const rows = await panelRows(first);
       const z = rows.filter((r) => r.state === 'zombie');
@@ -499,7 +476,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     const again = await serverPort(new Set([pid, ...zombies.map((z) => z.pid)]));
     assert.equal(statSync(binary).mtimeMs, builtByUser, 'Trace Again runs the configured program as it is: no build');
     timings.mark(`Trace Again: the configured zombie_server ${again.pid} listens on ${again.port}`);
-    const frame = await visibleIn('.ft-compare');
+    const frame = await visibleWebviewFrame(page, '.ft-compare');
     assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server 0/);
     assert.equal((await runClients({ port: again.port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
     await assertComparedFixed(frame);
@@ -534,7 +511,7 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     await runCommand(page, 'Fork Trace: Trace Again');
     const second = await waitFor('the server Trace Again started', () => listeningServer(new Set([...old, first.pid])), 60_000, 500);
     await waitFor('the first server stopped', () => !runningServers().has(first.pid), 10_000);
-    const frame = await visibleIn('.ft-compare');
+    const frame = await visibleWebviewFrame(page, '.ft-compare');
     assert.ok(
       (await panelRows(frame)).some((r) => r.pid === second.pid),
       "the comparison is in the new debug session's panel",

@@ -43,6 +43,8 @@ import {
   type CodeServerModule,
   type PanelRow,
   type RunningCodeServer,
+  webviewFrames,
+  webviewFramesWith,
 } from './workbench';
 import { lineOf } from '../support/system';
 
@@ -214,22 +216,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
 
   it('Open strace Log…: a recorded log shows its processes in the panel', async () => {
     await runCommand(page, 'View: Close All Editors');
-    await waitFor(
-      'no webview with processes',
-      async () => {
-        for (const f of page.frames())
-          if (
-            !f.isDetached() &&
-            (await f
-              .locator('[data-pid]')
-              .count()
-              .catch(() => 0)) > 0
-          )
-            return false;
-        return true;
-      },
-      10_000,
-    );
+    await waitFor('no webview with processes', async () => (await webviewFramesWith(page, '[data-pid]', false)).length === 0, 10_000);
     await runCommand(page, 'Fork Trace: Open strace Log…');
     // code-server's file dialog is the "simple file dialog": a quick input holding a path.
     const input = page.locator('.quick-input-widget input');
@@ -338,8 +325,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     return waitFor(
       `${program} in a panel`,
       async () => {
-        for (const f of page.frames()) {
-          if (f === page.mainFrame() || f.isDetached()) continue;
+        for (const f of webviewFrames(page)) {
           const shown = (await panelRows(f).catch(() => [])).filter((r) => !old.has(r.pid));
           if (shown.length === rows && shown.filter((r) => r.state === 'running').length === running)
             return { frame: f, rows: shown, pids: shown.map((r) => r.pid) };
@@ -423,8 +409,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     return waitFor(
       `${rows} new processes in a panel`,
       async () => {
-        for (const f of page.frames()) {
-          if (f === page.mainFrame() || f.isDetached()) continue;
+        for (const f of webviewFrames(page)) {
           const pids = (await panelRows(f).catch(() => [])).map((r) => r.pid).filter((pid) => !old.has(pid));
           if (pids.length >= rows) return pids;
         }

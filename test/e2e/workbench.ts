@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'artifacts', 'e2e');
@@ -343,19 +343,24 @@ export async function openFile(page: Page, name: string): Promise<void> {
   await waitFor(`${name} in the active editor`, async () => (await activeEditorTitle(page)) === name);
 }
 
-/** The file name on the active editor group's active tab. */
-export async function activeEditorTitle(page: Page): Promise<string | null> {
-  // Its aria-label is "NAME" or, with several groups, "NAME, Editor Group N".
-  const tab = page.locator('.editor-group-container.active .tab.active').first();
+/** The file name on a tab, or null when there is none. */
+async function tabTitle(tab: Locator): Promise<string | null> {
   if ((await tab.count()) === 0) return null;
+  // Its aria-label is "NAME" or, with several groups, "NAME, Editor Group N".
   return ((await tab.getAttribute('aria-label')) ?? '').split(',')[0].trim();
 }
 
-/** The file name on the first editor group's shown tab (where a click in the panel opens the source). */
-export async function firstGroupEditorTitle(page: Page): Promise<string | null> {
-  const tab = page.locator('.editor-group-container').first().locator('.tab.active').first();
-  if ((await tab.count()) === 0) return null;
-  return ((await tab.getAttribute('aria-label')) ?? '').split(',')[0].trim();
+/** The first editor group's shown tab: where a click in the panel opens the source. */
+const firstGroupTab = (page: Page): Locator => page.locator('.editor-group-container').first().locator('.tab.active').first();
+
+/** The file name on the active editor group's active tab. */
+export function activeEditorTitle(page: Page): Promise<string | null> {
+  return tabTitle(page.locator('.editor-group-container.active .tab.active').first());
+}
+
+/** The file name on the first editor group's shown tab. */
+export function firstGroupEditorTitle(page: Page): Promise<string | null> {
+  return tabTitle(firstGroupTab(page));
 }
 
 /** The texts of the notifications on screen (for an error that says what the user saw). */
@@ -394,7 +399,6 @@ export async function opensSourceAt(page: Page, open: () => Promise<unknown>, fi
     await waitFor('the cursor on line 1 before the click', async () => (await firstGroupCursorLine(page)) === 1, 10_000);
   }
   await open();
-  const shown = async (): Promise<string> => `${JSON.stringify(await firstGroupEditorTitle(page))} at line ${await firstGroupCursorLine(page)}`;
   try {
     await waitFor(
       `${file} at line ${line} in the first editor group`,
@@ -404,7 +408,7 @@ export async function opensSourceAt(page: Page, open: () => Promise<unknown>, fi
   } catch (e) {
     const notes = await notificationTexts(page);
     throw new Error(
-      `${(e as Error).message}; the first editor group shows ${await shown()}, the active group ${JSON.stringify(await activeEditorTitle(page))}${notes.length > 0 ? `; notifications: ${JSON.stringify(notes)}` : ''}`,
+      `${(e as Error).message}; the first editor group shows ${JSON.stringify(await firstGroupEditorTitle(page))} at line ${await firstGroupCursorLine(page)}, the active group ${JSON.stringify(await activeEditorTitle(page))}${notes.length > 0 ? `; notifications: ${JSON.stringify(notes)}` : ''}`,
       { cause: e },
     );
   }
@@ -413,38 +417,33 @@ export async function opensSourceAt(page: Page, open: () => Promise<unknown>, fi
 /** Focuses the editor shown in the first group by clicking its tab (its cursor stays where it is). */
 export async function focusFirstGroupEditor(page: Page, file: string): Promise<void> {
   if ((await activeEditorTitle(page)) === file) return;
-  await page.locator('.editor-group-container').first().locator('.tab.active').first().click();
+  await firstGroupTab(page).click();
   await waitFor(`${file} focused`, async () => (await activeEditorTitle(page)) === file, 10_000);
 }
 
-/** The 1-based line of the cursor, from the status bar's "Ln X, Col Y". */
-export async function statusBarLine(page: Page): Promise<number | null> {
-  const item = page.locator('[id="status.editor.selection"]');
-  if ((await item.count()) === 0) return null;
-  const m = /Ln (\d+)/.exec((await item.textContent()) ?? '');
-  return m ? Number(m[1]) : null;
+/** The webview frame (nested iframes) in which `selector` matches something. */
+export function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitFor(`a webview frame with ${selector}`, async () => (await webviewFramesWith(page, selector, false))[0] ?? null, timeoutMs, 250);
 }
 
-/** The webview frame (nested iframes) in which `selector` matches something. */
-export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  return waitFor(
-    `a webview frame with ${selector}`,
-    async () => {
-      for (const frame of page.frames()) {
-        if (frame === page.mainFrame() || frame.isDetached()) continue;
-        if (
-          (await frame
-            .locator(selector)
-            .count()
-            .catch(() => 0)) > 0
-        )
-          return frame;
-      }
-      return null;
-    },
-    timeoutMs,
-    250,
-  );
+/** The webview frame in which `selector` is visible: the newest panel when several show it. */
+export function visibleWebviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitFor(`a panel showing ${selector}`, async () => (await webviewFramesWith(page, selector, true)).pop() ?? null, timeoutMs, 250);
+}
+
+/** The webview frames (nested iframes) now attached, in page order. */
+export function webviewFrames(page: Page): Frame[] {
+  return page.frames().filter((frame) => frame !== page.mainFrame() && !frame.isDetached());
+}
+
+/** The webview frames where `selector` matches, or is visible. */
+export async function webviewFramesWith(page: Page, selector: string, visible: boolean): Promise<Frame[]> {
+  const found: Frame[] = [];
+  for (const frame of webviewFrames(page)) {
+    const first = frame.locator(selector).first();
+    if (await (visible ? first.isVisible() : first.count().then((n) => n > 0)).catch(() => false)) found.push(frame);
+  }
+  return found;
 }
 
 export interface PanelRow {
