@@ -61,6 +61,20 @@ const SHAPES: Array<[string, unknown]> = [
   ['sequence', { list: new JsonSequence([1, 2, 3], (n) => ({ n, sq: n * n, s: 'x'.repeat(n) })) }],
   ['empty sequence', { list: new JsonSequence([], (n: number) => n) }],
   ['sequence of undefined', new JsonSequence([1, 2], () => undefined)],
+  [
+    'a long sequence: batches, with walked items and toJSON keys among them',
+    new JsonSequence(
+      Array.from({ length: 1300 }, (_, i) => i),
+      (i) =>
+        i % 97 === 0
+          ? { toJSON: (key: string) => ({ key, walked: new JsonSequence([i], (x) => x) }) }
+          : i % 89 === 0
+            ? keyed
+            : i % 83 === 0
+              ? undefined
+              : { i, s: `n\n${i}` },
+    ),
+  ],
   ['sequence in a sequence', new JsonSequence([[1], [2, 3]], (xs) => new JsonSequence(xs, (x) => [x, {}]))],
 ];
 
