@@ -23,7 +23,7 @@ import { ProgramTerminal } from './programTerminal';
 import { SourceRevealer } from './revealSource';
 import { traceSettings } from './settings';
 import { TraceRun, type RunHost, type RunStart, type TraceRequest } from './traceRun';
-import { TraceAgain } from './traceAgain';
+import { summaryOf, TraceAgain } from './traceAgain';
 import type { RunSummary } from '../shared/compare';
 import { requireTrust } from './trust';
 import zombieServerSource from '../../examples/zombie_server.c';
@@ -90,39 +90,45 @@ class ForkTraceExtension extends Disposable implements RunHost {
   /** F5 on a `forktrace` configuration: the adapter runs the trace, this shows it like Trace Forks does. */
   private registerDebugType(): void {
     const debugRuns = new Map<LiveTrace, TraceRun>();
-    const hooksFor = (session: vscode.DebugSession): ForkTraceSessionHooks => ({
-      traceStarted: (live, args) => {
-        // Trace Again starts this configuration again (its preLaunchTask first); a run Trace Again started compares with the one before.
-        const start: RunStart = {
-          origin: { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration },
-          previous: this.again.debugPrevious(session.configuration),
-        };
-        this.clearProblems();
-        this.sources.clearExplanations();
-        const settings = {
-          stackMode: args.stackMode ?? 'fast',
-          lingerThreshold: args.lingerThreshold ?? 1,
-          keepReaped: args.keepReaped ?? DEFAULT_KEEP_REAPED,
-          strace: live.info.path,
-        } as const;
-        const request: TraceRequest =
-          'processId' in args
-            ? {
-                program: live.program,
-                args: [],
-                cwd: dirname(live.program),
-                env: {},
-                ...settings,
-                attachPid: args.processId,
-                attachCommand: readProcEntry(args.processId)?.command,
-              }
-            : { program: live.program, args: args.args ?? [], cwd: args.cwd ?? dirname(live.program), env: args.env ?? {}, ...settings };
-        const withTerminal = 'console' in args && args.console === 'integratedTerminal';
-        debugRuns.set(live, this.adopt(TraceRun.fromLive(this, request, live, withTerminal, start, true)));
-        void live.done.finally(() => debugRuns.delete(live));
-      },
-      traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
-    });
+    const hooksFor = (session: vscode.DebugSession): ForkTraceSessionHooks => {
+      /** This session's run: the debug toolbar's Restart traces again in the same session, and the new run compares with it. */
+      let last: TraceRun | undefined;
+      return {
+        traceStarted: (live, args) => {
+          // Trace Again starts this configuration again (its preLaunchTask first); a run Trace Again started compares with the one before.
+          // A restart stopped the last run before this one started: its counts are those at its end.
+          const start: RunStart = {
+            origin: { kind: 'debug', folder: session.workspaceFolder, configuration: session.configuration },
+            previous: last ? summaryOf(last) : this.again.debugPrevious(session.configuration),
+          };
+          this.clearProblems();
+          this.sources.clearExplanations();
+          const settings = {
+            stackMode: args.stackMode ?? 'fast',
+            lingerThreshold: args.lingerThreshold ?? 1,
+            keepReaped: args.keepReaped ?? DEFAULT_KEEP_REAPED,
+            strace: live.info.path,
+          } as const;
+          const request: TraceRequest =
+            'processId' in args
+              ? {
+                  program: live.program,
+                  args: [],
+                  cwd: dirname(live.program),
+                  env: {},
+                  ...settings,
+                  attachPid: args.processId,
+                  attachCommand: readProcEntry(args.processId)?.command,
+                }
+              : { program: live.program, args: args.args ?? [], cwd: args.cwd ?? dirname(live.program), env: args.env ?? {}, ...settings };
+          const withTerminal = 'console' in args && args.console === 'integratedTerminal';
+          last = this.adopt(TraceRun.fromLive(this, request, live, withTerminal, start, true));
+          debugRuns.set(live, last);
+          void live.done.finally(() => debugRuns.delete(live));
+        },
+        traceUpdated: (live) => debugRuns.get(live)?.pushDelta(),
+      };
+    };
     this._register(registerDebugType(hooksFor, this.output));
   }
 

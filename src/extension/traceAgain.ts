@@ -55,8 +55,7 @@ export class TraceAgain {
     if (!requireTrust(() => void this.host.openLog())) return;
     // The run compared against is over first, so its counts are the ones at its end.
     await this.host.stopLive();
-    const snapshot = from.snapshot();
-    const previous = summarizeRun(from.trace.title, from.trace.message, snapshot ?? { summary: EMPTY_SUMMARY, diagnostics: [] });
+    const previous = summaryOf(from);
     switch (origin.kind) {
       case 'c-file':
         await this.host.buildAndTrace(origin.source, previous);
@@ -80,6 +79,11 @@ export class TraceAgain {
     this.pendingDebug = null;
     return pending.previous;
   }
+}
+
+/** What a new run compares with: `run` as it stands (at its end, once it is over). */
+export function summaryOf(run: TracedRun): RunSummary {
+  return summarizeRun(run.trace.title, run.trace.message, run.snapshot() ?? { summary: EMPTY_SUMMARY, diagnostics: [] });
 }
 
 const EMPTY_SUMMARY = { processes: 0, running: 0, zombiesAtEnd: 0, maxZombies: 0, orphans: 0 };

@@ -8,7 +8,8 @@
 // gcc -g, stopped from the debug toolbar; Trace Again runs the task again and the new
 // debug session's panel compares the runs. Last, Trace Forks on the configured program
 // (forkTrace.program), which the user rebuilds after the fix: Trace Again runs it again,
-// as built, and compares.
+// as built, and compares. The debug toolbar's Restart compares too: the restarted run
+// with the one before it, in the same session.
 //
 // Uses the code-server cached by test/e2e/vscode.test.ts (~/.cache/fork-trace-e2e).
 // Screenshots go to artifacts/e2e-fixes/.
@@ -520,5 +521,41 @@ describe('From finding to fix in a real VS Code (code-server)', { timeout: 10 * 
     // One Stop ends everything: the first session ended with its trace.
     await stopFromDebugToolbar();
     await waitFor('the second server stopped', () => !runningServers().has(second.pid), 10_000);
+  });
+
+  it("the debug toolbar's Restart traces again in the same session; the same 3 clients; the new run's panel compares with the run before it", async () => {
+    const old = runningServers();
+    await pressF5(page);
+    const first = await serverStarted('F5', old);
+    assert.equal((await runClients({ port: first.port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    // The first run's picture: its 3 children, zombies or reaped as the source now stands (fixed or not).
+    const firstFrame = await visibleWebviewFrame(page, `[data-pid="${first.pid}"]`);
+    const children = await waitFor(`${CLIENTS} children in the first run's panel`, async () => {
+      const rows = (await panelRows(firstFrame)).filter((r) => r.pid !== first.pid && (r.state === 'zombie' || r.state === 'reaped'));
+      return rows.length === CLIENTS ? rows : null;
+    });
+    const zombies = String(children.filter((r) => r.state === 'zombie').length);
+    timings.mark(`F5: zombie_server ${first.pid}, ${zombies} zombie(s) of ${CLIENTS} children`);
+
+    const restart = page.locator('.debug-toolbar .action-label.codicon-debug-restart');
+    await restart.first().waitFor({ state: 'visible', timeout: 10_000 });
+    await restart.first().click();
+    const second = await serverStarted("the debug toolbar's Restart", new Set([...old, first.pid]));
+    await waitFor('the first server stopped by the restart', () => !runningServers().has(first.pid), 10_000);
+    assert.equal(await page.locator('.debug-toolbar').count(), 1, 'one debug session: the restart kept it');
+    assert.equal((await runClients({ port: second.port, count: CLIENTS })).ok, CLIENTS, `${CLIENTS} clients were echoed`);
+    const frame = await visibleWebviewFrame(page, '.ft-compare');
+    assert.match(await frame.locator('.ft-compare-caption').innerText(), /^Compared with the previous run of zombie_server/);
+    await waitFor('processes 4 → 4 in the comparison', async () => (await compareRow(frame, 'processes'))[3] === '4', 20_000);
+    const same = JSON.stringify(['zombies now', zombies, '→', zombies, '']);
+    await waitFor(`zombies now ${zombies} → ${zombies}`, async () => JSON.stringify(await compareRow(frame, 'zombies')) === same, 10_000);
+    assert.ok(
+      (await panelRows(frame)).some((r) => r.pid === second.pid),
+      "the comparison is in the restarted run's panel",
+    );
+    await shot('15-restart-compared');
+    timings.mark(`Restart: zombie_server ${second.pid} traced, compared with ${first.pid}: zombies ${zombies} → ${zombies}`);
+    await stopFromDebugToolbar();
+    await waitFor('the restarted server stopped', () => !runningServers().has(second.pid), 10_000);
   });
 });
