@@ -4,7 +4,7 @@
 // through AttachFacts, so a unit test can give every branch its inputs.
 import { readFileSync } from 'node:fs';
 import { TraceError } from './strace';
-import { commandFrom, isKernelThread, parseStat, userName } from './procScan';
+import { commandFrom, isKernelThread, parseStat, userName, type StatFields } from './procScan';
 
 /** What /proc says of the process to attach to. */
 export interface TargetFacts {
@@ -138,11 +138,10 @@ export function hasSysPtrace(capHex: string | null): boolean {
 
 /** `proc`: where procfs is (a test gives a directory laid out like it). */
 export function readTargetFacts(pid: number, proc = '/proc'): TargetFacts | null {
-  const statText = readText(`${proc}/${pid}/stat`);
-  const stat = statText === null ? null : parseStat(statText);
+  const named = readCommand(pid, proc);
   const status = readText(`${proc}/${pid}/status`);
-  const cmdline = readText(`${proc}/${pid}/cmdline`);
-  if (!stat || status === null || cmdline === null) return null;
+  if (!named || status === null) return null;
+  const { stat, command } = named;
   const uids = triple(statusField(status, 'Uid'));
   const gids = triple(statusField(status, 'Gid'));
   if (!uids || !gids) return null;
@@ -153,9 +152,17 @@ export function readTargetFacts(pid: number, proc = '/proc'): TargetFacts | null
     uids,
     gids,
     tracerPid: Number(statusField(status, 'TracerPid') ?? 0),
-    command: commandFrom(cmdline, stat.comm),
+    command,
     kernelThread: isKernelThread(stat),
   };
+}
+
+/** `pid`'s stat and the command it runs (its cmdline, or `[comm]`); null once it is gone. */
+function readCommand(pid: number, proc: string): { stat: StatFields; command: string } | null {
+  const statText = readText(`${proc}/${pid}/stat`);
+  const stat = statText === null ? null : parseStat(statText);
+  const cmdline = readText(`${proc}/${pid}/cmdline`);
+  return stat && cmdline !== null ? { stat, command: commandFrom(cmdline, stat.comm) } : null;
 }
 
 /**
@@ -172,10 +179,6 @@ export function realAttachFacts(proc = '/proc'): AttachFacts {
     self: { pid: process.pid, uid, gid, capSysPtrace: hasSysPtrace(statusField(status, 'CapEff')) },
     yamaScope: yama === null ? null : Number(yama.trim()),
     target: (pid) => readTargetFacts(pid, proc),
-    command: (pid) => {
-      const stat = parseStat(readText(`${proc}/${pid}/stat`) ?? '');
-      const cmdline = readText(`${proc}/${pid}/cmdline`);
-      return stat && cmdline !== null ? commandFrom(cmdline, stat.comm) : null;
-    },
+    command: (pid) => readCommand(pid, proc)?.command ?? null,
   };
 }

@@ -154,6 +154,9 @@ const SYS_PTRACE = '0000000000080000';
 test('Yama as procfs gives it (this machine has none): the real reading of ptrace_scope, CapEff and the target refuses 1, 2 and 3, and allows what each allows', (t) => {
   let { proc, pid } = procRoot(t, null, NO_CAPS);
   assert.deepEqual(checkAttach(pid, realAttachFacts(proc)), { pid, command: 'sleep 30' }, 'no Yama: our own process');
+  assert.equal(realAttachFacts(proc).command(pid), 'sleep 30', 'a command read from the same stat and cmdline');
+  assert.equal(realAttachFacts(proc).command(pid + 1), null, 'no such process: no command');
+  assert.equal(realAttachFacts(proc).target(pid + 1), null, 'no such process: no facts');
   ({ proc, pid } = procRoot(t, 1, NO_CAPS));
   assert.match(refusal(pid, realAttachFacts(proc)), /kernel\.yama\.ptrace_scope is 1: .*sudo sysctl kernel\.yama\.ptrace_scope=0/);
   ({ proc, pid } = procRoot(t, 1, SYS_PTRACE));
