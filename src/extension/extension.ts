@@ -2,12 +2,14 @@
 // runs they start. The core and the tracer know nothing of this file.
 import * as vscode from 'vscode';
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { count } from '../shared/words';
 import type { WebviewState } from '../shared/protocol';
 import type { DiagnosticJson, SourceLocation } from '../shared/schema';
 import { TraceError } from '../tracer/strace';
 import type { LiveTrace } from '../tracer/liveTrace';
+import { analyzeLogInSteps } from '../tracer/logReader';
+import type { TraceSession } from '../core/session';
 import { DEFAULT_KEEP_REAPED } from '../core/folding';
 import type { ForkTraceSessionHooks } from '../debug/forkTraceSession';
 import { registerDebugType } from '../debug/register';
@@ -335,12 +337,19 @@ class ForkTraceExtension extends Disposable implements RunHost {
     });
     const path = uris?.[0]?.fsPath;
     if (!path) return;
+    let session: TraceSession | null;
     try {
-      this.clearProblems();
-      this.adopt(TraceRun.openLog(this, path));
+      session = await readLogWithProgress(path);
     } catch (e) {
       void vscode.window.showErrorMessage(`Fork Trace: ${(e as Error).message}`);
+      return;
     }
+    if (!session) {
+      void vscode.window.showInformationMessage(`Fork Trace: reading ${basename(path)} was cancelled; nothing was opened.`);
+      return;
+    }
+    this.clearProblems();
+    this.adopt(TraceRun.openLog(this, path, session));
   }
 
   /** The walkthrough's first step: the never-reaping server, in the open folder. */
@@ -371,4 +380,31 @@ export function activate(context: vscode.ExtensionContext): void {
 export async function deactivate(): Promise<void> {
   await instance?.stopAll();
   instance = null;
+}
+
+/**
+ * A log read in steps, so the extension host stays responsive, under a cancellable
+ * notification that tells how much of it is read; null when the user cancelled.
+ */
+function readLogWithProgress(path: string): Promise<TraceSession | null> {
+  return Promise.resolve(
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Fork Trace: reading ${basename(path)}`, cancellable: true },
+      (progress, token) => {
+        let shown = 0;
+        return analyzeLogInSteps(path, {
+          cancelled: () => token.isCancellationRequested,
+          progress: (read, total) => {
+            const percent = total > 0 ? Math.min(100, (100 * read) / total) : 100;
+            progress.report({ increment: percent - shown, message: `${mib(read)} of ${mib(total)} MiB` });
+            shown = percent;
+          },
+        });
+      },
+    ),
+  );
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
 }

@@ -9,7 +9,7 @@ import { traceEndWords } from '../shared/words';
 import type { LiveTrace, StackMode } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
-import { analyzeLog } from '../tracer/logReader';
+import type { TraceSession } from '../core/session';
 import { startAttachedTrace, startPipedTrace } from '../debug/pipedTrace';
 import { joinCommandLine } from './commandLine';
 import { Disposable, toDisposable } from './dispose';
@@ -170,9 +170,8 @@ export class TraceRun extends Disposable {
     return run;
   }
 
-  /** Shows an existing strace log (a file or a -ff directory). */
-  static openLog(host: RunHost, path: string): TraceRun {
-    const session = analyzeLog(path);
+  /** Shows an existing strace log (a file or a -ff directory), read into `session`. */
+  static openLog(host: RunHost, path: string, session: TraceSession): TraceRun {
     const snapshot = session.snapshot(new SiteResolver({ cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }).locator(), createFixProvider());
     const run = new TraceRun(host, null, basename(path), (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(path)}`, h), 'log');
     run.snapshotCache = snapshot;

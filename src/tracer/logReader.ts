@@ -1,6 +1,6 @@
 // `forktrace analyze`: a strace log file, or a `-ff` directory of per-pid files merged
 // in time order, streamed through the same parser and model as a live trace.
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TraceEvent } from '../core/events';
 import { StraceParser } from '../core/parser';
@@ -26,50 +26,118 @@ export interface AnalyzeOptions {
 }
 
 export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSession {
-  let stat;
+  const stat = statOf(path);
+  if (stat.isDirectory()) return analyzeDirectory(path, options);
+  const file = new LogFile(path, stat.size, options);
   try {
-    stat = statSync(path);
+    while (file.step(Infinity));
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  return file.finish();
+}
+
+/** How a caller follows (and may stop) a log read in steps. */
+export interface AnalyzeSteps {
+  /** After each step: bytes read so far, of the file's size when it was opened. */
+  progress?: (read: number, total: number) => void;
+  /** Asked before each step: true stops the reading, and null is returned. */
+  cancelled?: () => boolean;
+}
+
+/** Read between two yields to the event loop: tens of milliseconds of parsing. */
+const STEP_BYTES = 2 * CHUNK;
+
+/**
+ * analyzeLog without holding the thread for the whole file (the extension host): a file is
+ * read a few MiB at a time, yielding between steps, with progress; null when cancelled.
+ * A `-ff` directory is merged at once, as analyzeLog does.
+ */
+export async function analyzeLogInSteps(path: string, options: AnalyzeOptions & AnalyzeSteps = {}): Promise<TraceSession | null> {
+  const stat = statOf(path);
+  if (stat.isDirectory()) return analyzeDirectory(path, options);
+  const file = new LogFile(path, stat.size, options);
+  let read = false;
+  try {
+    for (let more = true; more;) {
+      if (options.cancelled?.()) return null;
+      more = file.step(STEP_BYTES);
+      options.progress?.(file.read, file.total);
+      if (more) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (options.cancelled?.()) return null;
+    read = true;
+  } finally {
+    // Cancelled or failed: the file is closed here; read to its end, finish() closes it.
+    if (!read) file.close();
+  }
+  return file.finish();
+}
+
+function statOf(path: string): Stats {
+  try {
+    return statSync(path);
   } catch {
     throw new TraceError(`${path} does not exist. Record a log with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
   }
-  return stat.isDirectory() ? analyzeDirectory(path, options) : analyzeFile(path, options);
 }
 
-function analyzeFile(path: string, options: AnalyzeOptions): TraceSession {
-  const session = new TraceSession({ lingerThreshold: options.lingerThreshold, keepReaped: options.keepReaped, locate: options.locate });
-  timeSession(session);
-  let onProgram = options.onProgram;
-  readChunks(path, (chunk) => {
-    session.push(chunk);
-    const program = onProgram && session.model.processes[0]?.image;
-    if (onProgram && program) {
-      onProgram(program);
-      onProgram = undefined;
+/** One log file, read a chunk at a time into its session. */
+class LogFile {
+  readonly session: TraceSession;
+  read = 0;
+  private fd: number | null;
+  private readonly buffer = Buffer.allocUnsafe(CHUNK);
+  private onProgram: ((executable: string) => void) | undefined;
+
+  constructor(
+    private readonly path: string,
+    readonly total: number,
+    options: AnalyzeOptions,
+  ) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      throw new TraceError(`Cannot read ${path}: ${(e as Error).message}`, 'bad-log');
     }
-    return session.fatal === null;
-  });
-  const fatal = session.finish();
-  if (fatal) throw new TraceError(`${path} is not a strace log: ${fatal}. Record one with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
-  return session;
-}
-
-function readChunks(path: string, each: (chunk: Uint8Array) => boolean): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new TraceError(`Cannot read ${path}: ${(e as Error).message}`, 'bad-log');
+    this.session = new TraceSession({ lingerThreshold: options.lingerThreshold, keepReaped: options.keepReaped, locate: options.locate });
+    timeSession(this.session);
+    this.onProgram = options.onProgram;
   }
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  try {
-    for (;;) {
+
+  /** Reads up to about `bytes` more; false at the end of the file (or of what can be read). */
+  step(bytes: number): boolean {
+    if (this.fd === null) return false;
+    const stop = this.read + bytes;
+    while (this.read < stop) {
       const t0 = timings.start();
-      const n = readSync(fd, buffer, 0, CHUNK, null);
+      const n = readSync(this.fd, this.buffer, 0, CHUNK, null);
       timings.stop('log read', t0);
-      if (n === 0 || !each(buffer.subarray(0, n))) break;
+      if (n === 0) return false;
+      this.read += n;
+      this.session.push(this.buffer.subarray(0, n));
+      const program = this.onProgram && this.session.model.processes[0]?.image;
+      if (this.onProgram && program) {
+        this.onProgram(program);
+        this.onProgram = undefined;
+      }
+      if (this.session.fatal !== null) return false;
     }
-  } finally {
-    closeSync(fd);
+    return true;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** The end of the log: the session, or the reason it is no strace log. */
+  finish(): TraceSession {
+    this.close();
+    const fatal = this.session.finish();
+    if (fatal) throw new TraceError(`${this.path} is not a strace log: ${fatal}. Record one with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
+    return this.session;
   }
 }
 

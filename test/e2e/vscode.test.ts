@@ -10,7 +10,7 @@
 // runs start in seconds. Screenshots go to artifacts/e2e/ on every run.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -217,14 +217,7 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
   it('Open strace Log…: a recorded log shows its processes in the panel', async () => {
     await runCommand(page, 'View: Close All Editors');
     await waitFor('no webview with processes', async () => (await webviewFramesWith(page, '[data-pid]', false)).length === 0, 10_000);
-    await runCommand(page, 'Fork Trace: Open strace Log…');
-    // code-server's file dialog is the "simple file dialog": a quick input holding a path.
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await waitFor('the file dialog to show the folder', async () => ((await input.inputValue()) || '').startsWith('/'), 10_000);
-    await input.fill(join(folder, 'zombie_server.ttt.log'));
-    await sleep(300); // the dialog validates the typed path
-    await page.keyboard.press('Enter');
+    await openLogFromDialog(join(folder, 'zombie_server.ttt.log'));
     const frame = await webviewFrame(page, '[data-pid]', 20_000);
     // The recording: server 4306 and its never-reaped children 4316 4317 4318.
     const rows = await waitFor(
@@ -239,6 +232,40 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await quickInputClosed(page);
     await screenshot(page, '05-open-strace-log');
     timings.mark(`Open strace Log… → ${rows.length} processes`);
+  });
+
+  it('Open strace Log… on a big log: a notification tells how much is read, and its Cancel opens nothing', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    // 6 million records the model reads (a WNOHANG wait4 with no child, ECHILD), about 560 MiB: seconds to read, in constant memory.
+    const big = join(folder, 'big_idle_server.log');
+    const size = writeIdleWaitLog(big, 6_000_000);
+    try {
+      await openLogFromDialog(big);
+      const toast = page.locator('.notification-toast', { hasText: 'Fork Trace: reading big_idle_server.log' });
+      const progress = await waitFor(
+        'the progress notification with how much is read',
+        async () => {
+          const text = (await toast.count()) > 0 ? await toast.first().innerText() : '';
+          return /\d+ of \d+ MiB/.test(text) ? text : null;
+        },
+        15_000,
+        50,
+      );
+      assert.match(progress, new RegExp(`of ${Math.round(size / (1024 * 1024))} MiB`), 'the whole size, in MiB');
+      await screenshot(page, '05b-open-big-log-progress');
+      await toast.first().locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await waitFor(
+        'the cancel said',
+        async () => (await page.locator('.notification-toast', { hasText: 'reading big_idle_server.log was cancelled; nothing was opened' }).count()) > 0,
+        15_000,
+      );
+      await sleep(500);
+      assert.equal((await webviewFramesWith(page, '[data-pid]', false)).length, 0, 'no panel for the cancelled log');
+      assert.equal(await page.locator('.tab', { hasText: 'big_idle_server.log' }).count(), 0, 'no tab for the cancelled log');
+      timings.mark(`Open strace Log… on ${Math.round(size / 1e6)} MB: progress "${progress.replace(/\s+/g, ' ')}", cancelled`);
+    } finally {
+      rmSync(big, { force: true });
+    }
   });
 
   it(
@@ -472,3 +499,30 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     timings.mark('compile errors → both messages');
   });
 });
+
+/** Fork Trace: Open strace Log…, and `path` typed into code-server's file dialog (the "simple file dialog": a quick input holding a path). */
+async function openLogFromDialog(path: string): Promise<void> {
+  await runCommand(page, 'Fork Trace: Open strace Log…');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await waitFor('the file dialog to show the folder', async () => ((await input.inputValue()) || '').startsWith('/'), 10_000);
+  await input.fill(path);
+  await sleep(300); // the dialog validates the typed path
+  await page.keyboard.press('Enter');
+}
+
+/** An idle server's log: `records` WNOHANG wait4 calls that find no child, written 100,000 at a time. Returns its size. */
+function writeIdleWaitLog(path: string, records: number): number {
+  writeFileSync(path, '100 1700000000.000000 execve("./server", ["./server"], 0x7ffd /* 1 var */) = 0\n');
+  for (let done = 0; done < records;) {
+    const lines: string[] = [];
+    for (const end = Math.min(records, done + 100_000); done < end; done++) {
+      const t = done + 1;
+      lines.push(
+        `100 ${1700000000 + Math.floor(t / 1e6)}.${String(t % 1e6).padStart(6, '0')} wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)`,
+      );
+    }
+    appendFileSync(path, `${lines.join('\n')}\n`);
+  }
+  return statSync(path).size;
+}

@@ -1,6 +1,6 @@
 // Shared helpers for the unit tests: strace text in, schema-1 snapshot out, and
 // lookups that fail loudly (a missing pid is a test failure, not an undefined).
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseWarning, TraceEvent } from '../../src/core/events';
 import { StraceParser, type ParserOptions } from '../../src/core/parser';
@@ -103,3 +103,28 @@ export const echoLocator: SiteLocator = (site, role) => ({
   location: { file: (site.event.stack ?? []).join(' | '), line: site.event.line, function: `${role}:${site.event.name}` },
   note: null,
 });
+
+/**
+ * Writes a fork server's `strace -f -ttt` log of `cycles` connections to `path`: each a
+ * clone, `calls` read/write pairs by the child (calls the model skips: bulk), its exit,
+ * SIGCHLD and the wait4 that reaps it (pids cycle, each reaped before reuse). Written a
+ * thousand cycles at a time, so a log of hundreds of MiB is never one string. Returns its size.
+ */
+export function writeForkServerLog(path: string, cycles: number, calls: number): number {
+  writeFileSync(path, '100 1700000000.000000 execve("./server", ["./server"], 0x7ffd /* 1 var */) = 0\n');
+  let t = 1;
+  const at = (): string => `${1700000000 + Math.floor(t / 1e6)}.${String(t++ % 1e6).padStart(6, '0')}`;
+  for (let done = 0; done < cycles;) {
+    const lines: string[] = [];
+    for (const end = Math.min(cycles, done + 1000); done < end; done++) {
+      const child = 1000 + (done % 20000);
+      lines.push(`100 ${at()} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = ${child}`);
+      for (let k = 0; k < calls; k++) lines.push(`${child} ${at()} read(4, "hello\\n", 4096) = 6`, `${child} ${at()} write(4, "hello\\n", 6) = 6`);
+      lines.push(`${child} ${at()} exit_group(0) = ?`, `${child} ${at()} +++ exited with 0 +++`);
+      lines.push(`100 ${at()} --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${child}, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`);
+      lines.push(`100 ${at()} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${child}`);
+    }
+    appendFileSync(path, `${lines.join('\n')}\n`);
+  }
+  return statSync(path).size;
+}

@@ -1,12 +1,13 @@
-// analyzeLog: one file, or a -ff directory of per-pid files merged in time order.
+// analyzeLog: one file, or a -ff directory of per-pid files merged in time order; and
+// analyzeLogInSteps, the same read a few MiB at a time (Open strace Log in the extension host).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeLog } from '../../src/tracer/logReader';
+import { analyzeLog, analyzeLogInSteps } from '../../src/tracer/logReader';
 import { TraceError } from '../../src/tracer/strace';
-import { byPid, diagnosticsOf, fixturePath, log, us } from '../support/core';
+import { byPid, diagnosticsOf, fixturePath, log, us, writeForkServerLog } from '../support/core';
 
 const scratch = mkdtempSync(join(tmpdir(), 'forktrace-logreader-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -166,5 +167,69 @@ describe('single files', () => {
       diagnosticsOf(s, 'zombie-lingering').map((d) => d.pids),
       [[4247, 4248]],
     );
+  });
+});
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+describe('read in steps (Open strace Log)', () => {
+  test('every recorded fixture file gives the same picture as analyzeLog', async () => {
+    const files = readdirSync(fixturePath('.')).filter((f) => f.endsWith('.log'));
+    assert.ok(files.length >= 20, `fixtures: ${files.join(', ')}`);
+    for (const f of files) {
+      const path = fixturePath(f);
+      const stepped = await analyzeLogInSteps(path);
+      assert.ok(stepped, f);
+      assert.deepEqual(stepped.snapshot(), analyzeLog(path).snapshot(), f);
+    }
+    // A -ff directory is merged at once, as analyzeLog does.
+    const ff = await analyzeLogInSteps(fixturePath('variant.ff'));
+    assert.deepEqual(ff?.snapshot(), analyzeLog(fixturePath('variant.ff')).snapshot());
+  });
+
+  test('a log of many steps: progress grows to the whole file, the event loop runs between steps, the picture is whole', async () => {
+    const path = join(scratch, 'big-fork-server.log');
+    const size = writeForkServerLog(path, 20_000, 5);
+    assert.ok(size > 8 * 1024 * 1024, `the log is ${size} bytes: several steps`);
+    const seen: Array<[number, number]> = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    let session;
+    try {
+      session = await analyzeLogInSteps(path, { progress: (read, total) => seen.push([read, total]) });
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(session);
+    assert.ok(seen.length >= 4, `${seen.length} progress reports`);
+    for (let k = 1; k < seen.length; k++)
+      assert.ok(seen[k][0] > seen[k - 1][0] || seen[k][0] === size, `progress grows: ${JSON.stringify(seen.slice(k - 1, k + 1))}`);
+    assert.deepEqual(seen.at(-1), [size, size], 'the last report: all of it');
+    assert.ok(ticks >= 2, `a timer ran ${ticks} time(s) while the log was read: the thread was not held`);
+    const s = session.snapshot();
+    assert.equal(s.summary.processes, 20_001, 'the server and its 20,000 children');
+    assert.equal(s.summary.zombiesAtEnd, 0);
+    assert.equal(s.processes.filter((p) => p.state === 'reaped').length, 20_000);
+  });
+
+  test('cancelled after the first step: null, and the file is closed', async () => {
+    const path = join(scratch, 'cancelled-fork-server.log');
+    writeForkServerLog(path, 2_000, 500);
+    const before = openFds();
+    let reports = 0;
+    const session = await analyzeLogInSteps(path, { progress: () => reports++, cancelled: () => reports > 0 });
+    assert.equal(session, null);
+    assert.equal(reports, 1, 'no step after the cancel');
+    assert.equal(openFds(), before, 'no file left open');
+  });
+
+  test('a bad log is the same TraceError as from analyzeLog, and leaves no file open', async () => {
+    const before = openFds();
+    await assert.rejects(analyzeLogInSteps(join(scratch, 'no-such.log')), /no-such\.log does not exist/);
+    await assert.rejects(
+      analyzeLogInSteps(fileWith('not-strace.md', '# Hello\n')),
+      (e: unknown) => e instanceof TraceError && /no strace output/.test(e.message),
+    );
+    assert.equal(openFds(), before);
   });
 });
