@@ -57,6 +57,10 @@ const STEP_BYTES = 2 * CHUNK;
 export async function analyzeLogInSteps(path: string, options: AnalyzeOptions & AnalyzeSteps = {}): Promise<TraceSession | null> {
   const stat = statOf(path);
   if (stat.isDirectory()) return analyzeDirectory(path, options);
+  // Opening a pipe waits for its writer, and reading one blocks: never in the extension host.
+  if (!stat.isFile()) {
+    throw new TraceError(`${path} is not a regular file (a pipe or a device): save the log to a file first, or read it with forktrace analyze.`, 'bad-log');
+  }
   const file = new LogFile(path, stat.size, options);
   let read = false;
   try {

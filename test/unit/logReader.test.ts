@@ -2,6 +2,7 @@
 // analyzeLogInSteps, the same read a few MiB at a time (Open strace Log in the extension host).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -231,5 +232,14 @@ describe('read in steps (Open strace Log)', () => {
       (e: unknown) => e instanceof TraceError && /no strace output/.test(e.message),
     );
     assert.equal(openFds(), before);
+  });
+
+  test('a named pipe is refused at once (opening it would wait for a writer): a TraceError that says what to do', async () => {
+    const fifo = join(scratch, 'strace.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(
+      analyzeLogInSteps(fifo),
+      (e: unknown) => e instanceof TraceError && /strace\.fifo is not a regular file \(a pipe or a device\): save the log to a file first/.test(e.message),
+    );
   });
 });
