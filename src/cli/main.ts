@@ -187,7 +187,7 @@ function siteFacts(resolver: SiteResolver): void {
   const s = resolver.stats;
   timings.fact(
     'sites',
-    `${s.lookups} lookups (${s.cacheHits} cached), ${s.ms.toFixed(1)} ms resolving (tools included); objdump ${s.objdumpRuns} run(s) ${s.objdumpMs.toFixed(1)} ms, addr2line ${s.addr2lineRuns} run(s) ${s.addr2lineMs.toFixed(1)} ms`,
+    `${s.lookups} lookups (${s.cacheHits} cached), ${s.ms.toFixed(1)} ms resolving (tools included); objdump ${s.objdumpRuns} run(s) ready after ${s.objdumpMs.toFixed(1)} ms, addr2line ${s.addr2lineRuns} run(s) ready after ${s.addr2lineMs.toFixed(1)} ms (from the start to when this process saw the end: while the log is parsed, that waits for the parse)`,
   );
 }
 

@@ -40,6 +40,7 @@ export interface ToolPaths {
 /** What the tools cost, counted into SiteResolverStats. */
 export interface ToolStats {
   objdumpRuns: number;
+  /** From each start to when this process saw its end: a busy event loop (a parse) counts too. */
   objdumpMs: number;
   addr2lineRuns: number;
   addr2lineAddresses: number;
