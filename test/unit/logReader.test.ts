@@ -213,6 +213,33 @@ describe('read in steps (Open strace Log)', () => {
     assert.equal(s.processes.filter((p) => p.state === 'reaped').length, 20_000);
   });
 
+  test('a -ff directory is merged some thousands of events a step: progress in bytes of all its files, the same picture, and a cancel', async () => {
+    // A parent that forks 3 children, then polls 45,000 times with no child left: more events than two steps merge.
+    const stamp = (t: number): string => `1700000000.${String(t).padStart(6, '0')}`;
+    const parent = ['execve("./server", ["./server"], 0x7ffd /* 1 var */) = 0'];
+    const files: Record<string, string> = {};
+    for (const child of [201, 202, 203]) {
+      parent.push(`clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = ${child}`);
+      files[`trace.${child}`] = log(`${stamp(child)} exit_group(0) = ?`, `${stamp(child + 1)} +++ exited with 0 +++`);
+    }
+    for (let t = 0; t < 45_000; t++) parent.push('wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)');
+    files['trace.100'] = log(...parent.map((line, t) => `${stamp(t === 0 ? 0 : t + 400)} ${line}`));
+    const dir = dirWith('ff-many-steps', files);
+    const total = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+
+    const seen: number[] = [];
+    const session = await analyzeLogInSteps(dir, { progress: (read, all) => (assert.equal(all, total), seen.push(read)) });
+    assert.ok(session);
+    assert.ok(seen.length >= 3, `${seen.length} steps`);
+    assert.equal(seen.at(-1), total, 'every byte of every file read');
+    assert.deepEqual(session.snapshot(), analyzeLog(dir).snapshot());
+    assert.equal(session.snapshot().summary.processes, 4);
+
+    let steps = 0;
+    assert.equal(await analyzeLogInSteps(dir, { progress: () => steps++, cancelled: () => steps > 0 }), null);
+    assert.equal(steps, 1, 'no step after the cancel');
+  });
+
   test('cancelled after the first step: null, and the file is closed', async () => {
     const path = join(scratch, 'cancelled-fork-server.log');
     writeForkServerLog(path, 2_000, 500);
