@@ -99,6 +99,8 @@ export class LiveTrace {
   private identified = 0;
   /** startTimes' size after its last pruning: it is pruned of exited processes when it doubles. */
   private prunedSize = 64;
+  /** strace's own start time (clock ticks since boot): what the trace made started after it. */
+  private straceStart: number | null = null;
   /** Zombies taken as reaped by an adopter outside the trace, to check in /proc. */
   private readonly unverified = new Set<ProcessNode>();
   /** Zombies /proc showed still held by such an adopter: checked until they are gone. */
@@ -153,6 +155,7 @@ export class LiveTrace {
       stdio: this.attach ? ['ignore', 'ignore', 'pipe'] : (options.stdio ?? 'inherit'),
     });
     if (this.attach) this.attach.watch(this.strace);
+    if (this.strace.pid !== undefined) this.straceStart = procStartTime(this.strace.pid);
     // Read the FIFO as a non-blocking pipe, in batches. Our own write end keeps it open
     // until strace has gone; then the reader drains it and ends.
     const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -354,10 +357,22 @@ export class LiveTrace {
     timings.stop('/proc: identify new processes', t0);
   }
 
-  /** pid → start time of the processes the model holds as alive, as identified while traced. */
+  /**
+   * pid → start time of the processes the model holds as alive, as identified while traced;
+   * and those strace died before they could be (killed before this process first read the
+   * FIFO, or between two looks): a process that started after strace did and still bears
+   * the name the trace knew is the trace's.
+   */
   private liveIdentities(): Map<number, number> {
     const out = new Map<number, number>();
     for (const [p, start] of this.startTimes) if (p.alive) out.set(p.pid, start);
+    const model = this.session.model;
+    for (const pid of model.livePids()) {
+      const p = model.processByPid(pid);
+      if (!p || this.startTimes.has(p) || out.has(pid) || this.straceStart === null) continue;
+      const start = procStartTime(pid);
+      if (start !== null && start >= this.straceStart && readComm(pid) === p.command.slice(0, TASK_COMM_LEN)) out.set(pid, start);
+    }
     return out;
   }
 
@@ -432,6 +447,8 @@ export class LiveTrace {
 
 /** How often the watchers of a live trace (the panel, the status bar, the Call Stack view) hear of new events. */
 const UPDATE_MS = 150;
+/** The kernel keeps a command name to 15 characters (/proc/PID/comm). */
+const TASK_COMM_LEN = 15;
 /** How long after its first record a process is identified in /proc: at the first read after this… */
 const IDENTIFY_DELAY_MS = 25;
 /** …or at the latest after this, when no more records come. */

@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LiveTrace } from '../../src/tracer/liveTrace';
-import { allPids, killProcessTrees, procStartTime, readProcStatus } from '../../src/tracer/procfs';
+import { allPids, childrenOf as procChildren, killProcessTrees, procStartTime, readComm, readProcStatus } from '../../src/tracer/procfs';
 import { analyzeLog } from '../../src/tracer/logReader';
 import { SiteResolver } from '../../src/sites';
 import { renderSnapshot } from '../../src/cli/render';
@@ -137,6 +137,33 @@ test("strace killed: only the trace's processes die; an unrelated process is unt
   } finally {
     bystander.kill('SIGKILL');
     await live.stop();
+  }
+});
+
+test('strace killed before forktrace ever read its output: the program it traced is still killed, and the reason says so', async () => {
+  buildPrograms();
+  const live = startTrace({ program: join(EXAMPLES, 'zombie_server'), args: ['0'], stdio: ['ignore', 'ignore', 'ignore'] });
+  const stracePid = live.strace.pid as number;
+  // Nothing of this process runs until strace is dead: the FIFO is never read while it traces.
+  const heldUntil = Date.now() + 10_000;
+  let server: number | undefined;
+  while (Date.now() < heldUntil && server === undefined) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    server = [...(procChildren(stracePid) ?? [])].find((pid) => readProcStatus(pid)?.tracerPid === stracePid && readComm(pid) === 'zombie_server');
+  }
+  assert.ok(server !== undefined, 'strace started zombie_server');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // it runs on to accept()
+  const id = processIdentity(server);
+  process.kill(stracePid, 'SIGKILL');
+  try {
+    const end = await live.done;
+    assert.match(end.failure ?? '', /was killed by SIGKILL, so the trace ended early.* 1 process it traced was still running and was killed\./);
+    assert.equal(end.snapshot.summary.running, 1, 'the picture: the server, running when strace died');
+    await assertAllGone([id].filter((x): x is string => x !== null));
+    survived.push('strace SIGKILLed before forktrace first read its output: the unidentified server killed by start time and name');
+  } finally {
+    await live.stop();
+    if (readProcStatus(server) !== null && processIdentity(server) === id) process.kill(server, 'SIGKILL');
   }
 });
 
