@@ -3,7 +3,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeLog, analyzeLogInSteps } from '../../src/tracer/logReader';
@@ -171,7 +171,18 @@ describe('single files', () => {
   });
 });
 
-const openFds = (): number => readdirSync('/proc/self/fd').length;
+/** How many of this process's open files are `path` (other fds come and go with the test runner). */
+function openOn(path: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
+    } catch {
+      // closed while listed
+    }
+  }
+  return n;
+}
 
 describe('read in steps (Open strace Log)', () => {
   test('every recorded fixture file gives the same picture as analyzeLog', async () => {
@@ -243,22 +254,26 @@ describe('read in steps (Open strace Log)', () => {
   test('cancelled after the first step: null, and the file is closed', async () => {
     const path = join(scratch, 'cancelled-fork-server.log');
     writeForkServerLog(path, 2_000, 500);
-    const before = openFds();
     let reports = 0;
-    const session = await analyzeLogInSteps(path, { progress: () => reports++, cancelled: () => reports > 0 });
+    let openWhileRead = 0;
+    const session = await analyzeLogInSteps(path, {
+      progress: () => {
+        reports++;
+        openWhileRead = openOn(path);
+      },
+      cancelled: () => reports > 0,
+    });
     assert.equal(session, null);
     assert.equal(reports, 1, 'no step after the cancel');
-    assert.equal(openFds(), before, 'no file left open');
+    assert.equal(openWhileRead, 1, 'the log was open while it was read');
+    assert.equal(openOn(path), 0, 'and is closed after the cancel');
   });
 
   test('a bad log is the same TraceError as from analyzeLog, and leaves no file open', async () => {
-    const before = openFds();
     await assert.rejects(analyzeLogInSteps(join(scratch, 'no-such.log')), /no-such\.log does not exist/);
-    await assert.rejects(
-      analyzeLogInSteps(fileWith('not-strace.md', '# Hello\n')),
-      (e: unknown) => e instanceof TraceError && /no strace output/.test(e.message),
-    );
-    assert.equal(openFds(), before);
+    const notStrace = fileWith('not-strace.md', '# Hello\n');
+    await assert.rejects(analyzeLogInSteps(notStrace), (e: unknown) => e instanceof TraceError && /no strace output/.test(e.message));
+    assert.equal(openOn(notStrace), 0, 'the file is closed');
   });
 
   test('a named pipe is refused at once (opening it would wait for a writer): a TraceError that says what to do', async () => {
