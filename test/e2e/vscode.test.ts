@@ -10,7 +10,7 @@
 // runs start in seconds. Screenshots go to artifacts/e2e/ on every run.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -47,6 +47,7 @@ import {
   webviewFramesWith,
 } from './workbench';
 import { lineOf } from '../support/system';
+import { writeIdleWaitLog } from '../support/core';
 
 const LOG_FIXTURE = join(ROOT, 'test', 'fixtures', 'logs', 'zombie_server.ttt.log');
 const HAS_DEBUG_ADAPTER = existsSync(join(ROOT, 'dist', 'debugAdapter.js')) || existsSync(join(ROOT, 'src', 'debug', 'debugAdapter.ts'));
@@ -509,20 +510,4 @@ async function openLogFromDialog(path: string): Promise<void> {
   await input.fill(path);
   await sleep(300); // the dialog validates the typed path
   await page.keyboard.press('Enter');
-}
-
-/** An idle server's log: `records` WNOHANG wait4 calls that find no child, written 100,000 at a time. Returns its size. */
-function writeIdleWaitLog(path: string, records: number): number {
-  writeFileSync(path, '100 1700000000.000000 execve("./server", ["./server"], 0x7ffd /* 1 var */) = 0\n');
-  for (let done = 0; done < records;) {
-    const lines: string[] = [];
-    for (const end = Math.min(records, done + 100_000); done < end; done++) {
-      const t = done + 1;
-      lines.push(
-        `100 ${1700000000 + Math.floor(t / 1e6)}.${String(t % 1e6).padStart(6, '0')} wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)`,
-      );
-    }
-    appendFileSync(path, `${lines.join('\n')}\n`);
-  }
-  return statSync(path).size;
 }

@@ -105,26 +105,41 @@ export const echoLocator: SiteLocator = (site, role) => ({
 });
 
 /**
- * Writes a fork server's `strace -f -ttt` log of `cycles` connections to `path`: each a
- * clone, `calls` read/write pairs by the child (calls the model skips: bulk), its exit,
- * SIGCHLD and the wait4 that reaps it (pids cycle, each reaped before reuse). Written a
- * thousand cycles at a time, so a log of hundreds of MiB is never one string. Returns its size.
+ * Writes a `strace -f -ttt` log of pid 100's exec and then `count` records' lines to
+ * `path`, `perBatch` records at a time, so a log of hundreds of MiB is never one string.
+ * `lines(i, at)` gives record i's lines, `at()` the next stamp (a microsecond apart).
+ * Returns the log's size.
  */
-export function writeForkServerLog(path: string, cycles: number, calls: number): number {
+function writeLogInBatches(path: string, count: number, perBatch: number, lines: (i: number, at: () => string) => string[]): number {
   writeFileSync(path, '100 1700000000.000000 execve("./server", ["./server"], 0x7ffd /* 1 var */) = 0\n');
   let t = 1;
   const at = (): string => `${1700000000 + Math.floor(t / 1e6)}.${String(t++ % 1e6).padStart(6, '0')}`;
-  for (let done = 0; done < cycles;) {
-    const lines: string[] = [];
-    for (const end = Math.min(cycles, done + 1000); done < end; done++) {
-      const child = 1000 + (done % 20000);
-      lines.push(`100 ${at()} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = ${child}`);
-      for (let k = 0; k < calls; k++) lines.push(`${child} ${at()} read(4, "hello\\n", 4096) = 6`, `${child} ${at()} write(4, "hello\\n", 6) = 6`);
-      lines.push(`${child} ${at()} exit_group(0) = ?`, `${child} ${at()} +++ exited with 0 +++`);
-      lines.push(`100 ${at()} --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${child}, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`);
-      lines.push(`100 ${at()} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${child}`);
-    }
-    appendFileSync(path, `${lines.join('\n')}\n`);
+  for (let done = 0; done < count;) {
+    const batch: string[] = [];
+    for (const end = Math.min(count, done + perBatch); done < end; done++) batch.push(...lines(done, at));
+    appendFileSync(path, `${batch.join('\n')}\n`);
   }
   return statSync(path).size;
+}
+
+/**
+ * A fork server's log of `cycles` connections: each a clone, `calls` read/write pairs by
+ * the child (calls the model skips: bulk), its exit, SIGCHLD and the wait4 that reaps it
+ * (pids cycle, each reaped before reuse). Returns its size.
+ */
+export function writeForkServerLog(path: string, cycles: number, calls: number): number {
+  return writeLogInBatches(path, cycles, 1000, (i, at) => {
+    const child = 1000 + (i % 20000);
+    const lines = [`100 ${at()} clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = ${child}`];
+    for (let k = 0; k < calls; k++) lines.push(`${child} ${at()} read(4, "hello\\n", 4096) = 6`, `${child} ${at()} write(4, "hello\\n", 6) = 6`);
+    lines.push(`${child} ${at()} exit_group(0) = ?`, `${child} ${at()} +++ exited with 0 +++`);
+    lines.push(`100 ${at()} --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${child}, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`);
+    lines.push(`100 ${at()} wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = ${child}`);
+    return lines;
+  });
+}
+
+/** An idle server's log: `records` WNOHANG wait4 calls that find no child (events the model reads, in constant memory). Returns its size. */
+export function writeIdleWaitLog(path: string, records: number): number {
+  return writeLogInBatches(path, records, 100_000, (_, at) => [`100 ${at()} wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)`]);
 }
