@@ -366,12 +366,14 @@ export class LiveTrace {
   private liveIdentities(): Map<number, number> {
     const out = new Map<number, number>();
     for (const [p, start] of this.startTimes) if (p.alive) out.set(p.pid, start);
+    const since = this.straceStart;
+    if (since === null) return out;
     const model = this.session.model;
     for (const pid of model.livePids()) {
       const p = model.processByPid(pid);
-      if (!p || this.startTimes.has(p) || out.has(pid) || this.straceStart === null) continue;
+      if (!p || this.startTimes.has(p) || out.has(pid)) continue;
       const start = procStartTime(pid);
-      if (start !== null && start >= this.straceStart && readComm(pid) === p.command.slice(0, TASK_COMM_LEN)) out.set(pid, start);
+      if (start !== null && start >= since && readComm(pid) === p.command.slice(0, TASK_COMM_LEN)) out.set(pid, start);
     }
     return out;
   }
