@@ -2,9 +2,9 @@
 // to a FIFO of its own (close-on-exec, so the program never sees it); the program
 // keeps its stdin, stdout and stderr. Stop = snapshot first, then kill every task.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, createWriteStream, mkdtempSync, openSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, mkdtempSync, openSync, realpathSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { TraceSession } from '../core/session';
 import { FifoReader } from './fifoReader';
 import { timeSession, timings } from './timings';
@@ -14,7 +14,7 @@ import { NO_FIXES, type FixProvider, type SiteLocator } from '../core/diagnostic
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { attachStraceArgs, prepareAttach, type AttachedProcess } from './attach';
 import { seedBefore } from '../core/before';
-import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm } from './procfs';
+import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm, readExe } from './procfs';
 import { DEFAULT_KEEP_REAPED, type ProcessNode } from '../core/model';
 
 export interface LiveTraceOptions {
@@ -106,6 +106,8 @@ export class LiveTrace {
   /** Zombies /proc showed still held by such an adopter: checked until they are gone. */
   private readonly held = new Set<ProcessNode>();
   private verifyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Where the program was started: a relative executable path in the trace is read from here. */
+  private readonly cwd: string;
   /** The process attached to; null for a program the trace started. */
   readonly attach: AttachedProcess | null;
 
@@ -114,6 +116,7 @@ export class LiveTrace {
     this.info = detectStrace(options.strace);
     timings.stop('strace checks (detection, ptrace)', checks);
     const cwd = options.cwd ?? process.cwd();
+    this.cwd = cwd;
     const env = options.env ?? process.env;
     this.attach = options.attachPid !== undefined ? prepareAttach(options.attachPid) : null;
     this.program = this.attach ? this.attach.exe : resolveProgram(options.program, cwd, env);
@@ -360,8 +363,9 @@ export class LiveTrace {
   /**
    * pid → start time of the processes the model holds as alive, as identified while traced;
    * and those strace died before they could be (killed before this process first read the
-   * FIFO, or between two looks): a process that started after strace did and still bears
-   * the name the trace knew is the trace's.
+   * FIFO, or between two looks): a process that started after strace did and still runs
+   * what the trace knew it ran (its name, or its executable: prctl(PR_SET_NAME) renames) is
+   * the trace's.
    */
   private liveIdentities(): Map<number, number> {
     const out = new Map<number, number>();
@@ -373,9 +377,22 @@ export class LiveTrace {
       const p = model.processByPid(pid);
       if (!p || this.startTimes.has(p) || out.has(pid)) continue;
       const start = procStartTime(pid);
-      if (start !== null && start >= since && readComm(pid) === p.command.slice(0, TASK_COMM_LEN)) out.set(pid, start);
+      if (start !== null && start >= since && this.stillRuns(pid, p)) out.set(pid, start);
     }
     return out;
+  }
+
+  /** Whether pid still bears p's name (comm) or runs p's executable. */
+  private stillRuns(pid: number, p: ProcessNode): boolean {
+    if (readComm(pid) === p.command.slice(0, TASK_COMM_LEN)) return true;
+    if (p.executable === null) return false;
+    const exe = readExe(pid);
+    if (exe === null) return false;
+    try {
+      return exe === realpathSync(resolve(this.cwd, p.executable));
+    } catch {
+      return false; // the executable the trace knew is gone, or was never a path here
+    }
   }
 
   private scheduleVerify(): void {

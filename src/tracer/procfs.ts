@@ -1,6 +1,6 @@
 // Reading /proc: ground truth for who a process's parent is, whether it is a zombie,
 // and which processes strace is tracing.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcStatus {
   name: string;
@@ -35,6 +35,15 @@ export function readProcStatus(pid: number): ProcStatus | null {
 export function readComm(pid: number): string | null {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return null;
+  }
+}
+
+/** The executable /proc/PID/exe names (` (deleted)` when it was removed), or null. */
+export function readExe(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
   } catch {
     return null;
   }

@@ -140,32 +140,51 @@ test("strace killed: only the trace's processes die; an unrelated process is unt
   }
 });
 
-test('strace killed before forktrace ever read its output: the program it traced is still killed, and the reason says so', async () => {
-  buildPrograms();
-  const live = startTrace({ program: join(EXAMPLES, 'zombie_server'), args: ['0'], stdio: ['ignore', 'ignore', 'ignore'] });
-  const stracePid = live.strace.pid as number;
-  // Nothing of this process runs until strace is dead: the FIFO is never read while it traces.
-  const heldUntil = Date.now() + 10_000;
-  let server: number | undefined;
-  while (Date.now() < heldUntil && server === undefined) {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    server = [...(procChildren(stracePid) ?? [])].find((pid) => readProcStatus(pid)?.tracerPid === stracePid && readComm(pid) === 'zombie_server');
-  }
-  assert.ok(server !== undefined, 'strace started zombie_server');
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // it runs on to accept()
-  const id = processIdentity(server);
-  process.kill(stracePid, 'SIGKILL');
-  try {
-    const end = await live.done;
-    assert.match(end.failure ?? '', /was killed by SIGKILL, so the trace ended early.* 1 process it traced was still running and was killed\./);
-    assert.equal(end.snapshot.summary.running, 1, 'the picture: the server, running when strace died');
-    await assertAllGone([id].filter((x): x is string => x !== null));
-    survived.push('strace SIGKILLed before forktrace first read its output: the unidentified server killed by start time and name');
-  } finally {
-    await live.stop();
-    if (readProcStatus(server) !== null && processIdentity(server) === id) process.kill(server, 'SIGKILL');
-  }
-});
+// The server is found as strace's tracee under the name it runs by (renamed_server names
+// itself "renamed" with prctl(PR_SET_NAME) at once, and its child inherits that name).
+for (const { program, dir, args, comm, running, killed, how } of [
+  { program: 'zombie_server', dir: EXAMPLES, args: ['0'], comm: 'zombie_server', running: 1, killed: '1 process it traced was', how: 'start time and name' },
+  {
+    program: 'renamed_server',
+    dir: PROGRAMS,
+    args: ['60'],
+    comm: 'renamed',
+    running: 2,
+    killed: '2 processes it traced were',
+    how: 'start time and executable',
+  },
+]) {
+  test(`strace killed before forktrace ever read its output: ${program} and what it forked are still killed (by ${how}), and the reason says so`, async () => {
+    buildPrograms();
+    const live = startTrace({ program: join(dir, program), args, stdio: ['ignore', 'ignore', 'ignore'] });
+    const stracePid = live.strace.pid as number;
+    // Nothing of this process runs until strace is dead: the FIFO is never read while it traces.
+    const heldUntil = Date.now() + 10_000;
+    let server: number | undefined;
+    while (Date.now() < heldUntil && server === undefined) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      server = [...(procChildren(stracePid) ?? [])].find((pid) => readProcStatus(pid)?.tracerPid === stracePid && readComm(pid) === comm);
+    }
+    assert.ok(server !== undefined, `strace started ${program}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // it runs on to accept() (or forks and sleeps)
+    const ids = [server, ...(procChildren(server) ?? [])].map(processIdentity).filter((x): x is string => x !== null);
+    assert.equal(ids.length, running, `${program}'s processes before strace dies`);
+    process.kill(stracePid, 'SIGKILL');
+    try {
+      const end = await live.done;
+      assert.match(end.failure ?? '', new RegExp(`was killed by SIGKILL, so the trace ended early.* ${killed} still running and w`));
+      assert.equal(end.snapshot.summary.running, running, `the picture: ${program}'s processes, running when strace died`);
+      await assertAllGone(ids);
+      survived.push(`strace SIGKILLed before forktrace first read its output: the unidentified ${program} killed by ${how}`);
+    } finally {
+      await live.stop();
+      for (const id of ids) {
+        const pid = Number(id.split(':')[0]);
+        if (readProcStatus(pid) !== null && processIdentity(pid) === id) process.kill(pid, 'SIGKILL');
+      }
+    }
+  });
+}
 
 test('the kill after strace died goes by pid and start time: a reused pid is never killed', async () => {
   // Real pid reuse (root): A is started and reaped, ns_last_pid = A - 1, so B gets A's pid.
