@@ -31,6 +31,7 @@ const TEST = [
   need('python3', onPath('python3'), "node-gyp, for code-server's native modules"),
   need('libkrb5-dev', dpkgHas('libkrb5-dev'), "code-server's kerberos module"),
   need('chromium', () => existsSync('/usr/bin/chromium'), 'the browser tests and the real VS Code (code-server) test'),
+  need('bsdutils', onPath('script'), "script(1): a terminal for the CLI's progress test"),
 ];
 /** Tests of these skip, saying so, when they are missing. */
 const TEST_OPTIONAL = [

@@ -3,7 +3,10 @@ import './tiering';
 import type { StdioOptions } from 'node:child_process';
 import type { SnapshotJson, WarningJson } from '../shared/schema';
 import { buildPartialSnapshot } from '../core/snapshotBuilder';
+import { basename } from 'node:path';
 import { analyzeLog } from '../tracer/logReader';
+import type { TraceSession } from '../core/session';
+import { terminalProgress } from './progress';
 import { LiveTrace, type LiveTraceOptions, type StackMode } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
@@ -209,13 +212,21 @@ async function analyze(parsed: Parsed): Promise<number> {
   // objdump disassembles the program on the other core while this one reads the log.
   let disassembling: Promise<void> = Promise.resolve();
   const locate = resolver.locator();
-  const session = analyzeLog(parsed.positional[0], {
-    lingerThreshold: parsed.linger,
-    onProgram: (exe) => (disassembling = resolver.prepare([exe])),
-    // Folding names each folded process's fork site as it goes.
-    keepReaped: parsed.keep,
-    locate,
-  });
+  const path = parsed.positional[0];
+  const progress = terminalProgress(process.stderr, `reading ${basename(path)}`);
+  let session: TraceSession;
+  try {
+    session = analyzeLog(path, {
+      lingerThreshold: parsed.linger,
+      onProgram: (exe) => (disassembling = resolver.prepare([exe])),
+      // Folding names each folded process's fork site as it goes.
+      keepReaped: parsed.keep,
+      locate,
+      progress: progress?.update,
+    });
+  } finally {
+    progress?.done();
+  }
   const waiting = timings.start();
   await disassembling;
   timings.stop('wait for objdump', waiting);

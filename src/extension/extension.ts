@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { count } from '../shared/words';
+import { count, readWords } from '../shared/words';
 import type { WebviewState } from '../shared/protocol';
 import type { DiagnosticJson, SourceLocation } from '../shared/schema';
 import { TraceError } from '../tracer/strace';
@@ -396,15 +396,11 @@ function readLogWithProgress(path: string): Promise<TraceSession | null> {
           cancelled: () => token.isCancellationRequested,
           progress: (read, total) => {
             const percent = total > 0 ? Math.min(100, (100 * read) / total) : 100;
-            progress.report({ increment: percent - shown, message: `${mib(read)} of ${mib(total)} MiB` });
+            progress.report({ increment: percent - shown, message: readWords(read, total) });
             shown = percent;
           },
         });
       },
     ),
   );
-}
-
-function mib(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
 }

@@ -25,10 +25,15 @@ export interface AnalyzeOptions {
   locate?: SiteLocator;
 }
 
-export function analyzeLog(path: string, options: AnalyzeOptions = {}): TraceSession {
-  const source = openLog(path, options, Infinity);
+/**
+ * The whole log on this thread. With `progress`, it is read a step at a time (a few MiB,
+ * or some thousands of events of a -ff directory) and told after each.
+ */
+export function analyzeLog(path: string, options: AnalyzeOptions & Pick<AnalyzeSteps, 'progress'> = {}): TraceSession {
+  const { progress } = options;
+  const source = openLog(path, options, progress ? PROGRESS_STEPS : Infinity);
   try {
-    while (source.step());
+    for (let more = true; more; progress?.(source.read, source.total)) more = source.step();
   } catch (e) {
     source.close();
     throw e;
@@ -48,6 +53,8 @@ export interface AnalyzeSteps {
 const STEP_BYTES = 2 * CHUNK;
 /** Merged from a -ff directory between two yields. */
 const STEP_EVENTS = 20_000;
+/** analyzeLog's steps between two progress reports, in steps of analyzeLogInSteps: 8 MiB, 80,000 events. */
+const PROGRESS_STEPS = 4;
 
 /**
  * analyzeLog without holding the thread for the whole log (the extension host): a file is

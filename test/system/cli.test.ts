@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SnapshotJson } from '../../src/shared/schema';
+import { writeForkServerLog } from '../support/core';
 import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, PROGRAMS, ROOT, runClients, waitForOutput } from '../support/system';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -72,6 +73,45 @@ test('analyze refuses a binary file and an empty file with a clear message and e
   r = forktrace(['analyze', join(dir, 'missing.log')]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /does not exist/);
+});
+
+test('analyze of a big log on a terminal: a progress line on stderr, erased before the report; none into a pipe', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-progress-'));
+  try {
+    const log = join(dir, 'big.log');
+    const size = writeForkServerLog(log, 120_000, 5); // about 120 MB: over half a second to read even at 200 MB/s
+    const args = ['analyze', '--no-color', log];
+    // script(1) gives the CLI a terminal; what it prints there (stdout and stderr) comes back on script's stdout.
+    const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+    const onTerminal = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(onTerminal.status, 0, onTerminal.stderr);
+    const ERASE = '\r\u001b[K';
+    const shown = [
+      ...onTerminal.stdout
+        .split(ERASE)
+        .join('\n')
+        .matchAll(/^forktrace: reading big\.log: ([\d.]+) of (\d+) MiB \((\d+)%\)$/gm),
+    ];
+    assert.ok(shown.length >= 1, `a progress line on the terminal: ${JSON.stringify(onTerminal.stdout.slice(0, 300))}`);
+    for (const [, , total] of shown) assert.equal(Number(total), Math.round(size / (1024 * 1024)), 'of the whole log');
+    const percents = shown.map((m) => Number(m[3]));
+    assert.deepEqual(
+      percents,
+      [...percents].sort((a, b) => a - b),
+      'the percentage only grows',
+    );
+    const report = onTerminal.stdout.slice(onTerminal.stdout.lastIndexOf('%)') + 2);
+    assert.ok(report.startsWith(ERASE), 'the line is erased, then the report starts on it');
+    assert.match(report.slice(ERASE.length), /^100 {2}server /);
+    assert.match(report, /120,?001 processes/);
+    const piped = forktrace(args);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr + piped.stdout, /reading big\.log/, 'no progress into a pipe');
+    assert.ok(!(piped.stderr + piped.stdout).includes('\u001b'), 'no terminal control into a pipe');
+    assert.match(piped.stdout, /^100 {2}server /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('analyze warns with line numbers about lines it cannot read, and still draws the tree', () => {

@@ -27,6 +27,17 @@ function fileWith(name: string, content: string | Uint8Array): string {
   return path;
 }
 
+let bigLog: { path: string; size: number } | null = null;
+/** A fork server's log of 20,000 connections, over 8 MiB: written once, for the tests that read it in steps. */
+function bigForkServerLog(): { path: string; size: number } {
+  if (!bigLog) {
+    const path = join(scratch, 'big-fork-server.log');
+    bigLog = { path, size: writeForkServerLog(path, 20_000, 5) };
+    assert.ok(bigLog.size > 16 * 1024 * 1024, `the log is ${bigLog.size} bytes: several steps`);
+  }
+  return bigLog;
+}
+
 function assertTraceError(run: () => unknown, message: RegExp): void {
   assert.throws(run, (e: unknown) => {
     assert.ok(e instanceof TraceError, `expected a TraceError, got ${String(e)}`);
@@ -200,9 +211,7 @@ describe('read in steps (Open strace Log)', () => {
   });
 
   test('a log of many steps: progress grows to the whole file, the event loop runs between steps, the picture is whole', async () => {
-    const path = join(scratch, 'big-fork-server.log');
-    const size = writeForkServerLog(path, 20_000, 5);
-    assert.ok(size > 8 * 1024 * 1024, `the log is ${size} bytes: several steps`);
+    const { path, size } = bigForkServerLog();
     const seen: Array<[number, number]> = [];
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
@@ -222,6 +231,18 @@ describe('read in steps (Open strace Log)', () => {
     assert.equal(s.summary.processes, 20_001, 'the server and its 20,000 children');
     assert.equal(s.summary.zombiesAtEnd, 0);
     assert.equal(s.processes.filter((p) => p.state === 'reaped').length, 20_000);
+  });
+
+  test('analyzeLog with progress (forktrace analyze on a terminal): told every 8 MiB up to the whole file, the same picture as read at once', () => {
+    const { path, size } = bigForkServerLog();
+    const seen: Array<[number, number]> = [];
+    const told = analyzeLog(path, { progress: (read, total) => seen.push([read, total]) }).snapshot();
+    assert.deepEqual(
+      seen,
+      Array.from({ length: Math.ceil(size / (8 * 1024 * 1024)) }, (_, k) => [Math.min(size, (k + 1) * 8 * 1024 * 1024), size]),
+      'one report per 8 MiB read, the last one all of it',
+    );
+    assert.deepEqual(told, analyzeLog(path).snapshot());
   });
 
   test('a -ff directory is merged some thousands of events a step: progress in bytes of all its files, the same picture, and a cancel', async () => {
