@@ -42,10 +42,10 @@ export function formatDuration(seconds: number): string {
   return `${minutes} min ${(s - minutes * 60).toFixed(1)} s`;
 }
 
-/** How much of a log is read: "3.5 of 576 MiB", one decimal below 10 MiB. */
+/** How much of a log is read: "3.5 of 576 MiB", one decimal below 10 MiB; "24 MiB" when its size is not known (0: a pipe). */
 export function readWords(read: number, total: number): string {
   const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
-  return `${mib(read)} of ${mib(total)} MiB`;
+  return total > 0 ? `${mib(read)} of ${mib(total)} MiB` : `${mib(read)} MiB`;
 }
 
 /** "0.005–0.008s", or "0.005–…s" while it runs; "" when the log has no timestamps. */

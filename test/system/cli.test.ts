@@ -75,7 +75,7 @@ test('analyze refuses a binary file and an empty file with a clear message and e
   assert.match(r.stderr, /does not exist/);
 });
 
-test('analyze of a big log on a terminal: a progress line on stderr, erased before the report; none into a pipe', () => {
+test('analyze of a big log on a terminal: a progress line on stderr (of the whole, or so far from a pipe), erased before the report; none into a pipe', () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-progress-'));
   try {
     const log = join(dir, 'big.log');
@@ -104,6 +104,19 @@ test('analyze of a big log on a terminal: a progress line on stderr, erased befo
     assert.ok(report.startsWith(ERASE), 'the line is erased, then the report starts on it');
     assert.match(report.slice(ERASE.length), /^100 {2}server /);
     assert.match(report, /120,?001 processes/);
+    // Read from a pipe, the log's size is not known: how much was read, no total.
+    const fromPipe = spawnSync(
+      'script',
+      ['-qfec', `cat '${log}' | ${[process.execPath, CLI, 'analyze', '--no-color', '/dev/stdin'].map((a) => `'${a}'`).join(' ')}`, '/dev/null'],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    assert.equal(fromPipe.status, 0, fromPipe.stderr);
+    const pipeLines = fromPipe.stdout.split(ERASE).filter((l) => l.startsWith('forktrace: reading'));
+    assert.ok(pipeLines.length >= 1, `a progress line for the pipe: ${JSON.stringify(fromPipe.stdout.slice(0, 300))}`);
+    for (const line of pipeLines) assert.match(line, /^forktrace: reading stdin: [\d.]+ MiB$/);
     const piped = forktrace(args);
     assert.equal(piped.status, 0, piped.stderr);
     assert.doesNotMatch(piped.stderr + piped.stdout, /reading big\.log/, 'no progress into a pipe');

@@ -48,9 +48,11 @@ test('a long read: one line rewritten in place, at most every 100 ms, then erase
   ]);
 });
 
-test('an empty total (a -ff directory of empty files) gives no percentage, never NaN', () => {
+test('a log of unknown size (a pipe: stat says 0 bytes) gives how much was read, no total and no percentage', () => {
   const t = terminal(true);
   t.tick(600);
+  t.progress?.update(24 * MiB, 0);
+  t.tick(100);
   t.progress?.update(0, 0);
-  assert.deepEqual(t.written, ['\r\x1b[Kforktrace: reading trace.log: 0.0 of 0.0 MiB']);
+  assert.deepEqual(t.written, ['\r\x1b[Kforktrace: reading trace.log: 24 MiB', '\r\x1b[Kforktrace: reading trace.log: 0.0 MiB']);
 });
