@@ -33,6 +33,8 @@ export interface EintrRecord {
   site: CallSite;
   /** ERESTARTNOHAND calls (select, poll, …) fail with EINTR even with SA_RESTART. */
   restartWouldHelp: boolean;
+  /** Whether the handler has SA_RESTART: null when the trace never showed it installed (and the call's errno does not tell). */
+  handlerRestart: boolean | null;
   sigaction: CallSite | null;
 }
 
@@ -190,6 +192,8 @@ export class SigchldTracker {
       firstTime: call.time,
       site: callSite(proc, call),
       restartWouldHelp: call.errno === 'ERESTARTSYS',
+      // ERESTARTSYS ends in EINTR only without SA_RESTART; otherwise the sigaction the trace saw says.
+      handlerRestart: call.errno === 'ERESTARTSYS' ? false : proc.sigchld.site ? proc.sigchld.restart : null,
       sigaction: proc.sigchld.site,
     });
     this.changes.touch(proc);

@@ -120,8 +120,8 @@ const RULE_TEXT: Record<DiagnosticKind, RuleText> = {
   'eintr-no-restart': {
     name: 'EintrNoRestart',
     short: 'A slow call interrupted by SIGCHLD fails with EINTR',
-    full: 'A blocking call (accept, read, select, …) was interrupted by a signal whose handler was installed without SA_RESTART: the program sees the call fail with EINTR ("Interrupted system call").',
-    help: 'Add SA_RESTART to the sa_flags of that sigaction(), or retry the interrupted call when it fails with errno == EINTR.',
+    full: 'A blocking call (accept, read, select, …) was interrupted by a signal whose handler was installed without SA_RESTART, or is one the kernel never restarts after a handler ran (select, poll, epoll_wait, pause, …, SA_RESTART or not): the program sees the call fail with EINTR ("Interrupted system call").',
+    help: 'Add SA_RESTART to the sa_flags of that sigaction() (it helps accept, read, write and wait), or retry the interrupted call when it fails with errno == EINTR (always needed for select, poll and their kin).',
     level: 'warning',
   },
   'fork-failed': {

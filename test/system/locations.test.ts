@@ -94,6 +94,29 @@ for (const mode of ['fast', 'precise'] as StackMode[]) {
   });
 }
 
+for (const mode of ['fast', 'precise'] as StackMode[]) {
+  test(`${mode} mode: select() interrupted though the handler has SA_RESTART (as GNU make waits): info at the select, the sigaction named as having it`, async () => {
+    const source = join(PROGRAMS, 'select_restart.c');
+    const selectLine = lineOf(source, /if \(select\(/);
+    const sigactionLine = lineOf(source, /^\s+sigaction\(SIGCHLD, &sa, NULL\);/);
+    const { snapshot } = await traceProgram('select_restart', mode);
+    const eintr = diagnostic(snapshot, 'eintr-no-restart');
+    assert.equal(eintr.severity, 'info', 'nothing in how the handler is installed is wrong');
+    assert.deepEqual(eintr.location, { file: source, line: selectLine, function: 'main' });
+    assert.deepEqual(eintr.related, [
+      { message: 'the handler is installed here with SA_RESTART', location: { file: source, line: sigactionLine, function: 'main' } },
+    ]);
+    assert.match(
+      eintr.message,
+      new RegExp(
+        `: the SIGCHLD handler has SA_RESTART \\(sigaction at ${source}:${sigactionLine}\\), but the kernel never restarts p?select6? after a signal handler ran`,
+      ),
+    );
+    assert.doesNotMatch(eintr.message, /without SA_RESTART/);
+    assert.equal(snapshot.summary.zombiesAtEnd, 0);
+  });
+}
+
 test("fast mode: two fork call sites that main's flow cannot tell apart give no guessed line, but a note naming both candidates", async () => {
   const source = join(PROGRAMS, 'alternating_forks.c');
   const sites = [lineOf(source, /fork site 1: even/), lineOf(source, /fork site 2: odd/)];

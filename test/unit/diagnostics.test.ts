@@ -353,24 +353,49 @@ describe('eintr-no-restart', () => {
     assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
   });
 
-  test('ERESTARTNOHAND (select) fails with EINTR even with SA_RESTART: reported, with a retry fix', () => {
-    const s = analyzeText(
-      log(
-        EXEC_SRV,
-        HANDLER_RESTART,
-        FORK(101, '100000'),
-        '100  1700000000.110000 select(4, [3], NULL, NULL, NULL <unfinished ...>',
-        '101  1700000000.210000 +++ exited with 0 +++',
-        '100  1700000000.220000 <... select resumed>) = ? ERESTARTNOHAND (To be restarted if no handler)',
-        sigchld('230000', 101),
-        reapNoHang('240000', 101),
-        '100  1700000000.250000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = -1 ECHILD (No child processes)',
-        '100  1700000000.260000 rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)',
-      ),
+  const selectInterrupted = (sigaction: string | null): string =>
+    log(
+      EXEC_SRV,
+      ...(sigaction ? [sigaction] : []),
+      FORK(101, '100000'),
+      '100  1700000000.110000 select(4, [3], NULL, NULL, NULL <unfinished ...>',
+      '101  1700000000.210000 +++ exited with 0 +++',
+      '100  1700000000.220000 <... select resumed>) = ? ERESTARTNOHAND (To be restarted if no handler)',
+      sigchld('230000', 101),
+      reapNoHang('240000', 101),
+      '100  1700000000.250000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+      '100  1700000000.260000 rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)',
     );
-    const [eintr] = diagnosticsOf(s, 'eintr-no-restart');
+  const EINTR_SELECT = 'select in srv (pid 100) was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") 1 time: ';
+
+  test('ERESTARTNOHAND (select) with a handler that has SA_RESTART (as GNU make installs it): info, says the handler has it and the call is never restarted', () => {
+    const [eintr, ...more] = diagnosticsOf(analyzeText(selectInterrupted(HANDLER_RESTART)), 'eintr-no-restart');
+    assert.deepEqual(more, []);
     assert.deepEqual(eintr.pids, [100]);
-    assert.match(eintr.message, /select fails with EINTR even with SA_RESTART/);
+    assert.equal(eintr.severity, 'info', 'nothing in how the handler is installed is wrong');
+    assert.equal(
+      eintr.message,
+      `${EINTR_SELECT}the SIGCHLD handler has SA_RESTART, but the kernel never restarts select after a signal handler ran: retry select when errno == EINTR.`,
+    );
+    assert.doesNotMatch(eintr.message, /without SA_RESTART/);
+  });
+
+  test('ERESTARTNOHAND (select) with a handler installed without SA_RESTART: a warning, and SA_RESTART would not help either', () => {
+    const [eintr] = diagnosticsOf(analyzeText(selectInterrupted(HANDLER_NO_RESTART)), 'eintr-no-restart');
+    assert.equal(eintr.severity, 'warning');
+    assert.equal(
+      eintr.message,
+      `${EINTR_SELECT}the SIGCHLD handler was installed without SA_RESTART, and select fails with EINTR even with it: retry select when errno == EINTR.`,
+    );
+  });
+
+  test('ERESTARTNOHAND (select), the handler never installed in the trace: a warning that claims nothing about SA_RESTART', () => {
+    const [eintr] = diagnosticsOf(analyzeText(selectInterrupted(null)), 'eintr-no-restart');
+    assert.equal(eintr.severity, 'warning');
+    assert.equal(
+      eintr.message,
+      `${EINTR_SELECT}select fails with EINTR after any signal handler ran, with SA_RESTART or without: retry select when errno == EINTR.`,
+    );
   });
 
   test('two interruptions of the same call are one diagnostic counting 2 times', () => {

@@ -1,7 +1,9 @@
-// eintr-no-restart: a slow call that SIGCHLD interrupted because its handler lacks SA_RESTART.
+// eintr-no-restart: a slow call that SIGCHLD interrupted: its handler lacks SA_RESTART, or the
+// call is one the kernel never restarts after a handler (select, poll, epoll_wait, …).
 import type { DiagnosticJson } from '../../shared/schema';
 import { count, processName } from '../../shared/words';
 import { locationFields, type FindingContext } from './context';
+import type { EintrRecord } from '../sigchld';
 
 export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
@@ -9,20 +11,21 @@ export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext):
     const where = at(record.site, 'interrupted');
     const sigactionAt = record.sigaction ? at(record.sigaction, 'sigaction').location : null;
     const sigactionWords = sigactionAt ? ` (sigaction at ${sigactionAt.file}:${sigactionAt.line})` : '';
-    const fix = record.restartWouldHelp
-      ? `Add SA_RESTART to sa_flags where the handler is installed${sigactionWords}, or retry ${record.call} when errno == EINTR.`
-      : `${record.call} fails with EINTR even with SA_RESTART: retry it when errno == EINTR${sigactionWords}.`;
+    const { call, handlerRestart } = record;
     out.push({
       kind: 'eintr-no-restart',
-      severity: 'warning',
+      // With SA_RESTART set, nothing in how the handler is installed is wrong: the call is one the kernel never restarts.
+      severity: handlerRestart === true ? 'info' : 'warning',
       pids: [record.process.pid],
-      message: `${record.call} in ${processName(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: the SIGCHLD handler was installed without SA_RESTART. ${fix}`,
+      message: `${call} in ${processName(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: ${eintrCause(record, sigactionWords)}`,
       ...locationFields(where),
-      related: record.sigaction ? [{ message: 'the handler is installed here without SA_RESTART', location: sigactionAt }] : [],
+      related: sigactionAt
+        ? [{ message: `the handler is installed here ${handlerRestart === true ? 'with' : 'without'} SA_RESTART`, location: sigactionAt }]
+        : [],
       time: rel(record.firstTime),
       ...fixFor({
         kind: 'eintr',
-        call: record.call,
+        call,
         interrupted: where.location,
         sigaction: sigactionAt,
         restartWouldHelp: record.restartWouldHelp,
@@ -31,4 +34,15 @@ export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext):
     });
   }
   return out;
+}
+
+/** Why the program saw EINTR, and what to do, as the trace showed the handler installed. */
+function eintrCause({ call, restartWouldHelp, handlerRestart }: EintrRecord, sigactionWords: string): string {
+  if (restartWouldHelp)
+    return `the SIGCHLD handler was installed without SA_RESTART. Add SA_RESTART to sa_flags where the handler is installed${sigactionWords}, or retry ${call} when errno == EINTR.`;
+  if (handlerRestart === false)
+    return `the SIGCHLD handler was installed without SA_RESTART${sigactionWords}, and ${call} fails with EINTR even with it: retry ${call} when errno == EINTR.`;
+  if (handlerRestart === true)
+    return `the SIGCHLD handler has SA_RESTART${sigactionWords}, but the kernel never restarts ${call} after a signal handler ran: retry ${call} when errno == EINTR.`;
+  return `${call} fails with EINTR after any signal handler ran, with SA_RESTART or without: retry ${call} when errno == EINTR.`;
 }
