@@ -83,7 +83,14 @@ for (const mode of ['fast', 'precise'] as const) {
     const children = snapshot.processes.filter((p) => p.parentId === snapshot.processes[0].id);
     assert.equal(children.length, 1, snapshot.processes.map((p) => `${p.id} ${p.command}`).join(', '));
     assert.deepEqual(children[0].forkSite, { file: GO, line: start, function: 'main.startHelper' });
-    assert.deepEqual(snapshot.diagnostics.find((d) => d.kind === 'zombie-leak')?.location, { file: GO, line: start, function: 'main.startHelper' });
+    const leak = snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
+    assert.deepEqual(leak?.location, { file: GO, line: start, function: 'main.startHelper' });
+    // In Go's words: exec.Cmd's Wait, not C's waitpid() and SIGCHLD handler.
+    assert.match(
+      leak?.message ?? '',
+      /It never waits for a child \(no wait4 or waitid in the trace\)\. Call Wait\(\) on every exec\.Cmd that Start\(\) started/,
+    );
+    assert.doesNotMatch(leak?.message ?? '', /waitpid|SIGCHLD handler|SIG_IGN/);
   });
 }
 
@@ -107,6 +114,12 @@ for (const [language, source, waitFn, skip] of [
       const leak = snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
       assert.deepEqual(leak?.pids, [snapshot.processes[0].pid, children[0].pid]);
       assert.deepEqual(leak?.location, { file: source, line: wait, function: waitFn }, leak?.locationNote ?? '');
+      // The advice in the language's own words.
+      assert.match(
+        leak?.message ?? '',
+        language === 'Go' ? /Call Wait\(\) on every exec\.Cmd that Start\(\) started/ : /Call wait\(\) on every Child that Command::spawn\(\) returned/,
+      );
+      assert.doesNotMatch(leak?.message ?? '', /waitpid\(-1|SIGCHLD handler/);
       if (mode === 'precise') {
         // Two Start/spawn lines: only the stacks tell which child each one made.
         const lines = [lineOf(source, /fork site: forgotten/), lineOf(source, /fork site: waited/)];

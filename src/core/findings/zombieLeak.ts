@@ -26,10 +26,11 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
       request = reapLoopRequest(where, coalesced.handlerWait?.executable ?? null);
     } else if (owner.lastWait) {
       why = `It calls ${owner.lastWait.event.name}, but never for ${children.length === 1 ? 'this child' : 'these children'}.`;
+      where = at(owner.lastWait, 'wait');
       fix =
         madeByAdvice(made, children.length === 1) ??
+        languageAdvice(where.location?.file) ??
         'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
-      where = at(owner.lastWait, 'wait');
       request = libraryChildRequest(children, made, at) ?? {
         kind: 'none',
         reason: `${processName(owner)} already waits for some children (${owner.lastWait.event.name}): which wait should also reap these is the program's decision, so no edit is offered.`,
@@ -41,9 +42,11 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
           : { location: null, note: 'they were forked before the attach, so the fork is not in the trace' };
       // How a line the trace did not see was found, where the message is read (Problems, the CLI).
       const inferred = where.location && where.inferred ? ` ${where.inferred[0].toUpperCase()}${where.inferred.slice(1)}.` : '';
-      why = `It never calls wait(), waitpid() or waitid().${inferred}`;
+      const inLanguage = languageAdvice(where.location?.file);
+      why = `${inLanguage ? 'It never waits for a child (no wait4 or waitid in the trace).' : 'It never calls wait(), waitpid() or waitid().'}${inferred}`;
       fix =
         madeByAdvice(made, children.length === 1) ??
+        inLanguage ??
         'Reap children: install a SIGCHLD handler that loops while (waitpid(-1, &status, WNOHANG) > 0), or, if exit statuses are not needed, set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT) and the kernel reaps them.';
       request = libraryChildRequest(children, made, at) ?? forkRequest(children, made, at);
     }
@@ -90,6 +93,18 @@ function madeByAdvice(via: ReadonlySet<string> | null, one: boolean): string | n
   // Each child came from one of the two (which one, the default trace may not know).
   if (kinds.size === 2 && kinds.has('popen') && kinds.has('posix_spawn'))
     return `${one ? 'It' : 'They'} came from popen() or posix_spawn(). ${popen("popen()'s child")} ${spawn("posix_spawn()'s children")}`;
+  return null;
+}
+
+/**
+ * The reaping a Go or Rust program does through its own library, for a line in a `.go` or
+ * `.rs` file: waitpid() and a SIGCHLD handler are C's words. Null for any other file.
+ */
+function languageAdvice(file: string | undefined): string | null {
+  if (file?.endsWith('.go'))
+    return 'Call Wait() on every exec.Cmd that Start() started (Run(), Output() and CombinedOutput() wait by themselves), and on every *os.Process that os.StartProcess returned.';
+  if (file?.endsWith('.rs'))
+    return 'Call wait() on every Child that Command::spawn() returned (status() and output() wait by themselves; dropping a Child never reaps it), and waitpid() on every pid that libc::fork() returned.';
   return null;
 }
 
