@@ -214,6 +214,32 @@ test("`python3 server.py`: the script's own wait line is offered as a candidate,
   assert.match(leak.locationNote ?? '', /^server\.py is a Python script: .*\(candidates, not facts\): server\.py:9\.$/);
 });
 
+test('`python3 sleeper.py`: SIGCHLD cuts its sleep short, and the finding says Python retries by itself (info, nothing to fix)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-py-eintr-'));
+  const lines = [
+    'import os, signal, time',
+    'signal.signal(signal.SIGCHLD, lambda sig, frame: os.waitpid(-1, os.WNOHANG))',
+    'if os.fork() == 0:',
+    '    time.sleep(0.05)',
+    '    os._exit(0)',
+    'time.sleep(0.3)  # interrupted by SIGCHLD, retried by the interpreter',
+    '',
+  ];
+  writeFileSync(join(dir, 'sleeper.py'), lines.join('\n'));
+  const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', 'sleeper.py'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  const eintr = snap.diagnostics.filter((d) => d.kind === 'eintr-no-restart');
+  assert.equal(eintr.length, 1, `one eintr-no-restart among ${snap.diagnostics.map((d) => `${d.kind}: ${d.message}`).join('; ')}`);
+  assert.equal(eintr[0].severity, 'info', 'the script never sees the EINTR');
+  assert.match(
+    eintr[0].message,
+    /^clock_nanosleep in python3\S* \(pid \d+\) was interrupted by SIGCHLD and failed with EINTR \("Interrupted system call"\) 1 time: python3\S* retries a call that fails with EINTR by itself once the handler has run \(Python 3\.5 and later, PEP 475\)/,
+  );
+  assert.doesNotMatch(eintr[0].message, /SA_RESTART/);
+  assert.equal(snap.summary.zombiesAtEnd, 0, 'the handler reaped the child');
+});
+
 test('trace says once why the fork sites of two forks in one loop are unknown in the default mode, naming both candidates', () => {
   buildPrograms();
   const program = join(PROGRAMS, 'alternating_forks');

@@ -353,6 +353,23 @@ describe('eintr-no-restart', () => {
     assert.deepEqual(diagnosticsOf(s, 'eintr-no-restart'), []);
   });
 
+  test("the call was the Python 3 interpreter's: info, it retries by itself (PEP 475); a bare `python` may be Python 2: a warning as for C", () => {
+    const asPython = (path: string, name: string): string =>
+      interrupted(HANDLER_NO_RESTART, 'rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)').replace(
+        EXEC_SRV,
+        `100  1700000000.000000 execve("${path}", ["${name}", "srv.py"], 0x7ffd0000 /* 3 vars */) = 0`,
+      );
+    const [python3] = diagnosticsOf(analyzeText(asPython('/usr/bin/python3.11', 'python3')), 'eintr-no-restart');
+    assert.equal(python3.severity, 'info');
+    assert.match(
+      python3.message,
+      /: python3\.11 retries a call that fails with EINTR by itself once the handler has run \(Python 3\.5 and later, PEP 475\), so the script does not see the EINTR unless its signal handler raises an exception\. Nothing to fix\.$/,
+    );
+    const [python] = diagnosticsOf(analyzeText(asPython('/usr/bin/python', 'python')), 'eintr-no-restart');
+    assert.equal(python.severity, 'warning');
+    assert.match(python.message, /the SIGCHLD handler was installed without SA_RESTART\. Add SA_RESTART/);
+  });
+
   const selectInterrupted = (sigaction: string | null): string =>
     log(
       EXEC_SRV,

@@ -12,12 +12,14 @@ export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext):
     const sigactionAt = record.sigaction ? at(record.sigaction, 'sigaction').location : null;
     const sigactionWords = sigactionAt ? ` (sigaction at ${sigactionAt.file}:${sigactionAt.line})` : '';
     const { call, handlerRestart } = record;
+    const python = retriesEintrItself(record.site.executable);
     out.push({
       kind: 'eintr-no-restart',
-      // With SA_RESTART set, nothing in how the handler is installed is wrong: the call is one the kernel never restarts.
-      severity: handlerRestart === true ? 'info' : 'warning',
+      // With SA_RESTART set, nothing in how the handler is installed is wrong: the call is one
+      // the kernel never restarts. Python 3 retries the call itself: the script never sees EINTR.
+      severity: handlerRestart === true || python ? 'info' : 'warning',
       pids: [record.process.pid],
-      message: `${call} in ${processName(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: ${eintrCause(record, sigactionWords)}`,
+      message: `${call} in ${processName(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: ${python ? pythonRetries(python) : eintrCause(record, sigactionWords)}`,
       ...locationFields(where),
       related: sigactionAt
         ? [{ message: `the handler is installed here ${handlerRestart === true ? 'with' : 'without'} SA_RESTART`, location: sigactionAt }]
@@ -34,6 +36,16 @@ export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext):
     });
   }
   return out;
+}
+
+/** The Python 3 interpreter's name (`python3.11`, `pypy3`) when the call was its own, else null. */
+function retriesEintrItself(executable: string | null): string | null {
+  const name = executable?.slice(executable.lastIndexOf('/') + 1) ?? '';
+  return /^(python|pypy)3(\.\d+)*$/.test(name) ? name : null;
+}
+
+function pythonRetries(interpreter: string): string {
+  return `${interpreter} retries a call that fails with EINTR by itself once the handler has run (Python 3.5 and later, PEP 475), so the script does not see the EINTR unless its signal handler raises an exception. Nothing to fix.`;
 }
 
 /** Why the program saw EINTR, and what to do, as the trace showed the handler installed. */
