@@ -2,6 +2,7 @@
 // caller reads the files (src/fixes/provider.ts does, with a cache) and passes them in.
 import type { FixAnswer, FixRequest } from '../core/diagnostics';
 import type { FixJson, SourceLocation } from '../shared/schema';
+import { sentence } from '../shared/words';
 import { scanC, type CSource } from './cScanner';
 import { baseName } from './placement';
 import { ignoreSigchldFix } from './ignoreSigchld';
@@ -79,7 +80,8 @@ export function computeFixes(request: FixRequest, read: ReadSource): FixAnswer {
   // The preferred fix first; at most one is preferred.
   fixes.sort((a, b) => Number(b.preferred) - Number(a.preferred));
   if (fixes.length > 0 && !fixes[0].preferred) fixes[0] = { ...fixes[0], preferred: true };
-  return { fixes, fixNote: fixes.length > 0 ? null : `No fix is offered: ${notes.join(' ')}` };
+  // The first note follows the colon; each one after it starts a sentence.
+  return { fixes, fixNote: fixes.length > 0 ? null : `No fix is offered: ${notes.map((n, i) => (i === 0 ? n : sentence(n))).join(' ')}` };
 }
 
 /** Null when every location is in one file; else why no edit is offered. */

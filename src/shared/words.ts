@@ -42,6 +42,11 @@ export function formatDuration(seconds: number): string {
   return `${minutes} min ${(s - minutes * 60).toFixed(1)} s`;
 }
 
+/** The text with its first letter capitalised: a clause that starts a sentence. */
+export function sentence(text: string): string {
+  return text.length === 0 ? text : `${text[0].toUpperCase()}${text.slice(1)}`;
+}
+
 /** How much of a log is read: "3.5 of 576 MiB", one decimal below 10 MiB; "24 MiB" when its size is not known (0: a pipe). */
 export function readWords(read: number, total: number): string {
   const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);

@@ -160,3 +160,12 @@ test('eintr-no-restart: SA_RESTART joins the flags (preferred); the retry keeps 
     /not for SIGCHLD \(SIGUSR1\)/,
   );
 });
+
+test('no fix, two reasons: the note reads as sentences (the second starts with a capital)', () => {
+  const a = answer(SIGACTION, { ...eintr(false, 'select'), interrupted: null });
+  assert.deepEqual(a.fixes, []);
+  assert.equal(
+    a.fixNote,
+    'No fix is offered: SA_RESTART would not help: select fails with EINTR even with it. The line of the interrupted select is not known.',
+  );
+});

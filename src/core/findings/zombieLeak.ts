@@ -1,7 +1,7 @@
 // zombie-leak: children their own parent never reaped, grouped by that parent.
 import type { ProcessNode } from '../model';
 import type { DiagnosticJson, SourceLocation } from '../../shared/schema';
-import { adopterWords, count, pidList, processName } from '../../shared/words';
+import { adopterWords, count, pidList, processName, sentence } from '../../shared/words';
 import type { ProcessFindings } from './byProcess';
 import { lastAdopter, locationFields, relatedForkSite, type At, type FindingContext, type Located } from './context';
 import type { FixRequest } from './fixRequest';
@@ -41,7 +41,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
           ? at(traced.forkSite, 'fork')
           : { location: null, note: 'they were forked before the attach, so the fork is not in the trace' };
       // How a line the trace did not see was found, where the message is read (Problems, the CLI).
-      const inferred = where.location && where.inferred ? ` ${where.inferred[0].toUpperCase()}${where.inferred.slice(1)}.` : '';
+      const inferred = where.location && where.inferred ? ` ${sentence(where.inferred)}.` : '';
       const inLanguage = languageAdvice(where.location?.file);
       why = `${inLanguage ? 'It never waits for a child (no wait4 or waitid in the trace).' : 'It never calls wait(), waitpid() or waitid().'}${inferred}`;
       fix =
