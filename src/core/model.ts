@@ -426,11 +426,7 @@ export class ProcessModel {
       // Records seen before the clone returned were the child's own; what it had not
       // replaced by exec yet it inherited from the parent.
       const execed = child.execs.length > 0;
-      if (!execed) {
-        child.command = proc.command;
-        child.argv = proc.argv;
-        child.image = proc.image;
-      }
+      if (!execed) this.inherit(child, proc);
       if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : proc.sigchld;
     }
     // It existed from the moment the clone was entered, even if its first record came first.
@@ -461,6 +457,25 @@ export class ProcessModel {
     }
     this.changes.touch(child);
     this.changes.touch(proc);
+  }
+
+  /**
+   * A child that has not exec'd runs its parent's program. Its own children forked before
+   * it was linked copied what it had then (nothing: `?`): they take it now, and so on down.
+   */
+  private inherit(child: ProcessNode, parent: ProcessNode): void {
+    child.command = parent.command;
+    child.argv = parent.argv;
+    child.image = parent.image;
+    for (const c of child.children ?? []) {
+      if (c.execs.length > 0 || c.command !== '?') continue;
+      if (c.forkSite && c.forkSite.executable === null) {
+        c.forkSite.executable = parent.image;
+        c.forkSite.argv = parent.argv;
+      }
+      this.inherit(c, child);
+      this.changes.touch(c);
+    }
   }
 
   private threadCreated(proc: ProcessNode, tid: number): void {

@@ -973,4 +973,47 @@ describe("a child whose own fork is read before its parent's clone returns", () 
     assert.equal(of(300).forkSite!.after, start, 'the first fork 200 made came right after its own start');
     assert.equal(of(301).forkSite!.after, of(300).forkSite);
   });
+
+  test('its child, forked before that, runs the same program: it takes the command, argv and fork-site program once they are known', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+        '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+        '300  1700000000.115000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 400',
+        '100  1700000000.120000 <... clone resumed>) = 200',
+      ),
+    );
+    for (const pid of [200, 300, 400]) {
+      const p = byPid(s, pid);
+      assert.equal(p.command, 'srv', `pid ${pid}'s command`);
+      assert.deepEqual(p.argv, ['srv', '--port', '8080'], `pid ${pid}'s argv`);
+    }
+    const session = new TraceSession();
+    session.push(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+        '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+        '100  1700000000.120000 <... clone resumed>) = 200',
+      ) + '\n',
+    );
+    session.finish();
+    const child = session.model.processes.find((p) => p.pid === 300)!;
+    assert.equal(child.forkSite!.executable, '/usr/bin/srv', 'the program its fork site is looked up in');
+  });
+
+  test("a child that exec'd before its parent was linked keeps its own command", () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+        '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+        '300  1700000000.112000 execve("/bin/true", ["true"], 0x7ffd0000 /* 3 vars */) = 0',
+        '100  1700000000.120000 <... clone resumed>) = 200',
+      ),
+    );
+    assert.equal(byPid(s, 200).command, 'srv');
+    assert.equal(byPid(s, 300).command, 'true');
+  });
 });
