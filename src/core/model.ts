@@ -426,8 +426,8 @@ export class ProcessModel {
       // Records seen before the clone returned were the child's own; what it had not
       // replaced by exec yet it inherited from the parent.
       const execed = child.execs.length > 0;
-      if (!execed) this.inherit(child, proc);
       if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : proc.sigchld;
+      if (!execed) this.inherit(child, proc);
     }
     // It existed from the moment the clone was entered, even if its first record came first.
     if (time < child.start) child.start = time;
@@ -461,7 +461,8 @@ export class ProcessModel {
 
   /**
    * A child that has not exec'd runs its parent's program. Its own children forked before
-   * it was linked copied what it had then (nothing: `?`): they take it now, and so on down.
+   * it was linked copied what it had then (nothing: `?`): they take it now, and its SIGCHLD
+   * disposition unless they set their own, and so on down.
    */
   private inherit(child: ProcessNode, parent: ProcessNode): void {
     child.command = parent.command;
@@ -473,6 +474,7 @@ export class ProcessModel {
         c.forkSite.executable = parent.image;
         c.forkSite.argv = parent.argv;
       }
+      if (!c.ownSigchld) c.sigchld = child.sigchld;
       this.inherit(c, child);
       this.changes.touch(c);
     }

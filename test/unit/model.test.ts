@@ -1003,6 +1003,25 @@ describe("a child whose own fork is read before its parent's clone returns", () 
     assert.equal(child.forkSite!.executable, '/usr/bin/srv', 'the program its fork site is looked up in');
   });
 
+  test('its child, forked before that, inherits the SIGCHLD disposition too: SIG_IGN, so its own child is reaped by the kernel', () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        '100  1700000000.050000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+        '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+        '100  1700000000.120000 <... clone resumed>) = 200',
+        '300  1700000000.130000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 400',
+        '400  1700000000.140000 exit_group(0)   = ?',
+        '400  1700000000.150000 +++ exited with 0 +++',
+      ),
+    );
+    const grandchild = byPid(s, 400);
+    assert.equal(grandchild.state, 'exited', JSON.stringify(grandchild.reaped));
+    assert.equal(grandchild.reaped?.how, 'auto');
+    assert.equal(s.summary.zombiesAtEnd, 0);
+  });
+
   test("a child that exec'd before its parent was linked keeps its own command", () => {
     const s = analyzeText(
       log(
