@@ -189,9 +189,21 @@ test('trace --json - keeps stdout to the JSON: what the program prints goes to s
   assert.match(r.stderr, /^printed by the program$/m);
 });
 
-test("`python3 server.py`: the script's own wait line is offered as a candidate, never as a fact", () => {
+/** `forktrace trace --json - -- python3 NAME`, run from the script's directory as a user does (no workspace, a relative path). */
+function tracePythonScript(name: string, lines: string[]): SnapshotJson {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-py-'));
-  const lines = [
+  try {
+    writeFileSync(join(dir, name), lines.join('\n'));
+    const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', name], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as SnapshotJson;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("`python3 server.py`: the script's own wait line is offered as a candidate, never as a fact", () => {
+  const snap = tracePythonScript('server.py', [
     'import os, time',
     'a = os.fork()',
     'if a == 0:',
@@ -202,12 +214,7 @@ test("`python3 server.py`: the script's own wait line is offered as a candidate,
     'time.sleep(0.3)',
     'os.waitpid(a, 0)',
     '',
-  ];
-  writeFileSync(join(dir, 'server.py'), lines.join('\n'));
-  // Run from the script's directory, as a user does: no workspace, a relative path.
-  const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', 'server.py'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  ]);
   const leak = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
   assert.ok(leak, `a zombie-leak among ${snap.diagnostics.map((d) => d.kind).join(', ')}`);
   assert.equal(leak.location, null, 'a wait4 of the interpreter is no line of the script');
@@ -215,8 +222,7 @@ test("`python3 server.py`: the script's own wait line is offered as a candidate,
 });
 
 test('`python3 sleeper.py`: SIGCHLD cuts its sleep short, and the finding says Python retries by itself (info, nothing to fix)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'forktrace-py-eintr-'));
-  const lines = [
+  const snap = tracePythonScript('sleeper.py', [
     'import os, signal, time',
     'signal.signal(signal.SIGCHLD, lambda sig, frame: os.waitpid(-1, os.WNOHANG))',
     'if os.fork() == 0:',
@@ -224,11 +230,7 @@ test('`python3 sleeper.py`: SIGCHLD cuts its sleep short, and the finding says P
     '    os._exit(0)',
     'time.sleep(0.3)  # interrupted by SIGCHLD, retried by the interpreter',
     '',
-  ];
-  writeFileSync(join(dir, 'sleeper.py'), lines.join('\n'));
-  const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', 'sleeper.py'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  ]);
   const eintr = snap.diagnostics.filter((d) => d.kind === 'eintr-no-restart');
   assert.equal(eintr.length, 1, `one eintr-no-restart among ${snap.diagnostics.map((d) => `${d.kind}: ${d.message}`).join('; ')}`);
   assert.equal(eintr[0].severity, 'info', 'the script never sees the EINTR');
