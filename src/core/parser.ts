@@ -249,10 +249,10 @@ export class StraceParser extends TextReader {
   /** `<... read resumed>`: joined to its read start, or skipped with its skipped start unless interrupted. */
   private fastResumedRecord(b: Uint8Array, i: number, to: number, pid: number | null): boolean {
     const key = pid ?? -1;
-    const call = this.pending.get(key);
-    if (!call) return false;
     const close = indexOfBytesWithin(b, RESUMED_BYTES, i, Math.min(to, i + SHORT_FIELD));
-    if (close < 0 || !bytesEqual(b, i + 5, close, call.name)) return false;
+    if (close < 0) return false;
+    const call = this.pending.get(key) ?? this.claimUnprefixed(pid, (c) => bytesEqual(b, i + 5, close, c.name));
+    if (!call || !bytesEqual(b, i + 5, close, call.name)) return false;
     if (!call.skipped) return this.fastResumed(b, call, close + RESUMED_BYTES.length, to, pid);
     this.pending.delete(key);
     const eq = resultAtBytes(b, close, to);

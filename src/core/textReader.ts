@@ -305,12 +305,27 @@ export abstract class TextReader {
     this.skippedLast = true;
   }
 
+  /**
+   * The unfinished call that `pid`, which has none of its own, resumes: one started on an
+   * unprefixed line, if `resumes` says it is the one. Without -o, strace leaves the lines of
+   * the only task it traces unprefixed and prefixes them once another appears, so a call
+   * started alone resumes as `[pid N] <... clone resumed>`. It moves to N's key.
+   */
+  protected claimUnprefixed(pid: number | null, resumes: (call: PendingCall) => boolean): PendingCall | undefined {
+    const call = pid === null ? undefined : this.pending.get(-1);
+    if (!call || !resumes(call)) return undefined;
+    this.pending.delete(-1);
+    this.pending.set(pid!, call);
+    return call;
+  }
+
   /** `<... read resumed>`: the end of a skipped call is skipped too, unless interrupted. */
   private skipResumed(text: string, b: number, n: number, pid: number | null): boolean {
-    const call = this.pending.get(pid ?? -1);
-    if (!call || !call.skipped) return false;
     const close = indexWithin(text, ' resumed>', b, n);
-    if (close < 0 || text.slice(b + 5, close) !== call.name) return false;
+    if (close < 0) return false;
+    const name = (call: PendingCall) => call.name.length === close - b - 5 && text.startsWith(call.name, b + 5);
+    const call = this.pending.get(pid ?? -1) ?? this.claimUnprefixed(pid, name);
+    if (!call || !call.skipped || !name(call)) return false;
     const eq = resultAt(text, close, n);
     if (eq < 0 || text.startsWith('? ERESTART', eq + 3)) {
       // Interrupted (the consumer needs it) or malformed (the full path warns).
@@ -328,7 +343,7 @@ export abstract class TextReader {
     if (close < 0) return this.warn(lineNo, `malformed resumed call: ${preview(body)}`);
     const name = body.slice(5, close);
     let rest = body.slice(close + 9);
-    const call = this.pending.get(key);
+    const call = this.pending.get(key) ?? this.claimUnprefixed(pid, (c) => c.name === name);
     if (call) this.pending.delete(key);
     if (call && call.name !== name) {
       this.warn(lineNo, `pid ${pid ?? '?'}: ${name} resumed while ${call.name} (line ${call.line}) was unfinished`);

@@ -227,6 +227,29 @@ describe('unfinished and resumed calls', () => {
     assert.deepEqual([wait.pid, wait.name, wait.args, wait.result, wait.line], [100, 'wait4', '-1, 0x7ffd0000, WNOHANG, NULL', '0', 1]);
   });
 
+  for (const reference of [false, true]) {
+    test(`without -o: a call started on an unprefixed line (the only task then) resumes under its pid once another task appears (${reference ? 'text' : 'byte'} reading)`, () => {
+      // As strace 6.1 printed GNU make -j2 to stderr: the clone3 of the only task, then `[pid N]` once its child was attached.
+      const text = log(
+        '1700000000.000000 execve("/usr/bin/make", ["make"], 0x7ffd0000 /* 3 vars */) = 0',
+        '1700000000.100000 read(3,  <unfinished ...>',
+        '[pid  1708] 1700000000.110000 <... read resumed>"x", 1) = 1',
+        '1700000000.120000 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f5e42d80000, stack_size=0x9000}, 88strace: Process 1709 attached',
+        ' <unfinished ...>',
+        '[pid  1709] 1700000000.130000 execve("/usr/bin/gcc", ["gcc"], 0x7ffd0000 /* 3 vars */) = 0',
+        '[pid  1708] 1700000000.140000 <... clone3 resumed>) = 1709',
+        '[pid  1709] 1700000000.150000 exit_group(0) = ?',
+        '[pid  1709] 1700000000.160000 +++ exited with 0 +++',
+        '1700000000.170000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 1709',
+      );
+      const { events, warnings } = parseEvents(text, { reference, interesting: new Set(['clone3', 'execve', 'wait4', 'exit_group']) });
+      assert.deepEqual(warnings, [], 'the unprefixed start and the prefixed end are one call');
+      const clone = syscalls(events).find((e) => e.name === 'clone3');
+      assert.deepEqual([clone?.pid, clone?.line, clone?.result, clone?.entryTime], [1708, 4, '1709', 1700000000.12]);
+      assert.match(clone?.args ?? '', /^\{flags=CLONE_VM\|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f5e42d80000, stack_size=0x9000\}, 88$/);
+    });
+  }
+
   test('`<... wait4 resumed>, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 24983` reaps 24983', () => {
     const text = log(
       '24980 1700000000.000000 execve("/usr/bin/make", ["make"], 0x7ffd0000 /* 3 vars */) = 0',
