@@ -42,6 +42,8 @@ export interface PendingCall {
 }
 
 export const UNFINISHED = ' <unfinished ...>';
+/** A call in progress when strace detached (`strace -p`, then Ctrl-C): it never returns in the trace. */
+const DETACHED = ' <detached ...>';
 const UNFINISHED_BARE = '<unfinished ...>';
 const PID_CHANGED = / <pid changed to (\d+) \.\.\.>$/;
 export const MID_LINE_MESSAGE = 'strace: Process ';
@@ -266,6 +268,10 @@ export abstract class TextReader {
       const call: PendingCall = { name, text: body.slice(0, body.length - UNFINISHED.length), time, line: lineNo };
       this.pending.set(key, call);
       this.stackTarget = call;
+      return;
+    }
+    if (body.endsWith(DETACHED)) {
+      this.recognizedLines++;
       return;
     }
     // A call printed whole carries its entry time; -T tells when it returned.

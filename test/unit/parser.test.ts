@@ -228,6 +228,25 @@ describe('unfinished and resumed calls', () => {
   });
 
   for (const reference of [false, true]) {
+    test(`a call in progress when strace detached (\`strace -p\`, then Ctrl-C) ends in \`<detached ...>\`: no event, no warning (${reference ? 'text' : 'byte'} reading)`, () => {
+      const text = log(
+        '3618  1700000000.100000 close(3)        = 0',
+        '3618  1700000000.200000 clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=50000000},  <detached ...>',
+        '3619  1700000000.300000 wait4(-1,  <detached ...>',
+      );
+      for (const interesting of [undefined, new Set(['wait4'])]) {
+        const { events, warnings, parser } = parseEvents(text, { reference, interesting });
+        assert.deepEqual(warnings, []);
+        assert.deepEqual(
+          syscalls(events).map((e) => e.name),
+          interesting ? [] : ['close'],
+        );
+        assert.equal(parser.fatal, null);
+      }
+    });
+  }
+
+  for (const reference of [false, true]) {
     test(`without -o: a call started on an unprefixed line (the only task then) resumes under its pid once another task appears (${reference ? 'text' : 'byte'} reading)`, () => {
       // As strace 6.1 printed GNU make -j2 to stderr: the clone3 of the only task, then `[pid N]` once its child was attached.
       const text = log(
