@@ -164,12 +164,12 @@ const EXTENSIONS: Record<Language, string[]> = {
 
 const PATTERNS: Record<Exclude<Language, 'other'>, Partial<Record<SiteRole, RegExp>>> = {
   python: {
-    fork: /\bos\.(fork|forkpty|spawn[lv]p?e?|posix_spawnp?|system|popen)\s*\(|\bsubprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)\s*\(|\bpty\.fork\s*\(|\b(multiprocessing\.)?Process\s*\(|\bProcessPoolExecutor\s*\(|(^|[^.\w])(fork|Popen)\s*\(/,
+    fork: /\bos\.(fork|forkpty|spawn[lv]p?e?|posix_spawnp?|system|popen)\s*\(|\bsubprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)\s*\(|\bpty\.fork\s*\(|\b(multiprocessing\.)?Process\s*\(|\b(ProcessPoolExecutor|Pool)\s*\(|(^|[^.\w])(fork|Popen)\s*\(/,
     wait: /\bos\.wait(pid|3|4|id)?\s*\(|\.wait\s*\(|\.communicate\s*\(|(^|[^.\w])wait(pid)?\s*\(/,
     sigaction: /\bSIGCHLD\b/,
   },
   javascript: {
-    fork: /\b(child_process|childProcess|cp)\.(fork|spawn|spawnSync|exec|execSync|execFile|execFileSync)\s*\(|(^|[^.\w])(fork|spawn|spawnSync|execFile|execFileSync|execSync)\s*\(/,
+    fork: /\b(child_process|childProcess|cp)\.(fork|spawn|spawnSync|exec|execSync|execFile|execFileSync)\s*\(|\bcluster\.fork\s*\(|(^|[^.\w])(fork|spawn|spawnSync|execFile|execFileSync|execSync)\s*\(/,
     wait: /\.(on|once)\s*\(\s*['"](exit|close)['"]/,
     sigaction: /['"]SIGCHLD['"]/,
   },

@@ -541,6 +541,11 @@ describe('notes instead of locations', () => {
       join(ws, 'app', 'run.js'),
       ["const { fork } = require('node:child_process');", "const c = fork('./w.js');", "c.on('exit', () => {});", ''].join('\n'),
     );
+    writeFileSync(join(ws, 'app', 'cluster.js'), ["const cluster = require('node:cluster');", 'if (cluster.isPrimary) cluster.fork();', ''].join('\n'));
+    writeFileSync(
+      join(ws, 'app', 'pool.py'),
+      ['import multiprocessing as mp', 'from multiprocessing.pool import ThreadPool', 'ThreadPool(2)', 'with mp.Pool(3) as p:', '    pass', ''].join('\n'),
+    );
     writeFileSync(join(ws, 'node_modules', 'dep', 'index.js'), "require('child_process').fork('x');\n");
     writeFileSync(join(ws, 'run.sh'), ['#!/bin/sh', 'sleep 1 &', 'wait', ''].join('\n'));
     const py = workspaceCandidates(ws, 'python');
@@ -550,6 +555,7 @@ describe('notes instead of locations', () => {
         ['main.py', 2],
         ['main.py', 3],
         ['main.py', 4],
+        ['pool.py', 4], // multiprocessing's Pool makes processes; a ThreadPool does not
       ],
     );
     assert.ok(py.every((c) => c.certainty === 'candidate'));
@@ -559,7 +565,10 @@ describe('notes instead of locations', () => {
     );
     assert.deepEqual(
       workspaceCandidates(ws, 'javascript', 'fork').map((c) => [basename(c.file), c.line]),
-      [['run.js', 2]],
+      [
+        ['cluster.js', 2],
+        ['run.js', 2],
+      ],
     );
     assert.deepEqual(
       workspaceCandidates(ws, 'shell').map((c) => [basename(c.file), c.line]),
@@ -573,7 +582,7 @@ describe('notes instead of locations', () => {
     const s = site(forkEvent(), '/usr/bin/python3');
     const got = r.locate(s, 'fork');
     assert.equal(got.location, null);
-    assert.match(got.note ?? '', /1 line in the workspace looks like process creation \(candidates, not facts\): main\.py:2/);
+    assert.match(got.note ?? '', /2 lines in the workspace look like process creation \(candidates, not facts\): main\.py:2, pool\.py:4\./);
   });
 
   it('reads the script an interpreter runs from its argv', () => {
