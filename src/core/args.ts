@@ -191,11 +191,6 @@ export function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
-export function basename(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? path : path.slice(slash + 1);
-}
-
 /** `4481` from `4481<server>` (a -Y annotation) or `4481`; NaN when there is no number. */
 export function leadingInt(text: string): number {
   let k = text.charCodeAt(0) === 45 ? 1 : 0;

@@ -1,7 +1,8 @@
 // The calls the model reads, and what their argument text says: which pid a wait
 // reaped and with what status, the SIGCHLD disposition a sigaction installed, a
 // clone's flags. Reading only: what the calls do to the processes is the model's.
-import { basename, fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from './args';
+import { fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from './args';
+import { basename } from '../shared/words';
 import type { SyscallEvent } from './events';
 import { callSite, type ExitStatus, type ProcessNode, type SigchldDisposition } from './processNode';
 

@@ -3,7 +3,8 @@
 // reaping wait; orphans go to the nearest living subreaper, else outside the trace.
 // This class finds each record's process and reads the calls; Reaping settles exits
 // and the SigchldTracker follows the SIGCHLD handlers.
-import { basename, decodeString, decodeStringArray, splitArgs } from './args';
+import { decodeString, decodeStringArray, splitArgs } from './args';
+import { basename } from '../shared/words';
 import {
   childExecOf,
   CloneFlagsReader,

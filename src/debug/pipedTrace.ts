@@ -4,7 +4,7 @@
 // disassembling while the program starts. An attach ("Attach to Process…", a debug
 // `attach`) roots the resolver at the running process's own binary and directory.
 // No vscode import: the debug adapter runs standalone too.
-import { readlinkSync } from 'node:fs';
+import { readProcLink } from '../tracer/procfs';
 import { LiveTrace, type LiveTraceOptions } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
@@ -35,18 +35,10 @@ export type AttachedTraceOptions = Omit<LiveTraceOptions, 'program' | 'args' | '
 export function startAttachedTrace(options: AttachedTraceOptions): LiveTrace {
   const { pid, ...rest } = options;
   // Its binary and working directory name its source lines; unreadable (another user's): /proc's own paths.
-  const program = readLink(`/proc/${pid}/exe`) ?? `/proc/${pid}/exe`;
-  const cwd = readLink(`/proc/${pid}/cwd`) ?? process.cwd();
+  const program = readProcLink(pid, 'exe') ?? `/proc/${pid}/exe`;
+  const cwd = readProcLink(pid, 'cwd') ?? process.cwd();
   const resolver = new SiteResolver({ cwd, program, workspaceRoot: cwd });
   const live = LiveTrace.start({ ...rest, program, cwd, attachPid: pid, locator: resolver.locator(), fixer: createFixProvider() });
   void resolver.prepare([live.program]);
   return live;
-}
-
-function readLink(path: string): string | null {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return null;
-  }
 }

@@ -2,9 +2,8 @@
 // caller reads the files (src/fixes/provider.ts does, with a cache) and passes them in.
 import type { FixAnswer, FixRequest } from '../core/diagnostics';
 import type { FixJson, SourceLocation } from '../shared/schema';
-import { sentence } from '../shared/words';
+import { basename, sentence } from '../shared/words';
 import { scanC, type CSource } from './cScanner';
-import { baseName } from './placement';
 import { ignoreSigchldFix } from './ignoreSigchld';
 import { reapChildrenFix } from './zombieLeak';
 import { reapLoopFix } from './reapLoop';
@@ -86,12 +85,12 @@ export function computeFixes(request: FixRequest, read: ReadSource): FixAnswer {
 
 /** Null when every location is in one file; else why no edit is offered. */
 function oneFile(locations: readonly SourceLocation[]): string | null {
-  const files = [...new Set(locations.map((l) => baseName(l.file)))];
+  const files = [...new Set(locations.map((l) => basename(l.file)))];
   return files.length > 1 ? `the calls are in several files (${files.join(', ')}), so no edit is offered.` : null;
 }
 
 function sourceOf(file: string, read: ReadSource): CSource | string {
-  if (!C_FILE.test(file)) return `${baseName(file)} is not C or C++ source: fixes are computed for C and C++ only.`;
+  if (!C_FILE.test(file)) return `${basename(file)} is not C or C++ source: fixes are computed for C and C++ only.`;
   const found = read(file);
   if ('problem' in found) return found.problem;
   return scanC(found.text);

@@ -4,14 +4,11 @@ import type { FixEditJson, SourceLocation } from '../shared/schema';
 import { callsOnLine, lineEnd, lineNumberAt, lineOffset, macrosOnLine, type CallSpan, type CSource } from './cScanner';
 import { statementsAt, type Statement } from './cStatements';
 import { editAt } from './edits';
-
-export function baseName(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
-}
+import { basename } from '../shared/words';
 
 /** `file:line`, short. */
 export function where(loc: SourceLocation): string {
-  return `${baseName(loc.file)}:${loc.line}`;
+  return `${basename(loc.file)}:${loc.line}`;
 }
 
 /**

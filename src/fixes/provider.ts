@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { FixAnswer, FixProvider, FixRequest } from '../core/diagnostics';
 import { computeFixes, type SourceFile } from './index';
-import { baseName } from './placement';
+import { basename } from '../shared/words';
 
 interface Cached {
   mtimeMs: number;
@@ -52,7 +52,7 @@ export function createFixProvider(): FixProvider {
     const built = executable ? mtime(executable) : null;
     if (built !== null && stat.mtimeMs > built)
       return {
-        problem: `${baseName(file)} changed after ${baseName(executable ?? '')} was built, so the traced lines may not be the file's lines any more. Rebuild and trace again for a fix.`,
+        problem: `${basename(file)} changed after ${basename(executable ?? '')} was built, so the traced lines may not be the file's lines any more. Rebuild and trace again for a fix.`,
       };
     const cached = texts.get(file);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return { text: cached.text };

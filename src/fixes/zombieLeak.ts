@@ -4,7 +4,8 @@ import type { FixJson, SourceLocation } from '../shared/schema';
 import { findCalls, findFunctions, lineNumberAt, lineOffset, type CFunction, type CSource } from './cScanner';
 import { blockStatements, detectStyle, indentAt, statementsAt, type CStyle } from './cStatements';
 import { editAt, includeEdits } from './edits';
-import { baseName, comment, expectCall, freshName, lineStartBefore, setupStatement, where } from './placement';
+import { basename } from '../shared/words';
+import { comment, expectCall, freshName, lineStartBefore, setupStatement, where } from './placement';
 
 const FORKS = ['fork', 'vfork'];
 
@@ -26,7 +27,7 @@ export interface InstallPoint {
 export function installPoint(forks: readonly SourceLocation[], src: CSource): InstallPoint | string {
   const file = forks[0].file;
   if (forks.some((f) => f.file !== file))
-    return `the children were forked in several files (${[...new Set(forks.map((f) => baseName(f.file)))].join(', ')}): where to reap them all is the program's decision.`;
+    return `the children were forked in several files (${[...new Set(forks.map((f) => basename(f.file)))].join(', ')}): where to reap them all is the program's decision.`;
   const calls = [];
   for (const fork of forks) {
     const call = expectCall(src, fork, FORKS);
@@ -36,10 +37,10 @@ export function installPoint(forks: readonly SourceLocation[], src: CSource): In
   const functions = findFunctions(src);
   const main = functions.find((f) => f.name === 'main');
   if (!main)
-    return `the fork at ${where(forks[0])} is in ${baseName(file)}, which has no main(): a SIGCHLD handler is the whole program's, so install it in main() before the first fork (no edit is offered in another file than the fork).`;
+    return `the fork at ${where(forks[0])} is in ${basename(file)}, which has no main(): a SIGCHLD handler is the whole program's, so install it in main() before the first fork (no edit is offered in another file than the fork).`;
   const sigchld = /\bSIGCHLD\b/.exec(src.code);
   if (sigchld)
-    return `${baseName(file)} already sets up SIGCHLD (line ${lineNumberAt(src, sigchld.index)}): change that code to reap children rather than add a second handler.`;
+    return `${basename(file)} already sets up SIGCHLD (line ${lineNumberAt(src, sigchld.index)}): change that code to reap children rather than add a second handler.`;
   const style = detectStyle(src);
   const inMain = calls.filter((c) => main.open < c.start && c.start < main.close).sort((a, b) => a.start - b.start);
   let target: number | null;
@@ -94,7 +95,7 @@ export function reapChildrenFix(forks: readonly SourceLocation[], src: CSource):
   for (const call of findCalls(src, NOT_RESTARTED)) {
     const chain = statementsAt(src, call.start)?.chain ?? [];
     if (chain.slice(-3).some((st) => /\bEINTR\b/.test(src.code.slice(st.start, st.end)))) continue;
-    return `a SIGCHLD handler would cut short the ${call.name}() at ${baseName(at.file)}:${lineNumberAt(src, call.start)} (SA_RESTART does not restart it), so the reaping handler is not offered: ignore SIGCHLD instead, or retry the ${call.name}() on EINTR.`;
+    return `a SIGCHLD handler would cut short the ${call.name}() at ${basename(at.file)}:${lineNumberAt(src, call.start)} (SA_RESTART does not restart it), so the reaping handler is not offered: ignore SIGCHLD instead, or retry the ${call.name}() on EINTR.`;
   }
   const { file, style, indent: i } = at;
   const u = style.unit;

@@ -217,7 +217,7 @@ export function describeAdoption(a: AdoptionJson): string {
  */
 export function foldedGroupWords(g: FoldedGroupJson): string {
   const who = g.parentPid !== null ? ` of ${g.parentPid}` : ', children of the folded ones above';
-  const site = g.forkSite ? `, forked at ${baseName(g.forkSite.file)}:${g.forkSite.line}` : '';
+  const site = g.forkSite ? `, forked at ${basename(g.forkSite.file)}:${g.forkSite.line}` : '';
   const zombie = g.zombieTime ? `, zombie for ${formatDuration(g.zombieTime.median)} median` : '';
   return `${countGrouped(g.count, 'more reaped child', 'more reaped children')}${who}${site}${zombie}`;
 }
@@ -294,7 +294,8 @@ function span(from: number | null, to: number | null | undefined): string {
   return `${at(from)}–${to === undefined ? '…' : at(to)}s`;
 }
 
-function baseName(path: string): string {
+/** The last part of a `/`-separated path (pure: the webview has no node:path). */
+export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 

@@ -14,7 +14,7 @@ import { NO_FIXES, type FixProvider, type SiteLocator } from '../core/diagnostic
 import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo } from './strace';
 import { attachStraceArgs, prepareAttach, type AttachedProcess } from './attach';
 import { seedBefore } from '../core/before';
-import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm, readExe } from './procfs';
+import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm, readProcLink } from './procfs';
 import { DEFAULT_KEEP_REAPED, type ProcessNode } from '../core/model';
 
 export interface LiveTraceOptions {
@@ -386,7 +386,7 @@ export class LiveTrace {
   private stillRuns(pid: number, p: ProcessNode): boolean {
     if (readComm(pid) === p.command.slice(0, TASK_COMM_LEN)) return true;
     if (p.executable === null) return false;
-    const exe = readExe(pid);
+    const exe = readProcLink(pid, 'exe');
     if (exe === null) return false;
     try {
       return exe === realpathSync(resolve(this.cwd, p.executable));

@@ -40,10 +40,10 @@ export function readComm(pid: number): string | null {
   }
 }
 
-/** The executable /proc/PID/exe names (` (deleted)` when it was removed), or null. */
-export function readExe(pid: number): string | null {
+/** Where /proc/PID/exe or /proc/PID/cwd points (the exe with ` (deleted)` when it was removed); null when unreadable or gone. */
+export function readProcLink(pid: number, link: 'exe' | 'cwd'): string | null {
   try {
-    return readlinkSync(`/proc/${pid}/exe`);
+    return readlinkSync(`/proc/${pid}/${link}`);
   } catch {
     return null;
   }

@@ -1,7 +1,8 @@
 // The argument readers: splitting, C string literals, arrays, struct fields, flags.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basename, decodeString, decodeStringArray, fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from '../../src/core/args';
+import { decodeString, decodeStringArray, fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from '../../src/core/args';
+import { basename } from '../../src/shared/words';
 
 describe('splitArgs', () => {
   test('splits at top-level commas only: not inside {}, [], () or strings', () => {

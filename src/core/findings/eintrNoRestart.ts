@@ -1,7 +1,7 @@
 // eintr-no-restart: a slow call that SIGCHLD interrupted: its handler lacks SA_RESTART, or the
 // call is one the kernel never restarts after a handler (select, poll, epoll_wait, …).
 import type { DiagnosticJson } from '../../shared/schema';
-import { count, processName } from '../../shared/words';
+import { basename, count, processName } from '../../shared/words';
 import { locationFields, type FindingContext } from './context';
 import type { EintrRecord } from '../sigchld';
 
@@ -40,7 +40,7 @@ export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext):
 
 /** The Python 3 interpreter's name (`python3.11`, `pypy3`) when the call was its own, else null. */
 function retriesEintrItself(executable: string | null): string | null {
-  const name = executable?.slice(executable.lastIndexOf('/') + 1) ?? '';
+  const name = executable === null ? '' : basename(executable);
   return /^(python|pypy)3(\.\d+)*$/.test(name) ? name : null;
 }
 
