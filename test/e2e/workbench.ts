@@ -269,17 +269,7 @@ export async function focusWorkbench(page: Page): Promise<void> {
 
 /** F1, the command's title, Enter: exactly what a user does. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await quickInputClosed(page);
-  await page.keyboard.press('F1');
-  const input = quickInput(page).locator('input');
-  try {
-    await input.waitFor({ state: 'visible', timeout: 5000 });
-  } catch {
-    // Focus was inside a webview that kept F1: give it to the workbench and retry.
-    await focusWorkbench(page);
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-  }
+  const input = await openQuickInput(page);
   await input.fill(`>${title}`);
   // The row whose label is exactly the title (fuzzy matching may rank others first).
   const rows = quickInput(page).locator('.monaco-list-row');
@@ -322,21 +312,46 @@ export async function runCommandOnceListed(page: Page, title: string): Promise<v
   );
 }
 
+/**
+ * The quick input's box is "live" when it is shown and takes typing. For 150 ms after it
+ * closes it is still visible but inert (VS Code's close animation): an input found then
+ * looks open, yet no F1 opened it and a fill waits on it in vain.
+ */
+const quickInputLive = (page: Page): Promise<boolean> =>
+  quickInput(page)
+    .evaluateAll((boxes) => boxes.some((b) => (b as { offsetParent: unknown }).offsetParent !== null && !b.closest('[inert]')))
+    .catch(() => false);
+
 export async function quickInputClosed(page: Page): Promise<void> {
-  if (await quickInput(page).isVisible()) {
-    await page.keyboard.press('Escape');
-    await quickInput(page)
-      .waitFor({ state: 'hidden', timeout: 5000 })
-      .catch(() => undefined);
+  if (await quickInputLive(page)) await page.keyboard.press('Escape');
+  // Also waits out the close animation of a box that was closing already.
+  await quickInput(page)
+    .waitFor({ state: 'hidden', timeout: 5000 })
+    .catch(() => undefined);
+}
+
+/**
+ * F1, and the quick input's box once it takes typing. Focus inside a webview keeps F1
+ * from the workbench: then the workbench gets focus back and F1 is pressed again.
+ */
+async function openQuickInput(page: Page): Promise<Locator> {
+  await quickInputClosed(page);
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const live = await waitFor('the quick input', () => quickInputLive(page), 5000).then(
+      () => true,
+      () => false,
+    );
+    if (live) return quickInput(page).locator('input');
+    if (attempt === 3) throw new Error('F1 opened no quick input, three times (after giving the workbench focus)');
+    await quickInputClosed(page);
+    await focusWorkbench(page);
   }
 }
 
 /** Quick Open (F1 without the '>'): opens a file of the folder by name. */
 export async function openFile(page: Page, name: string): Promise<void> {
-  await quickInputClosed(page);
-  await page.keyboard.press('F1');
-  const input = quickInput(page).locator('input');
-  await input.waitFor({ state: 'visible' });
+  const input = await openQuickInput(page);
   await input.fill(name);
   await quickInput(page).locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
