@@ -33,6 +33,8 @@ export interface ElfFile {
   hasSymtab: boolean;
   hasDebugInfo: boolean;
   textBytes: number;
+  /** Built by Go (a `.go.buildinfo` or `.gopclntab` section, kept by `-ldflags=-s -w`): its system calls go through the Go runtime. */
+  go: boolean;
 }
 
 export const EM_X86_64 = 62;
@@ -110,6 +112,7 @@ export function readElf(path: string): ElfFile | null {
       dynamic,
       loads,
       sections,
+      go: has('.go.buildinfo') || has('.gopclntab'),
       hasSymtab: has('.symtab'),
       hasDebugInfo: has('.debug_info') || has('.debug_line') || has('.zdebug_info'),
       textBytes: sections.filter((s) => (s.flags & 4) !== 0 && s.type !== 8).reduce((a, s) => a + s.size, 0), // SHF_EXECINSTR, not NOBITS

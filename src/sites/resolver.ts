@@ -100,7 +100,9 @@ export class SiteResolver {
 
   /** Where this call is in the source, or why that is not known. Never throws. */
   locate(site: CallSite, role: SiteRole): Located {
-    return this.lookup(site, role).located;
+    const located = this.lookup(site, role).located;
+    const exePath = site?.executable ?? this.options.program ?? '';
+    return exePath && this.binaries.get(exePath).elf?.go ? { ...located, runtime: 'go' } : located;
   }
 
   /**

@@ -239,6 +239,8 @@ test('`python3 sleeper.py`: SIGCHLD cuts its sleep short, and the finding says P
     /^clock_nanosleep in python3\S* \(pid \d+\) was interrupted by SIGCHLD and failed with EINTR \("Interrupted system call"\) 1 time: python3\S* retries a call that fails with EINTR by itself once the handler has run \(Python 3\.5 and later, PEP 475\)/,
   );
   assert.doesNotMatch(eintr[0].message, /SA_RESTART/);
+  // And no fix note about lines that are not known: there is nothing to fix.
+  assert.equal(eintr[0].fixNote, 'No fix is offered: the program does not see this EINTR, so there is nothing to fix.');
   assert.equal(snap.summary.zombiesAtEnd, 0, 'the handler reaped the child');
 });
 

@@ -131,3 +131,23 @@ for (const [language, source, waitFn, skip] of [
     });
   }
 }
+
+const GO_RUNTIME_EINTR = join(PROGRAMS, 'runtime_eintr.go');
+
+test("Go: a SIGCHLD that interrupts the Go runtime's own sleep is info, says nothing is to fix, and gives no C advice", { skip: noGo }, async () => {
+  const snapshot = await trace(program(GO_RUNTIME_EINTR), 'fast');
+  assert.equal(snapshot.summary.processes, 61);
+  const eintr = snapshot.diagnostics.filter((d) => d.kind === 'eintr-no-restart');
+  // 60 children, each a SIGCHLD while the runtime's threads sleep or poll: some call is cut short.
+  assert.ok(eintr.length > 0, JSON.stringify(snapshot.diagnostics.map((d) => d.kind)));
+  for (const d of eintr) {
+    assert.equal(d.severity, 'info', d.message);
+    assert.match(d.message, /: runtime_eintr_go is a Go program: the Go runtime .* so the program does not see this EINTR .*Nothing to fix\.$/);
+    // Not the C advice, nor a precise trace that would only show the runtime's frames.
+    assert.doesNotMatch(d.message, /retry \w+ when errno|sa_flags/);
+    assert.match(d.locationNote ?? '', /made through the Go runtime/);
+    assert.equal(d.locationPreciseWouldPin, false);
+    assert.deepEqual(d.fixes, []);
+    assert.equal(d.fixNote, 'No fix is offered: the program does not see this EINTR, so there is nothing to fix.');
+  }
+});

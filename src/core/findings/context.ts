@@ -30,6 +30,11 @@ export interface Located {
    * an attach has the line of the only call that makes processes in its parent's program.
    */
   inferred?: string;
+  /**
+   * 'go' when the program that made the call was built by Go: every system call goes
+   * through the Go runtime, which carries on after an EINTR by itself.
+   */
+  runtime?: 'go';
 }
 
 /** Maps a traced call to its source line; the tracer supplies one that knows binaries. */

@@ -2,7 +2,7 @@
 // call is one the kernel never restarts after a handler (select, poll, epoll_wait, …).
 import type { DiagnosticJson } from '../../shared/schema';
 import { basename, count, processName } from '../../shared/words';
-import { locationFields, type FindingContext } from './context';
+import { locationFields, type FindingContext, type Located } from './context';
 import type { EintrRecord } from '../sigchld';
 
 export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext): DiagnosticJson[] {
@@ -12,40 +12,51 @@ export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext):
     const sigactionAt = record.sigaction ? at(record.sigaction, 'sigaction').location : null;
     const sigactionWords = sigactionAt ? ` (sigaction at ${sigactionAt.file}:${sigactionAt.line})` : '';
     const { call, handlerRestart } = record;
-    const python = retriesEintrItself(record.site.executable);
+    const retried = retriedForTheProgram(record, where);
     out.push({
       kind: 'eintr-no-restart',
       // With SA_RESTART set, nothing in how the handler is installed is wrong: the call is one
-      // the kernel never restarts. Python 3 retries the call itself: the script never sees EINTR.
-      severity: handlerRestart === true || python ? 'info' : 'warning',
+      // the kernel never restarts. Python 3 and the Go runtime retry the call themselves.
+      severity: handlerRestart === true || retried ? 'info' : 'warning',
       pids: [record.process.pid],
-      message: `${call} in ${processName(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: ${python ? pythonRetries(python) : eintrCause(record, sigactionWords)}`,
-      ...locationFields(where),
+      message: `${call} in ${processName(record.process)} was interrupted by SIGCHLD and failed with EINTR ("Interrupted system call") ${count(record.times, 'time', 'times')}: ${retried ?? eintrCause(record, sigactionWords)}`,
+      ...locationFields(retried && !where.location && where.runtime === 'go' ? { location: null, note: goNoLine(call, record.site.executable) } : where),
       related: sigactionAt
         ? [{ message: `the handler is installed here ${handlerRestart === true ? 'with' : 'without'} SA_RESTART`, location: sigactionAt }]
         : [],
       time: rel(record.firstTime),
-      ...fixFor({
-        kind: 'eintr',
-        call,
-        interrupted: where.location,
-        sigaction: sigactionAt,
-        restartWouldHelp: record.restartWouldHelp,
-        executable: record.site.executable,
-      }),
+      ...fixFor(
+        retried
+          ? { kind: 'none', reason: 'the program does not see this EINTR, so there is nothing to fix.' }
+          : {
+              kind: 'eintr',
+              call,
+              interrupted: where.location,
+              sigaction: sigactionAt,
+              restartWouldHelp: record.restartWouldHelp,
+              executable: record.site.executable,
+            },
+      ),
     });
   }
   return out;
 }
 
-/** The Python 3 interpreter's name (`python3.11`, `pypy3`) when the call was its own, else null. */
-function retriesEintrItself(executable: string | null): string | null {
-  const name = executable === null ? '' : basename(executable);
-  return /^(python|pypy)3(\.\d+)*$/.test(name) ? name : null;
+/**
+ * Why the program never saw the EINTR, when its runtime retried the call for it (Python 3,
+ * Go); null when the program itself sees it.
+ */
+function retriedForTheProgram(record: EintrRecord, where: Located): string | null {
+  const name = record.site.executable === null ? '' : basename(record.site.executable);
+  if (/^(python|pypy)3(\.\d+)*$/.test(name))
+    return `${name} retries a call that fails with EINTR by itself once the handler has run (Python 3.5 and later, PEP 475), so the script does not see the EINTR unless its signal handler raises an exception. Nothing to fix.`;
+  if (where.runtime === 'go')
+    return `${name || 'the program'} is a Go program: the Go runtime installs its SIGCHLD handler with SA_RESTART, carries on after an interrupted sleep, poll or futex wait of its own, and its os, net and os/exec packages retry a call that fails with EINTR (Go 1.14 and later), so the program does not see this EINTR unless it makes the call through the syscall package itself. Nothing to fix.`;
+  return null;
 }
 
-function pythonRetries(interpreter: string): string {
-  return `${interpreter} retries a call that fails with EINTR by itself once the handler has run (Python 3.5 and later, PEP 475), so the script does not see the EINTR unless its signal handler raises an exception. Nothing to fix.`;
+function goNoLine(call: string, executable: string | null): string {
+  return `${call} was made through the Go runtime, whose calls the disassembly of ${executable ? basename(executable) : 'the program'} does not map to a line of the program.`;
 }
 
 /** Why the program saw EINTR, and what to do, as the trace showed the handler installed. */
