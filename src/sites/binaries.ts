@@ -18,6 +18,7 @@ export class BinaryFile {
   private starts: Array<[string, number]> | null = null;
   private slots: Map<number, number[]> | null | undefined;
   private lang: Language | null | undefined;
+  private compiledBy: 'go' | 'rust' | null | undefined;
 
   private constructor(
     /** The path as given (absolute). */
@@ -63,6 +64,19 @@ export class BinaryFile {
       else this.lang = this.elf || this.problem ? interpreterLanguage(this.path) : null;
     }
     return this.lang;
+  }
+
+  /**
+   * 'go' or 'rust' for a program built by that language, whose calls go through its runtime
+   * or standard library; null for C, C++, a script or an interpreter (or a stripped Rust binary).
+   */
+  runtime(): 'go' | 'rust' | null {
+    if (this.compiledBy === undefined) {
+      if (!this.elf || this.language()) this.compiledBy = null;
+      else if (this.elf.go) this.compiledBy = 'go';
+      else this.compiledBy = this.symbols().has('rust_eh_personality') ? 'rust' : null;
+    }
+    return this.compiledBy;
   }
 
   /** The function symbols, read once; none when they cannot be read. */

@@ -102,7 +102,8 @@ export class SiteResolver {
   locate(site: CallSite, role: SiteRole): Located {
     const located = this.lookup(site, role).located;
     const exePath = site?.executable ?? this.options.program ?? '';
-    return exePath && this.binaries.get(exePath).elf?.go ? { ...located, runtime: 'go' } : located;
+    const runtime = exePath ? this.binaries.get(exePath).runtime() : null;
+    return runtime ? { ...located, runtime } : located;
   }
 
   /**

@@ -1,19 +1,29 @@
 // runtime_eintr.go - a Go program whose children's SIGCHLDs interrupt the Go runtime's own
-// sleeps and polls (nanosleep, futex, epoll_pwait): calls the program never sees fail.
+// sleeps (sysmon's nanosleep): calls the program never sees fail. Four goroutines run
+// 50 children each; Run() waits, so no zombie is left.
 package main
 
 import (
 	"fmt"
 	"os/exec"
+	"sync"
 	"time"
 )
 
 func main() {
-	for i := 0; i < 60; i++ {
-		if err := exec.Command("/bin/true").Run(); err != nil { // Run waits: nothing is left a zombie
-			panic(err)
-		}
-		time.Sleep(2 * time.Millisecond)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if err := exec.Command("/bin/true").Run(); err != nil {
+					panic(err)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
 	}
+	wg.Wait()
 	fmt.Println("done")
 }

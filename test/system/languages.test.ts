@@ -74,6 +74,12 @@ test('Rust, fast mode: the spawned child points at the Command::spawn line; the 
   );
   // Nothing of std's own source, which is not on this machine, is offered.
   assert.doesNotMatch(leak?.locationNote ?? '', /process\.rs|unix\.rs/);
+  // No line, yet the program is Rust's: the advice is in Rust's words, not C's.
+  assert.match(
+    leak?.message ?? '',
+    /It never waits for a child \(no wait4 or waitid in the trace\)\. Call wait\(\) on every Child that Command::spawn\(\) returned/,
+  );
+  assert.doesNotMatch(leak?.message ?? '', /SIGCHLD handler|SIG_IGN/);
 });
 
 for (const mode of ['fast', 'precise'] as const) {
@@ -135,11 +141,16 @@ for (const [language, source, waitFn, skip] of [
 const GO_RUNTIME_EINTR = join(PROGRAMS, 'runtime_eintr.go');
 
 test("Go: a SIGCHLD that interrupts the Go runtime's own sleep is info, says nothing is to fix, and gives no C advice", { skip: noGo }, async () => {
-  const snapshot = await trace(program(GO_RUNTIME_EINTR), 'fast');
-  assert.equal(snapshot.summary.processes, 61);
-  const eintr = snapshot.diagnostics.filter((d) => d.kind === 'eintr-no-restart');
-  // 60 children, each a SIGCHLD while the runtime's threads sleep or poll: some call is cut short.
-  assert.ok(eintr.length > 0, JSON.stringify(snapshot.diagnostics.map((d) => d.kind)));
+  // 200 children, each a SIGCHLD while the runtime's threads sleep: one run in ten or so
+  // cuts only one or two calls short, so a run with none is traced again (three at most).
+  let snapshot: SnapshotJson | null = null;
+  let eintr: SnapshotJson['diagnostics'] = [];
+  for (let run = 1; run <= 3 && eintr.length === 0; run++) {
+    snapshot = await trace(program(GO_RUNTIME_EINTR), 'fast');
+    assert.equal(snapshot.summary.processes, 201);
+    eintr = snapshot.diagnostics.filter((d) => d.kind === 'eintr-no-restart');
+  }
+  assert.ok(eintr.length > 0, `no interrupted call in three traces: ${JSON.stringify(snapshot?.diagnostics.map((d) => d.kind))}`);
   for (const d of eintr) {
     assert.equal(d.severity, 'info', d.message);
     assert.match(d.message, /: runtime_eintr_go is a Go program: the Go runtime .* so the program does not see this EINTR .*Nothing to fix\.$/);

@@ -31,10 +31,10 @@ export interface Located {
    */
   inferred?: string;
   /**
-   * 'go' when the program that made the call was built by Go: every system call goes
-   * through the Go runtime, which carries on after an EINTR by itself.
+   * The language that built the program that made the call, when it is Go or Rust: its
+   * advice is in that language's words, and the Go runtime carries on after an EINTR by itself.
    */
-  runtime?: 'go';
+  runtime?: 'go' | 'rust';
 }
 
 /** Maps a traced call to its source line; the tracer supplies one that knows binaries. */

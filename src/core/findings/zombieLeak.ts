@@ -29,7 +29,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
       where = at(owner.lastWait, 'wait');
       fix =
         madeByAdvice(made, children.length === 1) ??
-        languageAdvice(where.location?.file) ??
+        languageAdvice(where) ??
         'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
       request = libraryChildRequest(children, made, at) ?? {
         kind: 'none',
@@ -42,7 +42,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
           : { location: null, note: 'they were forked before the attach, so the fork is not in the trace' };
       // How a line the trace did not see was found, where the message is read (Problems, the CLI).
       const inferred = where.location && where.inferred ? ` ${sentence(where.inferred)}.` : '';
-      const inLanguage = languageAdvice(where.location?.file);
+      const inLanguage = languageAdvice(where);
       why = `${inLanguage ? 'It never waits for a child (no wait4 or waitid in the trace).' : 'It never calls wait(), waitpid() or waitid().'}${inferred}`;
       fix =
         madeByAdvice(made, children.length === 1) ??
@@ -98,12 +98,14 @@ function madeByAdvice(via: ReadonlySet<string> | null, one: boolean): string | n
 
 /**
  * The reaping a Go or Rust program does through its own library, for a line in a `.go` or
- * `.rs` file: waitpid() and a SIGCHLD handler are C's words. Null for any other file.
+ * `.rs` file or a program built by Go or Rust: waitpid() and a SIGCHLD handler are C's
+ * words. Null for anything else.
  */
-function languageAdvice(file: string | undefined): string | null {
-  if (file?.endsWith('.go'))
+function languageAdvice(where: Located): string | null {
+  const file = where.location?.file;
+  if (file?.endsWith('.go') || (!file && where.runtime === 'go'))
     return 'Call Wait() on every exec.Cmd that Start() started (Run(), Output() and CombinedOutput() wait by themselves), and on every *os.Process that os.StartProcess returned.';
-  if (file?.endsWith('.rs'))
+  if (file?.endsWith('.rs') || (!file && where.runtime === 'rust'))
     return 'Call wait() on every Child that Command::spawn() returned (status() and output() wait by themselves; dropping a Child never reaps it), and waitpid() on every pid that libc::fork() returned.';
   return null;
 }
