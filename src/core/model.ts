@@ -429,6 +429,8 @@ export class ProcessModel {
       const execed = child.execs.length > 0;
       if (!child.ownSigchld) child.sigchld = execed ? afterExec(proc.sigchld) : proc.sigchld;
       if (!execed) this.inherit(child, proc);
+      // Its calls before an exec were made in the parent's program.
+      else fillSites(child, proc);
     }
     // It existed from the moment the clone was entered, even if its first record came first.
     if (time < child.start) child.start = time;
@@ -469,12 +471,9 @@ export class ProcessModel {
     child.command = parent.command;
     child.argv = parent.argv;
     child.image = parent.image;
+    fillSites(child, parent);
     for (const c of child.children ?? []) {
       if (c.execs.length > 0 || c.command !== '?') continue;
-      if (c.forkSite && c.forkSite.executable === null) {
-        c.forkSite.executable = parent.image;
-        c.forkSite.argv = parent.argv;
-      }
       if (!c.ownSigchld) c.sigchld = child.sigchld;
       this.inherit(c, child);
       this.changes.touch(c);
@@ -537,7 +536,8 @@ export class ProcessModel {
   }
 
   private waitCall(proc: ProcessNode, event: SyscallEvent): void {
-    const site: CallSite = { event, executable: proc.executable, argv: proc.argv, reapedExecedChild: false };
+    const site: CallSite = callSite(proc, event);
+    site.reapedExecedChild = false;
     proc.lastWait = site;
     const pid = reapedPid(event);
     const reaped = pid !== null && this.reapByWait(proc, event, site, pid);
@@ -615,4 +615,14 @@ export class ProcessModel {
     this.sigchld.processExited(proc);
     this.reaping.processExit(proc, time, code, signal, core);
   }
+}
+
+/** The calls a child made before it was linked (forks, waits, sigactions) were made in its parent's program. */
+function fillSites(child: ProcessNode, parent: ProcessNode): void {
+  for (const site of child.sitesBeforeLink ?? []) {
+    if (site.executable !== null) continue;
+    site.executable = parent.image;
+    site.argv = parent.argv;
+  }
+  child.sitesBeforeLink = null;
 }

@@ -153,6 +153,11 @@ export class ProcessNode {
   lastWait: CallSite | null = null;
   /** True once a traced process created it or it was the first one seen. */
   linked = false;
+  /**
+   * Its calls' sites made before it was linked, while its program was not known yet (a
+   * child that runs before its parent's clone returns): they take the parent's program then.
+   */
+  sitesBeforeLink: CallSite[] | null = null;
   /** Started by strace itself (its first record is the execve strace made). */
   launchedByTracer = false;
   /**
@@ -237,8 +242,17 @@ export class TidSet {
 
 /** A call's site as the process made it: what it ran then. */
 export function callSite(proc: ProcessNode, event: SyscallEvent): CallSite {
-  return { event, executable: proc.executable, argv: proc.argv };
+  const site: CallSite = { event, executable: proc.executable, argv: proc.argv };
+  if (site.executable === null && !proc.linked) {
+    const early = (proc.sitesBeforeLink ??= []);
+    // A process no clone ever names (strace -p of a second pid) is never linked: bounded.
+    if (early.length < MAX_SITES_BEFORE_LINK) early.push(site);
+  }
+  return site;
 }
+
+/** The window before a child is linked is a few calls long (its parent's clone is about to return). */
+const MAX_SITES_BEFORE_LINK = 64;
 
 /** The processes changed since a view last took them: each listed once per round. */
 export class ChangedProcesses {

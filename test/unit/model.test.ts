@@ -1022,6 +1022,27 @@ describe("a child whose own fork is read before its parent's clone returns", () 
     assert.equal(s.summary.zombiesAtEnd, 0);
   });
 
+  test('its calls before that (a wait, a sigaction) take the program too, where their lines are looked up', () => {
+    const session = new TraceSession();
+    session.push(
+      log(
+        EXEC_SRV,
+        '100  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00 <unfinished ...>',
+        '200  1700000000.105000 rt_sigaction(SIGCHLD, {sa_handler=0x401136, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f0000}, NULL, 8) = 0',
+        '200  1700000000.110000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 300',
+        '300  1700000000.111000 +++ exited with 0 +++',
+        '200  1700000000.112000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 300',
+        '100  1700000000.120000 <... clone resumed>) = 200',
+      ) + '\n',
+    );
+    session.finish();
+    const child = session.model.processes.find((p) => p.pid === 200)!;
+    assert.equal(child.lastWait?.executable, '/usr/bin/srv', "the wait's program");
+    assert.deepEqual(child.lastWait?.argv, ['srv', '--port', '8080']);
+    assert.equal(child.sigchld.site?.executable, '/usr/bin/srv', "the sigaction's program");
+    assert.equal(child.sitesBeforeLink, null, 'nothing kept once linked');
+  });
+
   test("a child that exec'd before its parent was linked keeps its own command", () => {
     const s = analyzeText(
       log(
