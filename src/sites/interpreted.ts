@@ -169,7 +169,7 @@ const PATTERNS: Record<Exclude<Language, 'other'>, Partial<Record<SiteRole, RegE
     sigaction: /\bSIGCHLD\b/,
   },
   javascript: {
-    fork: /\b(child_process|childProcess|cp)\.(fork|spawn|spawnSync|exec|execSync|execFile|execFileSync)\s*\(|\bcluster\.fork\s*\(|(^|[^.\w])(fork|spawn|spawnSync|execFile|execFileSync|execSync)\s*\(/,
+    fork: /\b(child_process|childProcess|cp)\.(fork|spawn|spawnSync|exec|execSync|execFile|execFileSync)\s*\(|\bcluster\.fork\s*\(|(^|[^.\w])(fork|spawn|spawnSync|exec|execSync|execFile|execFileSync)\s*\(/,
     wait: /\.(on|once)\s*\(\s*['"](exit|close)['"]/,
     sigaction: /['"]SIGCHLD['"]/,
   },

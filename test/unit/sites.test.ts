@@ -542,6 +542,11 @@ describe('notes instead of locations', () => {
       ["const { fork } = require('node:child_process');", "const c = fork('./w.js');", "c.on('exit', () => {});", ''].join('\n'),
     );
     writeFileSync(join(ws, 'app', 'cluster.js'), ["const cluster = require('node:cluster');", 'if (cluster.isPrimary) cluster.fork();', ''].join('\n'));
+    // The child_process docs' own style: exec destructured, called bare; a RegExp's exec is no process.
+    writeFileSync(
+      join(ws, 'app', 'shell.js'),
+      ["const { exec } = require('node:child_process');", "exec('ls', (err, out) => {});", "/x/.exec('y');", "db.exec('select 1');", ''].join('\n'),
+    );
     writeFileSync(
       join(ws, 'app', 'pool.py'),
       ['import multiprocessing as mp', 'from multiprocessing.pool import ThreadPool', 'ThreadPool(2)', 'with mp.Pool(3) as p:', '    pass', ''].join('\n'),
@@ -568,6 +573,7 @@ describe('notes instead of locations', () => {
       [
         ['cluster.js', 2],
         ['run.js', 2],
+        ['shell.js', 2],
       ],
     );
     assert.deepEqual(
