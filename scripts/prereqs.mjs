@@ -28,7 +28,8 @@ const DEMO = [
 const TEST = [
   ...DEMO,
   need('g++', onPath('g++'), "builds code-server's native modules"),
-  need('python3', onPath('python3'), "node-gyp, for code-server's native modules"),
+  need('python3', onPath('python3'), "node-gyp, for code-server's native modules; the Python script tests"),
+  need('perl', onPath('perl'), 'the Perl script tests'),
   need('libkrb5-dev', dpkgHas('libkrb5-dev'), "code-server's kerberos module"),
   need('chromium', () => existsSync('/usr/bin/chromium'), 'the browser tests and the real VS Code (code-server) test'),
   need('bsdutils', onPath('script'), "script(1): a terminal for the CLI's progress test"),

@@ -16,7 +16,33 @@ interface HandlerRun {
   lastWait: CallSite | null;
   /** The children whose exits this one signal stood for (signals of one kind do not queue). */
   covered: readonly ProcessNode[];
+  /**
+   * An interpreter's: its C handler returned without a wait, and the script's handler
+   * runs now, after rt_sigreturn, up to the next call that is not a wait.
+   */
+  deferred: boolean;
+  /**
+   * The signal cut a call short that is not a wait: only then are waits after rt_sigreturn
+   * taken as a script handler's. A wait it cut short restarts after it, and a signal that
+   * came as a wait returned finds the program's own wait loop going on.
+   */
+  cutCall: boolean;
 }
+
+/**
+ * Interpreters that run a script's signal handler later, at a safe point after their C
+ * handler returned (Python, Perl's safe signals, Ruby, PHP's pcntl): the script's waits
+ * follow rt_sigreturn. The language, by the executable's name; null for any other program.
+ */
+export function deferredHandlerLanguage(executable: string | null): 'python' | 'perl' | 'ruby' | 'php' | null {
+  const name = executable === null ? '' : executable.slice(executable.lastIndexOf('/') + 1);
+  const m = /^(python|pypy|perl|ruby|php)[\d.]*$/.exec(name);
+  if (!m) return null;
+  return m[1] === 'pypy' ? 'python' : (m[1] as 'python' | 'perl' | 'ruby' | 'php');
+}
+
+/** Calls a script handler's run may make around its waits: Perl blocks SIGCHLD while it dispatches. */
+const AROUND_DEFERRED_WAITS = new Set(['rt_sigprocmask']);
 
 export interface CoalescingRecord {
   times: number;
@@ -48,6 +74,8 @@ export class SigchldTracker {
   /** A slow call SIGCHLD interrupted in a process whose disposition the log never showed: rt_sigreturn tells. */
   private readonly unknownDispositionEintr = new Map<number, { proc: ProcessNode; call: SyscallEvent }>();
   private sigreturnTraced = false;
+  /** Handler runs with `deferred` set, in handlerRuns. */
+  private deferredRuns = 0;
   /** The processes of `eintr`'s records, rebuilt when a record is added (records are never removed). */
   private eintrProcesses = new Set<ProcessNode>();
   private eintrSize = 0;
@@ -59,7 +87,7 @@ export class SigchldTracker {
    * an interrupted call waits for its signal.
    */
   get wantsEveryCall(): boolean {
-    return (this.handlerRuns.size > 0 && !this.sigreturnTraced) || this.interruptedByTid.size > 0;
+    return (this.handlerRuns.size > 0 && (!this.sigreturnTraced || this.deferredRuns > 0)) || this.interruptedByTid.size > 0;
   }
 
   /**
@@ -76,16 +104,18 @@ export class SigchldTracker {
       this.unknownDispositionEintr.delete(tid);
       // The program saw EINTR: the handler lacked SA_RESTART, though the log never showed it installed.
       if (unknown && event.errno === 'EINTR') this.recordEintr(unknown.proc, unknown.call);
-      if (run && run.tid === tid) {
-        this.endHandler(proc, run);
-        this.handlerRuns.delete(proc);
+      if (run && run.tid === tid && !run.deferred) {
+        if (run.lastWait === null && run.cutCall && deferredHandlerLanguage(proc.executable)) {
+          // The interpreter's C handler only noted the signal: the script's handler runs next.
+          run.deferred = true;
+          this.deferredRuns++;
+        } else this.endRun(proc, run);
       }
       return false;
     }
-    if (run && run.tid === tid && !WAIT_CALLS.has(name) && !this.sigreturnTraced) {
-      // No rt_sigreturn in this log: the handler ended by the next call that is not a wait.
-      this.endHandler(proc, run);
-      this.handlerRuns.delete(proc);
+    if (run && run.tid === tid && !WAIT_CALLS.has(name) && (run.deferred ? !AROUND_DEFERRED_WAITS.has(name) : !this.sigreturnTraced)) {
+      // No rt_sigreturn in this log, or a script's handler: it ended by the next call that is not a wait.
+      this.endRun(proc, run);
     }
     if (event.errno !== null && event.errno.startsWith('ERESTART')) {
       this.interruptedByTid.set(tid, event);
@@ -122,12 +152,13 @@ export class SigchldTracker {
     const interrupted = this.interruptedByTid.get(tid) ?? null;
     this.interruptedByTid.delete(tid);
     const previous = this.handlerRuns.get(proc);
-    if (previous) {
-      this.endHandler(proc, previous);
-      this.handlerRuns.delete(proc);
-    }
     const covered = proc.exitsSinceDelivery;
     proc.exitsSinceDelivery = NONE;
+    // A script's handler is not a C handler: the signal is not blocked while it runs, so a
+    // new delivery's C handler runs in the middle of it, and the script's handler goes on.
+    const within = previous !== undefined && previous.deferred && previous.tid === tid;
+    if (within) previous.covered = [...previous.covered, ...covered];
+    else if (previous) this.endRun(proc, previous);
     if (proc.sigchld.action !== 'handler') {
       if (interrupted && !proc.sigchld.site) this.unknownDispositionEintr.set(tid, { proc, call: interrupted });
       return;
@@ -139,7 +170,7 @@ export class SigchldTracker {
       const eintr = (errno === 'ERESTARTSYS' && !proc.sigchld.restart) || errno === 'ERESTARTNOHAND' || errno === 'ERESTART_RESTARTBLOCK';
       if (eintr) this.recordEintr(proc, interrupted);
     }
-    this.handlerRuns.set(proc, { tid, start: event.time, reaped: 0, drained: false, lastWait: null, covered });
+    if (!within) this.handlerRuns.set(proc, { tid, start: event.time, reaped: 0, drained: false, lastWait: null, covered, deferred: false, cutCall: interrupted !== null && !WAIT_CALLS.has(interrupted.name) });
   }
 
   /** A thread ended: a call it left interrupted never returns. */
@@ -149,12 +180,12 @@ export class SigchldTracker {
 
   /** A process ended: so did the handler it was running. */
   processExited(proc: ProcessNode): void {
-    this.handlerRuns.delete(proc);
+    this.dropRun(proc);
   }
 
   /** A folded process: nothing here may hold it any more. */
   forget(proc: ProcessNode): void {
-    this.handlerRuns.delete(proc);
+    this.dropRun(proc);
     if (this.unknownDispositionEintr.get(proc.pid)?.proc === proc) this.unknownDispositionEintr.delete(proc.pid);
     proc.exitsSinceDelivery = NONE;
   }
@@ -176,6 +207,17 @@ export class SigchldTracker {
   finish(): void {
     for (const [proc, run] of this.handlerRuns) this.endHandler(proc, run);
     this.handlerRuns.clear();
+    this.deferredRuns = 0;
+  }
+
+  private endRun(proc: ProcessNode, run: HandlerRun): void {
+    this.endHandler(proc, run);
+    this.dropRun(proc);
+  }
+
+  private dropRun(proc: ProcessNode): void {
+    if (this.handlerRuns.get(proc)?.deferred) this.deferredRuns--;
+    this.handlerRuns.delete(proc);
   }
 
   private recordEintr(proc: ProcessNode, call: SyscallEvent): void {

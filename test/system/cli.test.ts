@@ -190,11 +190,11 @@ test('trace --json - keeps stdout to the JSON: what the program prints goes to s
 });
 
 /** `forktrace trace --json - -- python3 NAME`, run from the script's directory as a user does (no workspace, a relative path). */
-function tracePythonScript(name: string, lines: string[]): SnapshotJson {
+function tracePythonScript(name: string, lines: string[], interpreter = 'python3'): SnapshotJson {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-py-'));
   try {
     writeFileSync(join(dir, name), lines.join('\n'));
-    const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', 'python3', name], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI, 'trace', '--json', '-', '--', interpreter, name], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as SnapshotJson;
   } finally {
@@ -242,6 +242,101 @@ test('`python3 sleeper.py`: SIGCHLD cuts its sleep short, and the finding says P
   // And no fix note about lines that are not known: there is nothing to fix.
   assert.equal(eintr[0].fixNote, 'No fix is offered: the program does not see this EINTR, so there is nothing to fix.');
   assert.equal(snap.summary.zombiesAtEnd, 0, 'the handler reaped the child');
+});
+
+// A script's SIGCHLD handler runs after the interpreter's C handler returned (rt_sigreturn):
+// its one wait per signal is the coalescing bug all the same, said in the script's words.
+const EIGHT_CHILDREN_EXIT_TOGETHER = {
+  // Each child reads a pipe until its end: closing the write end lets all eight exit at once.
+  python: [
+    'import os, signal, time',
+    'signal.signal(signal.SIGCHLD, lambda sig, frame: os.waitpid(-1, os.WNOHANG))  # one child per signal',
+    'r, w = os.pipe()',
+    'for i in range(8):',
+    '    if os.fork() == 0:',
+    '        os.close(w)',
+    '        os.read(r, 1)',
+    '        os._exit(0)',
+    'os.close(w)',
+    'for i in range(5):',
+    '    time.sleep(0.2)',
+    '',
+  ],
+  perl: [
+    '$SIG{CHLD} = sub { wait(); };  # one child per signal',
+    'pipe(my $r, my $w) or die;',
+    'for my $i (1 .. 8) {',
+    '    my $pid = fork();',
+    '    if ($pid == 0) { close($w); my $c = <$r>; exit 0; }',
+    '}',
+    'close($w);',
+    'select(undef, undef, undef, 0.2) for 1 .. 5;',
+    '',
+  ],
+};
+
+for (const [language, interpreter, script, loop] of [
+  ['Python', 'python3', 'reaper.py', 'call os.waitpid(-1, os.WNOHANG) until it returns pid 0 or raises ChildProcessError.'],
+  ['Perl', 'perl', 'reaper.pl', '1 while waitpid(-1, WNOHANG) > 0; (WNOHANG from POSIX).'],
+] as const) {
+  test(`\`${interpreter} ${script}\`: a handler that reaps one child per SIGCHLD is sigchld-coalesced, with the loop in ${language}`, () => {
+    const lines = EIGHT_CHILDREN_EXIT_TOGETHER[interpreter === 'perl' ? 'perl' : 'python'];
+    // On a loaded machine the eight may still exit one by one, each with its own signal:
+    // then nothing coalesced and the handler reaped them all. Traced again, four times at most.
+    let snap: SnapshotJson | null = null;
+    let coalesced: SnapshotJson['diagnostics'][number] | undefined;
+    for (let run = 1; run <= 4 && !coalesced; run++) {
+      snap = tracePythonScript(script, lines, interpreter);
+      coalesced = snap.diagnostics.find((d) => d.kind === 'sigchld-coalesced');
+    }
+    assert.ok(snap && coalesced, snap?.diagnostics.map((d) => `${d.kind}: ${d.message}`).join('; '));
+    assert.ok(coalesced.message.endsWith(`Loop: ${loop}`), coalesced.message);
+    assert.doesNotMatch(coalesced.message, /&status/);
+    // The handler's line is offered as a candidate (the interpreter's own wait4 is no line of the script).
+    assert.match(coalesced.locationNote ?? '', new RegExp(`${script.replace('.', '\\.')}:${interpreter === 'perl' ? 1 : 2}\\b`));
+    // Whoever was left at the end: the leak says why, and how to loop, in the script's words.
+    const leak = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
+    if (leak) assert.match(leak.message, new RegExp(`Its SIGCHLD handler reaps one child per signal.*Loop in the handler: ${loop.replace(/[().$]/g, '\\$&')}`));
+  });
+}
+
+test('`python3`: a handler that loops, and a main loop that waits after a do-nothing handler, are not coalescing', () => {
+  const looping = tracePythonScript('loop.py', [
+    'import os, signal, time',
+    'def reap(sig, frame):',
+    '    while True:',
+    '        try:',
+    '            pid, _ = os.waitpid(-1, os.WNOHANG)',
+    '        except ChildProcessError:',
+    '            return',
+    '        if pid == 0:',
+    '            return',
+    'signal.signal(signal.SIGCHLD, reap)',
+    ...EIGHT_CHILDREN_EXIT_TOGETHER.python.slice(2),
+  ]);
+  assert.deepEqual(
+    looping.diagnostics.filter((d) => d.kind !== 'eintr-no-restart').map((d) => d.kind),
+    [],
+    'the loop reaps every child',
+  );
+  assert.equal(looping.summary.zombiesAtEnd, 0);
+  // The signal cuts the main loop's os.wait() short; the wait after rt_sigreturn is that wait restarted, not the handler's.
+  const mainLoop = tracePythonScript('main.py', [
+    'import os, signal, time',
+    'signal.signal(signal.SIGCHLD, lambda sig, frame: None)',
+    'for i in range(8):',
+    '    if os.fork() == 0:',
+    '        time.sleep(0.1)',
+    '        os._exit(0)',
+    'for i in range(8):',
+    '    pid, status = os.wait()',
+    '    print(pid, flush=True)',
+    '',
+  ]);
+  assert.deepEqual(
+    mainLoop.diagnostics.filter((d) => d.kind === 'sigchld-coalesced' || d.kind === 'zombie-leak').map((d) => d.message),
+    [],
+  );
 });
 
 test('trace says once why the fork sites of two forks in one loop are unknown in the default mode, naming both candidates', () => {

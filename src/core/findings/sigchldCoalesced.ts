@@ -2,7 +2,7 @@
 import type { DiagnosticJson, RelatedJson } from '../../shared/schema';
 import { count, pidList, processName } from '../../shared/words';
 import { locationFields, type FindingContext } from './context';
-import { reapLoopRequest } from './zombieLeak';
+import { reapLoopRequest, reapLoopWords } from './zombieLeak';
 
 export function sigchldCoalesced({ model, at, rel, fix }: FindingContext): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
@@ -15,7 +15,7 @@ export function sigchldCoalesced({ model, at, rel, fix }: FindingContext): Diagn
       kind: 'sigchld-coalesced',
       severity: 'warning',
       pids: [proc.pid, ...left.map((c) => c.pid)],
-      message: `The SIGCHLD handler of ${processName(proc)} reaped one child and returned ${count(record.times, 'time', 'times')} while other children had already exited (${pidList(left)} left as ${left.length === 1 ? 'a zombie' : 'zombies'}). Signals of one kind do not queue: one SIGCHLD can stand for several exits. Loop: while (waitpid(-1, &status, WNOHANG) > 0) ;`,
+      message: `The SIGCHLD handler of ${processName(proc)} reaped one child and returned ${count(record.times, 'time', 'times')} while other children had already exited (${pidList(left)} left as ${left.length === 1 ? 'a zombie' : 'zombies'}). Signals of one kind do not queue: one SIGCHLD can stand for several exits. Loop: ${reapLoopWords(proc)}`,
       ...locationFields(where),
       related,
       time: rel(record.firstTime),

@@ -5,6 +5,7 @@ import { adopterWords, count, pidList, processName, sentence } from '../../share
 import type { ProcessFindings } from './byProcess';
 import { lastAdopter, locationFields, relatedForkSite, type At, type FindingContext, type Located } from './context';
 import type { FixRequest } from './fixRequest';
+import { deferredHandlerLanguage } from '../sigchld';
 
 export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, leaks: ProcessFindings['leaks']): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
@@ -21,7 +22,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
     const made = madeBy(children, at);
     if (coalesced) {
       why = 'Its SIGCHLD handler reaps one child per signal, and signals of one kind do not queue, so children that exit together are left behind.';
-      fix = 'Loop in the handler: while (waitpid(-1, &status, WNOHANG) > 0) ;';
+      fix = `Loop in the handler: ${reapLoopWords(owner)}`;
       where = at(coalesced.handlerWait, 'wait');
       request = reapLoopRequest(where, coalesced.handlerWait?.executable ?? null);
     } else if (owner.lastWait) {
@@ -108,6 +109,25 @@ function languageAdvice(where: Located): string | null {
   if (file?.endsWith('.rs') || (!file && where.runtime === 'rust'))
     return 'Call wait() on every Child that Command::spawn() returned (status() and output() wait by themselves; dropping a Child never reaps it), and waitpid() on every pid that libc::fork() returned.';
   return null;
+}
+
+/**
+ * The loop a SIGCHLD handler needs, in the words of the language the process runs: C's
+ * waitpid loop, or a script's when an interpreter runs the handler.
+ */
+export function reapLoopWords(proc: ProcessNode): string {
+  switch (deferredHandlerLanguage(proc.executable)) {
+    case 'python':
+      return 'call os.waitpid(-1, os.WNOHANG) until it returns pid 0 or raises ChildProcessError.';
+    case 'perl':
+      return '1 while waitpid(-1, WNOHANG) > 0; (WNOHANG from POSIX).';
+    case 'ruby':
+      return 'loop { Process.wait(-1, Process::WNOHANG) or break } (rescue Errno::ECHILD).';
+    case 'php':
+      return 'while (pcntl_waitpid(-1, $status, WNOHANG) > 0);';
+    default:
+      return 'while (waitpid(-1, &status, WNOHANG) > 0) ;';
+  }
 }
 
 /** The library functions that made these children: null when one child's is not known. */
