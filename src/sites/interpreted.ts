@@ -179,7 +179,8 @@ const PATTERNS: Record<Exclude<Language, 'other'>, Partial<Record<SiteRole, RegE
     sigaction: /\btrap\b.*\b(SIG)?CHLD\b/,
   },
   perl: {
-    fork: /\bfork\b|\bsystem\s*\(|\bopen\s*\(.*\|/,
+    // fork as a call (`fork;`, `fork()`, `= fork)`, `fork or die`, `fork // die`), not the word in a message.
+    fork: /\bfork\s*([();?]|$|or\b|and\b|\/\/|\|\|)|\bsystem\s*\(|\bopen\s*\(.*\|/,
     wait: /\bwait(pid)?\b/,
     sigaction: /\$SIG\{\s*['"]?CHLD/,
   },

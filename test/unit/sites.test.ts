@@ -583,6 +583,26 @@ describe('notes instead of locations', () => {
         ['run.sh', 3],
       ],
     );
+    // Perl's fork is a call (fork; fork() fork or die, `= fork)`), not the word in a message.
+    writeFileSync(
+      join(ws, 'app', 'server.pl'),
+      [
+        'my $pid = fork();',
+        'die "fork: $!" unless defined $pid;',
+        'defined(my $p = fork) or die "cannot fork";',
+        'my $q = fork // die;',
+        'print "forked\\n";',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      workspaceCandidates(ws, 'perl', 'fork').map((c) => [basename(c.file), c.line]),
+      [
+        ['server.pl', 1],
+        ['server.pl', 3],
+        ['server.pl', 4],
+      ],
+    );
 
     const r = new SiteResolver({ workspaceRoot: ws });
     const s = site(forkEvent(), '/usr/bin/python3');
