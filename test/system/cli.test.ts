@@ -300,6 +300,44 @@ for (const [language, interpreter, script, loop] of [
   });
 }
 
+test('`perl server.pl` (a perlipc accept loop): SIGCHLD cuts accept short, and the advice is in Perl: POSIX::sigaction with SA_RESTART, or $!{EINTR}', () => {
+  const snap = tracePythonScript(
+    'server.pl',
+    [
+      'use IO::Socket::INET;',
+      "use POSIX ':sys_wait_h';",
+      '$SIG{CHLD} = sub { while (waitpid(-1, WNOHANG) > 0) {} };',
+      'my $server = IO::Socket::INET->new(LocalAddr => \'127.0.0.1\', LocalPort => 0, Listen => 5) or die "listen: $!";',
+      'my $port = $server->sockport;',
+      'if (fork() == 0) {',
+      '    for (1 .. 3) { select(undef, undef, undef, 0.1); my $c = IO::Socket::INET->new("127.0.0.1:$port") or die; <$c>; }',
+      '    exit 0;',
+      '}',
+      'my $served = 0;',
+      'while ($served < 3) {',
+      '    my $client = $server->accept() or do { next if $!{EINTR}; die "accept: $!" };',
+      '    if (fork() == 0) { print $client "hello\\n"; exit 0; }',
+      '    close $client;',
+      '    $served++;',
+      '}',
+      'select(undef, undef, undef, 0.05) for 1 .. 10;  # time for the client to exit and be reaped',
+      '',
+    ],
+    'perl',
+  );
+  assert.equal(snap.summary.processes, 5, 'perl, its client and three connection handlers');
+  assert.equal(snap.summary.zombiesAtEnd, 0, 'the handler loops');
+  const accept = snap.diagnostics.find((d) => d.kind === 'eintr-no-restart' && /^accept4? in perl/.test(d.message));
+  assert.ok(accept, snap.diagnostics.map((d) => `${d.kind}: ${d.message}`).join('; '));
+  assert.equal(accept.severity, 'warning');
+  assert.match(
+    accept.message,
+    /the SIGCHLD handler was installed without SA_RESTART\. Install the handler with POSIX::sigaction and SA_RESTART in its flags \(%SIG installs it without\), or retry accept4? when \$!\{EINTR\} is set/,
+  );
+  assert.doesNotMatch(accept.message, /errno ==|sa_flags/);
+  assert.match(accept.locationNote ?? '', /server\.pl:12\b/, 'the accept line, as a candidate');
+});
+
 test('`python3`: a handler that loops, and a main loop that waits after a do-nothing handler, are not coalescing', () => {
   const looping = tracePythonScript('loop.py', [
     'import os, signal, time',

@@ -3,7 +3,7 @@
 import type { DiagnosticJson } from '../../shared/schema';
 import { basename, count, processName } from '../../shared/words';
 import { locationFields, type FindingContext, type Located } from './context';
-import type { EintrRecord } from '../sigchld';
+import { deferredHandlerLanguage, type EintrRecord } from '../sigchld';
 
 export function eintrNoRestart({ model, at, rel, fix: fixFor }: FindingContext): DiagnosticJson[] {
   const out: DiagnosticJson[] = [];
@@ -60,12 +60,18 @@ function goNoLine(call: string, executable: string | null): string {
 }
 
 /** Why the program saw EINTR, and what to do, as the trace showed the handler installed. */
-function eintrCause({ call, restartWouldHelp, handlerRestart }: EintrRecord, sigactionWords: string): string {
-  if (restartWouldHelp)
-    return `the SIGCHLD handler was installed without SA_RESTART. Add SA_RESTART to sa_flags where the handler is installed${sigactionWords}, or retry ${call} when errno == EINTR.`;
+function eintrCause(record: EintrRecord, sigactionWords: string): string {
+  const { call, restartWouldHelp, handlerRestart } = record;
+  // A Perl script gets the EINTR itself ($!), and %SIG installs handlers without SA_RESTART.
+  const perl = deferredHandlerLanguage(record.process.executable) === 'perl';
+  const retry = perl ? `retry ${call} when $!{EINTR} is set (perl hands the EINTR to the script)` : `retry ${call} when errno == EINTR`;
+  const addRestart = perl
+    ? `Install the handler with POSIX::sigaction and SA_RESTART in its flags (%SIG installs it without)${sigactionWords}`
+    : `Add SA_RESTART to sa_flags where the handler is installed${sigactionWords}`;
+  if (restartWouldHelp) return `the SIGCHLD handler was installed without SA_RESTART. ${addRestart}, or ${retry}.`;
   if (handlerRestart === false)
-    return `the SIGCHLD handler was installed without SA_RESTART${sigactionWords}, and ${call} fails with EINTR even with it: retry ${call} when errno == EINTR.`;
+    return `the SIGCHLD handler was installed without SA_RESTART${sigactionWords}, and ${call} fails with EINTR even with it: ${retry}.`;
   if (handlerRestart === true)
-    return `the SIGCHLD handler has SA_RESTART${sigactionWords}, but the kernel never restarts ${call} after a signal handler ran: retry ${call} when errno == EINTR.`;
-  return `${call} fails with EINTR after any signal handler ran, with SA_RESTART or without: retry ${call} when errno == EINTR.`;
+    return `the SIGCHLD handler has SA_RESTART${sigactionWords}, but the kernel never restarts ${call} after a signal handler ran: ${retry}.`;
+  return `${call} fails with EINTR after any signal handler ran, with SA_RESTART or without: ${retry}.`;
 }
