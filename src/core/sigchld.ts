@@ -170,7 +170,17 @@ export class SigchldTracker {
       const eintr = (errno === 'ERESTARTSYS' && !proc.sigchld.restart) || errno === 'ERESTARTNOHAND' || errno === 'ERESTART_RESTARTBLOCK';
       if (eintr) this.recordEintr(proc, interrupted);
     }
-    if (!within) this.handlerRuns.set(proc, { tid, start: event.time, reaped: 0, drained: false, lastWait: null, covered, deferred: false, cutCall: interrupted !== null && !WAIT_CALLS.has(interrupted.name) });
+    if (!within)
+      this.handlerRuns.set(proc, {
+        tid,
+        start: event.time,
+        reaped: 0,
+        drained: false,
+        lastWait: null,
+        covered,
+        deferred: false,
+        cutCall: interrupted !== null && !WAIT_CALLS.has(interrupted.name),
+      });
   }
 
   /** A thread ended: a call it left interrupted never returns. */
