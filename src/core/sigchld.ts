@@ -31,14 +31,15 @@ interface HandlerRun {
 
 /**
  * Interpreters that run a script's signal handler later, at a safe point after their C
- * handler returned (Python, Perl's safe signals, Ruby, PHP's pcntl): the script's waits
- * follow rt_sigreturn. The language, by the executable's name; null for any other program.
+ * handler returned (Python; Perl's safe signals): the script's waits follow rt_sigreturn.
+ * The language, by the executable's name; null for any other program. (Ruby and PHP defer
+ * too, but were not traced here: their handlers are read as C handlers.)
  */
-export function deferredHandlerLanguage(executable: string | null): 'python' | 'perl' | 'ruby' | 'php' | null {
+export function deferredHandlerLanguage(executable: string | null): 'python' | 'perl' | null {
   const name = executable === null ? '' : executable.slice(executable.lastIndexOf('/') + 1);
-  const m = /^(python|pypy|perl|ruby|php)[\d.]*$/.exec(name);
+  const m = /^(python|pypy|perl)[\d.]*$/.exec(name);
   if (!m) return null;
-  return m[1] === 'pypy' ? 'python' : (m[1] as 'python' | 'perl' | 'ruby' | 'php');
+  return m[1] === 'perl' ? 'perl' : 'python';
 }
 
 /** Calls a script handler's run may make around its waits: Perl blocks SIGCHLD while it dispatches. */

@@ -121,10 +121,6 @@ export function reapLoopWords(proc: ProcessNode): string {
       return 'call os.waitpid(-1, os.WNOHANG) until it returns pid 0 or raises ChildProcessError.';
     case 'perl':
       return '1 while waitpid(-1, WNOHANG) > 0; (WNOHANG from POSIX).';
-    case 'ruby':
-      return 'loop { Process.wait(-1, Process::WNOHANG) or break } (rescue Errno::ECHILD).';
-    case 'php':
-      return 'while (pcntl_waitpid(-1, $status, WNOHANG) > 0);';
     default:
       return 'while (waitpid(-1, &status, WNOHANG) > 0) ;';
   }
