@@ -164,7 +164,7 @@ const EXTENSIONS: Record<Language, string[]> = {
 
 const PATTERNS: Record<Exclude<Language, 'other'>, Partial<Record<SiteRole, RegExp>>> = {
   python: {
-    fork: /\bos\.(fork|forkpty|spawn[lv]p?e?|posix_spawnp?|system|popen)\s*\(|\bsubprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)\s*\(|\bpty\.fork\s*\(|\b(multiprocessing\.)?Process\s*\(|\b(ProcessPoolExecutor|Pool)\s*\(|(^|[^.\w])(fork|Popen)\s*\(/,
+    fork: /\bos\.(fork|forkpty|spawn[lv]p?e?|posix_spawnp?|system|popen)\s*\(|\bsubprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)\s*\(|\bpty\.fork\s*\(|\b(multiprocessing\.)?Process\s*\(|\b(ProcessPoolExecutor|Pool)\s*\(|\bForking(TCP|UDP|UnixStream|UnixDatagram)Server\s*\(|\bForkingMixIn\b|(^|[^.\w])(fork|Popen)\s*\(/,
     wait: /\bos\.wait(pid|3|4|id)?\s*\(|\.wait\s*\(|\.communicate\s*\(|(^|[^.\w])wait(pid)?\s*\(/,
     sigaction: /\bSIGCHLD\b/,
   },

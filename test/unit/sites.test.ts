@@ -549,7 +549,17 @@ describe('notes instead of locations', () => {
     );
     writeFileSync(
       join(ws, 'app', 'pool.py'),
-      ['import multiprocessing as mp', 'from multiprocessing.pool import ThreadPool', 'ThreadPool(2)', 'with mp.Pool(3) as p:', '    pass', ''].join('\n'),
+      [
+        'import multiprocessing as mp',
+        'from multiprocessing.pool import ThreadPool',
+        'ThreadPool(2)',
+        'with mp.Pool(3) as p:',
+        '    pass',
+        'import socketserver',
+        'srv = socketserver.ForkingTCPServer(("127.0.0.1", 0), Handler)  # forks per request',
+        'srv2 = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)',
+        '',
+      ].join('\n'),
     );
     writeFileSync(join(ws, 'node_modules', 'dep', 'index.js'), "require('child_process').fork('x');\n");
     writeFileSync(join(ws, 'run.sh'), ['#!/bin/sh', 'sleep 1 &', 'wait', ''].join('\n'));
@@ -561,6 +571,7 @@ describe('notes instead of locations', () => {
         ['main.py', 3],
         ['main.py', 4],
         ['pool.py', 4], // multiprocessing's Pool makes processes; a ThreadPool does not
+        ['pool.py', 7], // socketserver's forking server, not its threading one
       ],
     );
     assert.ok(py.every((c) => c.certainty === 'candidate'));
@@ -608,7 +619,7 @@ describe('notes instead of locations', () => {
     const s = site(forkEvent(), '/usr/bin/python3');
     const got = r.locate(s, 'fork');
     assert.equal(got.location, null);
-    assert.match(got.note ?? '', /2 lines in the workspace look like process creation \(candidates, not facts\): main\.py:2, pool\.py:4\./);
+    assert.match(got.note ?? '', /3 lines in the workspace look like process creation \(candidates, not facts\): main\.py:2, pool\.py:4, pool\.py:7\./);
   });
 
   it('reads the script an interpreter runs from its argv', () => {
