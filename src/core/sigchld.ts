@@ -168,8 +168,13 @@ export class SigchldTracker {
       // The kernel's rule: with a handler, ERESTARTSYS restarts only under SA_RESTART;
       // ERESTARTNOHAND and ERESTART_RESTARTBLOCK never do; ERESTARTNOINTR always does.
       const errno = interrupted.errno;
-      const eintr = (errno === 'ERESTARTSYS' && !proc.sigchld.restart) || errno === 'ERESTARTNOHAND' || errno === 'ERESTART_RESTARTBLOCK';
-      if (eintr) this.recordEintr(proc, interrupted);
+      if (errno === 'ERESTARTSYS' && !proc.sigchld.site) {
+        // Installed before the trace (an attach): whether with SA_RESTART, rt_sigreturn's result tells.
+        this.unknownDispositionEintr.set(tid, { proc, call: interrupted });
+      } else {
+        const eintr = (errno === 'ERESTARTSYS' && !proc.sigchld.restart) || errno === 'ERESTARTNOHAND' || errno === 'ERESTART_RESTARTBLOCK';
+        if (eintr) this.recordEintr(proc, interrupted);
+      }
     }
     if (!within)
       this.handlerRuns.set(proc, {
