@@ -15,6 +15,7 @@ import { DEFAULT_KEEP_REAPED } from '../core/folding';
 import { renderPartialSnapshot, renderSnapshot } from './render';
 import { renderZombieScan, scanZombies } from './zombies';
 import { writeJson } from './jsonOut';
+import { attachedResolver } from '../debug/pipedTrace';
 import { timings } from '../tracer/timings';
 import {
   checkReportTargets,
@@ -270,7 +271,8 @@ async function trace(parsed: Parsed): Promise<number> {
 /** `forktrace attach PID`: what is there at once, then traced until Ctrl-C, SIGTERM or --duration detaches. */
 async function attach(parsed: Parsed): Promise<number> {
   const { pid } = checkAttach(parsed.positional[0]);
-  const resolver = new SiteResolver({ cwd: process.cwd(), libraryPath: process.env.LD_LIBRARY_PATH });
+  // Rooted where the process runs: `perl srv.pl` names srv.pl in its own directory.
+  const { resolver } = attachedResolver(pid, process.env.LD_LIBRARY_PATH);
   return runLive(parsed, resolver, () => LiveTrace.start({ program: '', attachPid: pid, ...liveOptions(parsed, resolver) }));
 }
 

@@ -34,11 +34,19 @@ export type AttachedTraceOptions = Omit<LiveTraceOptions, 'program' | 'args' | '
  */
 export function startAttachedTrace(options: AttachedTraceOptions): LiveTrace {
   const { pid, ...rest } = options;
-  // Its binary and working directory name its source lines; unreadable (another user's): /proc's own paths.
-  const program = readProcLink(pid, 'exe') ?? `/proc/${pid}/exe`;
-  const cwd = readProcLink(pid, 'cwd') ?? process.cwd();
-  const resolver = new SiteResolver({ cwd, program, workspaceRoot: cwd });
+  const { resolver, program, cwd } = attachedResolver(pid);
   const live = LiveTrace.start({ ...rest, program, cwd, attachPid: pid, locator: resolver.locator(), fixer: createFixProvider() });
   void resolver.prepare([live.program]);
   return live;
+}
+
+/**
+ * The SiteResolver for a running process: its binary and working directory name its
+ * source lines (a script's relative path in its argv is relative to its directory, not to
+ * ours); unreadable (another user's): /proc's own paths.
+ */
+export function attachedResolver(pid: number, libraryPath?: string): { resolver: SiteResolver; program: string; cwd: string } {
+  const program = readProcLink(pid, 'exe') ?? `/proc/${pid}/exe`;
+  const cwd = readProcLink(pid, 'cwd') ?? process.cwd();
+  return { resolver: new SiteResolver({ cwd, program, workspaceRoot: cwd, libraryPath }), program, cwd };
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -311,4 +311,26 @@ test("refusal: uid 65534 attaching to root's process, exit 2, nothing changed", 
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /belongs to user root \(uid 0\) and forktrace runs as nobody \(uid 65534\).*sudo forktrace attach/);
   assert.equal(status(sleeper.pid as number)?.tracerPid, 0);
+});
+
+test("forktrace attach, run from another directory, to `perl leak.pl`: the script's lines are found in the process's own directory", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-perl-'));
+  writeFileSync(
+    join(dir, 'leak.pl'),
+    ['$| = 1; print "ready\\n";', 'while (1) {', '    if (fork() == 0) { exit 0; }  # never reaped', '    select(undef, undef, undef, 0.1);', '}', ''].join(
+      '\n',
+    ),
+  );
+  const perl = spawn('perl', ['leak.pl'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => perl.kill('SIGKILL'));
+  await waitForOutput(perl.stdout as Readable, /ready/);
+  (perl.stdout as Readable).resume();
+  // From the repository root, not from the script's directory.
+  const r = spawnSync(process.execPath, [CLI, 'attach', '--duration', '1', '--json', '-', String(perl.pid)], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  const leak = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.ok(leak, r.stdout);
+  assert.match(leak.locationNote ?? '', /leak\.pl is a Perl script: .*\(candidates, not facts\): leak\.pl:3\./);
+  assert.equal(status(perl.pid as number)?.tracerPid, 0, 'detached');
 });
