@@ -219,6 +219,24 @@ test("`python3 server.py`: the script's own wait line is offered as a candidate,
   assert.ok(leak, `a zombie-leak among ${snap.diagnostics.map((d) => d.kind).join(', ')}`);
   assert.equal(leak.location, null, 'a wait4 of the interpreter is no line of the script');
   assert.match(leak.locationNote ?? '', /^server\.py is a Python script: .*\(candidates, not facts\): server\.py:9\.$/);
+  // The advice in Python's words, not C's waitpid(&status) and sigaction.
+  assert.match(
+    leak.message,
+    /It calls wait4, but never for this child\. Call wait\(\) on every subprocess\.Popen .* os\.waitpid\(\) on every pid os\.fork\(\) returned/,
+  );
+  assert.doesNotMatch(leak.message, /&status|SA_NOCLDWAIT/);
+});
+
+test('`perl forker.pl` that never waits: the zombie-leak advice is in Perl', () => {
+  const snap = tracePythonScript('forker.pl', ['for (1 .. 3) { if (fork() == 0) { exit 0 } }', 'sleep 1;', ''], 'perl');
+  const leak = snap.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.ok(leak, snap.diagnostics.map((d) => d.kind).join(', '));
+  assert.deepEqual(leak.pids.length, 4);
+  assert.match(
+    leak.message,
+    /It never waits for a child \(no wait4 or waitid in the trace\)\. Call waitpid\(\$pid, 0\) for every pid fork returned, or in a \$SIG\{CHLD\} handler, 1 while waitpid\(-1, WNOHANG\) > 0; with \$SIG\{CHLD\} = 'IGNORE' the kernel reaps them\./,
+  );
+  assert.match(leak.locationNote ?? '', /forker\.pl:1\b/);
 });
 
 test('`python3 sleeper.py`: SIGCHLD cuts its sleep short, and the finding says Python retries by itself (info, nothing to fix)', () => {

@@ -30,7 +30,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
       where = at(owner.lastWait, 'wait');
       fix =
         madeByAdvice(made, children.length === 1) ??
-        languageAdvice(where) ??
+        languageAdvice(where, owner) ??
         'Reap every child: loop while (waitpid(-1, &status, WNOHANG) > 0) in a SIGCHLD handler or in the main loop.';
       request = libraryChildRequest(children, made, at) ?? {
         kind: 'none',
@@ -43,7 +43,7 @@ export function zombieLeaks({ model, at, rel, fix: fixFor }: FindingContext, lea
           : { location: null, note: 'they were forked before the attach, so the fork is not in the trace' };
       // How a line the trace did not see was found, where the message is read (Problems, the CLI).
       const inferred = where.location && where.inferred ? ` ${sentence(where.inferred)}.` : '';
-      const inLanguage = languageAdvice(where);
+      const inLanguage = languageAdvice(where, owner);
       why = `${inLanguage ? 'It never waits for a child (no wait4 or waitid in the trace).' : 'It never calls wait(), waitpid() or waitid().'}${inferred}`;
       fix =
         madeByAdvice(made, children.length === 1) ??
@@ -99,16 +99,23 @@ function madeByAdvice(via: ReadonlySet<string> | null, one: boolean): string | n
 
 /**
  * The reaping a Go or Rust program does through its own library, for a line in a `.go` or
- * `.rs` file or a program built by Go or Rust: waitpid() and a SIGCHLD handler are C's
- * words. Null for anything else.
+ * `.rs` file or a program built by Go or Rust; a Python or Perl script's, when an
+ * interpreter runs `owner`: waitpid(&status) and sigaction are C's words. Null for C.
  */
-function languageAdvice(where: Located): string | null {
+function languageAdvice(where: Located, owner: ProcessNode): string | null {
   const file = where.location?.file;
   if (file?.endsWith('.go') || (!file && where.runtime === 'go'))
     return 'Call Wait() on every exec.Cmd that Start() started (Run(), Output() and CombinedOutput() wait by themselves), and on every *os.Process that os.StartProcess returned.';
   if (file?.endsWith('.rs') || (!file && where.runtime === 'rust'))
     return 'Call wait() on every Child that Command::spawn() returned (status() and output() wait by themselves; dropping a Child never reaps it), and waitpid() on every pid that libc::fork() returned.';
-  return null;
+  switch (deferredHandlerLanguage(owner.executable)) {
+    case 'python':
+      return 'Call wait() on every subprocess.Popen (run() and call() wait by themselves) and os.waitpid() on every pid os.fork() returned, or loop os.waitpid(-1, os.WNOHANG) in a SIGCHLD handler until it returns pid 0; with signal.signal(signal.SIGCHLD, signal.SIG_IGN) the kernel reaps them.';
+    case 'perl':
+      return "Call waitpid($pid, 0) for every pid fork returned, or in a $SIG{CHLD} handler, 1 while waitpid(-1, WNOHANG) > 0; with $SIG{CHLD} = 'IGNORE' the kernel reaps them.";
+    default:
+      return null;
+  }
 }
 
 /**
