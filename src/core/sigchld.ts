@@ -3,6 +3,7 @@
 // do not queue (SIGCHLD coalescing); and the slow calls it interrupted (EINTR without
 // SA_RESTART). The model tells it what happened; the findings read what it recorded.
 import { WAIT_CALLS } from './calls';
+import { interpreterOfName } from '../shared/interpreters';
 import type { Seconds, SignalEvent, SyscallEvent } from './events';
 import { appended, callSite, NONE, type CallSite, type ChangedProcesses, type ProcessNode } from './processNode';
 
@@ -36,10 +37,8 @@ interface HandlerRun {
  * too, but were not traced here: their handlers are read as C handlers.)
  */
 export function deferredHandlerLanguage(executable: string | null): 'python' | 'perl' | null {
-  const name = executable === null ? '' : executable.slice(executable.lastIndexOf('/') + 1);
-  const m = /^(python|pypy|perl)[\d.]*$/.exec(name);
-  if (!m) return null;
-  return m[1] === 'perl' ? 'perl' : 'python';
+  const language = executable === null ? null : interpreterOfName(executable);
+  return language === 'python' || language === 'perl' ? language : null;
 }
 
 /** Calls a script handler's run may make around its waits: Perl blocks SIGCHLD while it dispatches. */

@@ -5,11 +5,12 @@ import { basename, extname, join, resolve } from 'node:path';
 import type { SiteRole } from '../core/diagnostics';
 import type { CallSite } from '../core/model';
 import type { SourceLocation } from '../shared/schema';
+import { interpreterOfName, type Language } from '../shared/interpreters';
 import type { Answer } from './answer';
 import type { BinaryFile } from './binaries';
 import { blockingFunctionsFor } from './libcCalls';
 
-export type Language = 'python' | 'javascript' | 'shell' | 'perl' | 'ruby' | 'php' | 'other';
+export type { Language };
 
 /** A line that may be the one, shown as a candidate and never as a fact. */
 export interface CandidateLocation extends SourceLocation {
@@ -20,26 +21,15 @@ export interface CandidateLocation extends SourceLocation {
   text?: string;
 }
 
-const INTERPRETERS: Array<[RegExp, Language]> = [
-  [/^(python|pypy)(\d+(\.\d+)*)?(-dbg|d|m|u)?$/, 'python'],
-  [/^(node|nodejs|deno|bun)(\d+)?$/, 'javascript'],
-  [/^(sh|bash|dash|zsh|ksh|ksh93|mksh|ash|yash|busybox|fish)$/, 'shell'],
-  [/^perl(\d+(\.\d+)*)?$/, 'perl'],
-  [/^ruby(\d+(\.\d+)*)?$/, 'ruby'],
-  [/^php(\d+(\.\d+)*)?(-cgi|-fpm)?$/, 'php'],
-  [/^(lua|luajit)(\d+(\.\d+)*)?$|^(java|tclsh.*|wish.*|Rscript|R|guile.*|gawk|mawk|awk|erl|beam\.smp|escript|elixir)$/, 'other'],
-];
-
-/** The language an interpreter executable runs (`/usr/bin/python3.11` → python), else null. */
+/** The language an interpreter executable runs (`/usr/bin/python3.11` → python), by its name or the name its symlink resolves to, else null. */
 export function interpreterLanguage(executable: string): Language | null {
-  const names = [basename(executable)];
+  const named = interpreterOfName(executable);
+  if (named) return named;
   try {
-    names.push(basename(realpathSync(executable)));
+    return interpreterOfName(realpathSync(executable));
   } catch {
-    // not on this machine: the name alone decides
+    return null; // not on this machine: the name alone decides
   }
-  for (const name of names) for (const [re, lang] of INTERPRETERS) if (re.test(name)) return lang;
-  return null;
 }
 
 /** The first bytes of a file: enough for a `#!` line. */
