@@ -108,14 +108,8 @@ function languageAdvice(where: Located, owner: ProcessNode): string | null {
     return 'Call Wait() on every exec.Cmd that Start() started (Run(), Output() and CombinedOutput() wait by themselves), and on every *os.Process that os.StartProcess returned.';
   if (file?.endsWith('.rs') || (!file && where.runtime === 'rust'))
     return 'Call wait() on every Child that Command::spawn() returned (status() and output() wait by themselves; dropping a Child never reaps it), and waitpid() on every pid that libc::fork() returned.';
-  switch (deferredHandlerLanguage(owner.executable)) {
-    case 'python':
-      return 'Call wait() on every subprocess.Popen (run() and call() wait by themselves) and os.waitpid() on every pid os.fork() returned, or loop os.waitpid(-1, os.WNOHANG) in a SIGCHLD handler until it returns pid 0; with signal.signal(signal.SIGCHLD, signal.SIG_IGN) the kernel reaps them.';
-    case 'perl':
-      return "Call waitpid($pid, 0) for every pid fork returned, or in a $SIG{CHLD} handler, 1 while waitpid(-1, WNOHANG) > 0; with $SIG{CHLD} = 'IGNORE' the kernel reaps them.";
-    default:
-      return null;
-  }
+  const script = deferredHandlerLanguage(owner.executable);
+  return script ? SCRIPT_REAPING[script].every : null;
 }
 
 /**
@@ -123,15 +117,23 @@ function languageAdvice(where: Located, owner: ProcessNode): string | null {
  * waitpid loop, or a script's when an interpreter runs the handler.
  */
 export function reapLoopWords(proc: ProcessNode): string {
-  switch (deferredHandlerLanguage(proc.executable)) {
-    case 'python':
-      return 'call os.waitpid(-1, os.WNOHANG) until it returns pid 0 or raises ChildProcessError.';
-    case 'perl':
-      return '1 while waitpid(-1, WNOHANG) > 0; (WNOHANG from POSIX).';
-    default:
-      return 'while (waitpid(-1, &status, WNOHANG) > 0) ;';
-  }
+  const script = deferredHandlerLanguage(proc.executable);
+  return script ? SCRIPT_REAPING[script].loop : 'while (waitpid(-1, &status, WNOHANG) > 0) ;';
 }
+
+/** A script's reaping in its own words: of every child, and the handler's loop. */
+const SCRIPT_REAPING: Record<'python' | 'perl', { every: string; loop: string }> = {
+  python: {
+    every:
+      'Call wait() on every subprocess.Popen (run() and call() wait by themselves) and os.waitpid() on every pid os.fork() returned, or loop os.waitpid(-1, os.WNOHANG) in a SIGCHLD handler until it returns pid 0; with signal.signal(signal.SIGCHLD, signal.SIG_IGN) the kernel reaps them.',
+    loop: 'call os.waitpid(-1, os.WNOHANG) until it returns pid 0 or raises ChildProcessError.',
+  },
+  perl: {
+    every:
+      "Call waitpid($pid, 0) for every pid fork returned, or in a $SIG{CHLD} handler, 1 while waitpid(-1, WNOHANG) > 0; with $SIG{CHLD} = 'IGNORE' the kernel reaps them.",
+    loop: '1 while waitpid(-1, WNOHANG) > 0; (WNOHANG from POSIX).',
+  },
+};
 
 /** The library functions that made these children: null when one child's is not known. */
 function madeBy(children: readonly ProcessNode[], at: At): Set<string> | null {
