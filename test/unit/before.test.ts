@@ -143,46 +143,34 @@ test('a leak of zombies found and zombies the trace saw forked points at the for
   assert.match(leak?.fixNote ?? '', /the line of the call that made pid 101 is not known \(\/tmp\/two_sites has 2 calls/);
 });
 
-test('a handler installed before the attach: an accept SIGCHLD cut short is EINTR when rt_sigreturn says so, not when it restarts', () => {
+/**
+ * A handler installed before the attach: a child exits, SIGCHLD cuts pid 100's accept4
+ * short, and rt_sigreturn returns `sigreturn`. The eintr-no-restart findings.
+ */
+function eintrAfterAttach(seed: Partial<ExistingProcess>, sigreturn: string): SnapshotJson['diagnostics'] {
   const session = new TraceSession();
-  seedBefore(session.model, T, [existing({ pid: 100, ppid: 1, command: 'perl', argv: ['perl', 'srv.pl'], exe: '/usr/bin/perl', sigchld: 'handler' })]);
-  const cut = (t: string) => `100  ${T}.${t} accept4(3, 0x7fff4ecd4e10, [4096], SOCK_CLOEXEC) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)`;
-  const signal = (t: string, pid: number) =>
-    `100  ${T}.${t} --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=${pid}, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`;
+  seedBefore(session.model, T, [existing({ pid: 100, ppid: 1, sigchld: 'handler', ...seed })]);
   session.push(
     log(
       `100  ${T}.100000 ${CLONE} = 101`,
       `101  ${T}.150000 +++ exited with 0 +++`,
-      cut('200000'),
-      signal('200100', 101),
-      `100  ${T}.200200 rt_sigreturn({mask=[]}) = -1 EINTR (Interrupted system call)`,
+      `100  ${T}.200000 accept4(3, 0x7fff4ecd4e10, [4096], SOCK_CLOEXEC) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)`,
+      `100  ${T}.200100 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`,
+      `100  ${T}.200200 rt_sigreturn({mask=[]}) = ${sigreturn}`,
       `100  ${T}.200300 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101`,
     ),
   );
   session.finish();
-  const eintr = session.snapshot().diagnostics.filter((d) => d.kind === 'eintr-no-restart');
-  assert.equal(eintr.length, 1, JSON.stringify(session.snapshot().diagnostics.map((d) => d.kind)));
+  return session.snapshot().diagnostics.filter((d) => d.kind === 'eintr-no-restart');
+}
+
+test('a handler installed before the attach: an accept SIGCHLD cut short is EINTR when rt_sigreturn says so, not when it restarts', () => {
+  const eintr = eintrAfterAttach({ command: 'perl', argv: ['perl', 'srv.pl'], exe: '/usr/bin/perl' }, '-1 EINTR (Interrupted system call)');
+  assert.equal(eintr.length, 1);
   assert.match(
     eintr[0].message,
     /^accept4 in perl \(pid 100\) was interrupted by SIGCHLD and failed with EINTR .*installed without SA_RESTART\. Install the handler with POSIX::sigaction/,
   );
-
   // The same cut, restarted (the handler has SA_RESTART): no EINTR, and nothing claimed.
-  const restarted = new TraceSession();
-  seedBefore(restarted.model, T, [existing({ pid: 100, ppid: 1, sigchld: 'handler' })]);
-  restarted.push(
-    log(
-      `100  ${T}.100000 ${CLONE} = 101`,
-      `101  ${T}.150000 +++ exited with 0 +++`,
-      cut('200000'),
-      signal('200100', 101),
-      `100  ${T}.200200 rt_sigreturn({mask=[]}) = 43`,
-      `100  ${T}.200300 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101`,
-    ),
-  );
-  restarted.finish();
-  assert.deepEqual(
-    restarted.snapshot().diagnostics.filter((d) => d.kind === 'eintr-no-restart'),
-    [],
-  );
+  assert.deepEqual(eintrAfterAttach({}, '43'), []);
 });
