@@ -32,7 +32,14 @@ export class Reaping {
     proc.zombieFrom = time;
     proc.ownerAtExit = proc.owner;
     this.zombiesNow++;
-    if (proc.children) for (const child of [...proc.children]) this.reparent(child, proc, time);
+    if (proc.children) {
+      for (const child of [...proc.children]) {
+        // Its wait already reaped it: only its exit record has not been read (a -ff file read
+        // later, or a log without -f that never shows a child's exit). Nobody adopts it.
+        if (child.pendingReap?.waiter === proc) continue;
+        this.reparent(child, proc, time);
+      }
+    }
     // A process whose parent's clone has not returned yet waits for it to be settled.
     if (proc.linked) this.settleExit(proc, time);
     if (proc.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;

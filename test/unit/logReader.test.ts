@@ -99,6 +99,7 @@ describe('-ff directories', () => {
         '1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
         '1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 301',
         '1700000000.200000 wait4(301, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 301',
+        '1700000000.300000 +++ exited with 0 +++',
       ),
       'trace.301': log('1700000000.150000 getppid()             = 300'),
     });
@@ -106,6 +107,7 @@ describe('-ff directories', () => {
     const child = byPid(s, 301);
     assert.deepEqual(child.exit, { time: 0.2, code: null, signal: 'SIGKILL', core: false });
     assert.equal(child.reaped?.by, 300);
+    assert.deepEqual(child.adoptedBy, [], 'its parent reaped it before exiting: nobody adopts it');
     assert.deepEqual(
       s.warnings.map((w) => w.line),
       [3],
