@@ -19,6 +19,8 @@ export const MODEL_CALLS: ReadonlySet<string> = new Set([
   ...SIGACTION_CALLS,
   'prctl',
   'getppid',
+  // Names a root strace printed no pid for (a log recorded without -f).
+  'set_tid_address',
   'rt_sigreturn',
   'sigreturn',
   // Read for the frames after a clone3 in a precise trace (see CallSite.following).

@@ -22,6 +22,8 @@ import { afterExec, appended, callSite, ChangedProcesses, ProcessNode, type Call
 import { Reaping } from './reaping';
 import { Folding, type FoldHost } from './folding';
 import { KeptProcesses } from './keptProcesses';
+import { RecordingCheck } from './recording';
+import type { CallOutcomes } from './textReader';
 import type { SiteLocator } from './findings/context';
 import { SigchldTracker, type CoalescingRecord, type EintrRecord } from './sigchld';
 
@@ -86,6 +88,10 @@ export class ProcessModel {
   private readonly cloneFlags = new CloneFlagsReader();
   private maxWarnings = 1000;
   private droppedWarnings = 0;
+  /** What the records say about how strace was run (-f, -qq, -Z). */
+  private readonly recording = new RecordingCheck();
+  /** Set at the end when the log cannot give a process tree at all (strace -Z): why, and what to do. */
+  unusable: string | null = null;
 
   constructor(options: ModelOptions = {}) {
     this.lingerThreshold = options.lingerThreshold ?? 1;
@@ -190,6 +196,7 @@ export class ProcessModel {
   }
 
   apply(event: TraceEvent): void {
+    this.recording.observe(event);
     if (!Number.isNaN(event.time)) {
       if (Number.isNaN(this.origin)) this.origin = event.time;
       this.lastTime = event.time;
@@ -218,15 +225,26 @@ export class ProcessModel {
     if (this.folding.due) this.folding.settle(this.foldHost);
   }
 
-  /** The trace is over: whatever is a zombie now stays counted as one at the end. */
-  finish(): void {
+  /**
+   * The trace is over: whatever is a zombie now stays counted as one at the end.
+   * `skipped`: whether the calls the parser read no event from succeeded or failed.
+   */
+  finish(skipped: CallOutcomes = { succeeded: false, failed: false }): void {
+    let unseenExit: { event: TraceEvent; count: number } | null = null;
     for (const p of this.processes) {
       if (!p.pendingReap || p.exit) continue;
       // The wait's status is the only record of this exit.
       const { status, time, site } = p.pendingReap;
       this.warnAt(site.event, `${site.event.name} reaped pid ${p.pid}, but the trace never showed it exit`);
+      if (!unseenExit) unseenExit = { event: site.event, count: 0 };
+      else if (site.event.line < unseenExit.event.line) unseenExit.event = site.event;
+      unseenExit.count++;
       this.processExit(p, time, status.code, status.signal, status.core);
     }
+    const verdict = this.recording.verdict(this.processCount, unseenExit, skipped);
+    // First among the warnings: it says why the others came, and the CLI shows the first ten.
+    if (verdict.warning) this.warnings.unshift(verdict.warning);
+    this.unusable = verdict.unusable;
     for (const p of this.processes) {
       // Exited, and no traced clone ever named it: its parent is outside the trace (strace -p).
       if (p.exit && !p.linked && !p.reaped) this.reaping.reap(p, p.exit.time, null, null, 'wait', false, null);
@@ -311,18 +329,7 @@ export class ProcessModel {
     if (known && (known.liveTids.has(event.pid) || (event.kind !== 'syscall' && known.alive))) return this.noteComm(known, event);
     if (this.unnamedRoot && !this.announced.has(event.pid)) {
       // strace printed no pid while one task existed; the first unannounced pid is the root's.
-      const root = this.unnamedRoot;
-      this.unnamedRoot = null;
-      this.byTid.delete(root.pid);
-      this.byPid.delete(root.pid);
-      root.liveTids.delete(root.pid);
-      this.reuseCount.delete(0);
-      root.pid = event.pid;
-      root.id = this.nextId(event.pid);
-      root.liveTids.add(event.pid);
-      this.byTid.set(event.pid, root);
-      this.byPid.set(event.pid, root);
-      return this.noteComm(root, event);
+      return this.noteComm(this.nameRoot(this.unnamedRoot, event.pid), event);
     }
     // A pid never seen, or one whose process is gone: a new process, whose parent's
     // clone may not have returned yet (its first record can come first).
@@ -350,6 +357,30 @@ export class ProcessModel {
     this.unnamedRoot = root;
     this.markRoot(root, event);
     return this.noteComm(root, event);
+  }
+
+  /** The root strace printed no pid for, now that its pid is known. */
+  private nameRoot(root: ProcessNode, pid: number): ProcessNode {
+    this.unnamedRoot = null;
+    this.byTid.delete(root.pid);
+    this.byPid.delete(root.pid);
+    root.liveTids.delete(root.pid);
+    this.reuseCount.delete(0);
+    root.pid = pid;
+    root.id = this.nextId(pid);
+    root.liveTids.add(pid);
+    this.byTid.set(pid, root);
+    this.byPid.set(pid, root);
+    return root;
+  }
+
+  /**
+   * set_tid_address returns the caller's tid: every program calls it as it starts. Without
+   * -f nothing else names the root's pid (its lines have none), so it is named here.
+   */
+  private tidAddressCall(proc: ProcessNode, event: SyscallEvent): void {
+    const pid = Number(event.result);
+    if (proc === this.unnamedRoot && event.pid === null && Number.isSafeInteger(pid) && pid > 0 && !this.byTid.has(pid)) this.nameRoot(proc, pid);
   }
 
   private markRoot(root: ProcessNode, event: TraceEvent): void {
@@ -381,6 +412,7 @@ export class ProcessModel {
     if (SIGACTION_CALLS.has(name)) return this.sigactionCall(proc, event);
     if (name === 'prctl') return this.prctlCall(proc, event);
     if (name === 'getppid') return this.getppidCall(proc, event);
+    if (name === 'set_tid_address') return this.tidAddressCall(proc, event);
   }
 
   /** The call's site, linked to where the process's control flow came from (CallSite.after), which it now is. */

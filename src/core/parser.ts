@@ -242,6 +242,7 @@ export class StraceParser extends TextReader {
       // Malformed (no result) or interrupted: logicalLine warns or keeps it.
       const eq = resultAtBytes(b, k, to);
       if (eq < 0 || startsWithBytes(b, eq + 3, RESTART_BYTES)) return false;
+      this.skippedResult(b[eq + 3]);
     }
     return this.skipped();
   }
@@ -257,7 +258,10 @@ export class StraceParser extends TextReader {
     this.pending.delete(key);
     const eq = resultAtBytes(b, close, to);
     if (eq < 0) return false; // malformed: logicalLine warns
-    if (!startsWithBytes(b, eq + 3, RESTART_BYTES)) return this.skipped();
+    if (!startsWithBytes(b, eq + 3, RESTART_BYTES)) {
+      this.skippedResult(b[eq + 3]);
+      return this.skipped();
+    }
     // Interrupted: the consumer needs it. Its start was skipped, so it is the resumed part alone.
     let open = close + RESUMED_BYTES.length;
     while (open < to && b[open] === 32) open++;

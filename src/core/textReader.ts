@@ -31,6 +31,11 @@ export interface ParserOptions {
   reference?: boolean;
 }
 
+export interface CallOutcomes {
+  succeeded: boolean;
+  failed: boolean;
+}
+
 export interface PendingCall {
   name: string;
   text: string;
@@ -52,6 +57,8 @@ export const MID_LINE_MESSAGE = 'strace: Process ';
 export abstract class TextReader {
   /** Lines that produced an event or a stack frame. */
   recognizedLines = 0;
+  /** Whether calls that became no event (not interesting) succeeded, or failed: strace -Z leaves no success. */
+  readonly skippedOutcomes: CallOutcomes = { succeeded: false, failed: false };
   lineCount = 0;
 
   /** Text before a `strace: Process N attached` that landed mid-line, joined to the next line. */
@@ -76,6 +83,12 @@ export abstract class TextReader {
       for (const name of options.interesting) (byFirst[name.charCodeAt(0)] ??= []).push(name);
       this.interestingByFirst = byFirst;
     }
+  }
+
+  /** The first character of a skipped call's result: `-` for `-1 ERRNO`, `?` for none. */
+  protected skippedResult(c: number): void {
+    if (c === 45 /* - */) this.skippedOutcomes.failed = true;
+    else if (c !== 63 /* ? */) this.skippedOutcomes.succeeded = true;
   }
 
   get timestampStyle(): TimestampStyle {
@@ -206,6 +219,7 @@ export abstract class TextReader {
       this.clock.unstamped();
     }
     while (i < n && text.charCodeAt(i) === 32) i++;
+    i = pastCallPrefixes(text, i, n);
     if (i >= n) return this.warn(lineNo, 'a pid or timestamp with no record after it');
     const b = i;
     const first = text.charCodeAt(b);
@@ -306,6 +320,7 @@ export abstract class TextReader {
         this.skippedLast = false;
         return;
       }
+      this.skippedResult(text.charCodeAt(eq + 3));
     }
     this.recognizedLines++;
     this.skippedLast = true;
@@ -338,6 +353,7 @@ export abstract class TextReader {
       this.pending.delete(pid ?? -1);
       return false;
     }
+    this.skippedResult(text.charCodeAt(eq + 3));
     this.pending.delete(pid ?? -1);
     this.recognizedLines++;
     this.skippedLast = true;
@@ -466,6 +482,24 @@ export abstract class TextReader {
     this.sink.event(event);
   }
 }
+
+/**
+ * Past `[  61] ` (strace -n, the syscall's number) and `[00007f3ec3c37050] ` (strace -i, the
+ * instruction pointer; `[????????????????]` for an exit), which strace prints after the
+ * stamp: neither says anything the model reads. `[ Process PID=…` is no such prefix.
+ */
+function pastCallPrefixes(text: string, i: number, n: number): number {
+  for (let k = 0; k < 2 && text.charCodeAt(i) === 91 /* [ */; k++) {
+    const close = text.indexOf('] ', i);
+    if (close < 0 || close > i + 18 || !CALL_PREFIX.test(text.slice(i + 1, close))) break;
+    i = close + 2;
+    while (i < n && text.charCodeAt(i) === 32) i++;
+  }
+  return i;
+}
+
+/** -n's number (right-aligned in spaces), or -i's address in hex (8 or 16 digits, or as many `?`). */
+const CALL_PREFIX = /^(?: *\d+|[0-9a-f]{8}|[0-9a-f]{16}|\?{8}|\?{16})$/;
 
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

@@ -7,6 +7,7 @@ import { StraceParser } from '../core/parser';
 import { TraceSession } from '../core/session';
 import { MODEL_CALLS, type ProcessModel } from '../core/model';
 import { TraceError } from './strace';
+import { RECORD_AGAIN } from '../core/recording';
 import type { SiteLocator } from '../core/diagnostics';
 import { timeSession, timings } from './timings';
 
@@ -98,7 +99,7 @@ function openLog(path: string, options: AnalyzeOptions, steps: number, regularOn
   try {
     stat = statSync(path);
   } catch {
-    throw new TraceError(`${path} does not exist. Record a log with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
+    throw new TraceError(`${path} does not exist. Record a log with: ${RECORD_AGAIN}`, 'bad-log');
   }
   if (stat.isDirectory()) return new LogDirectory(path, options, steps * STEP_EVENTS);
   // Opening a pipe waits for its writer, and reading one blocks: never in the extension host.
@@ -166,9 +167,16 @@ class LogFile implements LogSource {
   finish(): TraceSession {
     this.close();
     const fatal = this.session.finish();
-    if (fatal) throw new TraceError(`${this.path} is not a strace log: ${fatal}. Record one with: strace -f -ttt -o trace.log PROGRAM`, 'bad-log');
-    return this.session;
+    if (fatal) throw new TraceError(`${this.path} is not a strace log: ${fatal}. Record one with: ${RECORD_AGAIN}`, 'bad-log');
+    return usable(this.path, this.session);
   }
+}
+
+/** The session, unless its records cannot give a process tree at all (strace -Z). */
+function usable(path: string, session: TraceSession): TraceSession {
+  const unusable = session.model.unusable;
+  if (unusable) throw new TraceError(`${path} gives no process tree: ${unusable}`, 'bad-log');
+  return session;
 }
 
 /** Shared by every -ff file: the parser copies what it keeps (one buffer per file was 64 KB per process). */
@@ -290,13 +298,16 @@ class LogDirectory implements LogSource {
 
   finish(): TraceSession {
     const model = this.session.model;
+    const skipped = { succeeded: false, failed: false };
     for (const source of this.sources) {
       if (source.parser.fatal && source.parser.lineCount > 0)
         model.warn({ line: 0, reason: `${basename(source.path)}: ${source.parser.fatal}`, file: basename(source.path) });
+      skipped.succeeded ||= source.parser.skippedOutcomes.succeeded;
+      skipped.failed ||= source.parser.skippedOutcomes.failed;
     }
-    model.finish();
+    model.finish(skipped);
     if (model.processes.length === 0) throw new TraceError(`${this.dir}: none of its files hold strace output.`, 'bad-log');
-    return this.session;
+    return usable(this.dir, this.session);
   }
 
   private before(a: number, b: number): boolean {

@@ -139,6 +139,85 @@ test('analyze warns with line numbers about lines it cannot read, and still draw
   assert.match(r.stdout, /^3 processes/m);
 });
 
+// A log the user recorded with their own strace options: the same tree when an option only
+// adds to each record (-n, -i), and said plainly when one leaves out what the tree is built
+// from (no -f, -qq, -Z), never drawn as if whole.
+test('analyze on real logs recorded with -n -i, without -f, with -qq and with -Z: the same tree, or a warning or an error that says which option and what to run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
+  try {
+    const record = (name: string, flags: string[]): { log: string; out: string } => {
+      const log = join(dir, name);
+      const r = spawnSync('strace', [...flags, '-o', log, '--', join(EXAMPLES, 'double_fork_daemon'), '0.1'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return { log, out: r.stdout };
+    };
+    const analyzed = (log: string): { r: ReturnType<typeof forktrace>; snapshot: SnapshotJson } => {
+      const r = forktrace(['analyze', '--no-color', '--json', '-', log]);
+      assert.equal(r.status, 0, r.stderr);
+      return { r, snapshot: JSON.parse(r.stdout) as SnapshotJson };
+    };
+    // The daemon outlives the parent: each log is read once the daemon has exited too.
+    const daemonGone = async (out: string): Promise<void> => {
+      const pid = Number(/daemon pid (\d+)/.exec(out)?.[1]);
+      await eventually(() => processIdentity(pid) === null, 10_000, 'the daemon to exit');
+    };
+    const shape = (s: SnapshotJson) =>
+      s.processes.map((p) => [p.command, p.parentId === null ? null : s.processes.findIndex((q) => q.id === p.parentId), p.state, p.adoptedBy.length]);
+
+    const whole = record('whole.log', ['-f', '-ttt']);
+    const prefixed = record('prefixed.log', ['-f', '-ttt', '-n', '-i']);
+    const noF = record('nof.log', ['-ttt']);
+    const quiet = record('quiet.log', ['-f', '-ttt', '-qq']);
+    const failed = record('failed.log', ['-f', '-ttt', '-Z']);
+    for (const x of [whole, prefixed, noF, quiet, failed]) await daemonGone(x.out);
+
+    const expected = [
+      ['double_fork_daemon', null, 'exited', 0],
+      ['double_fork_daemon', 0, 'reaped', 0],
+      ['double_fork_daemon', 1, 'exited', 1],
+    ];
+    assert.deepEqual(shape(analyzed(whole.log).snapshot), expected);
+    const p = analyzed(prefixed.log);
+    assert.deepEqual(shape(p.snapshot), expected, 'strace -n -i: the same tree');
+    assert.deepEqual(p.snapshot.warnings, []);
+
+    // Without -f: the parent and the child it reaped, under their real pids, nobody adopted; the warning comes first.
+    const n = analyzed(noF.log);
+    const parentPid = Number(/parent pid (\d+)/.exec(noF.out)?.[1]);
+    const childPid = Number(/reaped child (\d+)/.exec(noF.out)?.[1]);
+    assert.deepEqual(
+      n.snapshot.processes.map((x) => [x.pid, x.parentPid, x.state, x.adoptedBy.length]),
+      [
+        [parentPid, null, 'exited', 0],
+        [childPid, parentPid, 'reaped', 0],
+      ],
+    );
+    assert.match(
+      n.r.stderr,
+      /^\d+ warning\(s\) while reading the trace:\n {2}line \d+: this log follows one process only: strace ran without -f.*Record with -f to see them: strace -f -ttt -o trace\.log PROGRAM\n/m,
+    );
+
+    // -qq: the daemon nobody waited for shows as running, and the first warning says why.
+    const q = analyzed(quiet.log);
+    assert.equal(q.snapshot.processes.find((x) => x.adoptedBy.length === 1)?.state, 'running');
+    assert.match(
+      q.r.stderr,
+      /^\d+ warning\(s\) while reading the trace:\n {2}line \d+: this log has no exit records .*-qq \(or -e quiet=exit\).*still running/m,
+    );
+
+    // -Z: no tree at all, exit 2, and the command that records one.
+    const z = forktrace(['analyze', '--no-color', failed.log]);
+    assert.equal(z.status, 2);
+    assert.equal(z.stdout, '');
+    assert.match(
+      z.stderr,
+      /failed\.log gives no process tree: no call in it succeeded, only failed ones, .* recorded with -Z .*Record it again without that option: strace -f -ttt -o trace\.log PROGRAM/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without strace on PATH, trace says which package to install and exits 2', () => {
   buildPrograms();
   const emptyDir = mkdtempSync(join(tmpdir(), 'forktrace-nopath-'));

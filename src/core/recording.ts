@@ -1,0 +1,85 @@
+// How a log was recorded, as far as its own records show it: strace options that leave
+// out what the tree is built from. Without -f, the children's own records; with -qq (or
+// -e quiet=exit), every `+++ exited` record; with -Z (or -e status=failed), every call
+// that succeeded. The picture must say so, never quietly show what is not there.
+import { FORK_CALLS } from './calls';
+import type { ParseWarning, TraceEvent } from './events';
+import type { CallOutcomes } from './textReader';
+
+/** The command that records a log the model can read whole. */
+export const RECORD_AGAIN = 'strace -f -ttt -o trace.log PROGRAM';
+
+export interface RecordingVerdict {
+  /** A limit of this log that the picture cannot make up for, first among the warnings. */
+  warning: ParseWarning | null;
+  /** The log cannot give a process tree at all: why, and how to record one that does. */
+  unusable: string | null;
+}
+
+export class RecordingCheck {
+  private prefixed = false;
+  private unprefixed = false;
+  private exitRecords = 0;
+  private succeeded = 0;
+  private failed = 0;
+  /** The first fork that returned a child. */
+  private firstFork: TraceEvent | null = null;
+
+  observe(event: TraceEvent): void {
+    if (event.kind === 'message') return;
+    if (event.pid === null) this.unprefixed = true;
+    else this.prefixed = true;
+    if (event.kind === 'exit') {
+      this.exitRecords++;
+    } else if (event.kind === 'syscall') {
+      if (event.result === '-1') this.failed++;
+      else if (event.result !== '?') {
+        this.succeeded++;
+        if (this.firstFork === null && FORK_CALLS.has(event.name) && Number(event.result) > 0) this.firstFork = event;
+      }
+    }
+  }
+
+  /**
+   * At the end. `processes`: how many the log showed; `unseenExit`: the first wait that
+   * reaped a process whose exit record never came, and how many such processes there were;
+   * `skipped`: the outcomes of the calls that became no event.
+   */
+  verdict(processes: number, unseenExit: { event: TraceEvent; count: number } | null, skipped: CallOutcomes): RecordingVerdict {
+    if (this.succeeded === 0 && !skipped.succeeded && (this.failed > 0 || skipped.failed) && processes >= 2) {
+      return {
+        warning: null,
+        unusable:
+          'no call in it succeeded, only failed ones, and no process was seen being forked: it was recorded with -Z ' +
+          '(--failed-only, or -e status=failed), which leaves out every fork, exec and wait that succeeded, so no process tree ' +
+          `can be built from it. Record it again without that option: ${RECORD_AGAIN}`,
+      };
+    }
+    const at = (event: TraceEvent, reason: string): ParseWarning =>
+      event.file === undefined ? { line: event.line, reason } : { line: event.line, reason, file: event.file };
+    if (!this.prefixed && this.unprefixed && this.firstFork) {
+      return {
+        unusable: null,
+        warning: at(
+          this.firstFork,
+          "this log follows one process only: strace ran without -f, so its children's own calls and exits are not in it " +
+            "(a child's exit is known only from its parent's wait, and what the children forked is missing). " +
+            `Record with -f to see them: ${RECORD_AGAIN}`,
+        ),
+      };
+    }
+    if (this.exitRecords === 0 && unseenExit) {
+      return {
+        unusable: null,
+        warning: at(
+          unseenExit.event,
+          `this log has no exit records (+++ exited with N +++): strace ran with -qq (or -e quiet=exit), so ${unseenExit.count} ` +
+            `process${unseenExit.count === 1 ? '' : 'es'} exited only as far as ${unseenExit.count === 1 ? 'its parent' : 'their parents'} ` +
+            'waited, and a process nobody waited for shows as still running. ' +
+            `Record without that option: ${RECORD_AGAIN}`,
+        ),
+      };
+    }
+    return { warning: null, unusable: null };
+  }
+}

@@ -1,0 +1,196 @@
+// Logs recorded with strace options that change what a record holds or leave out what the
+// tree is built from (-n, -i, no -f, -qq, -Z). The lines are strace 6.1's, from
+// examples/double_fork_daemon, cut to the records the model reads.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TraceSession } from '../../src/core/session';
+import { analyzeText, byPid, log } from '../support/core';
+
+const EXEC = 'execve("/work/main/examples/double_fork_daemon", ["/work/main/examples/double_fork_"..., "0.05"], 0x7ffeda833278 /* 35 vars */) = 0';
+const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f977528fa10)';
+const EXITED = '--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=12934, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---';
+
+/** The double fork under `strace -f -ttt`, each record given its -n and -i prefixes by `prefix`. */
+function doubleFork(prefix: (nr: number, ip: string) => string): string {
+  const p = prefix;
+  return log(
+    `12933 1700000000.000000 ${p(59, '00007fd484444ad7')}${EXEC}`,
+    `12933 1700000000.003000 ${p(218, '00007f9775499e8a')}set_tid_address(0x7f977528fa10) = 12933`,
+    `12933 1700000000.005000 ${p(56, '00007f9775366353')}${FORK} = 12934`,
+    `12933 1700000000.006000 ${p(61, '00007f9775365bd3')}wait4(12934,  <unfinished ...>`,
+    `12934 1700000000.007000 ${p(112, '00007f97753677d7')}setsid() = 12934`,
+    `12934 1700000000.008000 ${p(56, '00007f9775366353')}${FORK} = 12935`,
+    `12934 1700000000.009000 ${p(231, '00007f9775366409')}exit_group(0 <unfinished ...>`,
+    `12934 1700000000.009100 ${p(231, '00007f9775366409')}<... exit_group resumed>) = ?`,
+    `12934 1700000000.009200 ${p(231, '????????????????')}+++ exited with 0 +++`,
+    `12933 1700000000.009300 ${p(61, '00007f9775365bd3')}<... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 12934`,
+    `12933 1700000000.009400 ${p(61, '00007f9775365bd3')}${EXITED}`,
+    `12933 1700000000.010000 ${p(231, '00007f9775366409')}exit_group(0) = ?`,
+    `12933 1700000000.010100 ${p(231, '????????????????')}+++ exited with 0 +++`,
+    `12935 1700000000.060000 ${p(231, '00007f9775366409')}exit_group(0) = ?`,
+    `12935 1700000000.060100 ${p(231, '????????????????')}+++ exited with 0 +++`,
+  );
+}
+
+describe('strace -n and -i: the syscall number and the instruction pointer before each record', () => {
+  test('give the same picture as the log without them, with no warning', () => {
+    const plain = analyzeText(doubleFork(() => ''));
+    const numbered = analyzeText(doubleFork((nr) => `[${String(nr).padStart(4)}] `));
+    const both = analyzeText(doubleFork((nr, ip) => `[${String(nr).padStart(4)}] [${ip}] `));
+    assert.deepEqual(
+      plain.processes.map((p) => [p.pid, p.parentPid, p.state, p.adoptedBy.length]),
+      [
+        [12933, null, 'exited'],
+        [12934, 12933, 'reaped'],
+        [12935, 12934, 'exited'],
+      ].map((x, i) => [...x, i === 2 ? 1 : 0]),
+    );
+    for (const s of [numbered, both]) {
+      assert.deepEqual(s.processes, plain.processes);
+      assert.deepEqual(s.diagnostics, plain.diagnostics);
+      assert.deepEqual(s.warnings, []);
+    }
+  });
+
+  test('a bracket that is neither stays an unrecognized line', () => {
+    const s = analyzeText(log(`12933 1700000000.000000 ${EXEC}`, '12933 1700000000.001000 [not a prefix] close(3) = 0'));
+    assert.match(s.warnings[0]?.reason ?? '', /unrecognized line: \[not a prefix\]/);
+  });
+});
+
+describe('a log recorded without -f', () => {
+  // No pid on any line: strace followed the program only.
+  const text = log(
+    `1700000000.000000 ${EXEC}`,
+    '1700000000.003000 set_tid_address(0x7f0fe4482a10) = 12774',
+    `1700000000.005000 ${FORK} = 12775`,
+    '1700000000.006000 wait4(12775, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 12775',
+    `1700000000.007000 ${EXITED.replace('12934', '12775')}`,
+    '1700000000.008000 exit_group(0)         = ?',
+    '1700000000.008100 +++ exited with 0 +++',
+  );
+
+  test('says so first among the warnings, at the fork, with the command that records the children', () => {
+    const s = analyzeText(text);
+    assert.equal(s.warnings[0].line, 3);
+    assert.match(s.warnings[0].reason, /^this log follows one process only: strace ran without -f, .* strace -f -ttt -o trace\.log PROGRAM$/);
+    assert.match(s.warnings[1].reason, /wait4 reaped pid 12775, but the trace never showed it exit/);
+  });
+
+  test('names the program by the pid set_tid_address returned, not 0', () => {
+    const s = analyzeText(text);
+    assert.deepEqual(
+      s.processes.map((p) => [p.id, p.pid, p.parentPid]),
+      [
+        ['12774', 12774, null],
+        ['12775', 12775, 12774],
+      ],
+    );
+  });
+
+  test('a child its parent reaped is not adopted when the parent exits, though its exit record never came', () => {
+    const child = byPid(analyzeText(text), 12775);
+    assert.deepEqual(child.adoptedBy, []);
+    assert.deepEqual([child.state, child.reaped?.by, child.reaped?.how], ['reaped', 12774, 'wait']);
+    assert.equal(analyzeText(text).summary.orphans, 0);
+  });
+
+  test('a log of one process that never forks has no such warning', () => {
+    const s = analyzeText(log(`1700000000.000000 ${EXEC}`, '1700000000.008000 exit_group(0)         = ?', '1700000000.008100 +++ exited with 0 +++'));
+    assert.deepEqual(s.warnings, []);
+  });
+});
+
+describe('a log recorded with -qq (no exit records)', () => {
+  const text = log(
+    `12921 1700000000.000000 ${EXEC}`,
+    `12921 1700000000.005000 ${FORK} = 12922`,
+    '12921 1700000000.006000 wait4(12922,  <unfinished ...>',
+    `12922 1700000000.007000 ${FORK} = 12923`,
+    '12922 1700000000.008000 exit_group(0)   = ?',
+    '12921 1700000000.009000 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 12922',
+    `12921 1700000000.010000 ${EXITED.replace('12934', '12922')}`,
+    '12921 1700000000.011000 exit_group(0)   = ?',
+    '12923 1700000000.060000 exit_group(0)   = ?',
+  );
+
+  test('says that exits show only through waits, and why processes look still running', () => {
+    const s = analyzeText(text);
+    assert.equal(s.warnings[0].line, 3, "the wait's first line");
+    assert.match(
+      s.warnings[0].reason,
+      /^this log has no exit records \(\+\+\+ exited with N \+\+\+\): strace ran with -qq \(or -e quiet=exit\), so 1 process exited only as far as its parent waited, and a process nobody waited for shows as still running\./,
+    );
+  });
+
+  test('a log with exit records has no such warning, even when a wait came before an exit record (-ff files)', () => {
+    const withExits = analyzeText(doubleFork(() => ''));
+    assert.equal(
+      withExits.warnings.some((w) => /no exit records/.test(w.reason)),
+      false,
+    );
+  });
+});
+
+describe('a log recorded with -Z (failed calls only)', () => {
+  const text = log(
+    '12927 1700000000.000000 access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)',
+    '12927 1700000000.001000 ioctl(1, TCGETS, 0x7ffe7a579a60) = -1 ENOTTY (Inappropriate ioctl for device)',
+    '12928 1700000000.002000 +++ exited with 0 +++',
+    `12927 1700000000.003000 ${EXITED.replace('12934', '12928')}`,
+    '12927 1700000000.004000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+    '12927 1700000000.005000 +++ exited with 0 +++',
+    '12929 1700000000.060000 +++ exited with 0 +++',
+  );
+
+  test('gives no process tree, and says why and how to record one', () => {
+    const session = new TraceSession();
+    session.push(text);
+    assert.equal(session.finish(), null, 'it is a strace log');
+    assert.match(
+      session.model.unusable ?? '',
+      /^no call in it succeeded, only failed ones, and no process was seen being forked: it was recorded with -Z \(--failed-only, or -e status=failed\), .* strace -f -ttt -o trace\.log PROGRAM$/,
+    );
+  });
+
+  test('so is one whose only failed call is one the model skips (access), as strace -Z printed it with stdout to a file', () => {
+    const session = new TraceSession();
+    session.push(
+      log(
+        '14931 1700000000.000000 access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)',
+        '14932 1700000000.003000 +++ exited with 0 +++',
+        `14931 1700000000.003100 ${EXITED.replace('12934', '14932')}`,
+        '14931 1700000000.003600 +++ exited with 0 +++',
+        '14933 1700000000.104000 +++ exited with 0 +++',
+      ),
+    );
+    session.finish();
+    assert.match(session.model.unusable ?? '', /recorded with -Z/);
+  });
+
+  test('an attached pool that only read and was killed (no fork, no call the model reads) is usable', () => {
+    const session = new TraceSession();
+    session.push(
+      log(
+        '201 1700000000.000000 read(4, "x", 1) = 1',
+        '202 1700000000.001000 accept(3, NULL, NULL) = -1 EAGAIN (Resource temporarily unavailable)',
+        '201 1700000000.002000 +++ killed by SIGKILL +++',
+        '202 1700000000.003000 +++ killed by SIGKILL +++',
+      ),
+    );
+    session.finish();
+    assert.equal(session.model.unusable, null);
+  });
+
+  test('a whole log, or one whose failed calls are all a process did, is usable', () => {
+    for (const t of [
+      doubleFork(() => ''),
+      log('12927 1700000000.000000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)', '12927 1700000000.005000 +++ exited with 0 +++'),
+    ]) {
+      const session = new TraceSession();
+      session.push(t);
+      session.finish();
+      assert.equal(session.model.unusable, null);
+    }
+  });
+});
