@@ -23,7 +23,7 @@ import { Reaping } from './reaping';
 import { Folding, type FoldHost } from './folding';
 import { KeptProcesses } from './keptProcesses';
 import { RecordingCheck } from './recording';
-import type { CallOutcomes } from './textReader';
+import { NO_SKIPPED_CALLS, type SkippedCalls } from './textReader';
 import type { SiteLocator } from './findings/context';
 import { SigchldTracker, type CoalescingRecord, type EintrRecord } from './sigchld';
 
@@ -229,7 +229,7 @@ export class ProcessModel {
    * The trace is over: whatever is a zombie now stays counted as one at the end.
    * `skipped`: whether the calls the parser read no event from succeeded or failed.
    */
-  finish(skipped: CallOutcomes = { succeeded: false, failed: false }): void {
+  finish(skipped: SkippedCalls = NO_SKIPPED_CALLS): void {
     let unseenExit: { event: TraceEvent; count: number } | null = null;
     for (const p of this.processes) {
       if (!p.pendingReap || p.exit) continue;

@@ -32,6 +32,8 @@ const EXITED_BYTES = asciiBytes('+++ exited with ');
 const EXIT_END_BYTES = asciiBytes(' +++');
 const SIGNAL_START_BYTES = asciiBytes('--- ');
 const SIGNAL_END_BYTES = asciiBytes(' ---');
+const EXIT_BYTES = asciiBytes('exit');
+const GROUP_BYTES = asciiBytes('_group');
 /** Argument lists kept per call (a server's loop alternates a few), results and names kept for all. */
 const RECENT_ARGS = 4;
 const RECENT_RESULTS = 8;
@@ -235,6 +237,7 @@ export class StraceParser extends TextReader {
     const name = this.interestingName(b, i, k);
     if (name !== null) return this.unfinished(b, i, to) ? this.fastUnfinished(b, name, i, to, pid) : this.fastCall(b, name, k, to, pid);
     if (this.sink.wantsEveryCall?.()) return false;
+    if (!this.skippedCalls.exit && b[i] === 101 /* e */ && isExitCall(b, i, k)) this.skippedCalls.exit = true;
     if (this.unfinished(b, k, to)) {
       if (this.pending.has(key)) this.warn(this.lineCount, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);
       this.pending.set(key, { name: this.recentTokens.text(b, i, k), text: '', time: NaN, line: this.lineCount, skipped: true });
@@ -451,6 +454,11 @@ export class StraceParser extends TextReader {
     else if (this.recognizedLines === 0) this.fatal = 'no strace output found in it';
     this.pending.clear();
   }
+}
+
+/** Whether b[i, k) is `exit` or `exit_group`. */
+function isExitCall(b: Uint8Array, i: number, k: number): boolean {
+  return (k - i === 4 || (k - i === 10 && startsWithBytes(b, i + 4, GROUP_BYTES))) && startsWithBytes(b, i, EXIT_BYTES);
 }
 
 /** The last ` = ` in b[from, to) after `from`, or -1. */

@@ -2,9 +2,9 @@
 // out what the tree is built from. Without -f, the children's own records; with -qq (or
 // -e quiet=exit), every `+++ exited` record; with -Z (or -e status=failed), every call
 // that succeeded. The picture must say so, never quietly show what is not there.
-import { FORK_CALLS } from './calls';
+import { FORK_CALLS, WAIT_CALLS } from './calls';
 import type { ParseWarning, TraceEvent } from './events';
-import type { CallOutcomes } from './textReader';
+import type { SkippedCalls } from './textReader';
 
 /** The command that records a log the model can read whole. */
 export const RECORD_AGAIN = 'strace -f -ttt -o trace.log PROGRAM';
@@ -16,10 +16,18 @@ export interface RecordingVerdict {
   unusable: string | null;
 }
 
+const FORKS_LEFT_OUT = { what: 'forks', calls: 'fork, vfork, clone and clone3', unknown: 'who forked whom' };
+const WAITS_LEFT_OUT = { what: 'waits', calls: 'wait4, waitpid and waitid', unknown: 'which child was reaped, and when,' };
+
 export class RecordingCheck {
   private prefixed = false;
   private unprefixed = false;
+  /** `+++ exited with N +++` and `+++ killed by SIG +++` records; of those, the first (a process killed calls no exit). */
   private exitRecords = 0;
+  private exitedRecords = 0;
+  private exitCall = false;
+  private forks = 0;
+  private waits = 0;
   private succeeded = 0;
   private failed = 0;
   /** The first fork that returned a child. */
@@ -31,7 +39,12 @@ export class RecordingCheck {
     else this.prefixed = true;
     if (event.kind === 'exit') {
       this.exitRecords++;
+      if (event.code !== null) this.exitedRecords++;
     } else if (event.kind === 'syscall') {
+      const name = event.name;
+      if (FORK_CALLS.has(name)) this.forks++;
+      else if (WAIT_CALLS.has(name)) this.waits++;
+      else if (name === 'exit_group' || name === 'exit') this.exitCall = true;
       if (event.result === '-1') this.failed++;
       else if (event.result !== '?') {
         this.succeeded++;
@@ -45,7 +58,7 @@ export class RecordingCheck {
    * reaped a process whose exit record never came, and how many such processes there were;
    * `skipped`: the outcomes of the calls that became no event.
    */
-  verdict(processes: number, unseenExit: { event: TraceEvent; count: number } | null, skipped: CallOutcomes): RecordingVerdict {
+  verdict(processes: number, unseenExit: { event: TraceEvent; count: number } | null, skipped: SkippedCalls): RecordingVerdict {
     if (this.succeeded === 0 && !skipped.succeeded && (this.failed > 0 || skipped.failed) && processes >= 2) {
       return {
         warning: null,
@@ -53,6 +66,18 @@ export class RecordingCheck {
           'no call in it succeeded, only failed ones, and no process was seen being forked: it was recorded with -Z ' +
           '(--failed-only, or -e status=failed), which leaves out every fork, exec and wait that succeeded, so no process tree ' +
           `can be built from it. Record it again without that option: ${RECORD_AGAIN}`,
+      };
+    }
+    // Processes exited, yet no exit or exit_group call is in the log: strace printed only the calls -e trace= named.
+    const filtered = this.exitedRecords > 0 && !this.exitCall && !skipped.exit;
+    const left = filtered && processes >= 2 && this.forks === 0 ? FORKS_LEFT_OUT : filtered && this.forks > 0 && this.waits === 0 ? WAITS_LEFT_OUT : null;
+    if (left) {
+      return {
+        warning: null,
+        unusable:
+          `it was recorded with -e trace= naming calls that leave out the ${left.what}: ${left.calls} are not in it ` +
+          `(nor exit_group), so ${left.unknown} cannot be known. Record it again with every call, or with ` +
+          `-e trace=%process,%signal: ${RECORD_AGAIN}`,
       };
     }
     const at = (event: TraceEvent, reason: string): ParseWarning =>

@@ -32,7 +32,7 @@ export class TraceSession {
   /** End of input; returns the fatal error, if the input was not a strace log. */
   finish(): string | null {
     this.parser.finish();
-    this.model.finish(this.parser.skippedOutcomes);
+    this.model.finish(this.parser.skippedCalls);
     return this.parser.fatal;
   }
 

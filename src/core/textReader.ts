@@ -31,10 +31,15 @@ export interface ParserOptions {
   reference?: boolean;
 }
 
-export interface CallOutcomes {
+/** What the calls that became no event showed, for RecordingCheck. */
+export interface SkippedCalls {
   succeeded: boolean;
   failed: boolean;
+  /** An exit or exit_group call: absent while `+++ exited` records are there, the log was filtered (-e trace=…). */
+  exit: boolean;
 }
+
+export const NO_SKIPPED_CALLS: Readonly<SkippedCalls> = { succeeded: false, failed: false, exit: false };
 
 export interface PendingCall {
   name: string;
@@ -58,7 +63,7 @@ export abstract class TextReader {
   /** Lines that produced an event or a stack frame. */
   recognizedLines = 0;
   /** Whether calls that became no event (not interesting) succeeded, or failed: strace -Z leaves no success. */
-  readonly skippedOutcomes: CallOutcomes = { succeeded: false, failed: false };
+  readonly skippedCalls: SkippedCalls = { ...NO_SKIPPED_CALLS };
   lineCount = 0;
 
   /** Text before a `strace: Process N attached` that landed mid-line, joined to the next line. */
@@ -87,8 +92,8 @@ export abstract class TextReader {
 
   /** The first character of a skipped call's result: `-` for `-1 ERRNO`, `?` for none. */
   protected skippedResult(c: number): void {
-    if (c === 45 /* - */) this.skippedOutcomes.failed = true;
-    else if (c !== 63 /* ? */) this.skippedOutcomes.succeeded = true;
+    if (c === 45 /* - */) this.skippedCalls.failed = true;
+    else if (c !== 63 /* ? */) this.skippedCalls.succeeded = true;
   }
 
   get timestampStyle(): TimestampStyle {
@@ -309,6 +314,9 @@ export abstract class TextReader {
    * `skippedLast` false when it must be kept after all (an interrupted call).
    */
   private skipCall(text: string, b: number, open: number, n: number, pid: number | null, lineNo: number): void {
+    if (!this.skippedCalls.exit && text.startsWith('exit', b) && (open - b === 4 || (open - b === 10 && text.startsWith('_group', b + 4)))) {
+      this.skippedCalls.exit = true;
+    }
     if (text.endsWith(UNFINISHED, n)) {
       const key = pid ?? -1;
       if (this.pending.has(key)) this.warn(lineNo, `pid ${pid ?? '?'}: an earlier unfinished call never resumed`);

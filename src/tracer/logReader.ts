@@ -8,6 +8,7 @@ import { TraceSession } from '../core/session';
 import { MODEL_CALLS, type ProcessModel } from '../core/model';
 import { TraceError } from './strace';
 import { RECORD_AGAIN } from '../core/recording';
+import { NO_SKIPPED_CALLS } from '../core/textReader';
 import type { SiteLocator } from '../core/diagnostics';
 import { timeSession, timings } from './timings';
 
@@ -298,12 +299,13 @@ class LogDirectory implements LogSource {
 
   finish(): TraceSession {
     const model = this.session.model;
-    const skipped = { succeeded: false, failed: false };
+    const skipped = { ...NO_SKIPPED_CALLS };
     for (const source of this.sources) {
       if (source.parser.fatal && source.parser.lineCount > 0)
         model.warn({ line: 0, reason: `${basename(source.path)}: ${source.parser.fatal}`, file: basename(source.path) });
-      skipped.succeeded ||= source.parser.skippedOutcomes.succeeded;
-      skipped.failed ||= source.parser.skippedOutcomes.failed;
+      skipped.succeeded ||= source.parser.skippedCalls.succeeded;
+      skipped.failed ||= source.parser.skippedCalls.failed;
+      skipped.exit ||= source.parser.skippedCalls.exit;
     }
     model.finish(skipped);
     if (model.processes.length === 0) throw new TraceError(`${this.dir}: none of its files hold strace output.`, 'bad-log');

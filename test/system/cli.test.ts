@@ -142,7 +142,7 @@ test('analyze warns with line numbers about lines it cannot read, and still draw
 // A log the user recorded with their own strace options: the same tree when an option only
 // adds to each record (-n, -i), and said plainly when one leaves out what the tree is built
 // from (no -f, -qq, -Z), never drawn as if whole.
-test('analyze on real logs recorded with -n -i, without -f, with -qq and with -Z: the same tree, or a warning or an error that says which option and what to run', async () => {
+test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e trace=file and -e trace=clone: the same tree, or a warning or an error that says which option and what to run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
   try {
     const record = (name: string, flags: string[]): { log: string; out: string } => {
@@ -169,7 +169,9 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq and with -Z
     const noF = record('nof.log', ['-ttt']);
     const quiet = record('quiet.log', ['-f', '-ttt', '-qq']);
     const failed = record('failed.log', ['-f', '-ttt', '-Z']);
-    for (const x of [whole, prefixed, noF, quiet, failed]) await daemonGone(x.out);
+    const files = record('files.log', ['-f', '-ttt', '-e', 'trace=file']);
+    const forks = record('forks.log', ['-f', '-ttt', '-e', 'trace=clone']);
+    for (const x of [whole, prefixed, noF, quiet, failed, files, forks]) await daemonGone(x.out);
 
     const expected = [
       ['double_fork_daemon', null, 'exited', 0],
@@ -213,6 +215,22 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq and with -Z
       z.stderr,
       /failed\.log gives no process tree: no call in it succeeded, only failed ones, .* recorded with -Z .*Record it again without that option: strace -f -ttt -o trace\.log PROGRAM/,
     );
+
+    // -e trace=file has no forks, -e trace=clone no waits (its children would all look like leaked zombies).
+    for (const [x, what] of [
+      [files, 'forks'],
+      [forks, 'waits'],
+    ] as const) {
+      const r = forktrace(['analyze', '--no-color', x.log]);
+      assert.equal(r.status, 2, r.stdout);
+      assert.equal(r.stdout, '');
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `gives no process tree: it was recorded with -e trace= naming calls that leave out the ${what}: .*-e trace=%process,%signal: strace -f -ttt -o trace\\.log PROGRAM`,
+        ),
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

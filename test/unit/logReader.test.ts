@@ -121,7 +121,12 @@ describe('-ff directories', () => {
         '1700000000.000000 execve("/usr/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
         '1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 401',
       ),
-      'trace.401': log('1700000000.150000 getppid()             = 400', '1700000000.160000 garbage here', '1700000000.170000 +++ exited with 0 +++'),
+      'trace.401': log(
+        '1700000000.150000 getppid()             = 400',
+        '1700000000.160000 garbage here',
+        '1700000000.165000 exit_group(0)         = ?',
+        '1700000000.170000 +++ exited with 0 +++',
+      ),
     });
     const s = analyzeLog(dir).snapshot();
     assert.deepEqual(

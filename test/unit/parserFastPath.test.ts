@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { ParseWarning, TraceEvent } from '../../src/core/events';
 import { MODEL_CALLS, ProcessModel } from '../../src/core/model';
 import { StraceParser } from '../../src/core/parser';
-import type { CallOutcomes } from '../../src/core/textReader';
+import type { SkippedCalls } from '../../src/core/textReader';
 import { FIXTURES } from '../support/core';
 import { BAD_LINES, FIXTURE_NAMES, REAL_LINES, count, damagedLine, runs, splitAt, syntheticLine } from '../support/fuzz';
 
@@ -20,7 +20,7 @@ interface Reading {
   recognized: number;
   lines: number;
   fatal: string | null;
-  skipped: CallOutcomes;
+  skipped: SkippedCalls;
 }
 
 function read(chunks: Array<string | Uint8Array>, reference: boolean, fixedPid?: number): Reading {
@@ -40,7 +40,7 @@ function read(chunks: Array<string | Uint8Array>, reference: boolean, fixedPid?:
   );
   for (const c of chunks) parser.push(c);
   parser.finish();
-  return { events, warnings, recognized: parser.recognizedLines, lines: parser.lineCount, fatal: parser.fatal, skipped: { ...parser.skippedOutcomes } };
+  return { events, warnings, recognized: parser.recognizedLines, lines: parser.lineCount, fatal: parser.fatal, skipped: { ...parser.skippedCalls } };
 }
 
 function assertSameReading(chunks: Array<string | Uint8Array>, how: string, fixedPid?: number): void {

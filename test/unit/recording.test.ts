@@ -194,3 +194,68 @@ describe('a log recorded with -Z (failed calls only)', () => {
     }
   });
 });
+
+describe('a log recorded with -e trace= naming calls that leave out the forks or the waits', () => {
+  // `strace -f -ttt -e trace=file`: the execs and opens, the exit records, no fork, wait or exit_group.
+  const fileCalls = log(
+    `12940 1700000000.000000 ${EXEC}`,
+    '12940 1700000000.001000 openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3',
+    '12941 1700000000.009200 +++ exited with 0 +++',
+    `12940 1700000000.009400 ${EXITED.replace('12934', '12941')}`,
+    '12940 1700000000.010100 +++ exited with 0 +++',
+    '12942 1700000000.060100 +++ exited with 0 +++',
+  );
+  // `strace -f -ttt -e trace=clone`: the forks, not the waits that reaped their children.
+  const cloneOnly = log(
+    `12950 1700000000.005000 ${FORK} = 12951`,
+    `12951 1700000000.008000 ${FORK} = 12952`,
+    '12951 1700000000.009200 +++ exited with 0 +++',
+    `12950 1700000000.009400 ${EXITED.replace('12934', '12951')}`,
+    '12950 1700000000.010100 +++ exited with 0 +++',
+    '12952 1700000000.060100 +++ exited with 0 +++',
+  );
+  const unusable = (text: string): string | null => {
+    const session = new TraceSession();
+    session.push(text);
+    session.finish();
+    return session.model.unusable;
+  };
+
+  test('without the forks: no tree, and what to record instead', () => {
+    assert.match(
+      unusable(fileCalls) ?? '',
+      /^it was recorded with -e trace= naming calls that leave out the forks: fork, vfork, clone and clone3 are not in it \(nor exit_group\), so who forked whom cannot be known\. Record it again with every call, or with -e trace=%process,%signal: strace -f -ttt -o trace\.log PROGRAM$/,
+    );
+  });
+
+  test('without the waits: no tree (every child would look like a zombie never reaped)', () => {
+    assert.match(
+      unusable(cloneOnly) ?? '',
+      /leave out the waits: wait4, waitpid and waitid are not in it \(nor exit_group\), so which child was reaped, and when, cannot be known/,
+    );
+  });
+
+  test('a program that never waits, recorded whole, is usable: its exit_group calls are there (read at byte level, or as text)', () => {
+    const neverWaits = log(
+      `12950 1700000000.005000 ${FORK} = 12951`,
+      '12951 1700000000.008000 exit_group(0)   = ?',
+      '12951 1700000000.009200 +++ exited with 0 +++',
+      `12950 1700000000.009400 ${EXITED.replace('12934', '12951')}`,
+      '12950 1700000000.010000 exit_group(0 <unfinished ...>',
+      '12950 1700000000.010050 <... exit_group resumed>) = ?',
+      '12950 1700000000.010100 +++ exited with 0 +++',
+    );
+    assert.equal(unusable(neverWaits), null);
+    assert.equal(unusable(neverWaits.replace(/^(\d+) /gm, '[pid $1] ')), null, 'the same log as text (strace without -o)');
+    assert.equal(analyzeText(neverWaits).diagnostics[0]?.kind, 'zombie-leak', 'its zombie is still found');
+  });
+
+  test('processes killed by a signal call no exit: a log of them is usable', () => {
+    const killed = log(
+      `12950 1700000000.005000 ${FORK} = 12951`,
+      '12951 1700000000.009200 +++ killed by SIGKILL +++',
+      '12950 1700000000.010100 +++ killed by SIGKILL +++',
+    );
+    assert.equal(unusable(killed), null);
+  });
+});
