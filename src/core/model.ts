@@ -243,7 +243,7 @@ export class ProcessModel {
     }
     const verdict = this.recording.verdict(this.processCount, unseenExit, skipped);
     // First among the warnings: it says why the others came, and the CLI shows the first ten.
-    if (verdict.warning) this.warnings.unshift(verdict.warning);
+    this.warnings.unshift(...verdict.warnings);
     this.unusable = verdict.unusable;
     for (const p of this.processes) {
       // Exited, and no traced clone ever named it: its parent is outside the trace (strace -p).

@@ -451,6 +451,8 @@ export class StraceParser extends TextReader {
     }
     this.finishCutRecord();
     if (this.lineCount === 0) this.fatal = 'the log is empty';
+    else if (this.recognizedLines === 0 && this.summaryLines > 0)
+      this.fatal = "it holds only the summary table of strace -c (each call's count and time), and -c writes no record of the calls themselves";
     else if (this.recognizedLines === 0) this.fatal = 'no strace output found in it';
     this.pending.clear();
   }

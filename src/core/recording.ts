@@ -2,7 +2,7 @@
 // out what the tree is built from. Without -f, the children's own records; with -qq (or
 // -e quiet=exit), every `+++ exited` record; with -Z (or -e status=failed), every call
 // that succeeded. The picture must say so, never quietly show what is not there.
-import { FORK_CALLS, WAIT_CALLS } from './calls';
+import { FORK_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
 import type { ParseWarning, TraceEvent } from './events';
 import type { SkippedCalls } from './textReader';
 
@@ -10,8 +10,8 @@ import type { SkippedCalls } from './textReader';
 export const RECORD_AGAIN = 'strace -f -ttt -o trace.log PROGRAM';
 
 export interface RecordingVerdict {
-  /** A limit of this log that the picture cannot make up for, first among the warnings. */
-  warning: ParseWarning | null;
+  /** Limits of this log that the picture cannot make up for, first among the warnings. */
+  warnings: ParseWarning[];
   /** The log cannot give a process tree at all: why, and how to record one that does. */
   unusable: string | null;
 }
@@ -32,12 +32,18 @@ export class RecordingCheck {
   private failed = 0;
   /** The first fork that returned a child. */
   private firstFork: TraceEvent | null = null;
+  private signalRecords = 0;
+  private sigaction = false;
+  /** The first return from a signal handler after a sigaction call. */
+  private firstSigreturn: TraceEvent | null = null;
 
   observe(event: TraceEvent): void {
     if (event.kind === 'message') return;
     if (event.pid === null) this.unprefixed = true;
     else this.prefixed = true;
-    if (event.kind === 'exit') {
+    if (event.kind === 'signal') {
+      this.signalRecords++;
+    } else if (event.kind === 'exit') {
       this.exitRecords++;
       if (event.code !== null) this.exitedRecords++;
     } else if (event.kind === 'syscall') {
@@ -45,6 +51,9 @@ export class RecordingCheck {
       if (FORK_CALLS.has(name)) this.forks++;
       else if (WAIT_CALLS.has(name)) this.waits++;
       else if (name === 'exit_group' || name === 'exit') this.exitCall = true;
+      else if (SIGACTION_CALLS.has(name)) this.sigaction = true;
+      // A handler installed in the log: after an attach, one already running returns with no signal seen.
+      else if (this.sigaction && (name === 'rt_sigreturn' || name === 'sigreturn')) this.firstSigreturn ??= event;
       if (event.result === '-1') this.failed++;
       else if (event.result !== '?') {
         this.succeeded++;
@@ -61,7 +70,7 @@ export class RecordingCheck {
   verdict(processes: number, unseenExit: { event: TraceEvent; count: number } | null, skipped: SkippedCalls): RecordingVerdict {
     if (this.succeeded === 0 && !skipped.succeeded && (this.failed > 0 || skipped.failed) && processes >= 2) {
       return {
-        warning: null,
+        warnings: [],
         unusable:
           'no call in it succeeded, only failed ones, and no process was seen being forked: it was recorded with -Z ' +
           '(--failed-only, or -e status=failed), which leaves out every fork, exec and wait that succeeded, so no process tree ' +
@@ -73,7 +82,7 @@ export class RecordingCheck {
     const left = filtered && processes >= 2 && this.forks === 0 ? FORKS_LEFT_OUT : filtered && this.forks > 0 && this.waits === 0 ? WAITS_LEFT_OUT : null;
     if (left) {
       return {
-        warning: null,
+        warnings: [],
         unusable:
           `it was recorded with -e trace= naming calls that leave out the ${left.what}: ${left.calls} are not in it ` +
           `(nor exit_group), so ${left.unknown} cannot be known. Record it again with every call, or with ` +
@@ -82,29 +91,38 @@ export class RecordingCheck {
     }
     const at = (event: TraceEvent, reason: string): ParseWarning =>
       event.file === undefined ? { line: event.line, reason } : { line: event.line, reason, file: event.file };
+    const warnings: ParseWarning[] = [];
     if (!this.prefixed && this.unprefixed && this.firstFork) {
-      return {
-        unusable: null,
-        warning: at(
+      warnings.push(
+        at(
           this.firstFork,
           "this log follows one process only: strace ran without -f, so its children's own calls and exits are not in it " +
             "(a child's exit is known only from its parent's wait, and what the children forked is missing). " +
             `Record with -f to see them: ${RECORD_AGAIN}`,
         ),
-      };
-    }
-    if (this.exitRecords === 0 && unseenExit) {
-      return {
-        unusable: null,
-        warning: at(
+      );
+    } else if (this.exitRecords === 0 && unseenExit) {
+      warnings.push(
+        at(
           unseenExit.event,
           `this log has no exit records (+++ exited with N +++): strace ran with -qq (or -e quiet=exit), so ${unseenExit.count} ` +
             `process${unseenExit.count === 1 ? '' : 'es'} exited only as far as ${unseenExit.count === 1 ? 'its parent' : 'their parents'} ` +
             'waited, and a process nobody waited for shows as still running. ' +
             `Record without that option: ${RECORD_AGAIN}`,
         ),
-      };
+      );
     }
-    return { warning: null, unusable: null };
+    if (this.firstSigreturn && this.signalRecords === 0) {
+      warnings.push(
+        at(
+          this.firstSigreturn,
+          'this log has no signal records (--- SIGCHLD {...} ---), though signal handlers returned (rt_sigreturn): strace ran with ' +
+            '-e signal=none, so which calls a SIGCHLD cut short, and how many exits one handler run covered, are not known: ' +
+            'eintr-no-restart and sigchld-coalesced cannot be found in it. ' +
+            `Record without that option: ${RECORD_AGAIN}`,
+        ),
+      );
+    }
+    return { warnings, unusable: null };
   }
 }

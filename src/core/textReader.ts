@@ -52,6 +52,9 @@ export interface PendingCall {
 }
 
 export const UNFINISHED = ' <unfinished ...>';
+/** The header of strace -c's table, and its last line: `100.00    0.000560  1  573  96 total`. */
+const SUMMARY_HEADER = /^% time\s.*\ssyscall\s*$/;
+const SUMMARY_TOTAL = /^\s*[\d.]+\s+[\d.]+\s.*\stotal\s*$/;
 /** A call in progress when strace detached (`strace -p`, then Ctrl-C): it never returns in the trace. */
 const DETACHED = ' <detached ...>';
 const UNFINISHED_BARE = '<unfinished ...>';
@@ -65,6 +68,10 @@ export abstract class TextReader {
   /** Whether calls that became no event (not interesting) succeeded, or failed: strace -Z leaves no success. */
   readonly skippedCalls: SkippedCalls = { ...NO_SKIPPED_CALLS };
   lineCount = 0;
+
+  /** Lines of strace -c's summary table, read past without a warning. */
+  summaryLines = 0;
+  private inSummaryTable = false;
 
   /** Text before a `strace: Process N attached` that landed mid-line, joined to the next line. */
   protected cutFragment = '';
@@ -139,6 +146,12 @@ export abstract class TextReader {
   /** One record: `text` from `from` to `to` (not sliced out unless the record is kept). */
   protected logicalLine(text: string, from: number, to: number, lineNo: number): void {
     if (to <= from) return;
+    // strace -c's table (-C puts it after the calls): counts and times, no record of a call.
+    if (this.inSummaryTable || (text.charCodeAt(from) === 37 /* % */ && SUMMARY_HEADER.test(text.slice(from, to)))) {
+      this.inSummaryTable = !SUMMARY_TOTAL.test(text.slice(from, to));
+      this.summaryLines++;
+      return;
+    }
     // ` > /bin/server(main+0x10f) [0x121f]`: a -k frame of the record above.
     if (text.charCodeAt(from) === 32 && text.charCodeAt(from + 1) === 62) {
       if (this.skippedLast) {

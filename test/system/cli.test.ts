@@ -127,6 +127,48 @@ test('analyze of a big log on a terminal: a progress line on stderr (of the whol
   }
 });
 
+// handler_and_system: a SIGCHLD handler that reaps one child per signal (sigchld-coalesced).
+test('analyze on real logs recorded with -C, -c and -e signal=none: the table read past, or named; the missing signals said', () => {
+  buildPrograms();
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
+  try {
+    const record = (name: string, flags: string[]): string => {
+      const log = join(dir, name);
+      const r = spawnSync('strace', [...flags, '-o', log, '--', join(PROGRAMS, 'handler_and_system')], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return log;
+    };
+    const kinds = (r: ReturnType<typeof forktrace>): string[] => (JSON.parse(r.stdout) as SnapshotJson).diagnostics.map((d) => d.kind).sort();
+
+    const whole = forktrace(['analyze', '--no-color', '--json', '-', record('whole.log', ['-f', '-ttt'])]);
+    assert.deepEqual(kinds(whole), ['sigchld-coalesced', 'zombie-leak']);
+
+    // -C: the calls, then the table in the same file.
+    const both = forktrace(['analyze', '--no-color', '--json', '-', record('both.log', ['-f', '-ttt', '-C'])]);
+    assert.equal(both.status, 0, both.stderr);
+    assert.deepEqual(kinds(both), ['sigchld-coalesced', 'zombie-leak']);
+    assert.doesNotMatch(both.stderr, /warning\(s\)/, 'no table line is a warning');
+
+    const table = forktrace(['analyze', '--no-color', record('table.log', ['-f', '-c'])]);
+    assert.equal(table.status, 2);
+    assert.match(
+      table.stderr,
+      /table\.log is not a strace log: it holds only the summary table of strace -c .* Record one with: strace -f -ttt -o trace\.log PROGRAM/,
+    );
+
+    // -e signal=none: the coalescing cannot be seen, and the first warning says so.
+    const quiet = forktrace(['analyze', '--no-color', '--json', '-', record('nosignals.log', ['-f', '-ttt', '-e', 'signal=none'])]);
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.deepEqual(kinds(quiet), ['zombie-leak']);
+    assert.match(
+      quiet.stderr,
+      /^\d+ warning\(s\) while reading the trace:\n {2}line \d+: this log has no signal records .*-e signal=none, .*sigchld-coalesced cannot be found in it/m,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('analyze warns with line numbers about lines it cannot read, and still draws the tree', () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
   const log = join(dir, 'mixed.log');

@@ -259,3 +259,69 @@ describe('a log recorded with -e trace= naming calls that leave out the forks or
     assert.equal(unusable(killed), null);
   });
 });
+
+describe('a log recorded with -e signal=none', () => {
+  const HANDLER = 'rt_sigaction(SIGCHLD, {sa_handler=0x55aeac30b1b9, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f8389887050}, NULL, 8) = 0';
+  const lines = [
+    `23855 1700000000.000000 ${HANDLER}`,
+    `23855 1700000000.001000 ${FORK} = 23857`,
+    '23857 1700000000.002000 exit_group(0)   = ?',
+    '23857 1700000000.002100 +++ exited with 0 +++',
+    '23855 1700000000.002200 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 23857',
+    '23855 1700000000.002300 rt_sigreturn({mask=[]}) = 0',
+    '23855 1700000000.003000 exit_group(0)   = ?',
+    '23855 1700000000.003100 +++ exited with 0 +++',
+  ];
+
+  test('says the handler findings cannot be made, at the first handler return', () => {
+    const s = analyzeText(log(...lines));
+    assert.equal(s.warnings[0]?.line, 6);
+    assert.match(
+      s.warnings[0].reason,
+      /^this log has no signal records .* -e signal=none, .*eintr-no-restart and sigchld-coalesced cannot be found in it\. Record without that option: strace -f -ttt -o trace\.log PROGRAM$/,
+    );
+  });
+
+  test('no such warning with the signal record, or for a handler that was running before an attach (no sigaction in the log)', () => {
+    const withSignal = [
+      ...lines.slice(0, 4),
+      '23855 1700000000.002150 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=23857, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---',
+      ...lines.slice(4),
+    ];
+    assert.deepEqual(analyzeText(log(...withSignal)).warnings, []);
+    assert.deepEqual(analyzeText(log(...lines.slice(1))).warnings, []);
+  });
+});
+
+describe("strace -c's summary table", () => {
+  const table = [
+    '% time     seconds  usecs/call     calls    errors syscall',
+    '------ ----------- ----------- --------- --------- ----------------',
+    ' 75.17    0.000560          56        10         3 wait4',
+    '  0.00    0.000000           0        15           read',
+    '------ ----------- ----------- --------- --------- ----------------',
+    '100.00    0.000745           1       573        96 total',
+  ];
+
+  test('after the calls (strace -C): read past, no warning, the calls still count', () => {
+    const s = analyzeText(
+      log(`12950 1700000000.005000 ${FORK} = 12951`, '12951 1700000000.008000 exit_group(0)   = ?', '12951 1700000000.009200 +++ exited with 0 +++', ...table),
+    );
+    assert.deepEqual(s.warnings, []);
+    assert.equal(s.processes.length, 2);
+  });
+
+  test('alone (strace -c): not a log of calls, and it says so', () => {
+    const session = new TraceSession();
+    session.push(log(...table));
+    assert.match(
+      session.finish() ?? '',
+      /^it holds only the summary table of strace -c \(each call's count and time\), and -c writes no record of the calls themselves$/,
+    );
+  });
+
+  test('a line after the total is read again', () => {
+    const s = analyzeText(log(`12950 1700000000.005000 ${FORK} = 12951`, ...table, 'garbage'));
+    assert.match(s.warnings[0]?.reason ?? '', /unrecognized line: garbage/);
+  });
+});
