@@ -36,7 +36,13 @@ export function renderDetails(container: HTMLElement, store: ProcessStore, proce
   const parts: Node[] = [];
   if (process) parts.push(...processDetails(store, process, actions));
   else if (store.size > 0) parts.push(el('p', 'ft-placeholder', 'Select a process to see its details. Zombies open the line where the missing wait belongs.'));
-  const warnings = warningsSection(store.warnings, store.warningCount);
+  // How the log was recorded (strace without -f, -qq…) limits the whole picture: said first, never folded away.
+  const recording = store.warnings.filter((w) => w.recording);
+  if (recording.length > 0) parts.unshift(recordingNotes(recording));
+  const warnings = warningsSection(
+    store.warnings.filter((w) => !w.recording),
+    store.warningCount - recording.length,
+  );
   if (warnings) parts.push(warnings);
   container.replaceChildren(...parts);
 }
@@ -185,6 +191,13 @@ function actionLink(text: string, title: string, action: () => void): HTMLAnchor
     action();
   });
   return link;
+}
+
+function recordingNotes(notes: readonly WarningJson[]): HTMLElement {
+  const section = el('div', 'ft-recording');
+  section.setAttribute('role', 'note');
+  for (const w of notes) section.append(el('p', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));
+  return section;
 }
 
 function warningsSection(warnings: readonly WarningJson[], count: number): HTMLElement | null {

@@ -67,4 +67,6 @@ export interface ParseWarning {
   line: number;
   reason: string;
   file?: string;
+  /** About how the whole log was recorded, not one line of it (see WarningJson). */
+  recording?: true;
 }

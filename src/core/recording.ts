@@ -90,7 +90,7 @@ export class RecordingCheck {
       };
     }
     const at = (event: TraceEvent, reason: string): ParseWarning =>
-      event.file === undefined ? { line: event.line, reason } : { line: event.line, reason, file: event.file };
+      event.file === undefined ? { line: event.line, reason, recording: true } : { line: event.line, reason, file: event.file, recording: true };
     const warnings: ParseWarning[] = [];
     if (!this.prefixed && this.unprefixed && this.firstFork) {
       warnings.push(

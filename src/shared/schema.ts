@@ -148,6 +148,8 @@ export interface WarningJson {
   line: number;
   reason: string;
   file?: string;
+  /** About how the whole log was recorded (strace without -f, with -qq…), not one line of it: `line` is where it shows first. */
+  recording?: true;
 }
 
 export interface SummaryJson {

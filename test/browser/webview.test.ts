@@ -101,6 +101,33 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     }
   });
 
+  test('how the log was recorded is said above the details, as text and never folded away; only the unreadable lines are counted below', async () => {
+    const h = await pages.open();
+    const reason = 'this log follows one process only: strace ran without -f <b>bold</b>';
+    await h.send({
+      type: 'snapshot',
+      snapshot: {
+        ...smallTrace(),
+        warnings: [
+          { line: 3, reason, recording: true },
+          { line: 9, reason: 'unrecognized line: junk' },
+        ],
+      },
+      trace: SMALL_TRACE_INFO,
+    });
+    await h.page.locator('.ft-row[data-id="107"]').waitFor();
+    await h.settle();
+    const note = h.page.locator('.ft-recording');
+    assert.ok(await note.isVisible(), 'the note is shown without a click');
+    assert.equal(await note.innerText(), `line 3: ${reason}`);
+    assert.equal(await h.page.locator('.ft-details b').count(), 0, 'markup in a reason is text');
+    assert.equal(await h.page.locator('.ft-warnings summary').innerText(), '1 line of the log could not be read');
+    // Still there above a selected process's details.
+    await h.page.locator('[data-id="102"]').click();
+    await h.settle();
+    assert.match(await h.page.locator('.ft-details').innerText(), /^line 3: this log follows one process only[^\n]*\n[\s\S]*pid 102/);
+  });
+
   test('Enter on a focused row posts openProcess; arrows move, collapse and expand; / focuses search', async () => {
     const h = await panel();
     await h.page.locator('[data-id="102"]').click();

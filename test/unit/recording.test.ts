@@ -75,6 +75,11 @@ describe('a log recorded without -f', () => {
     assert.equal(s.warnings[0].line, 3);
     assert.match(s.warnings[0].reason, /^this log follows one process only: strace ran without -f, .* strace -f -ttt -o trace\.log PROGRAM$/);
     assert.match(s.warnings[1].reason, /wait4 reaped pid 12775, but the trace never showed it exit/);
+    assert.deepEqual(
+      s.warnings.map((w) => w.recording),
+      [true, undefined],
+      'the views tell a note on the whole log from a line they could not read',
+    );
   });
 
   test('names the program by the pid set_tid_address returned, not 0', () => {
