@@ -247,7 +247,11 @@ export class ProcessModel {
     this.unusable = verdict.unusable;
     for (const p of this.processes) {
       // Exited, and no traced clone ever named it: its parent is outside the trace (strace -p).
-      if (p.exit && !p.linked && !p.reaped) this.reaping.reap(p, p.exit.time, null, null, 'wait', false, null);
+      if (p.exit && !p.linked && !p.reaped) {
+        // A run strace started (another run appended with -A): strace reaped it, as it does a root.
+        if (p.launchedByTracer) this.reaping.reap(p, p.exit.time, null, null, 'tracer', true, null);
+        else this.reaping.reap(p, p.exit.time, null, null, 'wait', false, null);
+      }
     }
     this.sigchld.finish();
     if (this.folding.due) this.folding.settle(this.foldHost);
@@ -335,6 +339,9 @@ export class ProcessModel {
     // clone may not have returned yet (its first record can come first).
     const proc = this.newProcess(event.pid, event.time, null);
     if (this.kept.everAdded === 1) this.markRoot(proc, event);
+    // Begun by an exec, as strace starts a program: another run appended to the log (-A), until a
+    // clone claims it (a vfork child execs before its parent's vfork returns).
+    else proc.launchedByTracer = isExec(event);
     return this.noteComm(proc, event);
   }
 
@@ -385,7 +392,7 @@ export class ProcessModel {
 
   private markRoot(root: ProcessNode, event: TraceEvent): void {
     root.linked = true;
-    root.launchedByTracer = event.kind === 'syscall' && EXEC_CALLS.has(event.name);
+    root.launchedByTracer = isExec(event);
   }
 
   private noteComm(proc: ProcessNode, event: TraceEvent): ProcessNode {
@@ -456,6 +463,7 @@ export class ProcessModel {
       child = this.newProcess(childPid, time, proc);
     }
     if (!child.linked) {
+      child.launchedByTracer = false;
       // Records seen before the clone returned were the child's own; what it had not
       // replaced by exec yet it inherited from the parent.
       const execed = child.execs.length > 0;
@@ -657,4 +665,9 @@ function fillSites(child: ProcessNode, parent: ProcessNode): void {
     site.argv = parent.argv;
   }
   child.sitesBeforeLink = null;
+}
+
+/** An exec call's record (a root's first record when strace started the program). */
+function isExec(event: TraceEvent): boolean {
+  return event.kind === 'syscall' && EXEC_CALLS.has(event.name);
 }

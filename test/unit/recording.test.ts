@@ -330,3 +330,31 @@ describe("strace -c's summary table", () => {
     assert.match(s.warnings[0]?.reason ?? '', /unrecognized line: garbage/);
   });
 });
+
+describe('two runs appended to one log (strace -A)', () => {
+  const run = (pid: number, at: number): string[] => [
+    `${pid} ${at}.000000 execve("/usr/bin/sh", ["sh", "-c", "sleep 0.05 & wait"], 0x7ffc75e32268 /* 35 vars */) = 0`,
+    `${pid} ${at}.001000 vfork( <unfinished ...>`,
+    `${pid + 1} ${at}.002000 execve("/usr/bin/sleep", ["sleep", "0.05"], 0x7ffc75e32268 /* 35 vars */) = 0`,
+    `${pid} ${at}.002100 <... vfork resumed>) = ${pid + 1}`,
+    `${pid + 1} ${at}.050000 exit_group(0)   = ?`,
+    `${pid + 1} ${at}.050100 +++ exited with 0 +++`,
+    `${pid} ${at}.050200 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${pid + 1}`,
+    `${pid} ${at}.051000 exit_group(0)   = ?`,
+    `${pid} ${at}.051100 +++ exited with 0 +++`,
+  ];
+
+  test('the second run is reaped by strace, as the first; its vfork child (exec before the vfork returned) by its parent', () => {
+    const s = analyzeText(log(...run(28588, 1700000000), ...run(28593, 1700000001)));
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.reaped?.how, p.reaped?.by]),
+      [
+        [28588, null, 'tracer', null],
+        [28589, 28588, 'wait', 28588],
+        [28593, null, 'tracer', null],
+        [28594, 28593, 'wait', 28593],
+      ],
+    );
+    assert.deepEqual(s.warnings, []);
+  });
+});
