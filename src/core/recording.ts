@@ -68,7 +68,8 @@ export class RecordingCheck {
    * `skipped`: the outcomes of the calls that became no event.
    */
   verdict(processes: number, unseenExit: { event: TraceEvent; count: number } | null, skipped: SkippedCalls): RecordingVerdict {
-    if (this.succeeded === 0 && !skipped.succeeded && (this.failed > 0 || skipped.failed) && processes >= 2) {
+    // Exits too (-Z keeps them): an attached pool whose only calls failed (EAGAIN) and that was detached has none.
+    if (this.succeeded === 0 && !skipped.succeeded && (this.failed > 0 || skipped.failed) && this.exitRecords > 0 && processes >= 2) {
       return {
         warnings: [],
         unusable:

@@ -173,6 +173,19 @@ describe('a log recorded with -Z (failed calls only)', () => {
     assert.match(session.model.unusable ?? '', /recorded with -Z/);
   });
 
+  test('an attached pool whose only calls failed, detached before any exit, is usable', () => {
+    const session = new TraceSession();
+    session.push(
+      log(
+        '201 1700000000.000000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+        '202 1700000000.001000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+        '201 1700000000.002000 accept(3, NULL, NULL <detached ...>',
+      ),
+    );
+    session.finish();
+    assert.equal(session.model.unusable, null);
+  });
+
   test('an attached pool that only read and was killed (no fork, no call the model reads) is usable', () => {
     const session = new TraceSession();
     session.push(
