@@ -489,7 +489,7 @@ test('`perl server.pl` (a perlipc accept loop): SIGCHLD cuts accept short, and t
   assert.equal(accept.severity, 'warning');
   assert.match(
     accept.message,
-    /the SIGCHLD handler was installed without SA_RESTART\. Install the handler with POSIX::sigaction and SA_RESTART in its flags \(%SIG installs it without\), or retry accept4? when \$!\{EINTR\} is set/,
+    /the SIGCHLD handler was installed without SA_RESTART\. Install the handler with POSIX::sigaction and SA_RESTART in its flags \(%SIG installs it without\), or retry accept \(accept4? in the trace\) when \$!\{EINTR\} is set/,
   );
   assert.doesNotMatch(accept.message, /errno ==|sa_flags/);
   assert.match(accept.locationNote ?? '', /server\.pl:12\b/, 'the accept line, as a candidate');

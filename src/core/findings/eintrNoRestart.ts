@@ -59,12 +59,30 @@ function goNoLine(call: string, executable: string | null): string {
   return `${call} was made through the Go runtime, whose calls the disassembly of ${executable ? basename(executable) : 'the program'} does not map to a line of the program.`;
 }
 
+/** The Perl function a script calls for a slow call strace names (perl makes accept4, pselect6 …). */
+const PERL_FUNCTIONS: ReadonlyMap<string, string> = new Map([
+  ['accept', 'accept'],
+  ['accept4', 'accept'],
+  ['connect', 'connect'],
+  ['select', 'select'],
+  ['pselect6', 'select'],
+  ['wait4', 'waitpid'],
+  ['nanosleep', 'sleep'],
+  ['clock_nanosleep', 'sleep'],
+  ['pause', 'POSIX::pause'],
+  ['read', 'sysread'],
+  ['recvfrom', 'recv'],
+]);
+
 /** Why the program saw EINTR, and what to do, as the trace showed the handler installed. */
 function eintrCause(record: EintrRecord, sigactionWords: string): string {
   const { call, restartWouldHelp, handlerRestart } = record;
   // A Perl script gets the EINTR itself ($!), and %SIG installs handlers without SA_RESTART.
   const perl = deferredHandlerLanguage(record.process.executable) === 'perl';
-  const retry = perl ? `retry ${call} when $!{EINTR} is set (perl hands the EINTR to the script)` : `retry ${call} when errno == EINTR`;
+  const perlName = perl ? PERL_FUNCTIONS.get(call) : undefined;
+  const retry = perl
+    ? `retry ${perlName ? `${perlName} (${call} in the trace)` : call} when $!{EINTR} is set (perl hands the EINTR to the script)`
+    : `retry ${call} when errno == EINTR`;
   const addRestart = perl
     ? `Install the handler with POSIX::sigaction and SA_RESTART in its flags (%SIG installs it without)${sigactionWords}`
     : `Add SA_RESTART to sa_flags where the handler is installed${sigactionWords}`;
