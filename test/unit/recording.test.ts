@@ -10,6 +10,14 @@ const EXEC = 'execve("/work/main/examples/double_fork_daemon", ["/work/main/exam
 const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f977528fa10)';
 const EXITED = '--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=12934, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---';
 
+/** Why the log gives no process tree at all, or null. */
+function unusable(text: string): string | null {
+  const session = new TraceSession();
+  session.push(text);
+  assert.equal(session.finish(), null, 'it is a strace log');
+  return session.model.unusable;
+}
+
 /** The double fork under `strace -f -ttt`, each record given its -n and -i prefixes by `prefix`. */
 function doubleFork(prefix: (nr: number, ip: string) => string): string {
   const p = prefix;
@@ -149,67 +157,60 @@ describe('a log recorded with -Z (failed calls only)', () => {
   );
 
   test('gives no process tree, and says why and how to record one', () => {
-    const session = new TraceSession();
-    session.push(text);
-    assert.equal(session.finish(), null, 'it is a strace log');
     assert.match(
-      session.model.unusable ?? '',
+      unusable(text) ?? '',
       /^no call in it succeeded, only failed ones, and no process was seen being forked: it was recorded with -Z \(--failed-only, or -e status=failed\), .* strace -f -ttt -o trace\.log PROGRAM$/,
     );
   });
 
   test('so is one whose only failed call is one the model skips (access), as strace -Z printed it with stdout to a file', () => {
-    const session = new TraceSession();
-    session.push(
-      log(
-        '14931 1700000000.000000 access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)',
-        '14932 1700000000.003000 +++ exited with 0 +++',
-        `14931 1700000000.003100 ${EXITED.replace('12934', '14932')}`,
-        '14931 1700000000.003600 +++ exited with 0 +++',
-        '14933 1700000000.104000 +++ exited with 0 +++',
-      ),
+    assert.match(
+      unusable(
+        log(
+          '14931 1700000000.000000 access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)',
+          '14932 1700000000.003000 +++ exited with 0 +++',
+          `14931 1700000000.003100 ${EXITED.replace('12934', '14932')}`,
+          '14931 1700000000.003600 +++ exited with 0 +++',
+          '14933 1700000000.104000 +++ exited with 0 +++',
+        ),
+      ) ?? '',
+      /recorded with -Z/,
     );
-    session.finish();
-    assert.match(session.model.unusable ?? '', /recorded with -Z/);
   });
 
   test('an attached pool whose only calls failed, detached before any exit, is usable', () => {
-    const session = new TraceSession();
-    session.push(
-      log(
-        '201 1700000000.000000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
-        '202 1700000000.001000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
-        '201 1700000000.002000 accept(3, NULL, NULL <detached ...>',
+    assert.equal(
+      unusable(
+        log(
+          '201 1700000000.000000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+          '202 1700000000.001000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)',
+          '201 1700000000.002000 accept(3, NULL, NULL <detached ...>',
+        ),
       ),
+      null,
     );
-    session.finish();
-    assert.equal(session.model.unusable, null);
   });
 
   test('an attached pool that only read and was killed (no fork, no call the model reads) is usable', () => {
-    const session = new TraceSession();
-    session.push(
-      log(
-        '201 1700000000.000000 read(4, "x", 1) = 1',
-        '202 1700000000.001000 accept(3, NULL, NULL) = -1 EAGAIN (Resource temporarily unavailable)',
-        '201 1700000000.002000 +++ killed by SIGKILL +++',
-        '202 1700000000.003000 +++ killed by SIGKILL +++',
+    assert.equal(
+      unusable(
+        log(
+          '201 1700000000.000000 read(4, "x", 1) = 1',
+          '202 1700000000.001000 accept(3, NULL, NULL) = -1 EAGAIN (Resource temporarily unavailable)',
+          '201 1700000000.002000 +++ killed by SIGKILL +++',
+          '202 1700000000.003000 +++ killed by SIGKILL +++',
+        ),
       ),
+      null,
     );
-    session.finish();
-    assert.equal(session.model.unusable, null);
   });
 
   test('a whole log, or one whose failed calls are all a process did, is usable', () => {
     for (const t of [
       doubleFork(() => ''),
       log('12927 1700000000.000000 wait4(-1, 0x7ffce017fce8, WNOHANG, NULL) = -1 ECHILD (No child processes)', '12927 1700000000.005000 +++ exited with 0 +++'),
-    ]) {
-      const session = new TraceSession();
-      session.push(t);
-      session.finish();
-      assert.equal(session.model.unusable, null);
-    }
+    ])
+      assert.equal(unusable(t), null);
   });
 });
 
@@ -232,12 +233,6 @@ describe('a log recorded with -e trace= naming calls that leave out the forks or
     '12950 1700000000.010100 +++ exited with 0 +++',
     '12952 1700000000.060100 +++ exited with 0 +++',
   );
-  const unusable = (text: string): string | null => {
-    const session = new TraceSession();
-    session.push(text);
-    session.finish();
-    return session.model.unusable;
-  };
 
   test('without the forks: no tree, and what to record instead', () => {
     assert.match(
