@@ -87,9 +87,9 @@ export function reportOnStdout(options: ReportOptions): boolean {
  * Writes --json and --sarif. `snapshot` is what --json writes (a SnapshotJson, or a lazy
  * one whose processes become JSON as they are streamed out).
  */
-export function writeReports(options: ReportOptions, snapshot: Pick<SnapshotJson, 'diagnostics'>, facts: { version: string; cwd: string }): void {
+export function writeReports(options: ReportOptions, snapshot: Pick<SnapshotJson, 'diagnostics' | 'warnings'>, facts: { version: string; cwd: string }): void {
   if (options.json !== null) write(options.json, snapshot);
-  if (options.sarif !== null) write(options.sarif, toSarif(snapshot.diagnostics, facts));
+  if (options.sarif !== null) write(options.sarif, toSarif(snapshot.diagnostics, facts, snapshot.warnings));
 }
 
 /** The exit status --fail-on asks for: 1 when a finding reaches its level, else 0. */

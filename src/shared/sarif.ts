@@ -1,6 +1,6 @@
 // SARIF 2.1.0 from a snapshot's findings: what GitHub code scanning and other CI viewers
 // read. Pure: the caller gives the working directory that locations are made relative to.
-import type { DiagnosticJson, DiagnosticKind, FixJson, Severity, SourceLocation } from './schema';
+import type { DiagnosticJson, DiagnosticKind, FixJson, Severity, SourceLocation, WarningJson } from './schema';
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 
@@ -65,6 +65,11 @@ export interface SarifLog {
     originalUriBaseIds: Record<string, { uri: string; description: Message }>;
     columnKind: 'utf16CodeUnits';
     results: SarifResult[];
+    /** How the log was recorded limits the findings (strace without -f, -qq…): said as tool notifications. */
+    invocations?: Array<{
+      executionSuccessful: true;
+      toolExecutionNotifications: Array<{ level: 'warning'; message: Message; descriptor: { id: 'recording' } }>;
+    }>;
   }>;
 }
 
@@ -166,8 +171,11 @@ export function sarifRules(): SarifRule[] {
   });
 }
 
-/** The SARIF 2.1.0 log of these findings. */
-export function toSarif(diagnostics: readonly DiagnosticJson[], options: SarifOptions): SarifLog {
+/**
+ * The SARIF 2.1.0 log of these findings. `warnings`: the snapshot's; those about how the log
+ * was recorded (strace without -f, -qq…) become the invocation's tool notifications.
+ */
+export function toSarif(diagnostics: readonly DiagnosticJson[], options: SarifOptions, warnings: readonly WarningJson[] = []): SarifLog {
   const base = withSlash(options.cwd);
   const artifact = (file: string): ArtifactLocation =>
     file.startsWith(base) ? { uri: encodePath(file.slice(base.length)), uriBaseId: SRCROOT } : { uri: fileUri(file) };
@@ -182,6 +190,24 @@ export function toSarif(diagnostics: readonly DiagnosticJson[], options: SarifOp
         originalUriBaseIds: { [SRCROOT]: { uri: fileUri(base), description: { text: 'The directory forktrace ran in.' } } },
         columnKind: 'utf16CodeUnits',
         results: diagnostics.map((d) => result(d, artifact)),
+        ...recordingNotifications(warnings),
+      },
+    ],
+  };
+}
+
+function recordingNotifications(warnings: readonly WarningJson[]): Pick<SarifLog['runs'][number], 'invocations'> {
+  const notes = warnings.filter((w) => w.recording);
+  if (notes.length === 0) return {};
+  return {
+    invocations: [
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: notes.map((w) => ({
+          level: 'warning',
+          message: { text: `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}` },
+          descriptor: { id: 'recording' },
+        })),
       },
     ],
   };

@@ -126,3 +126,22 @@ test('bad report options are usage errors (exit 2) before anything runs', () => 
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot both write to standard output/);
 });
+
+test('a log recorded without -f: the SARIF says so as a tool notification (valid 2.1.0); a whole log has none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-sarif-'));
+  const log = join(dir, 'nof.log');
+  const rec = spawnSync('strace', ['-ttt', '-o', log, '--', join(EXAMPLES, 'double_fork_daemon'), '0.05'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(rec.status, 0, rec.stderr);
+  const r = forktrace(['analyze', '--sarif', '-', log]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as SarifLog;
+  assert.deepEqual(sarifErrors(out), [], 'valid against the SARIF 2.1.0 schema');
+  const notes = out.runs[0].invocations?.[0].toolExecutionNotifications ?? [];
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].level, 'warning');
+  assert.match(notes[0].message.text, /^line \d+: this log follows one process only: strace ran without -f/);
+  assert.equal(out.runs[0].invocations?.[0].executionSuccessful, true);
+
+  const whole = JSON.parse(forktrace(['analyze', '--sarif', '-', join(LOGS, 'double_fork.ttt.log')]).stdout) as SarifLog;
+  assert.equal(whole.runs[0].invocations, undefined);
+});
