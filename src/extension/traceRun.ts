@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { DiagnosticJson, SnapshotJson, SourceLocation } from '../shared/schema';
 import { isFinding, type FindingRef, type TraceInfo } from '../shared/protocol';
 import type { RunSummary } from '../shared/compare';
-import { traceEndWords } from '../shared/words';
+import { logWarningsWords, traceEndWords } from '../shared/words';
 import type { LiveTrace, StackMode } from '../tracer/liveTrace';
 import { createFixProvider } from '../fixes/provider';
 import { SiteResolver } from '../sites';
@@ -175,7 +175,7 @@ export class TraceRun extends Disposable {
     const snapshot = session.snapshot(new SiteResolver({ cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }).locator(), createFixProvider());
     const run = new TraceRun(host, null, basename(path), (h) => ForkTreePanel.create(host.extensionUri, `Fork Trace: ${basename(path)}`, h), 'log');
     run.snapshotCache = snapshot;
-    run.trace.message = snapshot.warnings.length > 0 ? `${snapshot.warnings.length} line(s) of the log could not be read; see the details pane.` : null;
+    run.trace.message = logWarningsWords(snapshot.warnings);
     run.setProblems(snapshot);
     run.sendSnapshot();
     return run;

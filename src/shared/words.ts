@@ -1,7 +1,7 @@
 // One wording for every view: the CLI, the panel, the debug view and the findings say
 // a process, an exit, a zombie interval, an adoption, a reaping and a count with these
 // functions, in the design's words (design.md §2). Pure: no Node, no vscode.
-import type { AdoptionJson, AttachJson, ExitJson, FoldedGroupJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson } from './schema';
+import type { AdoptionJson, AttachJson, ExitJson, FoldedGroupJson, ProcessJson, ReapedJson, SourceLocation, SummaryJson, WarningJson } from './schema';
 
 // ---- counts and times
 
@@ -295,6 +295,20 @@ function span(from: number | null, to: number | null | undefined): string {
 }
 
 /** The last part of a `/`-separated path (pure: the webview has no node:path). */
+/**
+ * The panel's header line for an opened log: a note on how it was recorded first (strace
+ * without -f…: it limits the whole picture), then how many lines could not be read.
+ */
+export function logWarningsWords(warnings: ReadonlyArray<Pick<WarningJson, 'recording'>>): string | null {
+  const notes = warnings.filter((w) => w.recording).length;
+  const unread = warnings.length - notes;
+  const parts = [
+    notes > 0 ? `How this log was recorded limits the picture (${count(notes, 'note')} in the details pane).` : null,
+    unread > 0 ? `${count(unread, 'line')} of the log could not be read; see the details pane.` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length > 0 ? parts.join(' ') : null;
+}
+
 export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }

@@ -19,6 +19,7 @@ import {
   formatDuration,
   formatLifetime,
   formatTime,
+  logWarningsWords,
   pidList,
   processName,
   reapBrief,
@@ -296,6 +297,18 @@ describe('a folded group, in every view', () => {
     assert.equal(
       foldedGroupWords({ ...group, parentId: 'folded-1', parentPid: null, count: 1, forkSite: null, zombieTime: null }),
       '1 more reaped child, children of the folded ones above',
+    );
+  });
+});
+
+describe("an opened log's header line", () => {
+  test('a note on how it was recorded comes first, then the unreadable lines; none of either says nothing', () => {
+    assert.equal(logWarningsWords([]), null);
+    assert.equal(logWarningsWords([{}, {}]), '2 lines of the log could not be read; see the details pane.');
+    assert.equal(logWarningsWords([{ recording: true }]), 'How this log was recorded limits the picture (1 note in the details pane).');
+    assert.equal(
+      logWarningsWords([{ recording: true }, {}]),
+      'How this log was recorded limits the picture (1 note in the details pane). 1 line of the log could not be read; see the details pane.',
     );
   });
 });
