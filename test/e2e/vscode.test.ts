@@ -68,6 +68,8 @@ let forkLine = 0;
 function prepareFolder(port: number): void {
   ({ work, folder } = copyExamples('forktrace-e2e-'));
   copyFileSync(LOG_FIXTURE, join(folder, 'zombie_server.ttt.log'));
+  // A log recorded the way many people first run strace: without -f.
+  execFileSync('strace', ['-ttt', '-o', join(folder, 'without-f.log'), '--', join(folder, 'double_fork_daemon'), '0.05'], { stdio: 'ignore' });
   writeFileSync(
     join(folder, '.vscode', 'settings.json'),
     JSON.stringify({ 'forkTrace.program': '${workspaceFolder}/zombie_server', 'forkTrace.args': [String(port)] }, null, 2),
@@ -233,6 +235,27 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     await quickInputClosed(page);
     await screenshot(page, '05-open-strace-log');
     timings.mark(`Open strace Log… → ${rows.length} processes`);
+  });
+
+  it('Open strace Log… on a log recorded without -f: the header and a note above the details say so, and the parent shows under its real pid', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await waitFor('no webview with processes', async () => (await webviewFramesWith(page, '[data-pid]', false)).length === 0, 10_000);
+    await openLogFromDialog(join(folder, 'without-f.log'));
+    const frame = await webviewFrame(page, '.ft-recording', 20_000);
+    assert.match(await frame.locator('.ft-trace-message').innerText(), /^How this log was recorded limits the picture \(1 note in the details pane\)\./);
+    assert.match(
+      await frame.locator('.ft-recording').innerText(),
+      /^line \d+: this log follows one process only: strace ran without -f.*strace -f -ttt -o trace\.log PROGRAM$/s,
+    );
+    const rows = await panelRows(frame);
+    assert.equal(rows.length, 2, 'the program and the child it forked and reaped');
+    assert.ok(
+      rows.every((r) => r.pid > 0),
+      JSON.stringify(rows),
+    );
+    await quickInputClosed(page);
+    await screenshot(page, '05b-log-without-f');
+    timings.mark('Open strace Log… without -f → the note');
   });
 
   it('Open strace Log… on a big log: a notification tells how much is read, and its Cancel opens nothing', async () => {

@@ -542,8 +542,10 @@ function craftedLog(exe: string, argv: string[]): string {
     `100 1700000000.000000 execve(${q(exe)}, [${argv.map(q).join(', ')}], 0x7ffd /* 1 var */) = 0`,
     `100 1700000000.001000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 101`,
     `101 1700000000.002000 execve("/bin/sh", ["sh", "-c", "touch ${argv[argv.length - 1]}"], 0x7ffd /* 1 var */) = 0`,
+    `101 1700000000.002500 exit_group(0)                     = ?`,
     `101 1700000000.003000 +++ exited with 0 +++`,
     `100 1700000000.004000 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---`,
+    `100 1700000000.499000 exit_group(0)                     = ?`,
     `100 1700000000.500000 +++ exited with 0 +++`,
     '',
   ].join('\n');
