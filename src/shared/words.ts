@@ -47,9 +47,17 @@ export function sentence(text: string): string {
   return text.length === 0 ? text : `${text[0].toUpperCase()}${text.slice(1)}`;
 }
 
-/** How much of a log is read: "3.5 of 576 MiB", one decimal below 10 MiB; "24 MiB" when its size is not known (0: a pipe). */
+/**
+ * How much of a log is read: "3.5 of 576 MiB", one decimal below 10 MiB; "12 of 30 KiB" for a
+ * log under 1 MiB (not "0.0 of 0.0 MiB"); "24 MiB" when its size is not known (0: a pipe).
+ */
 export function readWords(read: number, total: number): string {
-  const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
+  const MiB = 1024 * 1024;
+  if ((total > 0 ? total : read) < MiB) {
+    const kib = (bytes: number) => Math.ceil(bytes / 1024).toFixed(0);
+    return total > 0 ? `${kib(read)} of ${kib(total)} KiB` : `${kib(read)} KiB`;
+  }
+  const mib = (bytes: number) => (bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0);
   return total > 0 ? `${mib(read)} of ${mib(total)} MiB` : `${mib(read)} MiB`;
 }
 

@@ -54,5 +54,5 @@ test('a log of unknown size (a pipe: stat says 0 bytes) gives how much was read,
   t.progress?.update(24 * MiB, 0);
   t.tick(100);
   t.progress?.update(0, 0);
-  assert.deepEqual(t.written, ['\r\x1b[Kforktrace: reading trace.log: 24 MiB', '\r\x1b[Kforktrace: reading trace.log: 0.0 MiB']);
+  assert.deepEqual(t.written, ['\r\x1b[Kforktrace: reading trace.log: 24 MiB', '\r\x1b[Kforktrace: reading trace.log: 0 KiB']);
 });

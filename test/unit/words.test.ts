@@ -20,6 +20,7 @@ import {
   formatLifetime,
   formatTime,
   logWarningsWords,
+  readWords,
   pidList,
   processName,
   reapBrief,
@@ -310,5 +311,15 @@ describe("an opened log's header line", () => {
       logWarningsWords([{ recording: true }, {}]),
       'How this log was recorded limits the picture (1 note in the details pane). 1 line of the log could not be read; see the details pane.',
     );
+  });
+});
+
+describe('how much of a log is read', () => {
+  test('MiB for a big log, KiB under 1 MiB (never "0.0 of 0.0 MiB"), no total for a pipe', () => {
+    const MiB = 1024 * 1024;
+    assert.equal(readWords(3.5 * MiB, 576 * MiB), '3.5 of 576 MiB');
+    assert.equal(readWords(24 * MiB, 0), '24 MiB');
+    assert.equal(readWords(12 * 1024, 30 * 1024 + 5), '12 of 31 KiB');
+    assert.equal(readWords(0, 0), '0 KiB');
   });
 });
