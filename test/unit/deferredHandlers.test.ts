@@ -114,7 +114,7 @@ describe("a script's SIGCHLD handler, run after rt_sigreturn", () => {
     assert.deepEqual(coalesced.pids, [100, 202]);
     assert.match(coalesced.message, /Loop: 1 while waitpid\(-1, WNOHANG\) > 0; \(WNOHANG from POSIX\)\.$/);
     const eintr = s.diagnostics.find((d) => d.kind === 'eintr-no-restart');
-    assert.match(eintr?.message ?? '', /retry pselect6 when \$!\{EINTR\} is set/);
+    assert.match(eintr?.message ?? '', /retry select \(pselect6 in the trace\) when \$!\{EINTR\} is set/);
   });
 
   test('a C program whose handler never waits: the wait after rt_sigreturn is no handler run', () => {
