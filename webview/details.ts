@@ -203,7 +203,8 @@ function recordingNotes(notes: readonly WarningJson[]): HTMLElement {
 function warningsSection(warnings: readonly WarningJson[], count: number): HTMLElement | null {
   if (count === 0) return null;
   const section = el('details', 'ft-warnings');
-  section.append(el('summary', undefined, `${countGrouped(count, 'line')} of the log could not be read`));
+  // Lines it could not read, and records that contradict the model (a wait for a pid never seen): warnings, as the CLI says.
+  section.append(el('summary', undefined, `${countGrouped(count, 'warning')} while reading the log`));
   const list = el('ul', 'ft-plain-list');
   for (const w of warnings.slice(0, MAX_WARNINGS_SHOWN)) {
     list.append(el('li', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));

@@ -305,14 +305,14 @@ function span(from: number | null, to: number | null | undefined): string {
 /** The last part of a `/`-separated path (pure: the webview has no node:path). */
 /**
  * The panel's header line for an opened log: a note on how it was recorded first (strace
- * without -f…: it limits the whole picture), then how many lines could not be read.
+ * without -f…: it limits the whole picture), then how many warnings reading it gave.
  */
 export function logWarningsWords(warnings: ReadonlyArray<Pick<WarningJson, 'recording'>>): string | null {
   const notes = warnings.filter((w) => w.recording).length;
-  const unread = warnings.length - notes;
+  const others = warnings.length - notes;
   const parts = [
     notes > 0 ? `How this log was recorded limits the picture (${count(notes, 'note')} in the details pane).` : null,
-    unread > 0 ? `${count(unread, 'line')} of the log could not be read; see the details pane.` : null,
+    others > 0 ? `${count(others, 'warning')} while reading the log; see the details pane.` : null,
   ].filter((p): p is string => p !== null);
   return parts.length > 0 ? parts.join(' ') : null;
 }

@@ -101,7 +101,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     }
   });
 
-  test('how the log was recorded is said above the details, as text and never folded away; only the unreadable lines are counted below', async () => {
+  test('how the log was recorded is said above the details, as text and never folded away; only the other warnings are counted below', async () => {
     const h = await pages.open();
     const reason = 'this log follows one process only: strace ran without -f <b>bold</b>';
     await h.send({
@@ -121,7 +121,7 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.ok(await note.isVisible(), 'the note is shown without a click');
     assert.equal(await note.innerText(), `line 3: ${reason}`);
     assert.equal(await h.page.locator('.ft-details b').count(), 0, 'markup in a reason is text');
-    assert.equal(await h.page.locator('.ft-warnings summary').innerText(), '1 line of the log could not be read');
+    assert.equal(await h.page.locator('.ft-warnings summary').innerText(), '1 warning while reading the log');
     // Still there above a selected process's details.
     await h.page.locator('[data-id="102"]').click();
     await h.settle();

@@ -305,11 +305,11 @@ describe('a folded group, in every view', () => {
 describe("an opened log's header line", () => {
   test('a note on how it was recorded comes first, then the unreadable lines; none of either says nothing', () => {
     assert.equal(logWarningsWords([]), null);
-    assert.equal(logWarningsWords([{}, {}]), '2 lines of the log could not be read; see the details pane.');
+    assert.equal(logWarningsWords([{}, {}]), '2 warnings while reading the log; see the details pane.');
     assert.equal(logWarningsWords([{ recording: true }]), 'How this log was recorded limits the picture (1 note in the details pane).');
     assert.equal(
       logWarningsWords([{ recording: true }, {}]),
-      'How this log was recorded limits the picture (1 note in the details pane). 1 line of the log could not be read; see the details pane.',
+      'How this log was recorded limits the picture (1 note in the details pane). 1 warning while reading the log; see the details pane.',
     );
   });
 });
