@@ -16,6 +16,7 @@ import {
   describeZombie,
   formatLocation,
   formatTime,
+  warningWords,
 } from '../src/shared/words';
 import { quoteArgv, shortLocation } from './format';
 import type { ProcessStore } from './store';
@@ -196,7 +197,7 @@ function actionLink(text: string, title: string, action: () => void): HTMLAnchor
 function recordingNotes(notes: readonly WarningJson[]): HTMLElement {
   const section = el('div', 'ft-recording');
   section.setAttribute('role', 'note');
-  for (const w of notes) section.append(el('p', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));
+  for (const w of notes) section.append(el('p', undefined, warningWords(w)));
   return section;
 }
 
@@ -207,7 +208,7 @@ function warningsSection(warnings: readonly WarningJson[], count: number): HTMLE
   section.append(el('summary', undefined, `${countGrouped(count, 'warning')} while reading the log`));
   const list = el('ul', 'ft-plain-list');
   for (const w of warnings.slice(0, MAX_WARNINGS_SHOWN)) {
-    list.append(el('li', undefined, `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`));
+    list.append(el('li', undefined, warningWords(w)));
   }
   if (count > Math.min(warnings.length, MAX_WARNINGS_SHOWN))
     list.append(el('li', 'ft-muted', `… and ${countGrouped(count - Math.min(warnings.length, MAX_WARNINGS_SHOWN), 'more')}`));

@@ -1,6 +1,7 @@
 // SARIF 2.1.0 from a snapshot's findings: what GitHub code scanning and other CI viewers
 // read. Pure: the caller gives the working directory that locations are made relative to.
 import type { DiagnosticJson, DiagnosticKind, FixJson, Severity, SourceLocation, WarningJson } from './schema';
+import { warningWords } from './words';
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 
@@ -205,7 +206,7 @@ function recordingNotifications(warnings: readonly WarningJson[]): Pick<SarifLog
         executionSuccessful: true,
         toolExecutionNotifications: notes.map((w) => ({
           level: 'warning',
-          message: { text: `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}` },
+          message: { text: warningWords(w) },
           descriptor: { id: 'recording' },
         })),
       },

@@ -303,6 +303,11 @@ function span(from: number | null, to: number | null | undefined): string {
 }
 
 /** The last part of a `/`-separated path (pure: the webview has no node:path). */
+/** A warning as the panel and the SARIF say it: "line 12: …", or "trace.401:12: …" in a -ff directory. */
+export function warningWords(w: Pick<WarningJson, 'file' | 'line' | 'reason'>): string {
+  return `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`;
+}
+
 /**
  * The panel's header line for an opened log: a note on how it was recorded first (strace
  * without -f…: it limits the whole picture), then how many warnings reading it gave.
