@@ -247,11 +247,8 @@ export class ProcessModel {
     this.unusable = verdict.unusable;
     for (const p of this.processes) {
       // Exited, and no traced clone ever named it: its parent is outside the trace (strace -p).
-      if (p.exit && !p.linked && !p.reaped) {
-        // A run strace started (another run appended with -A): strace reaped it, as it does a root.
-        if (p.launchedByTracer) this.reaping.reap(p, p.exit.time, null, null, 'tracer', true, null);
-        else this.reaping.reap(p, p.exit.time, null, null, 'wait', false, null);
-      }
+      // A run strace started (another run appended with -A): strace reaped it, as it does a root.
+      if (p.exit && !p.linked && !p.reaped) this.reaping.reap(p, p.exit.time, null, null, p.launchedByTracer ? 'tracer' : 'wait', p.launchedByTracer, null);
     }
     this.sigchld.finish();
     if (this.folding.due) this.folding.settle(this.foldHost);

@@ -48,7 +48,8 @@ export class RecordingCheck {
       if (event.code !== null) this.exitedRecords++;
     } else if (event.kind === 'syscall') {
       const name = event.name;
-      if (FORK_CALLS.has(name)) this.forks++;
+      const fork = FORK_CALLS.has(name);
+      if (fork) this.forks++;
       else if (WAIT_CALLS.has(name)) this.waits++;
       else if (name === 'exit_group' || name === 'exit') this.exitCall = true;
       else if (SIGACTION_CALLS.has(name)) this.sigaction = true;
@@ -57,7 +58,7 @@ export class RecordingCheck {
       if (event.result === '-1') this.failed++;
       else if (event.result !== '?') {
         this.succeeded++;
-        if (this.firstFork === null && FORK_CALLS.has(event.name) && Number(event.result) > 0) this.firstFork = event;
+        if (fork && this.firstFork === null && Number(event.result) > 0) this.firstFork = event;
       }
     }
   }

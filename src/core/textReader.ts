@@ -511,8 +511,9 @@ export abstract class TextReader {
  */
 function pastCallPrefixes(text: string, i: number, n: number): number {
   for (let k = 0; k < 2 && text.charCodeAt(i) === 91 /* [ */; k++) {
-    const close = text.indexOf('] ', i);
-    if (close < 0 || close > i + 18 || !CALL_PREFIX.test(text.slice(i + 1, close))) break;
+    // Within 20 characters: `[` and 16 hex digits, then `] ` (no search along the rest of the line).
+    const close = indexWithin(text, '] ', i, Math.min(n, i + 20));
+    if (close < 0 || !CALL_PREFIX.test(text.slice(i + 1, close))) break;
     i = close + 2;
     while (i < n && text.charCodeAt(i) === 32) i++;
   }
