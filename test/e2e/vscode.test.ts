@@ -233,6 +233,12 @@ describe('Fork Trace in a real VS Code (code-server)', { timeout: 15 * 60_000 },
     );
     assert.deepEqual(rows.map((r) => r.pid).sort(), [4306, 4316, 4317, 4318], 'the recorded server and its three children');
     await quickInputClosed(page);
+    // The reading is done: its notification goes with it, not left on screen at "0 of 0".
+    await waitFor(
+      'the reading notification closed',
+      async () => (await page.locator('.notification-toast', { hasText: 'Fork Trace: reading zombie_server.ttt.log' }).count()) === 0,
+      5_000,
+    );
     await screenshot(page, '05-open-strace-log');
     timings.mark(`Open strace Log… → ${rows.length} processes`);
   });
