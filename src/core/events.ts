@@ -59,6 +59,11 @@ export interface StraceMessageEvent extends EventBase {
   kind: 'message';
   text: string;
   attachedPid: number | null;
+  /**
+   * A task in a call when strace detached (`<detached ...>`) or when the log ended (an
+   * unfinished call that never resumed): it was there, though no other record may name it.
+   */
+  inCall?: true;
 }
 
 export type TraceEvent = SyscallEvent | ExitEvent | SupersededEvent | SignalEvent | StraceMessageEvent;

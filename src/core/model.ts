@@ -22,7 +22,7 @@ import { afterExec, appended, callSite, ChangedProcesses, ProcessNode, type Call
 import { Reaping } from './reaping';
 import { Folding, type FoldHost } from './folding';
 import { KeptProcesses } from './keptProcesses';
-import { RecordingCheck } from './recording';
+import { RecordingCheck, type UnforkedProcesses } from './recording';
 import { NO_SKIPPED_CALLS, type SkippedCalls } from './textReader';
 import type { SiteLocator } from './findings/context';
 import { SigchldTracker, type CoalescingRecord, type EintrRecord } from './sigchld';
@@ -85,6 +85,10 @@ export class ProcessModel {
   private readonly clone3AwaitingNextCall = new Map<number, CallSite>();
   /** The first fork-family call of a process not yet linked to its parent's clone: it came right after that clone. */
   private readonly flowBeforeLink = new Map<ProcessNode, CallSite>();
+  /** Processes no clone has named yet, by their first record: at the end, those still unnamed came from outside the log's forks. */
+  private readonly unforked = new Map<ProcessNode, TraceEvent>();
+  /** The log's first record was no exec: strace attached (-p), or the log's head is cut off. */
+  private beganMidRun = false;
   private readonly cloneFlags = new CloneFlagsReader();
   private maxWarnings = 1000;
   private droppedWarnings = 0;
@@ -108,6 +112,7 @@ export class ProcessModel {
           this.clone3AwaitingNextCall.delete(p.pid);
         }
         this.flowBeforeLink.delete(p);
+        this.unforked.delete(p);
         this.sigchld.forget(p);
         this.kept.folded();
       },
@@ -198,11 +203,17 @@ export class ProcessModel {
   apply(event: TraceEvent): void {
     this.recording.observe(event);
     if (!Number.isNaN(event.time)) {
-      if (Number.isNaN(this.origin)) this.origin = event.time;
-      this.lastTime = event.time;
+      // A call begun before the first record read (unfinished, read once it resumed) began the log.
+      const began = event.kind === 'syscall' && event.entryTime !== undefined ? event.entryTime : event.time;
+      if (Number.isNaN(this.origin) || began < this.origin) this.origin = began;
+      // A call still open at the end is told then, with the time it began.
+      if (!(event.time < this.lastTime)) this.lastTime = event.time;
     }
     if (event.kind === 'message') {
       if (event.attachedPid !== null) this.announced.add(event.attachedPid);
+      // The only record of an idle process attached to may be the call it sat in.
+      if (event.inCall && event.pid !== null && !this.byTid.has(event.pid))
+        this.taskOwner({ ...event, time: Number.isNaN(event.time) ? this.lastTime : event.time });
       return;
     }
     const proc = this.taskOwner(event);
@@ -241,7 +252,8 @@ export class ProcessModel {
       unseenExit.count++;
       this.processExit(p, time, status.code, status.signal, status.core);
     }
-    const verdict = this.recording.verdict(this.processCount, unseenExit, skipped);
+    const unforked = this.settleUnforked();
+    const verdict = this.recording.verdict(this.processCount, unseenExit, skipped, unforked);
     // First among the warnings: it says why the others came, and the CLI shows the first ten.
     this.warnings.unshift(...verdict.warnings);
     this.unusable = verdict.unusable;
@@ -254,6 +266,27 @@ export class ProcessModel {
     if (this.folding.due) this.folding.settle(this.foldHost);
     this.ended = true;
     this.version++;
+  }
+
+  /**
+   * Processes that appear in the log with no fork that returned them, first record first.
+   * In a log that begins mid-run (strace -p), they were there when it began: present before the trace.
+   */
+  private settleUnforked(): UnforkedProcesses {
+    const firsts: TraceEvent[] = [];
+    const pids: number[] = [];
+    for (const [p, first] of this.unforked) {
+      if (p.linked || p.launchedByTracer) continue;
+      firsts.push(first);
+      pids.push(p.pid);
+      if (this.beganMidRun && p.before === null) {
+        p.before = 'running';
+        if (this.origin < p.start) p.start = this.origin;
+        this.changes.touch(p);
+      }
+    }
+    this.unforked.clear();
+    return { beganMidRun: this.beganMidRun, pids, first: firsts[0] ?? null };
   }
 
   /**
@@ -321,7 +354,7 @@ export class ProcessModel {
   }
 
   /** The process a record belongs to, creating what the record proves exists. */
-  private taskOwner(event: Exclude<TraceEvent, { kind: 'message' }>): ProcessNode | null {
+  private taskOwner(event: TraceEvent): ProcessNode | null {
     if (event.pid === null) return this.unprefixedOwner(event);
     const known = this.byTid.get(event.pid);
     // A record other than a call may come from a tid no longer listed live (the thread that
@@ -334,15 +367,17 @@ export class ProcessModel {
     }
     // A pid never seen, or one whose process is gone: a new process, whose parent's
     // clone may not have returned yet (its first record can come first).
-    const proc = this.newProcess(event.pid, event.time, null);
+    // It ran from the start of its first call, which may have resumed long after.
+    const proc = this.newProcess(event.pid, event.kind === 'syscall' && event.entryTime !== undefined ? event.entryTime : event.time, null);
     if (this.kept.everAdded === 1) this.markRoot(proc, event);
     // Begun by an exec, as strace starts a program: another run appended to the log (-A), until a
     // clone claims it (a vfork child execs before its parent's vfork returns).
     else proc.launchedByTracer = isExec(event);
+    if (!proc.linked && !proc.launchedByTracer) this.unforked.set(proc, event);
     return this.noteComm(proc, event);
   }
 
-  private unprefixedOwner(event: Exclude<TraceEvent, { kind: 'message' }>): ProcessNode {
+  private unprefixedOwner(event: TraceEvent): ProcessNode {
     // Without -o, strace prefixes pids only while more than one task is traced.
     let only: ProcessNode | null = null;
     let count = 0;
@@ -387,9 +422,15 @@ export class ProcessModel {
     if (proc === this.unnamedRoot && event.pid === null && Number.isSafeInteger(pid) && pid > 0 && !this.byTid.has(pid)) this.nameRoot(proc, pid);
   }
 
+  /**
+   * The log's first process. Begun by an exec, strace started it: its parent is strace, which
+   * reaps it. Begun by any other record, the log starts mid-run (strace -p, or its head cut
+   * off): like every process no clone names, its parent is not known, and a traced wait may reap it.
+   */
   private markRoot(root: ProcessNode, event: TraceEvent): void {
-    root.linked = true;
     root.launchedByTracer = isExec(event);
+    root.linked = root.launchedByTracer;
+    this.beganMidRun = !root.launchedByTracer;
   }
 
   private noteComm(proc: ProcessNode, event: TraceEvent): ProcessNode {
@@ -461,6 +502,7 @@ export class ProcessModel {
     }
     if (!child.linked) {
       child.launchedByTracer = false;
+      this.unforked.delete(child);
       // Records seen before the clone returned were the child's own; what it had not
       // replaced by exec yet it inherited from the parent.
       const execed = child.execs.length > 0;
@@ -528,6 +570,7 @@ export class ProcessModel {
       const at = this.processes.indexOf(early);
       if (at >= 0) this.processes.splice(at, 1);
       this.flowBeforeLink.delete(early);
+      this.unforked.delete(early);
       this.running.delete(early);
       if (this.byPid.get(tid) === early) this.byPid.delete(tid);
       const n = this.reuseCount.get(tid) ?? 1;

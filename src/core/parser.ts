@@ -454,6 +454,7 @@ export class StraceParser extends TextReader {
     else if (this.recognizedLines === 0 && this.summaryLines > 0)
       this.fatal = "it holds only the summary table of strace -c (each call's count and time), and -c writes no record of the calls themselves";
     else if (this.recognizedLines === 0) this.fatal = 'no strace output found in it';
+    if (!this.fatal) this.endOpenCalls();
     this.pending.clear();
   }
 }

@@ -16,8 +16,26 @@ export interface RecordingVerdict {
   unusable: string | null;
 }
 
-const FORKS_LEFT_OUT = { what: 'forks', calls: 'fork, vfork, clone and clone3', unknown: 'who forked whom' };
-const WAITS_LEFT_OUT = { what: 'waits', calls: 'wait4, waitpid and waitid', unknown: 'which child was reaped, and when,' };
+const FORKS_LEFT_OUT = { what: 'forks', calls: 'fork, vfork, clone and clone3 are not in it', unknown: 'who forked whom' };
+const WAITS_LEFT_OUT = { what: 'waits', calls: 'wait4, waitpid and waitid are not in it', unknown: 'which child was reaped, and when,' };
+
+/** Processes that appear in a log with no fork that returned them (the model tells at the end). */
+export interface UnforkedProcesses {
+  /** The log's first record is no exec: strace attached to running processes (-p), or the log's head is cut off. */
+  beganMidRun: boolean;
+  /** Their pids, the log's first process included when the log began mid-run. */
+  pids: number[];
+  /** The first record of the first of them. */
+  first: TraceEvent | null;
+}
+
+const NO_UNFORKED: UnforkedProcesses = { beganMidRun: false, pids: [], first: null };
+
+/** "pids 12, 13 and 4 more" */
+function somePids(pids: readonly number[]): string {
+  const shown = pids.slice(0, 5).join(', ');
+  return `${pids.length === 1 ? 'pid' : 'pids'} ${shown}${pids.length > 5 ? ` and ${pids.length - 5} more` : ''}`;
+}
 
 export class RecordingCheck {
   private prefixed = false;
@@ -68,7 +86,12 @@ export class RecordingCheck {
    * reaped a process whose exit record never came, and how many such processes there were;
    * `skipped`: the outcomes of the calls that became no event.
    */
-  verdict(processes: number, unseenExit: { event: TraceEvent; count: number } | null, skipped: SkippedCalls): RecordingVerdict {
+  verdict(
+    processes: number,
+    unseenExit: { event: TraceEvent; count: number } | null,
+    skipped: SkippedCalls,
+    unforked: UnforkedProcesses = NO_UNFORKED,
+  ): RecordingVerdict {
     // Exits too (-Z keeps them): an attached pool whose only calls failed (EAGAIN) and that was detached has none.
     if (this.succeeded === 0 && !skipped.succeeded && (this.failed > 0 || skipped.failed) && this.exitRecords > 0 && processes >= 2) {
       return {
@@ -81,13 +104,21 @@ export class RecordingCheck {
     }
     // Processes exited, yet no exit or exit_group call is in the log: strace printed only the calls -e trace= named.
     const filtered = this.exitedRecords > 0 && !this.exitCall && !skipped.exit;
-    const left = filtered && processes >= 2 && this.forks === 0 ? FORKS_LEFT_OUT : filtered && this.forks > 0 && this.waits === 0 ? WAITS_LEFT_OUT : null;
+    // strace started the program, yet others appear with no fork at all: -e trace= without clone (exit_group kept).
+    const forksFiltered = this.forks === 0 && !unforked.beganMidRun && unforked.pids.length > 0;
+    const left =
+      (filtered && processes >= 2 && this.forks === 0) || forksFiltered
+        ? FORKS_LEFT_OUT
+        : filtered && this.forks > 0 && this.waits === 0
+          ? WAITS_LEFT_OUT
+          : null;
     if (left) {
+      const missing = filtered ? `${left.calls} (nor exit_group)` : `${left.calls}, though ${somePids(unforked.pids)} appear in it`;
       return {
         warnings: [],
         unusable:
-          `it was recorded with -e trace= naming calls that leave out the ${left.what}: ${left.calls} are not in it ` +
-          `(nor exit_group), so ${left.unknown} cannot be known. Record it again with every call, or with ` +
+          `it was recorded with -e trace= naming calls that leave out the ${left.what}: ${missing}, ` +
+          `so ${left.unknown} cannot be known. Record it again with every call, or with ` +
           `-e trace=%process,%signal: ${RECORD_AGAIN}`,
       };
     }
@@ -111,6 +142,28 @@ export class RecordingCheck {
             `process${unseenExit.count === 1 ? '' : 'es'} exited only as far as ${unseenExit.count === 1 ? 'its parent' : 'their parents'} ` +
             'waited, and a process nobody waited for shows as still running. ' +
             `Record without that option: ${RECORD_AGAIN}`,
+        ),
+      );
+    }
+    if (unforked.first && unforked.beganMidRun && unforked.pids.length >= 2) {
+      // About the log's start: its first line, whichever record the model read first.
+      warnings.push(
+        at(
+          { ...unforked.first, line: 1 },
+          `this log begins mid-run: its first record is no exec, so strace attached to running processes (-p) or the log's start is cut off. ` +
+            `${unforked.pids.length} processes appear in it with no fork (${somePids(unforked.pids)}): they were there already, and who ` +
+            'forked them, what they did before, and which of them are threads of one process are not in the log. ' +
+            'forktrace attach PID (Fork Trace: Attach to Process… in VS Code) reads those from /proc as it attaches.',
+        ),
+      );
+    } else if (unforked.first && !unforked.beganMidRun) {
+      warnings.push(
+        at(
+          unforked.first,
+          `${somePids(unforked.pids)} ${unforked.pids.length === 1 ? 'appears' : 'appear'} in this log with no fork that returned ` +
+            `${unforked.pids.length === 1 ? 'it' : 'them'}: who forked ${unforked.pids.length === 1 ? 'it' : 'them'} is not known, so ` +
+            `${unforked.pids.length === 1 ? 'it is' : 'they are'} drawn as roots, and a zombie left by one is not counted as its parent's. ` +
+            `strace run with -e trace= that leaves out clone records such a log: record it again with every call: ${RECORD_AGAIN}`,
         ),
       );
     }

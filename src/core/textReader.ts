@@ -304,6 +304,7 @@ export abstract class TextReader {
     }
     if (body.endsWith(DETACHED)) {
       this.recognizedLines++;
+      this.inCall(pid, time, lineNo, comm);
       return;
     }
     // A call printed whole carries its entry time; -T tells when it returned.
@@ -489,6 +490,17 @@ export abstract class TextReader {
     if (!/^(SIG[A-Z0-9+-]+|\d+)$/.test(signal)) return this.warn(lineNo, `unrecognized signal line: ${preview(body)}`);
     this.recognizedLines++;
     this.emit({ kind: 'signal', line: lineNo, pid, time, signal, info }, comm);
+  }
+
+  /** A task in a call strace never saw end: it was there (an idle process attached to shows no other record). */
+  private inCall(pid: number | null, time: Seconds, lineNo: number, comm: string | undefined): void {
+    if (pid !== null) this.emit({ kind: 'message', line: lineNo, pid, time, text: 'in a call', attachedPid: null, inCall: true }, comm);
+  }
+
+  /** At the end: the calls still unfinished say which tasks were there, then they are dropped. */
+  protected endOpenCalls(): void {
+    for (const [pid, call] of this.pending) if (pid >= 0) this.inCall(pid, call.time, call.line, undefined);
+    this.pending.clear();
   }
 
   /** A task that died inside a call never resumes it. */

@@ -334,3 +334,44 @@ test("forktrace attach, run from another directory, to `perl leak.pl`: the scrip
   assert.match(leak.locationNote ?? '', /leak\.pl is a Perl script: .*\(candidates, not facts\): leak\.pl:3\./);
   assert.equal(status(perl.pid as number)?.tracerPid, 0, 'detached');
 });
+
+// What a user records by hand, `strace -f -p PID -p CHILD -o log`, then reads with analyze:
+// no /proc behind it, only the log. Before, the child the main thread reaped showed as
+// "reaped by an unidentified process", with a false "already reaped" warning.
+test('analyze on a log the user recorded with strace -f -p: the attached child reaped by its parent, the others there from the start, and a note on what is unknown', async (t) => {
+  const { pid, child, say, out } = await target(t);
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-log-'));
+  const log = join(dir, 'attached.log');
+  const strace = spawn('strace', ['-f', '-ttt', '-o', log, '-p', String(pid), '-p', String(child)], { stdio: 'ignore' });
+  t.after(() => strace.kill('SIGKILL'));
+  await eventually(() => status(child)?.tracerPid === strace.pid && status(pid)?.tracerPid === strace.pid, 5000, 'strace to attach to both');
+  const reaped = waitForOutput(out, /reaped \d+ status 4\n/);
+  say();
+  await reaped;
+  const second = waitForOutput(out, /reaped (\d+) status 5\n/);
+  say();
+  const forked = Number((await second)[1]);
+  strace.kill('SIGINT');
+  await eventually(() => status(pid)?.tracerPid === 0, 5000, 'strace to detach');
+
+  const r = spawnSync(process.execPath, [CLI, 'analyze', '--no-color', '--json', '-', log], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  const shown = (p: number) => {
+    const x = byPid(snap, p);
+    return [x.parentPid, x.state, x.reaped?.by ?? null, x.before ?? false];
+  };
+  assert.deepEqual(shown(child), [null, 'reaped', pid, true], 'reaped by the wait that returned it');
+  assert.deepEqual(shown(pid), [null, 'running', null, true]);
+  assert.deepEqual(shown(forked), [pid, 'reaped', pid, false], 'forked and reaped in the trace');
+  assert.ok(!snap.warnings.some((w) => /already reaped/.test(w.reason)), JSON.stringify(snap.warnings));
+  // The two sleeping threads show as processes of their own (no log says whose threads they are): the note says so.
+  assert.equal(snap.processes.length, 5, snap.processes.map((p) => p.pid).join(' '));
+  const [note] = snap.warnings;
+  assert.equal(note.recording, true);
+  assert.equal(note.line, 1);
+  assert.match(
+    note.reason,
+    /^this log begins mid-run: .* 4 processes appear in it with no fork .*which of them are threads of one process are not in the log\. forktrace attach PID/,
+  );
+});

@@ -184,7 +184,7 @@ test('analyze warns with line numbers about lines it cannot read, and still draw
 // A log the user recorded with their own strace options: the same tree when an option only
 // adds to each record (-n, -i), and said plainly when one leaves out what the tree is built
 // from (no -f, -qq, -Z), never drawn as if whole.
-test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e trace=file and -e trace=clone: the same tree, or a warning or an error that says which option and what to run', async () => {
+test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e trace=file, -e trace=clone and -e trace=!clone: the same tree, or a warning or an error that says which option and what to run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
   try {
     const record = (name: string, flags: string[]): { log: string; out: string } => {
@@ -213,7 +213,8 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e tra
     const failed = record('failed.log', ['-f', '-ttt', '-Z']);
     const files = record('files.log', ['-f', '-ttt', '-e', 'trace=file']);
     const forks = record('forks.log', ['-f', '-ttt', '-e', 'trace=clone']);
-    for (const x of [whole, prefixed, noF, quiet, failed, files, forks]) await daemonGone(x.out);
+    const notClone = record('notclone.log', ['-f', '-ttt', '-e', 'trace=!clone']);
+    for (const x of [whole, prefixed, noF, quiet, failed, files, forks, notClone]) await daemonGone(x.out);
 
     const expected = [
       ['double_fork_daemon', null, 'exited', 0],
@@ -258,10 +259,12 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e tra
       /failed\.log gives no process tree: no call in it succeeded, only failed ones, .* recorded with -Z .*Record it again without that option: strace -f -ttt -o trace\.log PROGRAM/,
     );
 
-    // -e trace=file has no forks, -e trace=clone no waits (its children would all look like leaked zombies).
+    // -e trace=file has no forks, -e trace=clone no waits (its children would all look like leaked zombies),
+    // -e trace=!clone keeps exit_group but no fork (the children came from nowhere, their zombies unseen).
     for (const [x, what] of [
       [files, 'forks'],
       [forks, 'waits'],
+      [notClone, 'forks'],
     ] as const) {
       const r = forktrace(['analyze', '--no-color', x.log]);
       assert.equal(r.status, 2, r.stdout);

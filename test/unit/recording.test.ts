@@ -366,3 +366,147 @@ describe('two runs appended to one log (strace -A)', () => {
     assert.deepEqual(s.warnings, []);
   });
 });
+
+describe('a log that begins mid-run (strace -f -p PID, recorded by hand)', () => {
+  // strace 6.1 attached to test/programs/attach_target (pid 32313, threads 32315 and 32316)
+  // and its living child 32317; the child exits, 32313 reaps it, then forks and reaps 32328.
+  const attached = log(
+    '32317 1796286929.015996 read(0,  <unfinished ...>',
+    '32316 1796286929.016053 pause( <unfinished ...>',
+    '32315 1796286929.016062 pause( <unfinished ...>',
+    '32313 1796286929.016075 wait4(32317,  <unfinished ...>',
+    '32317 1796286930.008613 <... read resumed>"\\n", 4096) = 1',
+    '32317 1796286930.008751 exit_group(4)   = ?',
+    '32317 1796286930.008923 +++ exited with 4 +++',
+    '32313 1796286930.008999 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 4}], 0, NULL) = 32317',
+    '32313 1796286930.009037 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=32317, si_uid=0, si_status=4, si_utime=0, si_stime=0} ---',
+    '32313 1796286930.511736 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>',
+    '32328 1796286930.513312 set_robust_list(0x7fe1bc523a20, 24) = 0',
+    '32313 1796286930.513373 <... clone resumed>, child_tidptr=0x7fe1bc523a10) = 32328',
+    '32328 1796286930.513503 exit_group(5)   = ?',
+    '32328 1796286930.513658 +++ exited with 5 +++',
+    '32313 1796286930.513665 wait4(32328,  <unfinished ...>',
+    '32313 1796286930.513780 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 5}], 0, NULL) = 32328',
+    '32313 1796286930.513933 clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=5, tv_nsec=0},  <detached ...>',
+  );
+
+  test('an attached child is reaped by the traced process whose wait returned it, not by "an unidentified process"', () => {
+    const s = analyzeText(attached);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.state, p.reaped?.by ?? null, p.before ?? false]),
+      [
+        [32317, null, 'reaped', 32313, true],
+        [32313, null, 'running', null, true],
+        [32328, 32313, 'reaped', 32313, false],
+        [32316, null, 'running', null, true],
+        [32315, null, 'running', null, true],
+      ],
+    );
+    assert.ok(!s.warnings.some((w) => /already reaped/.test(w.reason)), JSON.stringify(s.warnings));
+  });
+
+  test('times count from the earliest call it reads, begun then and read once it resumed (the wait4 of line 4); those found there start at 0', () => {
+    const s = analyzeText(attached);
+    assert.equal(byPid(s, 32317).start, 0);
+    assert.equal(byPid(s, 32317).exit?.time, 0.992848);
+    assert.equal(byPid(s, 32328).start, 1.495661);
+    assert.equal(s.duration, 1.497858);
+  });
+
+  test('says first, at line 1, that the processes found there have unknown parents and may be threads', () => {
+    const [first, ...rest] = analyzeText(attached).warnings;
+    assert.equal(first.line, 1);
+    assert.equal(first.recording, true);
+    assert.match(
+      first.reason,
+      /^this log begins mid-run: .*strace attached to running processes \(-p\).* 4 processes appear in it with no fork \(pids 32317, 32313, 32316, 32315\): .*which of them are threads of one process are not in the log\. forktrace attach PID/,
+    );
+    assert.deepEqual(rest, []);
+  });
+
+  test('an idle process attached to shows, though its only record is the call it sat in (detached, or never resumed)', () => {
+    // strace -f -p A -p B of two sleeping processes, stopped after a second.
+    const idle = log(
+      '1862  1796287283.252514 restart_syscall(<... resuming interrupted read ...> <unfinished ...>',
+      '1863  1796287283.252597 restart_syscall(<... resuming interrupted read ...> <detached ...>',
+    );
+    const s = analyzeText(idle);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.state, p.start, p.before]),
+      [
+        [1863, 'running', 0, true],
+        [1862, 'running', 0, true],
+      ],
+    );
+    const one = analyzeText(log('1754  1796287258.403874 restart_syscall(<... resuming interrupted read ...> <detached ...>'));
+    assert.deepEqual(
+      one.processes.map((p) => [p.pid, p.state]),
+      [[1754, 'running']],
+    );
+    assert.deepEqual(one.warnings, [], 'one process: nothing about it is unknown that the picture claims');
+  });
+
+  test('a call still open when a whole log ends does not shorten it, and names no process of its own', () => {
+    const s = analyzeText(
+      log(
+        `12933 1700000000.000000 ${EXEC}`,
+        `12933 1700000000.005000 ${FORK} = 12934`,
+        '12934 1700000000.006000 read(0,  <unfinished ...>',
+        '12933 1700000000.900000 exit_group(0) = ?',
+        '12933 1700000000.900100 +++ exited with 0 +++',
+      ),
+    );
+    assert.equal(s.duration, 0.9001);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.before ?? false]),
+      [
+        [12933, null, false],
+        [12934, 12933, false],
+      ],
+    );
+    assert.deepEqual(s.warnings, []);
+  });
+});
+
+describe('a log recorded with -e trace=!clone (exit_group kept, the forks left out)', () => {
+  // strace -f -ttt -e 'trace=!clone' test/programs/make_zombies: three children nobody waits for.
+  const notClone = log(
+    '32243 1796286779.260206 execve("/work/main/test/programs/make_zombies", ["/work/main/test/programs/make_zo"...], 0x7ffcc0e230e8 /* 35 vars */) = 0',
+    '32243 1796286779.261865 set_tid_address(0x7fa613aeea10) = 32243',
+    '32244 1796286779.262649 set_robust_list(0x7fa613aeea20, 24) = 0',
+    '32244 1796286779.262806 exit_group(0 <unfinished ...>',
+    '32245 1796286779.262829 set_robust_list(0x7fa613aeea20, 24) = 0',
+    '32245 1796286779.262895 exit_group(0 <unfinished ...>',
+    '32244 1796286779.262909 <... exit_group resumed>) = ?',
+    '32246 1796286779.262934 set_robust_list(0x7fa613aeea20, 24) = 0',
+    '32246 1796286779.262997 exit_group(0)   = ?',
+    '32244 1796286779.263100 +++ exited with 0 +++',
+    '32245 1796286779.263200 <... exit_group resumed>) = ?',
+    '32245 1796286779.263300 +++ exited with 0 +++',
+    '32246 1796286779.263400 +++ exited with 0 +++',
+    '32243 1796286779.264000 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=32244, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---',
+    '32243 1796286839.265000 exit_group(0)   = ?',
+    '32243 1796286839.265100 +++ exited with 0 +++',
+  );
+
+  test('no tree (before, three zombies leaked for a minute showed as reaped at once, with no finding), and the pids that came from nowhere', () => {
+    assert.match(
+      unusable(notClone) ?? '',
+      /^it was recorded with -e trace= naming calls that leave out the forks: fork, vfork, clone and clone3 are not in it, though pids 32244, 32245, 32246 appear in it, so who forked whom cannot be known\. Record it again/,
+    );
+  });
+
+  test('with a fork left in the log (threads made by clone3), the processes that came from nowhere are named first', () => {
+    const withThread = notClone.replace(
+      /^(32243 1796286779.261865 .*\n)/m,
+      '$1' +
+        '32243 1796286779.262000 clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f00, parent_tid=0x7f00, exit_signal=0, stack=0x7f00, stack_size=0x7fff00, tls=0x7f00} => {parent_tid=[32250]}, 88) = 32250\n',
+    );
+    assert.equal(unusable(withThread), null);
+    const [first] = analyzeText(withThread).warnings;
+    assert.equal(first.recording, true);
+    // The first record the model reads of them: 32244's exit (set_robust_list and exit_group are skipped).
+    assert.equal(first.line, 11);
+    assert.match(first.reason, /^pids 32244, 32245, 32246 appear in this log with no fork that returned them: .* -e trace= that leaves out clone/);
+  });
+});
