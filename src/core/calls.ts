@@ -1,7 +1,7 @@
 // The calls the model reads, and what their argument text says: which pid a wait
 // reaped and with what status, the SIGCHLD disposition a sigaction installed, a
 // clone's flags. Reading only: what the calls do to the processes is the model's.
-import { fieldValue, flagSet, hasFlag, leadingInt, splitArgs } from './args';
+import { fieldValue, hasFlag, leadingInt, splitArgs } from './args';
 import { basename } from '../shared/words';
 import type { SyscallEvent } from './events';
 import { callSite, type ExitStatus, type ProcessNode, type SigchldDisposition } from './processNode';
@@ -32,17 +32,99 @@ export interface CloneFlags {
   readonly parent: boolean;
 }
 
+/** linux/sched.h: the clone flags by bit, above CSIGNAL (the low byte: clone's exit signal). */
+const CLONE_BITS: ReadonlyArray<readonly [string, number]> = [
+  ['CLONE_VM', 0x100],
+  ['CLONE_FS', 0x200],
+  ['CLONE_FILES', 0x400],
+  ['CLONE_SIGHAND', 0x800],
+  ['CLONE_PIDFD', 0x1000],
+  ['CLONE_PTRACE', 0x2000],
+  ['CLONE_VFORK', 0x4000],
+  ['CLONE_PARENT', 0x8000],
+  ['CLONE_THREAD', 0x10000],
+  ['CLONE_NEWNS', 0x20000],
+  ['CLONE_SYSVSEM', 0x40000],
+  ['CLONE_SETTLS', 0x80000],
+  ['CLONE_PARENT_SETTID', 0x100000],
+  ['CLONE_CHILD_CLEARTID', 0x200000],
+  ['CLONE_DETACHED', 0x400000],
+  ['CLONE_UNTRACED', 0x800000],
+  ['CLONE_CHILD_SETTID', 0x1000000],
+  ['CLONE_NEWCGROUP', 0x2000000],
+  ['CLONE_NEWUTS', 0x4000000],
+  ['CLONE_NEWIPC', 0x8000000],
+  ['CLONE_NEWUSER', 0x10000000],
+  ['CLONE_NEWPID', 0x20000000],
+  ['CLONE_NEWNET', 0x40000000],
+  ['CLONE_IO', 0x80000000],
+  ['CLONE_CLEAR_SIGHAND', 0x100000000],
+  ['CLONE_INTO_CGROUP', 0x200000000],
+];
+
+const FLAGS_KEY = 'flags=';
+
+/**
+ * The flags of clone(…, flags=A|B, …) and clone3({flags=A|B, exit_signal=…}, …) as strace
+ * printed them: what /\bflags=([\w|]+)/ finds, read by hand because it runs once per traced fork.
+ */
+export function cloneFlagsText(args: string): string | null {
+  for (let at = args.indexOf(FLAGS_KEY); at !== -1; at = args.indexOf(FLAGS_KEY, at + 1)) {
+    if (at > 0 && isWordChar(args.charCodeAt(at - 1))) continue; // `sa_flags=`: not a word start
+    const from = at + FLAGS_KEY.length;
+    let end = from;
+    while (end < args.length && (isWordChar(args.charCodeAt(end)) || args.charCodeAt(end) === 0x7c) /* | */) end++;
+    if (end > from) return args.slice(from, end);
+  }
+  return null;
+}
+
+/** Regex \w: ASCII letters, digits and `_`. */
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+/**
+ * A clone's flags by name, `CLONE_VM|CLONE_VFORK|SIGCHLD`, however strace printed them:
+ * names; a number (-X raw: `flags=0x1200000|17`, or -X verbose's `flags=0x3d0f00 /* … *\/`);
+ * or, with -e raw=clone, clone's bare first argument (`clone(0x1200011, 0, …)`). Null
+ * when the log does not hold them: clone3's struct left undecoded (`clone3(0x7ffc…, 88)`,
+ * -e verbose=none or -e raw=clone3).
+ */
+export function cloneFlagNames(name: string, args: string): string | null {
+  let text = cloneFlagsText(args);
+  if (text === null && name === 'clone') {
+    const first = /^(0x[0-9a-fA-F]+|\d+)(?:,|$)/.exec(args);
+    if (first) text = first[1];
+  }
+  if (text === null) return null;
+  if (!/(^|\|)(0x[0-9a-fA-F]+|\d+)(\||$)/.test(text)) return text;
+  const names: string[] = [];
+  for (const part of text.split('|')) {
+    if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(part)) {
+      names.push(part);
+      continue;
+    }
+    const value = Number(part);
+    // clone's low byte is its exit signal, which the model does not read.
+    for (const [flag, bit] of CLONE_BITS) if (Math.floor(value / bit) % 2 === 1) names.push(flag);
+  }
+  return names.join('|');
+}
+
 /** fork and vfork never share the thread group or the parent. */
 export const NO_CLONE_FLAGS: CloneFlags = { thread: false, parent: false };
 
 /** CLONE_THREAD and CLONE_PARENT in a clone's arguments; the parser gives a repeated text as the same string. */
 export class CloneFlagsReader {
+  private lastName = '';
   private lastArgs = '';
   private lastFlags: CloneFlags = NO_CLONE_FLAGS;
 
-  read(args: string): CloneFlags {
-    if (args !== this.lastArgs) {
-      const flags = fieldValue(args, 'flags');
+  read(name: string, args: string): CloneFlags {
+    if (args !== this.lastArgs || name !== this.lastName) {
+      const flags = cloneFlagNames(name, args);
+      this.lastName = name;
       this.lastArgs = args;
       this.lastFlags = { thread: hasFlag(flags, 'CLONE_THREAD'), parent: hasFlag(flags, 'CLONE_PARENT') };
     }
@@ -50,14 +132,30 @@ export class CloneFlagsReader {
   }
 }
 
+const NUMBER = /^(0x[0-9a-fA-F]+|\d+)$/;
+
+/** Whether `A|B` holds `flag`, by name or, as strace -X raw prints it, by its bit `bit` in a number (`0x1000004`). */
+function holdsFlag(text: string | null, flag: string, bit: number): boolean {
+  if (!text) return false;
+  if (hasFlag(text, flag)) return true;
+  for (const part of text.split(/[|\s]/)) if (NUMBER.test(part) && Math.floor(Number(part) / bit) % 2 === 1) return true;
+  return false;
+}
+
+/** siginfo's si_code for a child, by name: `CLD_EXITED`, or -X raw's `0x1`. */
+const CLD_CODES = ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
+function childCode(text: string | null): string | null {
+  return text !== null && NUMBER.test(text) ? (CLD_CODES[Number(text)] ?? text) : text;
+}
+
 /** The pid a wait call reaped, or null (nothing, stopped/continued, WNOWAIT, error). */
 export function reapedPid(event: SyscallEvent): number | null {
   if (event.name === 'waitid') {
     if (event.result !== '0') return null;
     const args = splitArgs(event.args);
-    if ((args[3] ?? '').includes('WNOWAIT')) return null;
+    if (holdsFlag(args[3] ?? null, 'WNOWAIT', 0x1000000)) return null;
     const info = args[2] ?? '';
-    const code = fieldValue(info, 'si_code');
+    const code = childCode(fieldValue(info, 'si_code'));
     if (code !== 'CLD_EXITED' && code !== 'CLD_KILLED' && code !== 'CLD_DUMPED') return null;
     const pid = leadingInt(fieldValue(info, 'si_pid') ?? '');
     return Number.isInteger(pid) && pid > 0 ? pid : null;
@@ -77,7 +175,7 @@ export function waitStatus(event: SyscallEvent): ExitStatus {
   const args = splitArgs(event.args);
   if (event.name === 'waitid') {
     const info = args[2] ?? '';
-    const code = fieldValue(info, 'si_code');
+    const code = childCode(fieldValue(info, 'si_code'));
     const status = fieldValue(info, 'si_status') ?? '';
     if (code === 'CLD_EXITED') return { code: leadingInt(status), signal: null, core: false };
     return { code: null, signal: status || null, core: code === 'CLD_DUMPED' };
@@ -93,19 +191,22 @@ export function waitStatus(event: SyscallEvent): ExitStatus {
 export function installedSigchld(proc: ProcessNode, event: SyscallEvent): SigchldDisposition | null {
   if (event.result !== '0' && event.name !== 'signal') return null;
   const args = splitArgs(event.args);
-  if (args[0] !== 'SIGCHLD' || args[1] === undefined || args[1] === 'NULL') return null;
+  // -X raw prints signals by number: SIGCHLD is 17 on x86, ARM, RISC-V, PowerPC and s390.
+  if ((args[0] !== 'SIGCHLD' && args[0] !== '17') || args[1] === undefined || args[1] === 'NULL') return null;
   let handler: string;
-  let flags = new Set<string>();
+  let flags: string | null = null;
   if (event.name === 'signal') {
     handler = args[1];
   } else {
     handler = fieldValue(args[1], 'sa_handler') ?? args[1].replace(/^\{/, '').split(',')[0];
-    flags = flagSet(fieldValue(args[1], 'sa_flags'));
+    flags = fieldValue(args[1], 'sa_flags');
   }
+  // SIG_DFL and SIG_IGN are 0 and 1 to -X raw.
+  const action = handler === 'SIG_IGN' || handler === '0x1' || handler === '1' ? 'ignore' : handler === 'SIG_DFL' || handler === '0' ? 'default' : 'handler';
   return {
-    action: handler === 'SIG_IGN' ? 'ignore' : handler === 'SIG_DFL' ? 'default' : 'handler',
-    restart: flags.has('SA_RESTART'),
-    nocldwait: flags.has('SA_NOCLDWAIT'),
+    action,
+    restart: holdsFlag(flags, 'SA_RESTART', 0x10000000),
+    nocldwait: holdsFlag(flags, 'SA_NOCLDWAIT', 2),
     site: callSite(proc, event),
   };
 }

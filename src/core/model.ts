@@ -483,7 +483,7 @@ export class ProcessModel {
     }
     if (!Number.isInteger(childPid) || childPid <= 0) return; // ERESTARTNOINTR: restarted, no child yet
     // fork and vfork never share the thread group or the parent.
-    const flags = event.name === 'fork' || event.name === 'vfork' ? NO_CLONE_FLAGS : this.cloneFlags.read(event.args);
+    const flags = event.name === 'fork' || event.name === 'vfork' ? NO_CLONE_FLAGS : this.cloneFlags.read(event.name, event.args);
     const time = event.entryTime ?? event.time;
     // With threads, their forks can come between the main thread's: flowSite follows no more.
     if (flags.thread) return this.threadCreated(proc, childPid);

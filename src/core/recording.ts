@@ -2,8 +2,8 @@
 // out what the tree is built from. Without -f, the children's own records; with -qq (or
 // -e quiet=exit), every `+++ exited` record; with -Z (or -e status=failed), every call
 // that succeeded. The picture must say so, never quietly show what is not there.
-import { FORK_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
-import type { ParseWarning, TraceEvent } from './events';
+import { cloneFlagNames, FORK_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
+import type { ParseWarning, SyscallEvent, TraceEvent } from './events';
 import type { SkippedCalls } from './textReader';
 
 /** The command that records a log the model can read whole. */
@@ -51,6 +51,9 @@ export class RecordingCheck {
   /** The first fork that returned a child. */
   private firstFork: TraceEvent | null = null;
   private signalRecords = 0;
+  /** Clones that made a task with flags the log does not hold (clone3's struct undecoded), and the first. */
+  private flaglessClones = 0;
+  private firstFlaglessClone: SyscallEvent | null = null;
   private sigaction = false;
   /** The first return from a signal handler after a sigaction call. */
   private firstSigreturn: TraceEvent | null = null;
@@ -77,6 +80,10 @@ export class RecordingCheck {
       else if (event.result !== '?') {
         this.succeeded++;
         if (fork && this.firstFork === null && Number(event.result) > 0) this.firstFork = event;
+        if (fork && name.startsWith('clone') && Number(event.result) > 0 && cloneFlagNames(name, event.args) === null) {
+          this.flaglessClones++;
+          this.firstFlaglessClone ??= event;
+        }
       }
     }
   }
@@ -164,6 +171,19 @@ export class RecordingCheck {
             `${unforked.pids.length === 1 ? 'it' : 'them'}: who forked ${unforked.pids.length === 1 ? 'it' : 'them'} is not known, so ` +
             `${unforked.pids.length === 1 ? 'it is' : 'they are'} drawn as roots, and a zombie left by one is not counted as its parent's. ` +
             `strace run with -e trace= that leaves out clone records such a log: record it again with every call: ${RECORD_AGAIN}`,
+        ),
+      );
+    }
+    if (this.firstFlaglessClone) {
+      const n = this.flaglessClones;
+      warnings.push(
+        at(
+          this.firstFlaglessClone,
+          `${this.firstFlaglessClone.name}'s arguments are not decoded in this log (strace -e verbose=none, or -e raw=${this.firstFlaglessClone.name} or raw=all), ` +
+            `so its flags are not known: the ${n === 1 ? 'task it made is' : `${n} tasks it made are`} drawn as ${n === 1 ? 'a process' : 'processes'}, ` +
+            `though ${n === 1 ? 'it may be a thread' : 'threads may be among them'} (pthread_create calls clone3 too), ` +
+            'and a thread looks like a zombie nobody reaped: a zombie-leak naming one may be false. ' +
+            `Record without that option: ${RECORD_AGAIN}`,
         ),
       );
     }

@@ -1,6 +1,7 @@
 // Which libc functions make which syscall, per role: what the static path looks for in
 // the disassembly, and how their names read in notes.
 import { splitArgs, unique } from '../core/args';
+import { cloneFlagNames } from '../core/calls';
 import type { SiteRole } from '../core/diagnostics';
 import type { SyscallEvent } from '../core/events';
 import { glibcVersion } from './glibcVersion';
@@ -123,7 +124,7 @@ function forkFunctionsFor(event: Pick<SyscallEvent, 'name' | 'args'>, role: Site
   if (role === 'fork' || name === 'clone' || name === 'clone3' || name === 'fork' || name === 'vfork') {
     if (name === 'vfork') return old !== null && old < 2024 ? ['vfork', 'posix_spawn', 'posix_spawnp'] : ['vfork'];
     if (name === 'fork') return oldSystem ? [...FORK_FAMILY, 'system', 'popen'] : FORK_FAMILY;
-    const flagsText = cloneFlagsText(event.args);
+    const flagsText = cloneFlagNames(name, event.args);
     const flags = new Set(flagsText ? flagsText.split('|') : []);
     const vforkLike = x86 ? [] : ['vfork']; // vfork is clone(CLONE_VM|CLONE_VFORK) where there is no vfork syscall
     if (flagsText === null) return unique([...FORK_FAMILY, ...SPAWN_FAMILY, ...vforkLike]);
@@ -209,33 +210,12 @@ function optionsValue(options: string | null): number | null {
   if (options === null) return null;
   let value = 0;
   for (const flag of options.split('|')) {
-    const v = /^\d+$/.test(flag) ? Number(flag) : WAIT_OPTIONS[flag];
+    // -X raw prints them as one number: 0x1.
+    const v = /^(0x[0-9a-fA-F]+|\d+)$/.test(flag) ? Number(flag) : WAIT_OPTIONS[flag];
     if (v === undefined) return null;
     value = (value | v) >>> 0;
   }
   return value;
-}
-
-const FLAGS_KEY = 'flags=';
-
-/**
- * The flags of clone(…, flags=A|B, …) and clone3({flags=A|B, exit_signal=…}, …): what
- * /\bflags=([\w|]+)/ finds, read by hand because it runs once per traced fork.
- */
-export function cloneFlagsText(args: string): string | null {
-  for (let at = args.indexOf(FLAGS_KEY); at !== -1; at = args.indexOf(FLAGS_KEY, at + 1)) {
-    if (at > 0 && isWordChar(args.charCodeAt(at - 1))) continue; // `sa_flags=`: not a word start
-    const from = at + FLAGS_KEY.length;
-    let end = from;
-    while (end < args.length && (isWordChar(args.charCodeAt(end)) || args.charCodeAt(end) === 0x7c) /* | */) end++;
-    if (end > from) return args.slice(from, end);
-  }
-  return null;
-}
-
-/** Regex \w: ASCII letters, digits and `_`. */
-function isWordChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /** The signal the static path matches sigaction sites against; null for other calls. */

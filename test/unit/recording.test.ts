@@ -510,3 +510,82 @@ describe('a log recorded with -e trace=!clone (exit_group kept, the forks left o
     assert.match(first.reason, /^pids 32244, 32245, 32246 appear in this log with no fork that returned them: .* -e trace= that leaves out clone/);
   });
 });
+
+describe('strace -X raw: flags, signals and codes printed as numbers', () => {
+  // strace 6.1 -f -ttt -X raw of test/programs/threads (two threads, then a child reaped)
+  // and of a program that installs a SIGCHLD handler with SA_NOCLDWAIT|SA_RESTART.
+  test('a thread made by clone3 with flags=0x3d0f00 (CLONE_THREAD is 0x10000) is a thread, not a process', () => {
+    const s = analyzeText(
+      log(
+        '2135  1796288026.536343 execve("/work/main/test/programs/threads", ["/work/main/test/programs/threads"], 0x7fff5d323468 /* 35 vars */) = 0',
+        '2135  1796288026.539266 clone3({flags=0x3d0f00, child_tid=0x7f73e841a990, parent_tid=0x7f73e841a990, exit_signal=0, stack=0x7f73e7c1a000, stack_size=0x7fff80, tls=0x7f73e841a6c0} => {parent_tid=[2136]}, 88) = 2136',
+        '2136  1796288026.539991 exit(0) = ?',
+        '2136  1796288026.540094 +++ exited with 0 +++',
+        '2135  1796288026.540376 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f73e841ba10) = 2138',
+        '2138  1796288026.540786 exit_group(7)   = ?',
+        '2138  1796288026.541040 +++ exited with 7 +++',
+        '2135  1796288026.541070 wait4(2138, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 2138',
+        '2135  1796288026.541321 exit_group(0)   = ?',
+        '2135  1796288026.541555 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.threads, p.state]),
+      [
+        [2135, 2, 'exited'],
+        [2138, 1, 'reaped'],
+      ],
+    );
+    assert.deepEqual(s.diagnostics, []);
+    assert.deepEqual(s.warnings, []);
+  });
+
+  test('rt_sigaction(17, {sa_handler=…, sa_flags=0x14000002}) is SIGCHLD with SA_NOCLDWAIT: the kernel reaps, no leak', () => {
+    const s = analyzeText(
+      log(
+        '300  1700000000.000000 execve("/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '300  1700000000.001000 rt_sigaction(17, {sa_handler=0x55b9312891b9, sa_mask=[], sa_flags=0x14000002, sa_restorer=0x7fbba7505050}, NULL, 8) = 0',
+        '300  1700000000.002000 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f73e841ba10) = 301',
+        '301  1700000000.003000 exit_group(0)   = ?',
+        '301  1700000000.003100 +++ exited with 0 +++',
+        '300  1700000000.003200 --- SIGCHLD {si_signo=17, si_code=0x1, si_pid=301, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---',
+        '300  1700000000.003300 rt_sigreturn({mask=[]}) = 0',
+        '300  1700000000.500000 exit_group(0)   = ?',
+        '300  1700000000.500100 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.state, p.reaped?.how ?? null]),
+      [
+        [300, 'exited', 'tracer'],
+        [301, 'exited', 'auto'],
+      ],
+    );
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test("SIG_IGN is 0x1, waitid's si_code=0x1 is CLD_EXITED, and WNOWAIT is 0x1000000 of waitid's options", () => {
+    const ignored = analyzeText(
+      log(
+        '300  1700000000.000000 execve("/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+        '300  1700000000.001000 rt_sigaction(17, {sa_handler=0x1, sa_mask=[], sa_flags=0x4000000, sa_restorer=0x7fbba7505050}, NULL, 8) = 0',
+        '300  1700000000.002000 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f73e841ba10) = 301',
+        '301  1700000000.003100 +++ exited with 0 +++',
+        '300  1700000000.500100 +++ exited with 0 +++',
+      ),
+    );
+    assert.equal(byPid(ignored, 301).reaped?.how, 'auto');
+    const waited = (options: string) =>
+      analyzeText(
+        log(
+          '300  1700000000.000000 execve("/bin/srv", ["srv"], 0x7ffd0000 /* 3 vars */) = 0',
+          '300  1700000000.002000 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f73e841ba10) = 301',
+          '301  1700000000.003100 +++ exited with 3 +++',
+          `300  1700000000.004000 waitid(0, 0, {si_signo=17, si_code=0x1, si_pid=301, si_uid=0, si_status=3, si_utime=0, si_stime=0}, ${options}, NULL) = 0`,
+          '300  1700000000.500100 +++ exited with 0 +++',
+        ),
+      );
+    assert.equal(byPid(waited('0x4'), 301).reaped?.how, 'wait', 'WEXITED: reaped');
+    assert.equal(byPid(waited('0x1000004'), 301).reaped?.how, 'adopter', 'WEXITED|WNOWAIT: only looked at, then init reaped it');
+  });
+});

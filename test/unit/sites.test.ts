@@ -15,7 +15,7 @@ import { TraceSession } from '../../src/core/session';
 import { SiteResolver, interpreterLanguage, isSystemObject, libcFunctionsFor, parseStackFrame, scriptOf, workspaceCandidates } from '../../src/sites';
 import { gotTarget, isLibrarySource, parseObjdump } from '../../src/sites/binutils';
 import { readElf } from '../../src/sites/elf';
-import { cloneFlagsText } from '../../src/sites/libcCalls';
+import { cloneFlagsText } from '../../src/core/calls';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -758,6 +758,10 @@ describe('cost', () => {
     assert.ok(!libcFunctionsFor(forkEvent(), 'fork').includes('posix_spawn'));
     assert.ok(libcFunctionsFor(event('clone3', '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88'), 'fork').includes('posix_spawn'));
     assert.ok(!libcFunctionsFor(event('clone3', '{flags=CLONE_VM|CLONE_VFORK}, 88'), 'fork').includes('fork'));
+    // strace -X raw: the same flags as one number (CLONE_VM 0x100 | CLONE_VFORK 0x4000), or clone's bare first argument (-e raw=clone).
+    assert.ok(libcFunctionsFor(event('clone3', '{flags=0x4100, exit_signal=17, stack=0x7f00, stack_size=0x9000}, 88'), 'fork').includes('posix_spawn'));
+    assert.ok(!libcFunctionsFor(event('clone', '0x4111, 0x7f00, 0, 0, 0'), 'fork').includes('fork'));
+    assert.ok(!libcFunctionsFor(event('clone', 'child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f73e841ba10'), 'fork').includes('posix_spawn'));
     assert.ok(libcFunctionsFor(waitEvent(), 'wait').includes('waitpid'));
     assert.ok(!libcFunctionsFor(waitEvent(), 'wait').includes('pthread_create'));
   });
