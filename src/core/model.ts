@@ -252,7 +252,7 @@ export class ProcessModel {
       unseenExit.count++;
       this.processExit(p, time, status.code, status.signal, status.core);
     }
-    const unforked = this.settleUnforked();
+    const unforked = this.settleUnforked(this.recording.onlyProcessCalls(skipped));
     const verdict = this.recording.verdict(this.processCount, unseenExit, skipped, unforked);
     // First among the warnings: it says why the others came, and the CLI shows the first ten.
     this.warnings.unshift(...verdict.warnings);
@@ -270,23 +270,24 @@ export class ProcessModel {
 
   /**
    * Processes that appear in the log with no fork that returned them, first record first.
-   * In a log that begins mid-run (strace -p), they were there when it began: present before the trace.
+   * In a log that begins mid-run (strace -p), they were there when it began: present before
+   * the trace. Not in one `narrowed` by -e trace= to process calls: their fork was left out.
    */
-  private settleUnforked(): UnforkedProcesses {
+  private settleUnforked(narrowed: boolean): UnforkedProcesses {
     const firsts: TraceEvent[] = [];
     const pids: number[] = [];
     for (const [p, first] of this.unforked) {
       if (p.linked || p.launchedByTracer) continue;
       firsts.push(first);
       pids.push(p.pid);
-      if (this.beganMidRun && p.before === null) {
+      if (this.beganMidRun && !narrowed && p.before === null) {
         p.before = 'running';
         if (this.origin < p.start) p.start = this.origin;
         this.changes.touch(p);
       }
     }
     this.unforked.clear();
-    return { beganMidRun: this.beganMidRun, pids, first: firsts[0] ?? null };
+    return { beganMidRun: this.beganMidRun, narrowed, pids, first: firsts[0] ?? null };
   }
 
   /**

@@ -2,7 +2,7 @@
 // out what the tree is built from. Without -f, the children's own records; with -qq (or
 // -e quiet=exit), every `+++ exited` record; with -Z (or -e status=failed), every call
 // that succeeded. The picture must say so, never quietly show what is not there.
-import { cloneFlagNames, FORK_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
+import { cloneFlagNames, FORK_CALLS, MODEL_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
 import type { ParseWarning, SyscallEvent, TraceEvent } from './events';
 import type { SkippedCalls } from './textReader';
 
@@ -21,15 +21,17 @@ const WAITS_LEFT_OUT = { what: 'waits', calls: 'wait4, waitpid and waitid are no
 
 /** Processes that appear in a log with no fork that returned them (the model tells at the end). */
 export interface UnforkedProcesses {
-  /** The log's first record is no exec: strace attached to running processes (-p), or the log's head is cut off. */
+  /** The log's first record is no exec: strace attached to running processes (-p), the log's head is cut off, or -e trace= left execve out. */
   beganMidRun: boolean;
+  /** The log holds only calls that make, run and reap processes: strace -e trace= named them (RecordingCheck.onlyProcessCalls). */
+  narrowed: boolean;
   /** Their pids, the log's first process included when the log began mid-run. */
   pids: number[];
   /** The first record of the first of them. */
   first: TraceEvent | null;
 }
 
-const NO_UNFORKED: UnforkedProcesses = { beganMidRun: false, pids: [], first: null };
+const NO_UNFORKED: UnforkedProcesses = { beganMidRun: false, narrowed: false, pids: [], first: null };
 
 /** "pids 12, 13 and 4 more" */
 function somePids(pids: readonly number[]): string {
@@ -51,6 +53,11 @@ export class RecordingCheck {
   /** The first fork that returned a child. */
   private firstFork: TraceEvent | null = null;
   private signalRecords = 0;
+  /** Calls read that the model has no use for (read while a handler may be running): the log was not narrowed to process calls. */
+  private otherCalls = false;
+  /** A call cut short by strace detaching: the log is an attach's. */
+  private detached = false;
+  private calls = 0;
   /** Clones that made a task with flags the log does not hold (clone3's struct undecoded), and the first. */
   private flaglessClones = 0;
   private firstFlaglessClone: SyscallEvent | null = null;
@@ -59,7 +66,11 @@ export class RecordingCheck {
   private firstSigreturn: TraceEvent | null = null;
 
   observe(event: TraceEvent): void {
-    if (event.kind === 'message') return;
+    if (event.kind === 'message') {
+      // strace detaches only from processes it attached to (-p).
+      if (event.inCall && event.text === 'detached') this.detached = true;
+      return;
+    }
     if (event.pid === null) this.unprefixed = true;
     else this.prefixed = true;
     if (event.kind === 'signal') {
@@ -69,6 +80,8 @@ export class RecordingCheck {
       if (event.code !== null) this.exitedRecords++;
     } else if (event.kind === 'syscall') {
       const name = event.name;
+      this.calls++;
+      if (!this.otherCalls && !MODEL_CALLS.has(name) && name !== 'exit_group' && name !== 'exit') this.otherCalls = true;
       const fork = FORK_CALLS.has(name);
       if (fork) this.forks++;
       else if (WAIT_CALLS.has(name)) this.waits++;
@@ -86,6 +99,14 @@ export class RecordingCheck {
         }
       }
     }
+  }
+
+  /**
+   * Whether every call in the log is one that makes, runs or reaps processes: no read, mmap or
+   * the like succeeded or failed, which every real program does. strace -e trace= named them.
+   */
+  onlyProcessCalls(skipped: SkippedCalls): boolean {
+    return this.calls > 0 && !this.otherCalls && !skipped.succeeded && !skipped.failed && !this.detached;
   }
 
   /**
@@ -112,7 +133,10 @@ export class RecordingCheck {
     // Processes exited, yet no exit or exit_group call is in the log: strace printed only the calls -e trace= named.
     const filtered = this.exitedRecords > 0 && !this.exitCall && !skipped.exit;
     // strace started the program, yet others appear with no fork at all: -e trace= without clone (exit_group kept).
-    const forksFiltered = this.forks === 0 && !unforked.beganMidRun && unforked.pids.length > 0;
+    // The log's first process, when it began mid-run, came with no fork too; the others are strangers.
+    // Narrowed by -e trace=, which of them strace started is not known: all are named.
+    const strangers = unforked.beganMidRun && (!unforked.narrowed || unforked.pids.length < 2) ? unforked.pids.slice(1) : unforked.pids;
+    const forksFiltered = this.forks === 0 && strangers.length > 0 && (!unforked.beganMidRun || unforked.narrowed);
     const left =
       (filtered && processes >= 2 && this.forks === 0) || forksFiltered
         ? FORKS_LEFT_OUT
@@ -120,7 +144,7 @@ export class RecordingCheck {
           ? WAITS_LEFT_OUT
           : null;
     if (left) {
-      const missing = filtered ? `${left.calls} (nor exit_group)` : `${left.calls}, though ${somePids(unforked.pids)} appear in it`;
+      const missing = filtered ? `${left.calls} (nor exit_group)` : `${left.calls}, though ${somePids(strangers)} appear in it`;
       return {
         warnings: [],
         unusable:
@@ -152,25 +176,38 @@ export class RecordingCheck {
         ),
       );
     }
-    if (unforked.first && unforked.beganMidRun && unforked.pids.length >= 2) {
+    const one = strangers.length === 1;
+    const drawnAsRoots =
+      `${one ? 'it is' : 'they are'} drawn as ${one ? 'a root' : 'roots'}, as who forked ${one ? 'it' : 'them'} is not known, ` +
+      "and a zombie left by one is not counted as its parent's.";
+    if (unforked.first && unforked.narrowed && strangers.length > 0) {
+      warnings.push(
+        at(
+          unforked.first,
+          'this log holds only calls that make, run and reap processes (strace -e trace= named them), ' +
+            `and ${somePids(strangers)} ${one ? 'appears' : 'appear'} in it with no fork that made ${one ? 'it' : 'them'}` +
+            `${unforked.beganMidRun && !one ? ' (the program strace started among them: no execve is in the log either)' : ''}: ` +
+            `the fork was left out (clone3, which posix_spawn and system() use, or clone or vfork): ${drawnAsRoots} ` +
+            `Record with -e trace=%process,%signal, or every call: ${RECORD_AGAIN}`,
+        ),
+      );
+    } else if (unforked.first && unforked.beganMidRun && strangers.length > 0) {
       // About the log's start: its first line, whichever record the model read first.
       warnings.push(
         at(
           { ...unforked.first, line: 1 },
-          `this log begins mid-run: its first record is no exec, so strace attached to running processes (-p) or the log's start is cut off. ` +
-            `${unforked.pids.length} processes appear in it with no fork (${somePids(unforked.pids)}): they were there already, and who ` +
-            'forked them, what they did before, and which of them are threads of one process are not in the log. ' +
+          "this log begins mid-run: its first record is no exec, so strace attached to running processes (-p), or the log's start is cut off. " +
+            `${unforked.pids.length} processes appear in it with no fork that made them (${somePids(unforked.pids)}): who forked ` +
+            'them, what they did before their first record, and which of them are threads of one process are not in the log. ' +
             'forktrace attach PID (Fork Trace: Attach to Process… in VS Code) reads those from /proc as it attaches.',
         ),
       );
-    } else if (unforked.first && !unforked.beganMidRun) {
+    } else if (unforked.first && !unforked.beganMidRun && strangers.length > 0) {
       warnings.push(
         at(
           unforked.first,
-          `${somePids(unforked.pids)} ${unforked.pids.length === 1 ? 'appears' : 'appear'} in this log with no fork that returned ` +
-            `${unforked.pids.length === 1 ? 'it' : 'them'}: who forked ${unforked.pids.length === 1 ? 'it' : 'them'} is not known, so ` +
-            `${unforked.pids.length === 1 ? 'it is' : 'they are'} drawn as roots, and a zombie left by one is not counted as its parent's. ` +
-            `strace run with -e trace= that leaves out clone records such a log: record it again with every call: ${RECORD_AGAIN}`,
+          `${somePids(strangers)} ${one ? 'appears' : 'appear'} in this log with no fork that made ${one ? 'it' : 'them'}: ${drawnAsRoots} ` +
+            `strace run with -e trace= that leaves out clone or clone3 records such a log: record it again with every call: ${RECORD_AGAIN}`,
         ),
       );
     }

@@ -304,7 +304,7 @@ export abstract class TextReader {
     }
     if (body.endsWith(DETACHED)) {
       this.recognizedLines++;
-      this.inCall(pid, time, lineNo, comm);
+      this.inCall(pid, time, lineNo, comm, 'detached');
       return;
     }
     // A call printed whole carries its entry time; -T tells when it returned.
@@ -493,13 +493,13 @@ export abstract class TextReader {
   }
 
   /** A task in a call strace never saw end: it was there (an idle process attached to shows no other record). */
-  private inCall(pid: number | null, time: Seconds, lineNo: number, comm: string | undefined): void {
-    if (pid !== null) this.emit({ kind: 'message', line: lineNo, pid, time, text: 'in a call', attachedPid: null, inCall: true }, comm);
+  private inCall(pid: number | null, time: Seconds, lineNo: number, comm: string | undefined, text: 'detached' | 'in a call at the end'): void {
+    if (pid !== null) this.emit({ kind: 'message', line: lineNo, pid, time, text, attachedPid: null, inCall: true }, comm);
   }
 
   /** At the end: the calls still unfinished say which tasks were there, then they are dropped. */
   protected endOpenCalls(): void {
-    for (const [pid, call] of this.pending) if (pid >= 0) this.inCall(pid, call.time, call.line, undefined);
+    for (const [pid, call] of this.pending) if (pid >= 0) this.inCall(pid, call.time, call.line, undefined, 'in a call at the end');
     this.pending.clear();
   }
 

@@ -285,7 +285,7 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e tra
 // `si_code=0x1`); -e verbose=none leaves clone3's struct a pointer. Before, -X raw drew threads
 // as processes, SIG_IGN and SA_NOCLDWAIT as never set (false zombie-leak and eintr-no-restart
 // errors), and missed sigchld-coalesced, with no word about why.
-test('analyze on real logs recorded with -X raw: the same processes and findings as without it; -e verbose=none says threads may be drawn as processes', () => {
+test('analyze on real logs recorded with -X raw: the same processes and findings as without it; -e verbose=none says threads may be drawn as processes; -e trace=clone,wait4,exit_group names the processes whose fork was left out', () => {
   buildPrograms();
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-raw-'));
   try {
@@ -322,6 +322,15 @@ test('analyze on real logs recorded with -X raw: the same processes and findings
     }
     const threads = picture('threads', []).shape.processes;
     assert.equal(threads.length, 2, 'threads: the program with its 3 threads, and the child it forked');
+
+    // system()'s clone3 left out, and execve: the child it made comes from nowhere, and so does the program.
+    const narrowed = picture('handler_and_system', ['-e', 'trace=clone,wait4,exit_group']).snap;
+    assert.equal(narrowed.warnings[0]?.recording, true);
+    assert.match(
+      narrowed.warnings[0]?.reason ?? '',
+      /^this log holds only calls that make, run and reap processes \(strace -e trace= named them\), and pids \d+, \d+ appear in it with no fork that made them .*clone3, which posix_spawn and system\(\) use/,
+    );
+    assert.ok(!narrowed.processes.some((p) => p.before), 'nothing is taken for present before the trace');
 
     const undecoded = picture('threads', ['-e', 'verbose=none']).snap;
     assert.equal(undecoded.warnings[0]?.recording, true);

@@ -419,7 +419,7 @@ describe('a log that begins mid-run (strace -f -p PID, recorded by hand)', () =>
     assert.equal(first.recording, true);
     assert.match(
       first.reason,
-      /^this log begins mid-run: .*strace attached to running processes \(-p\).* 4 processes appear in it with no fork \(pids 32317, 32313, 32316, 32315\): .*which of them are threads of one process are not in the log\. forktrace attach PID/,
+      /^this log begins mid-run: .*strace attached to running processes \(-p\).* 4 processes appear in it with no fork that made them \(pids 32317, 32313, 32316, 32315\): .*which of them are threads of one process are not in the log\. forktrace attach PID/,
     );
     assert.deepEqual(rest, []);
   });
@@ -507,7 +507,10 @@ describe('a log recorded with -e trace=!clone (exit_group kept, the forks left o
     assert.equal(first.recording, true);
     // The first record the model reads of them: 32244's exit (set_robust_list and exit_group are skipped).
     assert.equal(first.line, 11);
-    assert.match(first.reason, /^pids 32244, 32245, 32246 appear in this log with no fork that returned them: .* -e trace= that leaves out clone/);
+    assert.match(
+      first.reason,
+      /^pids 32244, 32245, 32246 appear in this log with no fork that made them: they are drawn as roots, .* -e trace= that leaves out clone or clone3/,
+    );
   });
 });
 
@@ -587,5 +590,45 @@ describe('strace -X raw: flags, signals and codes printed as numbers', () => {
       );
     assert.equal(byPid(waited('0x4'), 301).reaped?.how, 'wait', 'WEXITED: reaped');
     assert.equal(byPid(waited('0x1000004'), 301).reaped?.how, 'adopter', 'WEXITED|WNOWAIT: only looked at, then init reaped it');
+  });
+});
+
+describe('a log narrowed by -e trace= to the process calls, without execve or clone3', () => {
+  // strace -f -ttt -e trace=clone,wait4,exit_group test/programs/handler_and_system: system()
+  // forks 6810 with clone3 (left out), then three children by fork (clone).
+  const narrowed = log(
+    '6809  1796288833.344507 wait4(6810,  <unfinished ...>',
+    '6810  1796288833.352459 exit_group(0)   = ?',
+    '6810  1796288833.352960 +++ exited with 0 +++',
+    '6809  1796288833.353001 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 6810',
+    '6809  1796288833.353129 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7faaf61cea10) = 6811',
+    '6811  1796288833.360034 exit_group(0)   = ?',
+    '6811  1796288833.362148 +++ exited with 0 +++',
+    '6809  1796288833.466757 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 6811',
+    '6809  1796288833.667415 exit_group(0)   = ?',
+    '6809  1796288833.667802 +++ exited with 0 +++',
+  );
+
+  test('says the forks of the processes that came from nowhere were left out, not that strace attached; nothing is marked present before', () => {
+    const s = analyzeText(narrowed);
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.before ?? false]),
+      [
+        [6810, null, false],
+        [6809, null, false],
+        [6811, 6809, false],
+      ],
+    );
+    const [first, ...rest] = s.warnings;
+    assert.equal(first.recording, true);
+    assert.match(
+      first.reason,
+      /^this log holds only calls that make, run and reap processes \(strace -e trace= named them\), and pids 6810, 6809 appear in it with no fork that made them \(the program strace started among them: .*\): the fork was left out \(clone3, which posix_spawn and system\(\) use, .*Record with -e trace=%process,%signal/,
+    );
+    assert.deepEqual(rest, []);
+  });
+
+  test('with no fork in it at all and processes that came from nowhere, no tree', () => {
+    assert.match(unusable(narrowed.replace(/^6809 .* clone\(.*\n/m, '')) ?? '', /leave out the forks: .*though pids 6810, 6809, 6811 appear in it/);
   });
 });
