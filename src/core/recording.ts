@@ -64,6 +64,12 @@ export class RecordingCheck {
   private sigaction = false;
   /** The first return from a signal handler after a sigaction call. */
   private firstSigreturn: TraceEvent | null = null;
+  /** Any return from a signal handler. */
+  private sigreturn = false;
+  /** Who the last record, a SIGCHLD, went to: a WNOHANG wait it makes next is a handler's work. */
+  private sigchldTo: number | null = null;
+  /** The first such wait. */
+  private firstHandlerWait: TraceEvent | null = null;
 
   observe(event: TraceEvent): void {
     if (event.kind === 'message') {
@@ -75,12 +81,15 @@ export class RecordingCheck {
     else this.prefixed = true;
     if (event.kind === 'signal') {
       this.signalRecords++;
+      this.sigchldTo = event.signal === 'SIGCHLD' ? event.pid : null;
     } else if (event.kind === 'exit') {
       this.exitRecords++;
       if (event.code !== null) this.exitedRecords++;
     } else if (event.kind === 'syscall') {
       const name = event.name;
       this.calls++;
+      if (this.sigchldTo === event.pid && WAIT_CALLS.has(name) && event.args.includes('WNOHANG')) this.firstHandlerWait ??= event;
+      this.sigchldTo = null;
       if (!this.otherCalls && !MODEL_CALLS.has(name) && name !== 'exit_group' && name !== 'exit') this.otherCalls = true;
       const fork = FORK_CALLS.has(name);
       if (fork) this.forks++;
@@ -88,7 +97,10 @@ export class RecordingCheck {
       else if (name === 'exit_group' || name === 'exit') this.exitCall = true;
       else if (SIGACTION_CALLS.has(name)) this.sigaction = true;
       // A handler installed in the log: after an attach, one already running returns with no signal seen.
-      else if (this.sigaction && (name === 'rt_sigreturn' || name === 'sigreturn')) this.firstSigreturn ??= event;
+      else if (name === 'rt_sigreturn' || name === 'sigreturn') {
+        this.sigreturn = true;
+        if (this.sigaction) this.firstSigreturn ??= event;
+      }
       if (event.result === '-1') this.failed++;
       else if (event.result !== '?') {
         this.succeeded++;
@@ -221,6 +233,17 @@ export class RecordingCheck {
             `though ${n === 1 ? 'it may be a thread' : 'threads may be among them'} (pthread_create calls clone3 too), ` +
             'and a thread looks like a zombie nobody reaped: a zombie-leak naming one may be false. ' +
             `Record without that option: ${RECORD_AGAIN}`,
+        ),
+      );
+    }
+    // Without rt_sigaction and rt_sigreturn in the log, a handler shows only in what it does: a WNOHANG wait right after SIGCHLD.
+    if (this.firstHandlerWait && !this.sigaction && !this.sigreturn && this.onlyProcessCalls(skipped)) {
+      warnings.push(
+        at(
+          this.firstHandlerWait,
+          'a SIGCHLD handler seems to reap here (a WNOHANG wait right after SIGCHLD), but this log holds only the process calls ' +
+            '(strace -e trace=%process, or a list without rt_sigaction and rt_sigreturn): the handler is not in it, so eintr-no-restart ' +
+            `and sigchld-coalesced cannot be found. Record with -e trace=%process,%signal, or every call: ${RECORD_AGAIN}`,
         ),
       );
     }

@@ -331,6 +331,11 @@ test('analyze on real logs recorded with -X raw: the same processes and findings
       /^this log holds only calls that make, run and reap processes \(strace -e trace= named them\), and pids \d+, \d+ appear in it with no fork that made them .*clone3, which posix_spawn and system\(\) use/,
     );
     assert.ok(!narrowed.processes.some((p) => p.before), 'nothing is taken for present before the trace');
+    const onlyProcess = picture('handler_and_system', ['-e', 'trace=%process']).snap;
+    assert.match(
+      onlyProcess.warnings[0]?.reason ?? '',
+      /^a SIGCHLD handler seems to reap here \(a WNOHANG wait right after SIGCHLD\), but this log holds only the process calls .*sigchld-coalesced cannot be found/,
+    );
 
     const undecoded = picture('threads', ['-e', 'verbose=none']).snap;
     assert.equal(undecoded.warnings[0]?.recording, true);

@@ -74,6 +74,8 @@ describe('a log recorded without -f', () => {
     `1700000000.005000 ${FORK} = 12775`,
     '1700000000.006000 wait4(12775, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 12775',
     `1700000000.007000 ${EXITED.replace('12934', '12775')}`,
+    // One call of the many the model skips: a whole log, not one narrowed by -e trace=.
+    '1700000000.007500 write(1, "reaped\\n", 7) = 7',
     '1700000000.008000 exit_group(0)         = ?',
     '1700000000.008100 +++ exited with 0 +++',
   );
@@ -626,6 +628,26 @@ describe('a log narrowed by -e trace= to the process calls, without execve or cl
       /^this log holds only calls that make, run and reap processes \(strace -e trace= named them\), and pids 6810, 6809 appear in it with no fork that made them \(the program strace started among them: .*\): the fork was left out \(clone3, which posix_spawn and system\(\) use, .*Record with -e trace=%process,%signal/,
     );
     assert.deepEqual(rest, []);
+  });
+
+  test("with a handler's WNOHANG wait right after SIGCHLD but no rt_sigaction or rt_sigreturn (-e trace=%process), says the handler findings cannot be made", () => {
+    const sigchld =
+      '6809  1796288833.466641 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=6810, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---';
+    const withSignal = narrowed.replace(/^(6809 .*WNOHANG.*)$/m, `${sigchld}\n$1`);
+    const warning = analyzeText(withSignal).warnings.find((w) => w.reason.startsWith('a SIGCHLD handler seems to reap here'));
+    assert.ok(warning);
+    assert.equal(warning.recording, true);
+    assert.equal(warning.line, 9);
+    assert.match(warning.reason, /only the process calls .*: the handler is not in it, so eintr-no-restart and sigchld-coalesced cannot be found/);
+    // A whole log of a program that never installs a handler: its other calls show it is not narrowed.
+    const whole = withSignal.replace(/^(6809 .*WNOHANG.*)$/m, '6809  1796288833.466700 write(1, "x", 1) = 1\n$1');
+    assert.ok(!analyzeText(whole).warnings.some((w) => w.reason.startsWith('a SIGCHLD handler')));
+    // Nor a narrowed log whose SIGCHLD no wait follows (no handler to speak of).
+    assert.ok(
+      !analyzeText(narrowed.replace(/^(6809 .*WNOHANG.*)$/m, `${sigchld}\n6809  1796288833.466700 getppid() = 1\n$1`)).warnings.some((w) =>
+        w.reason.startsWith('a SIGCHLD handler'),
+      ),
+    );
   });
 
   test('with no fork in it at all and processes that came from nowhere, no tree', () => {
