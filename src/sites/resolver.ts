@@ -273,7 +273,7 @@ export class SiteResolver {
     }
     if (!exePath || !exe) {
       return none(
-        `The trace does not show which program made this call (it was running before the trace began), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`,
+        `The trace does not show which program made this call (no exec of it is in the trace: it was running before the trace began, or strace's -e trace= left execve out), so its source line is unknown. Start the program under Fork Trace, or trace in precise mode ${PRECISE_HOW}.`,
         true,
       );
     }

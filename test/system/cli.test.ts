@@ -331,6 +331,8 @@ test('analyze on real logs recorded with -X raw: the same processes and findings
       /^this log holds only calls that make, run and reap processes \(strace -e trace= named them\), and pids \d+, \d+ appear in it with no fork that made them .*clone3, which posix_spawn and system\(\) use/,
     );
     assert.ok(!narrowed.processes.some((p) => p.before), 'nothing is taken for present before the trace');
+    // With no execve in it, a finding cannot be placed, and says both reasons a program can be missing.
+    assert.match(narrowed.diagnostics.find((d) => d.kind === 'zombie-leak')?.locationNote ?? '', /no exec of it is in the trace: .*-e trace= left execve out/);
     const onlyProcess = picture('handler_and_system', ['-e', 'trace=%process']).snap;
     assert.match(
       onlyProcess.warnings[0]?.reason ?? '',
