@@ -64,6 +64,16 @@ const CLONE_BITS: ReadonlyArray<readonly [string, number]> = [
 
 const FLAGS_KEY = 'flags=';
 
+/** A flag word strace -X raw printed as a number (`0x1000004`, `17`): its value; null for a name. */
+export function rawNumber(token: string): number | null {
+  return /^(0x[0-9a-fA-F]+|\d+)$/.test(token) ? Number(token) : null;
+}
+
+/** Whether `bit` (one power of two, up to 2^33 for clone3's flags) is set in `value`. */
+function hasBit(value: number, bit: number): boolean {
+  return Math.floor(value / bit) % 2 === 1;
+}
+
 /**
  * The flags of clone(…, flags=A|B, …) and clone3({flags=A|B, exit_signal=…}, …) as strace
  * printed them: what /\bflags=([\w|]+)/ finds, read by hand because it runs once per traced fork.
@@ -98,17 +108,16 @@ export function cloneFlagNames(name: string, args: string): string | null {
     if (first) text = first[1];
   }
   if (text === null) return null;
-  if (!/(^|\|)(0x[0-9a-fA-F]+|\d+)(\||$)/.test(text)) return text;
+  const parts = text.split('|');
+  const values = parts.map(rawNumber);
+  if (values.every((v) => v === null)) return text;
   const names: string[] = [];
-  for (const part of text.split('|')) {
-    if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(part)) {
-      names.push(part);
-      continue;
-    }
-    const value = Number(part);
+  parts.forEach((part, k) => {
+    const value = values[k];
     // clone's low byte is its exit signal, which the model does not read.
-    for (const [flag, bit] of CLONE_BITS) if (Math.floor(value / bit) % 2 === 1) names.push(flag);
-  }
+    if (value === null) names.push(part);
+    else for (const [flag, bit] of CLONE_BITS) if (hasBit(value, bit)) names.push(flag);
+  });
   return names.join('|');
 }
 
@@ -132,20 +141,21 @@ export class CloneFlagsReader {
   }
 }
 
-const NUMBER = /^(0x[0-9a-fA-F]+|\d+)$/;
-
 /** Whether `A|B` holds `flag`, by name or, as strace -X raw prints it, by its bit `bit` in a number (`0x1000004`). */
 function holdsFlag(text: string | null, flag: string, bit: number): boolean {
   if (!text) return false;
   if (hasFlag(text, flag)) return true;
-  for (const part of text.split(/[|\s]/)) if (NUMBER.test(part) && Math.floor(Number(part) / bit) % 2 === 1) return true;
-  return false;
+  return text.split(/[|\s]/).some((part) => {
+    const value = rawNumber(part);
+    return value !== null && hasBit(value, bit);
+  });
 }
 
 /** siginfo's si_code for a child, by name: `CLD_EXITED`, or -X raw's `0x1`. */
 const CLD_CODES = ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
 function childCode(text: string | null): string | null {
-  return text !== null && NUMBER.test(text) ? (CLD_CODES[Number(text)] ?? text) : text;
+  const value = text === null ? null : rawNumber(text);
+  return value === null ? text : (CLD_CODES[value] ?? text);
 }
 
 /** The pid a wait call reaped, or null (nothing, stopped/continued, WNOWAIT, error). */

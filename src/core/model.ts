@@ -204,7 +204,7 @@ export class ProcessModel {
     this.recording.observe(event);
     if (!Number.isNaN(event.time)) {
       // A call begun before the first record read (unfinished, read once it resumed) began the log.
-      const began = event.kind === 'syscall' && event.entryTime !== undefined ? event.entryTime : event.time;
+      const began = beganAt(event);
       if (Number.isNaN(this.origin) || began < this.origin) this.origin = began;
       // A call still open at the end is told then, with the time it began.
       if (!(event.time < this.lastTime)) this.lastTime = event.time;
@@ -369,7 +369,7 @@ export class ProcessModel {
     // A pid never seen, or one whose process is gone: a new process, whose parent's
     // clone may not have returned yet (its first record can come first).
     // It ran from the start of its first call, which may have resumed long after.
-    const proc = this.newProcess(event.pid, event.kind === 'syscall' && event.entryTime !== undefined ? event.entryTime : event.time, null);
+    const proc = this.newProcess(event.pid, beganAt(event), null);
     if (this.kept.everAdded === 1) this.markRoot(proc, event);
     // Begun by an exec, as strace starts a program: another run appended to the log (-A), until a
     // clone claims it (a vfork child execs before its parent's vfork returns).
@@ -485,7 +485,7 @@ export class ProcessModel {
     if (!Number.isInteger(childPid) || childPid <= 0) return; // ERESTARTNOINTR: restarted, no child yet
     // fork and vfork never share the thread group or the parent.
     const flags = event.name === 'fork' || event.name === 'vfork' ? NO_CLONE_FLAGS : this.cloneFlags.read(event.name, event.args);
-    const time = event.entryTime ?? event.time;
+    const time = beganAt(event);
     // With threads, their forks can come between the main thread's: flowSite follows no more.
     if (flags.thread) return this.threadCreated(proc, childPid);
     const parent = flags.parent ? proc.owner : proc;
@@ -711,4 +711,9 @@ function fillSites(child: ProcessNode, parent: ProcessNode): void {
 /** An exec call's record (a root's first record when strace started the program). */
 function isExec(event: TraceEvent): boolean {
   return event.kind === 'syscall' && EXEC_CALLS.has(event.name);
+}
+
+/** When a record's call began: a call printed in two parts (unfinished, then resumed) began at its first. */
+function beganAt(event: TraceEvent): Seconds {
+  return event.kind === 'syscall' && event.entryTime !== undefined ? event.entryTime : event.time;
 }

@@ -5,6 +5,7 @@
 import { cloneFlagNames, FORK_CALLS, MODEL_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
 import type { ParseWarning, SyscallEvent, TraceEvent } from './events';
 import type { SkippedCalls } from './textReader';
+import { pidList } from '../shared/words';
 
 /** The command that records a log the model can read whole. */
 export const RECORD_AGAIN = 'strace -f -ttt -o trace.log PROGRAM';
@@ -33,10 +34,9 @@ export interface UnforkedProcesses {
 
 const NO_UNFORKED: UnforkedProcesses = { beganMidRun: false, narrowed: false, pids: [], first: null };
 
-/** "pids 12, 13 and 4 more" */
+/** "pids 12, 13 and 4 more", as the findings name a group of processes. */
 function somePids(pids: readonly number[]): string {
-  const shown = pids.slice(0, 5).join(', ');
-  return `${pids.length === 1 ? 'pid' : 'pids'} ${shown}${pids.length > 5 ? ` and ${pids.length - 5} more` : ''}`;
+  return pidList(pids.map((pid) => ({ pid })));
 }
 
 export class RecordingCheck {
@@ -57,7 +57,8 @@ export class RecordingCheck {
   private otherCalls = false;
   /** A call cut short by strace detaching: the log is an attach's. */
   private detached = false;
-  private calls = 0;
+  /** Any call at all: a log of none is no narrowed one. */
+  private anyCall = false;
   /** Clones that made a task with flags the log does not hold (clone3's struct undecoded), and the first. */
   private flaglessClones = 0;
   private firstFlaglessClone: SyscallEvent | null = null;
@@ -87,7 +88,7 @@ export class RecordingCheck {
       if (event.code !== null) this.exitedRecords++;
     } else if (event.kind === 'syscall') {
       const name = event.name;
-      this.calls++;
+      this.anyCall = true;
       if (this.sigchldTo === event.pid && WAIT_CALLS.has(name) && event.args.includes('WNOHANG')) this.firstHandlerWait ??= event;
       this.sigchldTo = null;
       if (!this.otherCalls && !MODEL_CALLS.has(name) && name !== 'exit_group' && name !== 'exit') this.otherCalls = true;
@@ -118,7 +119,7 @@ export class RecordingCheck {
    * the like succeeded or failed, which every real program does. strace -e trace= named them.
    */
   onlyProcessCalls(skipped: SkippedCalls): boolean {
-    return this.calls > 0 && !this.otherCalls && !skipped.succeeded && !skipped.failed && !this.detached;
+    return this.anyCall && !this.otherCalls && !skipped.succeeded && !skipped.failed && !this.detached;
   }
 
   /**

@@ -497,10 +497,9 @@ export abstract class TextReader {
     if (pid !== null) this.emit({ kind: 'message', line: lineNo, pid, time, text, attachedPid: null, inCall: true }, comm);
   }
 
-  /** At the end: the calls still unfinished say which tasks were there, then they are dropped. */
+  /** At the end: the calls still unfinished say which tasks were there (finish drops them after). */
   protected endOpenCalls(): void {
     for (const [pid, call] of this.pending) if (pid >= 0) this.inCall(pid, call.time, call.line, undefined, 'in a call at the end');
-    this.pending.clear();
   }
 
   /** A task that died inside a call never resumes it. */

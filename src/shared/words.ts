@@ -302,7 +302,6 @@ function span(from: number | null, to: number | null | undefined): string {
   return `${at(from)}–${to === undefined ? '…' : at(to)}s`;
 }
 
-/** The last part of a `/`-separated path (pure: the webview has no node:path). */
 /** A warning as the panel and the SARIF say it: "line 12: …", or "trace.401:12: …" in a -ff directory. */
 export function warningWords(w: Pick<WarningJson, 'file' | 'line' | 'reason'>): string {
   return `${w.file ? `${w.file}:` : 'line '}${w.line}: ${w.reason}`;
@@ -322,6 +321,7 @@ export function logWarningsWords(warnings: ReadonlyArray<Pick<WarningJson, 'reco
   return parts.length > 0 ? parts.join(' ') : null;
 }
 
+/** The last part of a `/`-separated path (pure: the webview has no node:path). */
 export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }

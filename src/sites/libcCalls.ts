@@ -1,7 +1,7 @@
 // Which libc functions make which syscall, per role: what the static path looks for in
 // the disassembly, and how their names read in notes.
 import { splitArgs, unique } from '../core/args';
-import { cloneFlagNames } from '../core/calls';
+import { cloneFlagNames, rawNumber } from '../core/calls';
 import type { SiteRole } from '../core/diagnostics';
 import type { SyscallEvent } from '../core/events';
 import { glibcVersion } from './glibcVersion';
@@ -211,7 +211,7 @@ function optionsValue(options: string | null): number | null {
   let value = 0;
   for (const flag of options.split('|')) {
     // -X raw prints them as one number: 0x1.
-    const v = /^(0x[0-9a-fA-F]+|\d+)$/.test(flag) ? Number(flag) : WAIT_OPTIONS[flag];
+    const v = rawNumber(flag) ?? WAIT_OPTIONS[flag];
     if (v === undefined) return null;
     value = (value | v) >>> 0;
   }
