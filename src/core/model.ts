@@ -18,7 +18,7 @@ import {
   waitStatus,
 } from './calls';
 import type { ExitEvent, ParseWarning, Seconds, SupersededEvent, SyscallEvent, TraceEvent } from './events';
-import { afterExec, appended, callSite, ChangedProcesses, ProcessNode, type CallSite } from './processNode';
+import { afterExec, appended, callSite, ChangedProcesses, isSelfOrAncestor, ProcessNode, type CallSite } from './processNode';
 import { Reaping } from './reaping';
 import { Folding, type FoldHost } from './folding';
 import { KeptProcesses } from './keptProcesses';
@@ -490,7 +490,7 @@ export class ProcessModel {
     if (flags.thread) return this.threadCreated(proc, childPid);
     const parent = flags.parent ? proc.owner : proc;
     let child = this.byPid.get(childPid);
-    if (child && !child.linked && child.reaped === null) {
+    if (child && !child.linked && child.reaped === null && !isSelfOrAncestor(child, proc)) {
       // Its records (even its whole life) came before the parent's clone returned: same process.
     } else {
       if (child && child.alive) {
@@ -563,7 +563,7 @@ export class ProcessModel {
   private threadCreated(proc: ProcessNode, tid: number): void {
     const early = this.byTid.get(tid);
     let exited = false;
-    if (early && early !== proc && !early.linked) {
+    if (early && !early.linked && !isSelfOrAncestor(early, proc)) {
       // A thread whose exit was seen already is not live (else its process never exits), nor a zombie.
       exited = early.exit !== null;
       this.reaping.threadExitTakenBack(early);

@@ -106,6 +106,17 @@ export function appended<T>(list: readonly T[], item: T): readonly T[] {
   return list;
 }
 
+/**
+ * Whether `a` is `proc` or above it, as its forking parent's or its reaper's ancestor. A
+ * process never forks one of these, nor has one as a thread: a damaged log that says so
+ * must not make a cycle (a walk up the reapers, as an orphan's adoption takes, never ends).
+ */
+export function isSelfOrAncestor(a: ProcessNode, proc: ProcessNode): boolean {
+  for (let p: ProcessNode | null = proc; p; p = p.parent) if (p === a) return true;
+  for (let p: ProcessNode | null = proc.owner; p; p = p.owner) if (p === a) return true;
+  return false;
+}
+
 const DEFAULT_SIGCHLD: SigchldDisposition = Object.freeze({ action: 'default', restart: false, nocldwait: false, site: null });
 
 /** exec resets handled signals to SIG_DFL and clears every sa_flags; SIG_IGN stays. */

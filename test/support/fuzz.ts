@@ -125,6 +125,16 @@ export function checkSnapshot(s: SnapshotJson, linesFed: number): void {
     if (p.zombie !== null && p.zombie.to === null) assert.equal(p.state, 'zombie', `${p.id}: zombie.to null but ${p.state}`);
     assert.ok(p.threads >= 1, `${p.id}: ${p.threads} threads`);
   }
+  // Every process reaches a root: no cycle of parents (the tree would leave it out).
+  const reachesRoot = new Set<string>();
+  for (const p of s.processes) {
+    const path: string[] = [];
+    for (let q: typeof p | undefined = p; q && !reachesRoot.has(q.id); q = q.parentId === null ? undefined : byId.get(q.parentId)) {
+      assert.ok(!path.includes(q.id), `${p.id}: its parents make a cycle (${path.join(' → ')} → ${q.id})`);
+      path.push(q.id);
+    }
+    for (const id of path) reachesRoot.add(id);
+  }
   for (const d of s.diagnostics) {
     assert.ok(d.pids.length > 0, `${d.kind} names no process`);
     d.pids.forEach((pid) => {

@@ -234,6 +234,57 @@ describe('pid reuse', () => {
     assert.equal(byId(s, '101.2').start, 0.4, 'it existed from the clone entry');
     assert.deepEqual(s.warnings, []);
   });
+
+  // Found by the fuzz tests, as a hang: a damaged mid-run log made a process its own
+  // ancestor, and the walk up the reapers for an orphan's adopter never ended.
+  const CLONE = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
+  test("a clone that returns the pid of the caller's own ancestor (a damaged mid-run log) makes a new process, warned about", () => {
+    const s = analyzeText(
+      log(
+        '300  1700000000.100000 getppid() = 1',
+        '300  1700000000.150000 accept(3, NULL, NULL) = 4',
+        `300  1700000000.200000 ${CLONE} = 301`,
+        `301  1700000000.300000 ${CLONE} = 300`,
+        '300  1700000000.400000 exit_group(0)   = ?',
+        '300  1700000000.500000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => [p.id, p.parentId, p.state]),
+      [
+        ['300', null, 'running'],
+        ['301', '300', 'running'],
+        ['300.2', '301', 'zombie'],
+      ],
+    );
+    assert.ok(
+      s.warnings.some((w) => w.line === 4 && w.reason.includes('clone returned pid 300, which the trace still had as running')),
+      JSON.stringify(s.warnings),
+    );
+  });
+
+  test('a clone that returns its own pid (a damaged mid-run log) makes a new process, warned about', () => {
+    const s = analyzeText(
+      log(
+        '400  1700000000.100000 getppid() = 1',
+        '400  1700000000.150000 accept(3, NULL, NULL) = 4',
+        `400  1700000000.200000 ${CLONE} = 400`,
+        '400  1700000000.300000 exit_group(0)   = ?',
+        '400  1700000000.400000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => [p.id, p.parentId]),
+      [
+        ['400', null],
+        ['400.2', '400'],
+      ],
+    );
+    assert.ok(
+      s.warnings.some((w) => w.line === 3 && w.reason.includes('clone returned pid 400')),
+      JSON.stringify(s.warnings),
+    );
+  });
 });
 
 describe('exec', () => {
