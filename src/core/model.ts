@@ -89,6 +89,8 @@ export class ProcessModel {
   private readonly unforked = new Map<ProcessNode, TraceEvent>();
   /** The log's first record was no exec: strace attached (-p), or the log's head is cut off. */
   private beganMidRun = false;
+  /** What the parser reads past, as it reads: how the log began, before the model sees a record (see readsPast). */
+  private skippedSoFar: Readonly<SkippedCalls> = NO_SKIPPED_CALLS;
   private readonly cloneFlags = new CloneFlagsReader();
   private maxWarnings = 1000;
   private droppedWarnings = 0;
@@ -240,6 +242,11 @@ export class ProcessModel {
    * The trace is over: whatever is a zombie now stays counted as one at the end.
    * `skipped`: whether the calls the parser read no event from succeeded or failed.
    */
+  /** The parser's record of the calls it reads past, which it fills as it reads. */
+  readsPast(skipped: Readonly<SkippedCalls>): void {
+    this.skippedSoFar = skipped;
+  }
+
   finish(skipped: SkippedCalls = NO_SKIPPED_CALLS): void {
     let unseenExit: { event: TraceEvent; count: number } | null = null;
     for (const p of this.processes) {
@@ -424,12 +431,13 @@ export class ProcessModel {
   }
 
   /**
-   * The log's first process. Begun by an exec, strace started it: its parent is strace, which
-   * reaps it. Begun by any other record, the log starts mid-run (strace -p, or its head cut
+   * The log's first process. Begun by an exec (or by a program's first call, its execve left
+   * out), strace started it: its parent is strace, which reaps it. Begun by any other record, the log starts mid-run (strace -p, or its head cut
    * off): like every process no clone names, its parent is not known, and a traced wait may reap it.
    */
   private markRoot(root: ProcessNode, event: TraceEvent): void {
-    root.launchedByTracer = isExec(event);
+    // A log that begins with a program's first call (brk(NULL)) began with the program too: -e trace= left its execve out.
+    root.launchedByTracer = isExec(event) || this.skippedSoFar.programStart > 0;
     root.linked = root.launchedByTracer;
     this.beganMidRun = !root.launchedByTracer;
   }

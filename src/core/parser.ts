@@ -19,7 +19,7 @@ import {
 } from './bytes';
 import { epochSeconds } from './clock';
 import type { Seconds, SyscallEvent } from './events';
-import { isDigit, isNameChar, MID_LINE_MESSAGE, SHORT_FIELD, TextReader, UNFINISHED, type PendingCall } from './textReader';
+import { isDigit, isNameChar, MID_LINE_MESSAGE, PROGRAM_START, SHORT_FIELD, TextReader, UNFINISHED, type PendingCall } from './textReader';
 
 export type { TimestampStyle } from './clock';
 export type { ParserOptions, ParserSink } from './textReader';
@@ -34,6 +34,7 @@ const SIGNAL_START_BYTES = asciiBytes('--- ');
 const SIGNAL_END_BYTES = asciiBytes(' ---');
 const EXIT_BYTES = asciiBytes('exit');
 const GROUP_BYTES = asciiBytes('_group');
+const PROGRAM_START_BYTES = asciiBytes(PROGRAM_START);
 /** Argument lists kept per call (a server's loop alternates a few), results and names kept for all. */
 const RECENT_ARGS = 4;
 const RECENT_RESULTS = 8;
@@ -245,6 +246,7 @@ export class StraceParser extends TextReader {
       // Malformed (no result) or interrupted: logicalLine warns or keeps it.
       const eq = resultAtBytes(b, k, to);
       if (eq < 0 || startsWithBytes(b, eq + 3, RESTART_BYTES)) return false;
+      if (this.recognizedLines === 0 && startsWithBytes(b, i, PROGRAM_START_BYTES)) this.skippedCalls.programStart = this.lineCount;
       this.skippedResult(b[eq + 3]);
     }
     return this.skipped();

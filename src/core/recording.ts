@@ -2,7 +2,7 @@
 // out what the tree is built from. Without -f, the children's own records; with -qq (or
 // -e quiet=exit), every `+++ exited` record; with -Z (or -e status=failed), every call
 // that succeeded. The picture must say so, never quietly show what is not there.
-import { cloneFlagNames, FORK_CALLS, MODEL_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
+import { cloneFlagNames, EXEC_CALLS, FORK_CALLS, MODEL_CALLS, SIGACTION_CALLS, WAIT_CALLS } from './calls';
 import type { ParseWarning, SyscallEvent, TraceEvent } from './events';
 import type { SkippedCalls } from './textReader';
 import { pidList } from '../shared/words';
@@ -48,6 +48,8 @@ export class RecordingCheck {
   private exitCall = false;
   private forks = 0;
   private waits = 0;
+  /** Execs that succeeded. */
+  private execs = 0;
   private succeeded = 0;
   private failed = 0;
   /** The first fork that returned a child. */
@@ -105,6 +107,7 @@ export class RecordingCheck {
       if (event.result === '-1') this.failed++;
       else if (event.result !== '?') {
         this.succeeded++;
+        if (EXEC_CALLS.has(name)) this.execs++;
         if (fork && this.firstFork === null && Number(event.result) > 0) this.firstFork = event;
         if (fork && name.startsWith('clone') && Number(event.result) > 0 && cloneFlagNames(name, event.args) === null) {
           this.flaglessClones++;
@@ -223,6 +226,16 @@ export class RecordingCheck {
             `strace run with -e trace= that leaves out clone or clone3 records such a log: record it again with every call: ${RECORD_AGAIN}`,
         ),
       );
+    }
+    if (skipped.programStart > 0 && this.execs === 0) {
+      warnings.push({
+        line: skipped.programStart,
+        reason:
+          "this log has no execve: it begins with brk(NULL), a program's first call, so strace started the program, but -e trace= " +
+          'left execve out: which programs ran is not known (their commands show as ?), nor the source line of any fork. ' +
+          `Record with execve in the trace (-e trace=%process,%signal, or every call): ${RECORD_AGAIN}`,
+        recording: true,
+      });
     }
     if (this.firstFlaglessClone) {
       const n = this.flaglessClones;

@@ -22,6 +22,7 @@ export class TraceSession {
       },
       { interesting: MODEL_CALLS, ...options },
     );
+    model.readsPast(this.parser.skippedCalls);
   }
 
   /** Feeds raw bytes (split anywhere, even inside a UTF-8 sequence) or text. */

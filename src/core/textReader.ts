@@ -37,9 +37,14 @@ export interface SkippedCalls {
   failed: boolean;
   /** An exit or exit_group call: absent while `+++ exited` records are there, the log was filtered (-e trace=…). */
   exit: boolean;
+  /**
+   * The line of the log's first record when that is `brk(NULL)`, a program's first call
+   * (glibc's, static or dynamic): strace started it, and -e trace= left its execve out. 0 if not.
+   */
+  programStart: number;
 }
 
-export const NO_SKIPPED_CALLS: Readonly<SkippedCalls> = { succeeded: false, failed: false, exit: false };
+export const NO_SKIPPED_CALLS: Readonly<SkippedCalls> = { succeeded: false, failed: false, exit: false, programStart: 0 };
 
 export interface PendingCall {
   name: string;
@@ -60,6 +65,8 @@ const DETACHED = ' <detached ...>';
 const UNFINISHED_BARE = '<unfinished ...>';
 const PID_CHANGED = / <pid changed to (\d+) \.\.\.>$/;
 export const MID_LINE_MESSAGE = 'strace: Process ';
+/** A program's first call, when it is the log's first record (see SkippedCalls.programStart). */
+export const PROGRAM_START = 'brk(NULL)';
 
 /** The record state both readers share (unfinished calls, -k frames' target), and the text reading. */
 export abstract class TextReader {
@@ -342,6 +349,7 @@ export abstract class TextReader {
         this.skippedLast = false;
         return;
       }
+      if (this.recognizedLines === 0 && text.startsWith(PROGRAM_START, b)) this.skippedCalls.programStart = lineNo;
       this.skippedResult(text.charCodeAt(eq + 3));
     }
     this.recognizedLines++;

@@ -184,7 +184,7 @@ test('analyze warns with line numbers about lines it cannot read, and still draw
 // A log the user recorded with their own strace options: the same tree when an option only
 // adds to each record (-n, -i), and said plainly when one leaves out what the tree is built
 // from (no -f, -qq, -Z), never drawn as if whole.
-test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e trace=file, -e trace=clone and -e trace=!clone: the same tree, or a warning or an error that says which option and what to run', async () => {
+test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e trace=file, -e trace=clone, -e trace=!clone and -e trace=!execve: the same tree, or a warning or an error that says which option and what to run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-cli-'));
   try {
     const record = (name: string, flags: string[]): { log: string; out: string } => {
@@ -214,7 +214,8 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e tra
     const files = record('files.log', ['-f', '-ttt', '-e', 'trace=file']);
     const forks = record('forks.log', ['-f', '-ttt', '-e', 'trace=clone']);
     const notClone = record('notclone.log', ['-f', '-ttt', '-e', 'trace=!clone']);
-    for (const x of [whole, prefixed, noF, quiet, failed, files, forks, notClone]) await daemonGone(x.out);
+    const notExec = record('notexec.log', ['-f', '-ttt', '-e', 'trace=!execve']);
+    for (const x of [whole, prefixed, noF, quiet, failed, files, forks, notClone, notExec]) await daemonGone(x.out);
 
     const expected = [
       ['double_fork_daemon', null, 'exited', 0],
@@ -248,6 +249,26 @@ test('analyze on real logs recorded with -n -i, without -f, with -qq, -Z, -e tra
     assert.match(
       q.r.stderr,
       /^\d+ warning\(s\) while reading the trace:\n {2}line \d+: this log has no exit records .*-qq \(or -e quiet=exit\).*still running/m,
+    );
+
+    // -e trace=!execve: the same tree with no commands; the root is strace's child (its first call, brk(NULL), shows
+    // the program starting), not a process present before the trace; the first warning says execve was left out.
+    const e = analyzed(notExec.log);
+    assert.deepEqual(
+      shape(e.snapshot),
+      expected.map(([, ...rest]) => ['?', ...rest]),
+    );
+    assert.deepEqual(
+      e.snapshot.processes.map((x) => [x.before ?? false, x.reaped?.how]),
+      [
+        [false, 'tracer'],
+        [false, 'wait'],
+        [false, 'adopter'],
+      ],
+    );
+    assert.match(
+      e.r.stderr,
+      /^\d+ warning\(s\) while reading the trace:\n {2}line 1: this log has no execve: it begins with brk\(NULL\), a program's first call, .*left execve out/m,
     );
 
     // -Z: no tree at all, exit 2, and the command that records one.

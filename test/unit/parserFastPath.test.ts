@@ -137,6 +137,28 @@ describe('the byte-level fast path reads as the text reference does', () => {
     }
   });
 
+  test("brk(NULL) as the log's first record (a program's first call, its execve left out) is noted by both, and only there", () => {
+    const cases: Array<[string, number]> = [
+      ['100 1795358452.000000 brk(NULL) = 0x5637dfc6b000\n100 1795358452.000001 clone(child_stack=NULL, flags=SIGCHLD) = 101\n', 1],
+      ['100 brk(NULL)       = 0x5637dfc6b000\n100 getppid() = 1\n', 1],
+      ['brk(NULL) = 0x5637dfc6b000\n', 1],
+      ['\nbrk(NULL) = 0x5637dfc6b000\n', 2],
+      // A line no record (its stamp read all the same), then brk(NULL): the first record, read at byte level.
+      ['100 1795358452.000000 ???\n100 1795358452.000001 brk(NULL) = 0x5637dfc6b000\n', 2],
+      ['100 1795358452.000000 getppid() = 1\n100 1795358452.000001 brk(NULL) = 0x5637dfc6b000\n', 0],
+      ['100 1795358452.000000 brk(0x5637dfc8c000) = 0x5637dfc8c000\n', 0],
+      ['100 1795358452.000000 brk(NULL <unfinished ...>\n100 1795358452.000001 <... brk resumed>) = 0x5637dfc6b000\n', 0],
+    ];
+    // Past the first 4 KiB (read as text while the parser sniffs for a binary file), so the fast path reads them too.
+    const tail = '100 1795358452.000002 getppid() = 1\n'.repeat(200);
+    for (const [head, line] of cases) {
+      const text = head + tail;
+      assertSameReading([encoder.encode(text)], JSON.stringify(head));
+      for (let k = 1; k < head.length + 8; k += 3) assertSameReading([text.slice(0, k), text.slice(k)], `${JSON.stringify(head)} split at ${k}`);
+      assert.equal(read([encoder.encode(text)], false).skipped.programStart, line, JSON.stringify(head));
+    }
+  });
+
   test('generated logs: real lines damaged, synthetic lines and rejected ones, in any chunking', () => {
     const line = fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom(...REAL_LINES) },

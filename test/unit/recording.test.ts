@@ -654,3 +654,57 @@ describe('a log narrowed by -e trace= to the process calls, without execve or cl
     assert.match(unusable(narrowed.replace(/^6809 .* clone\(.*\n/m, '')) ?? '', /leave out the forks: .*though pids 6810, 6809, 6811 appear in it/);
   });
 });
+
+describe('a log recorded with -e trace=!execve (the program started by strace, its execve left out)', () => {
+  // strace -f -ttt -e 'trace=!execve' examples/double_fork_daemon 0.2, cut to the records the model reads.
+  const withoutExec = (first: string) =>
+    log(
+      `6180  1796307033.040052 ${first}`,
+      '6180  1796307033.040373 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fe7b4a54000',
+      `6180  1796307033.041672 ${FORK} = 6181`,
+      '6180  1796307033.041861 wait4(6181,  <unfinished ...>',
+      `6181  1796307033.041973 ${FORK} = 6182`,
+      '6181  1796307033.042264 exit_group(0)   = ?',
+      '6181  1796307033.042391 +++ exited with 0 +++',
+      '6180  1796307033.042398 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 6181',
+      '6180  1796307033.042557 exit_group(0)   = ?',
+      '6180  1796307033.042689 +++ exited with 0 +++',
+      '6182  1796307033.247787 exit_group(0)   = ?',
+      '6182  1796307033.248001 +++ exited with 0 +++',
+    );
+
+  test("begun by brk(NULL), a program's first call: the root is strace's child, reaped by strace, not present before the trace", () => {
+    const s = analyzeText(withoutExec('brk(NULL)       = 0x5637dfc6b000'));
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.before ?? false, p.reaped?.how]),
+      [
+        [6180, null, false, 'tracer'],
+        [6181, 6180, false, 'wait'],
+        [6182, 6181, false, 'adopter'],
+      ],
+    );
+    const [first, ...rest] = s.warnings;
+    assert.deepEqual([first.line, first.recording], [1, true]);
+    assert.match(
+      first.reason,
+      /^this log has no execve: it begins with brk\(NULL\), a program's first call, so strace started the program, but -e trace= left execve out/,
+    );
+    assert.match(first.reason, /Record with execve in the trace .*: strace -f -ttt -o trace\.log PROGRAM$/);
+    assert.deepEqual(rest, []);
+  });
+
+  test('begun by any other call, it began mid-run (an attach): the root was there before the trace, and no execve warning', () => {
+    const s = analyzeText(withoutExec('brk(0x5637dfc8c000) = 0x5637dfc8c000'));
+    assert.equal(byPid(s, 6180).before, true);
+    assert.ok(!s.warnings.some((w) => w.reason.startsWith('this log has no execve')), JSON.stringify(s.warnings));
+  });
+
+  test('brk(NULL) after the first record, or a log with an execve in it, changes nothing', () => {
+    const later = withoutExec('getppid() = 1').replace('0x7fe7b4a54000\n', '0x7fe7b4a54000\n6180  1796307033.040400 brk(NULL) = 0x5637dfc6b000\n');
+    assert.equal(byPid(analyzeText(later), 6180).before, true);
+    const execed = log(`6180  1796307033.040000 ${EXEC}`, withoutExec('brk(NULL)       = 0x5637dfc6b000').trimEnd());
+    const s = analyzeText(execed);
+    assert.equal(byPid(s, 6180).command, 'double_fork_daemon');
+    assert.deepEqual(s.warnings, []);
+  });
+});
