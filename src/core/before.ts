@@ -24,6 +24,8 @@ export interface ExistingProcess {
   zombie: ExitStatus | null;
   /** Its SIGCHLD disposition, from /proc/PID/status's SigIgn and SigCgt. */
   sigchld: 'default' | 'ignore' | 'handler';
+  /** Its start in clock ticks since boot, as /proc gives it: the same for the same process when read again. */
+  startTicks?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export interface ExistingProcess {
  */
 export function seedBefore(model: ProcessModel, attachTime: Seconds, existing: readonly ExistingProcess[]): ProcessNode[] {
   model.origin = attachTime;
+  model.seeded = true;
   model.lastTime = attachTime;
   const byPid = new Map(existing.map((e) => [e.pid, e]));
   const nodes = new Map<number, ProcessNode>();

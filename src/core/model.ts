@@ -89,6 +89,8 @@ export class ProcessModel {
   private readonly unforked = new Map<ProcessNode, TraceEvent>();
   /** The log's first record was no exec: strace attached (-p), or the log's head is cut off. */
   private beganMidRun = false;
+  /** Seeded with what an attach found in /proc (before.ts): the trace began mid-run. */
+  seeded = false;
   /** What the parser reads past, as it reads: how the log began, before the model sees a record (see readsPast). */
   private skippedSoFar: Readonly<SkippedCalls> = NO_SKIPPED_CALLS;
   private readonly cloneFlags = new CloneFlagsReader();
@@ -637,6 +639,7 @@ export class ProcessModel {
   private reapByWait(proc: ProcessNode, event: SyscallEvent, site: CallSite, pid: number): boolean {
     const child = this.byPid.get(pid);
     if (!child) {
+      if (this.beganMidRun || this.seeded) return this.untracedChildReaped(proc, event, site, pid);
       this.warnAt(event, `${event.name} reaped pid ${pid}, which the trace never saw start`);
       return false;
     }
@@ -651,6 +654,26 @@ export class ProcessModel {
     }
     // A wait printed on one line carries its entry time; it returned after the exit.
     this.reaping.reap(child, Math.max(event.time, child.exit.time), proc, proc.pid, 'wait', true, site);
+    return true;
+  }
+
+  /**
+   * In a trace that began mid-run, a wait returned a child the trace never saw: one that was
+   * there before it and never traced (forked as strace attached, or while a hand-run
+   * `strace -p` followed other pids). It was the waiter's child, and exited as the wait says.
+   */
+  private untracedChildReaped(proc: ProcessNode, event: SyscallEvent, site: CallSite, pid: number): true {
+    const child = this.newProcess(pid, this.origin, null);
+    child.before = 'untraced';
+    child.parent = child.owner = proc;
+    (proc.children ??= new Set()).add(child);
+    proc.unfoldedChildren++;
+    const status = waitStatus(event);
+    // Exited unseen (its exit settles nothing: no SIGCHLD of it was counted), then reaped by this wait.
+    this.running.delete(child);
+    this.reaping.processExit(child, event.time, status.code, status.signal, status.core);
+    child.linked = true;
+    this.reaping.reap(child, event.time, proc, proc.pid, 'wait', true, site);
     return true;
   }
 

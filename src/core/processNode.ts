@@ -188,9 +188,12 @@ export class ProcessNode {
   folded = false;
   /**
    * What an attach found it as, read from /proc (before.ts): already running, or already
-   * a zombie (its exit time unknown); null for everything the trace saw begin.
+   * a zombie (its exit time unknown); or `untraced`: there before a trace that began
+   * mid-run, never traced (strace -p follows only the pids it is given, and -f only the
+   * children made after it attached), known only from the wait that reaped it, so its exit
+   * time is unknown too. Null for everything the trace saw begin.
    */
-  before: 'running' | 'zombie' | null = null;
+  before: 'running' | 'zombie' | 'untraced' | null = null;
 
   constructor(
     public id: string,

@@ -42,7 +42,7 @@ export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): Proc
   if (p.before !== null) {
     json.before = true;
     // A zombie already: the kernel keeps no exit time (the model holds the attach as its latest possible moment).
-    if (p.before === 'zombie' && json.exit) json.exit.time = null;
+    if ((p.before === 'zombie' || p.before === 'untraced') && json.exit) json.exit.time = null;
   }
   return json;
 }
@@ -145,6 +145,11 @@ export function buildDelta(model: ProcessModel, locate: SiteLocator = NO_LOCATOR
 function zombieInterval(p: ProcessNode, rel: Rel): ProcessJson['zombie'] {
   if (!p.exit || p.zombieFrom === null) return null;
   if (p.before === 'zombie') return { from: null, to: p.reaped ? rel(p.reaped.time) : null, before: true };
+  // Its exit was not traced: a zombie from some unknown time until the wait (none known without timestamps).
+  if (p.before === 'untraced') {
+    const to = p.reaped ? rel(p.reaped.time) : null;
+    return to === null ? null : { from: null, to };
+  }
   if (!p.reaped) return { from: rel(p.zombieFrom), to: null };
   if (p.reaped.how !== 'wait' && Object.is(p.reaped.time, p.exit.time)) return null;
   const to = rel(p.reaped.time);

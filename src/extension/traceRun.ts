@@ -205,7 +205,7 @@ export class TraceRun extends Disposable {
 
   /** Counts for the status bar. */
   get counts(): { processes: number; zombies: number } {
-    const model = this.live?.session.model;
+    const model = this.live?.model;
     if (model) return { processes: model.processCount, zombies: model.zombiesNow };
     const s = this.snapshotCache?.summary;
     return { processes: s?.processes ?? 0, zombies: s?.zombiesAtEnd ?? 0 };
@@ -255,7 +255,7 @@ export class TraceRun extends Disposable {
   private sendSnapshot(): void {
     const snapshot = this.snapshot();
     if (!snapshot) return;
-    this.live?.session.model.takeChanged(); // deltas continue from this picture
+    this.live?.model.takeChanged(); // deltas continue from this picture
     this.panel.post({ type: 'snapshot', snapshot, trace: this.trace });
   }
 

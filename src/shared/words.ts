@@ -62,10 +62,11 @@ export function readWords(read: number, total: number): string {
 }
 
 /** "0.005–0.008s", or "0.005–…s" while it runs; "" when the log has no timestamps. */
-export function formatLifetime(p: Pick<ProcessJson, 'start' | 'exit'>): string {
+export function formatLifetime(p: Pick<ProcessJson, 'start' | 'exit'> & { before?: boolean }): string {
   if (p.start === null) return '';
-  // Exited before an attached trace began (a zombie it found): when is not known, only "before".
-  if (p.start < 0 && p.exit && p.exit.time === null) return 'before';
+  // Exited before an attached trace began (a zombie it found), or there before it and never
+  // traced (known from its wait): when it started and exited is not known, only "before".
+  if ((p.start < 0 || p.before === true) && p.exit && p.exit.time === null) return 'before';
   return span(p.start, p.exit ? p.exit.time : undefined);
 }
 

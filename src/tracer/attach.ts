@@ -68,6 +68,7 @@ function existingProcess(entry: ProcEntry, now: number, up: number | null): Exis
     argv: argv.length > 0 ? argv : [stat.comm],
     exe,
     start,
+    startTicks: stat.startTicks,
     zombie: zombie ? exitFromWaitStatus(stat.exitStatus) : null,
     sigchld: sigchldFrom(status),
   };
@@ -110,6 +111,9 @@ const DETACH_TIMEOUT_MS = 10_000;
 export class AttachedProcess {
   /** What strace printed on its stderr: why an attach failed, if it did. */
   private stderr = '';
+  /** The pids strace said it attached to, and those it said it could not. */
+  private readonly attachedPids = new Set<number>();
+  private readonly refusedPids = new Set<number>();
 
   constructor(
     readonly pid: number,
@@ -126,16 +130,52 @@ export class AttachedProcess {
     return this.existing.filter((e) => e.zombie === null).map((e) => e.pid);
   }
 
-  watch(strace: ChildProcess): void {
+  /** Reads strace's stderr; `answered` runs once strace has attached to every pid it was given, or said why not. */
+  watch(strace: ChildProcess, answered: () => void = () => undefined): void {
+    const pids = this.pids;
+    let told = false;
     strace.stderr?.on('data', (chunk: Buffer) => {
-      if (this.stderr.length < 64 * 1024) this.stderr += chunk.toString();
+      if (this.stderr.length >= 64 * 1024) return;
+      this.stderr += chunk.toString();
+      for (const m of this.stderr.matchAll(/^strace: (?:Process (\d+) attached|attach: ptrace\(PTRACE_SEIZE, (\d+)\))/gm)) {
+        if (m[1]) this.attachedPids.add(Number(m[1]));
+        else this.refusedPids.add(Number(m[2]));
+      }
+      if (!told && pids.every((p) => this.attachedPids.has(p) || this.refusedPids.has(p))) {
+        told = true;
+        answered();
+      }
     });
   }
 
-  /** strace's own complaint that it could not attach (not permitted, no such process), or null. */
+  /** strace's own complaint that it could not attach to the process (not permitted, no such process), or null. */
   get refused(): string | null {
-    const line = this.stderr.split('\n').find((l) => /^strace: attach: /.test(l));
+    // One of its descendants may have ended before strace reached it: that is no failure of the attach.
+    const line = this.stderr.split('\n').find((l) => {
+      const seized = /^strace: attach: ptrace\(PTRACE_SEIZE, (\d+)\)/.exec(l);
+      return seized ? Number(seized[1]) === this.pid : l.startsWith('strace: attach: ');
+    });
     return line ? line.replace(/^strace: /, '') : null;
+  }
+
+  /**
+   * What to seed the trace with, looked at again once strace has attached: what /proc showed
+   * before, less what ended in between, which the trace cannot see. Seeded as first read,
+   * a zombie its parent reaped meanwhile was a zombie for ever (a false zombie-leak), and a
+   * child that ended meanwhile ran for ever. A zombie reaped after strace attached is in
+   * the trace: its wait shows it (ProcessModel's untraced children).
+   */
+  stillThere(): ExistingProcess[] {
+    return this.existing.filter((e) => {
+      if (e.pid === this.pid) return true;
+      const text = readText(`/proc/${e.pid}/stat`);
+      const stat = text === null ? null : parseStat(text);
+      const same = stat !== null && stat.startTicks === e.startTicks;
+      // Reaped since (gone, or its pid reused); still a zombie, its reaping is to come, in the trace.
+      if (e.zombie) return same && (stat.state === 'Z' || stat.state === 'X');
+      // Gone before strace reached it; attached to, its end is in the trace.
+      return same || !this.refusedPids.has(e.pid);
+    });
   }
 
   /** SIGINT: strace detaches every tracee and exits; they run on. */

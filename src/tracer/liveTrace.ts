@@ -15,7 +15,7 @@ import { detectStrace, resolveProgram, straceArgs, TraceError, type StraceInfo }
 import { attachStraceArgs, prepareAttach, type AttachedProcess } from './attach';
 import { seedBefore } from '../core/before';
 import { childrenOf, killProcessTrees, killTraceesOf, procStartTime, readProcStatus, readComm, readProcLink } from './procfs';
-import { DEFAULT_KEEP_REAPED, type ProcessNode } from '../core/model';
+import { DEFAULT_KEEP_REAPED, type ProcessModel, type ProcessNode } from '../core/model';
 
 export interface LiveTraceOptions {
   /** The program to run; ignored when attaching (the process's /proc/PID/exe is used). */
@@ -110,6 +110,15 @@ export class LiveTrace {
   private readonly cwd: string;
   /** The process attached to; null for a program the trace started. */
   readonly attach: AttachedProcess | null;
+  /** Whether the model holds what the attach found yet (seedAttach). */
+  private seeded = false;
+  private seedTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Until the seed: what /proc showed as the attach began, for the views that ask at once.
+   * Its ids that the seed leaves out (ended before strace attached) go in the next delta's `removed`.
+   */
+  private provisional: TraceSession | null = null;
+  private unshown: string[] = [];
 
   private constructor(private readonly options: LiveTraceOptions) {
     const checks = timings.start();
@@ -141,7 +150,6 @@ export class LiveTrace {
     };
     timeSession(this.session);
     const starting = timings.start();
-    if (this.attach) seedBefore(this.session.model, this.attach.time, this.attach.existing);
     this.tmp = mkdtempSync(join(tmpdir(), 'forktrace-'));
     const fifo = join(this.tmp, 'trace.fifo');
     const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
@@ -157,7 +165,14 @@ export class LiveTrace {
       // Attached, there is no program of ours to give a terminal; strace's stderr says why an attach failed.
       stdio: this.attach ? ['ignore', 'ignore', 'pipe'] : (options.stdio ?? 'inherit'),
     });
-    if (this.attach) this.attach.watch(this.strace);
+    if (this.attach) {
+      this.provisional = new TraceSession();
+      seedBefore(this.provisional.model, this.attach.time, this.attach.existing);
+      // The seed waits until strace has attached (its stderr says so, or its first records
+      // come), then /proc is read again: what ended in between is not in it.
+      this.attach.watch(this.strace, () => this.seedAttach());
+      this.seedTimer = setTimeout(() => this.seedAttach(), SEED_LATEST_MS);
+    }
     if (this.strace.pid !== undefined) this.straceStart = procStartTime(this.strace.pid);
     // Read the FIFO as a non-blocking pipe, in batches. Our own write end keeps it open
     // until strace has gone; then the reader drains it and ends.
@@ -165,6 +180,7 @@ export class LiveTrace {
     const holdFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
     const reader = new FifoReader(readFd, (chunk) => {
       this.lastData = Date.now();
+      this.seedAttach();
       log?.write(Buffer.from(chunk)); // the reader reuses its buffer
       this.session.push(chunk);
       // The program itself at once (everything it forks is its descendant); the rest soon after.
@@ -180,6 +196,7 @@ export class LiveTrace {
     });
     this.done = exited.then(async ({ code, signal, error }) => {
       this.straceExited = true;
+      this.seedAttach();
       if (this.identifyTimer) clearTimeout(this.identifyTimer);
       closeSync(holdFd);
       reader.lookNow();
@@ -214,6 +231,25 @@ export class LiveTrace {
     });
   }
 
+  /**
+   * Seeds the model with what the attach found that is still there, once: when strace has
+   * attached (or its records come first, or it ended, or SEED_LATEST_MS passed).
+   */
+  private seedAttach(): void {
+    if (!this.attach || this.seeded) return;
+    this.seeded = true;
+    if (this.seedTimer) clearTimeout(this.seedTimer);
+    const seeded = new Set(seedBefore(this.session.model, this.attach.time, this.attach.stillThere()).map((p) => p.id));
+    this.unshown = this.provisional?.model.processes.filter((p) => !seeded.has(p.id)).map((p) => p.id) ?? [];
+    this.provisional = null;
+    this.scheduleUpdate();
+  }
+
+  /** The model the views read: the attach's provisional one until the seed, then the trace's. */
+  get model(): ProcessModel {
+    return (this.provisional ?? this.session).model;
+  }
+
   /** Starts the program under strace; throws TraceError with the fix when it cannot. */
   static start(options: LiveTraceOptions): LiveTrace {
     return new LiveTrace(options);
@@ -229,14 +265,20 @@ export class LiveTrace {
 
   /** What changed since the last delta: for live views, in place of whole snapshots. */
   delta(): SnapshotDelta {
-    if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
-    return buildDelta(this.session.model, this.locator, this.fixer);
+    const model = this.model;
+    if (!this.straceExited) model.markTime(Date.now() / 1000);
+    const delta = buildDelta(model, this.locator, this.fixer);
+    if (this.unshown.length > 0 && !this.provisional) {
+      delta.removed = [...delta.removed, ...this.unshown];
+      this.unshown = [];
+    }
+    return delta;
   }
 
   snapshot(): SnapshotJson {
     // strace's -ttt and Date.now() read the same clock (CLOCK_REALTIME).
-    if (!this.straceExited) this.session.model.markTime(Date.now() / 1000);
-    return this.withAttach(this.session.snapshot(this.locator, this.fixer));
+    if (!this.straceExited) this.model.markTime(Date.now() / 1000);
+    return this.withAttach((this.provisional ?? this.session).snapshot(this.locator, this.fixer));
   }
 
   private withAttach(snapshot: SnapshotJson): SnapshotJson {
@@ -475,6 +517,8 @@ const IDENTIFY_LATEST_MS = 50;
 /** How often zombies of adopters outside the trace are looked for in /proc. */
 const VERIFY_DELAY_MS = 250;
 const QUIET_GAP_MS = 40;
+/** An attach's seed waits for strace to say it attached at most this long (it says so in milliseconds). */
+const SEED_LATEST_MS = 2000;
 const QUIET_MAX_MS = 300;
 
 function sleep(ms: number): Promise<void> {

@@ -4,13 +4,24 @@
  *
  * Point: ground truth for a /proc scan of zombies (`forktrace zombies`) and for an
  * attach that finds zombies already there. Prints "holding N zombies: PID PID ..."
- * once every child has exited.
+ * once every child has exited. Each SIGUSR1 makes it reap the oldest one left
+ * (it prints "reaped PID"): a zombie gone between two looks at /proc.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t reap_one;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    reap_one = 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -46,6 +57,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         printf(" %d", (int)pids[i]);
     printf("\n");
-    sleep(seconds);
+    signal(SIGUSR1, on_usr1);
+    time_t end = time(NULL) + seconds;
+    int next = 0;
+    while (time(NULL) < end) {
+        sleep(1);                                   /* cut short by SIGUSR1 */
+        if (reap_one && next < n) {
+            reap_one = 0;
+            if (waitpid(pids[next], NULL, 0) == pids[next])
+                printf("reaped %d\n", (int)pids[next]);
+            next++;
+        }
+    }
     return 0;
 }

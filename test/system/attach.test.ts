@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SiteResolver } from '../../src/sites';
 import { LiveTrace } from '../../src/tracer/liveTrace';
+import { prepareAttach } from '../../src/tracer/attach';
 import type { SnapshotJson } from '../../src/shared/schema';
 import { buildPrograms, byPid, eventually, EXAMPLES, lineOf, PROGRAMS, ROOT, runClients, sleep, waitForOutput } from '../support/system';
 
@@ -252,6 +253,75 @@ test('a multi-threaded process with a living child: threads grouped, the child t
   assert.equal(end.snapshot.attach?.detached, true);
   assert.equal(end.snapshot.diagnostics.filter((d) => d.kind === 'zombie-leak').length, 0);
   assert.deepEqual(status(pid), { state: 'S', tracerPid: 0 });
+});
+
+// /proc is read before strace attaches, and the program goes on meanwhile: a zombie its parent
+// reaped in between stayed a zombie in the picture for ever (a false zombie-leak). The seed now
+// waits for strace to attach and reads /proc again; a reaping strace saw is read from its wait.
+test('a zombie its parent reaps while strace attaches is never left a zombie: gone from the picture, or reaped in it', async (t) => {
+  buildPrograms();
+  const holder = spawn(join(PROGRAMS, 'make_zombies'), ['2', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => holder.kill('SIGKILL'));
+  const m = await waitForOutput(holder.stdout as Readable, /holding 2 zombies: (\d+) (\d+)/);
+  const pid = holder.pid as number;
+  const [first, second] = [Number(m[1]), Number(m[2])];
+  const reaped = waitForOutput(holder.stdout as Readable, /reaped (\d+)\n/);
+
+  const live = attachLive(pid);
+  t.after(() => void live.stop());
+  // At once, from /proc: both zombies.
+  const before = live.snapshot();
+  assert.deepEqual([byPid(before, first).state, byPid(before, second).state], ['zombie', 'zombie']);
+  holder.kill('SIGUSR1'); // it reaps the first at once: before strace attaches, or just after
+  await reaped;
+  await eventually(() => status(pid)?.tracerPid === live.pid, 5000, 'strace to attach');
+  const removed: string[] = [];
+  const end = await eventually(
+    () => {
+      removed.push(...live.delta().removed);
+      const s = live.snapshot();
+      const p = s.processes.find((x) => x.pid === first);
+      return p === undefined || p.state === 'reaped' ? s : false;
+    },
+    5000,
+    'the first zombie gone from the picture, or reaped in it',
+  );
+  const p = end.processes.find((x) => x.pid === first);
+  if (p) {
+    // strace saw the wait: reaped by the holder, with the status the wait returned.
+    assert.deepEqual([p.parentPid, p.reaped?.by, p.reaped?.how, p.before], [pid, pid, 'wait', true]);
+  } else {
+    // Reaped before strace attached: not in the trace at all, and a view shown it at once is told to drop it.
+    assert.ok(removed.includes(byPid(before, first).id), `removed ${JSON.stringify(removed)}`);
+  }
+  assert.equal(byPid(end, second).state, 'zombie', 'the other is still held');
+  const stopped = await live.stop();
+  const leak = stopped.snapshot.diagnostics.find((d) => d.kind === 'zombie-leak');
+  assert.deepEqual(leak?.pids, [pid, second], 'the zombie-leak names the zombie still held, only');
+});
+
+test('the seed looks at /proc again once strace has attached: a zombie reaped since the first look is left out, the one still held kept', async (t) => {
+  buildPrograms();
+  const holder = spawn(join(PROGRAMS, 'make_zombies'), ['2', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => holder.kill('SIGKILL'));
+  const m = await waitForOutput(holder.stdout as Readable, /holding 2 zombies: (\d+) (\d+)/);
+  const pid = holder.pid as number;
+  const attach = prepareAttach(pid);
+  assert.deepEqual(
+    attach.existing.map((e) => [e.pid, e.zombie !== null]),
+    [
+      [pid, false],
+      [Number(m[1]), true],
+      [Number(m[2]), true],
+    ],
+  );
+  const reaped = waitForOutput(holder.stdout as Readable, /reaped (\d+)\n/);
+  holder.kill('SIGUSR1');
+  assert.equal(Number((await reaped)[1]), Number(m[1]));
+  assert.deepEqual(
+    attach.stillThere().map((e) => e.pid),
+    [pid, Number(m[2])],
+  );
 });
 
 test('a process that exits during the attach: what was seen is reported, exit 0', async (t) => {

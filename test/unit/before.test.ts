@@ -174,3 +174,17 @@ test('a handler installed before the attach: an accept SIGCHLD cut short is EINT
   // The same cut, restarted (the handler has SA_RESTART): no EINTR, and nothing claimed.
   assert.deepEqual(eintrAfterAttach({}, '43'), []);
 });
+
+test('a wait that reaps a child /proc did not show (forked as strace attached, never traced) shows it: reaped by the waiter, present before, its exit time unknown', () => {
+  const session = seeded();
+  session.push(log(`100  ${T + 1}.000000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], WNOHANG, NULL) = 106`));
+  session.finish();
+  const snap = session.snapshot();
+  const p = byPid(snap, 106);
+  assert.deepEqual(
+    [p.parentPid, p.state, p.before, p.exit, p.reaped?.by, p.reaped?.how, p.zombie],
+    [100, 'reaped', true, { time: null, code: 3, signal: null, core: false }, 100, 'wait', { from: null, to: 1 }],
+  );
+  assert.ok(!snap.warnings.some((w) => /never saw start/.test(w.reason)), JSON.stringify(snap.warnings));
+  assert.equal(snap.summary.processes, 6);
+});

@@ -74,10 +74,19 @@ const START = [
   `100   ${stamp(-0.4)} rt_sigaction(SIGCHLD, {sa_handler=0x401196, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, NULL, 8) = 0`,
 ].join('\n');
 
-/** A last child that exits with nobody reaping it: a zombie when the trace ends. */
+/**
+ * A last child that exits with nobody reaping it: a zombie when the trace ends, 5 s later
+ * (past twice the longest the server took to reap, 2 s: a leak, not a reaping still to come).
+ */
 function zombieAtEnd(n: number): string {
   const pid = pidOf(n);
-  return [`100   ${stamp(n * 0.001)} ${CLONE} = ${pid}`, `${pid}  ${stamp(n * 0.001 + 0.0001)} +++ exited with 0 +++`].join('\n') + '\n';
+  return (
+    [
+      `100   ${stamp(n * 0.001)} ${CLONE} = ${pid}`,
+      `${pid}  ${stamp(n * 0.001 + 0.0001)} +++ exited with 0 +++`,
+      `100   ${stamp(n * 0.001 + 5)} getppid() = 1`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** Feeds `count` connections in batches of 1000, calling `at` after each batch. */

@@ -426,6 +426,53 @@ describe('a log that begins mid-run (strace -f -p PID, recorded by hand)', () =>
     assert.deepEqual(rest, []);
   });
 
+  test('a wait that reaps a child the log never showed (there before it, never traced) shows that child, reaped by the waiter, with no warning', () => {
+    // strace -f -ttt -p of a threaded server (/tmp/qa2/tpool.c): strace -p follows only the pids it is
+    // given, so the child forked just before the attach, 11169, shows only in the wait that reaps it.
+    const s = analyzeText(
+      log(
+        '11150 1796307436.878782 getppid() = 1',
+        '11150 1796307436.952418 clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=100000000}, NULL) = 0',
+        '11150 1796307436.952601 wait4(11169, [{WIFEXITED(s) && WEXITSTATUS(s) == 2}], 0, NULL) = 11169',
+        '11150 1796307436.952700 write(1, "x", 1) = 1',
+        '11150 1796307436.952833 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 11170',
+        '11170 1796307436.963000 exit_group(0)   = ?',
+        '11170 1796307436.963200 +++ exited with 0 +++',
+        '11150 1796307437.053000 wait4(11170, NULL, 0, NULL) = 11170',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => [p.pid, p.parentPid, p.state, p.reaped?.by ?? null, p.before ?? false, p.exit?.code ?? null, p.exit?.time ?? null]),
+      [
+        [11150, null, 'running', null, true, null, null],
+        [11169, 11150, 'reaped', 11150, true, 2, null],
+        [11170, 11150, 'reaped', 11150, false, 0, 0.084418],
+      ],
+    );
+    // Its exit time is not known: a zombie from some time until the wait, never said to be one before the trace.
+    assert.deepEqual(byPid(s, 11169).zombie, { from: null, to: 0.073819 });
+    assert.ok(!s.warnings.some((w) => /never saw start/.test(w.reason)), JSON.stringify(s.warnings));
+    assert.deepEqual(s.diagnostics, []);
+  });
+
+  test('in a log that began with the program (its execve), such a wait is a warning: no process is made up', () => {
+    const s = analyzeText(
+      log(
+        `100 1700000000.000000 ${EXEC}`,
+        '100 1700000000.100000 write(1, "x", 1) = 1',
+        '100 1700000000.200000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 4242',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => p.pid),
+      [100],
+    );
+    assert.deepEqual(
+      s.warnings.map((w) => [w.line, w.reason]),
+      [[3, 'wait4 reaped pid 4242, which the trace never saw start']],
+    );
+  });
+
   test('an idle process attached to shows, though its only record is the call it sat in (detached, or never resumed)', () => {
     // strace -f -p A -p B of two sleeping processes, stopped after a second.
     const idle = log(
