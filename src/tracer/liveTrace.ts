@@ -80,6 +80,8 @@ export class LiveTrace {
   /** Resolves once strace has exited and its last line was read. */
   readonly done: Promise<TraceEnd>;
   private stopSnapshot: SnapshotJson | null = null;
+  /** stop() was called (a trace's picture is taken before the kill; an attach's after the detach). */
+  private stopRequested = false;
   private stopping: Promise<TraceEnd> | null = null;
   private straceExited = false;
   private updateTimer: ReturnType<typeof setTimeout> | null = null;
@@ -223,11 +225,11 @@ export class LiveTrace {
       // A signal alone proves nothing: strace dies by its program's fatal signal, to pass
       // it on. Killed itself, it leaves processes it had not seen exit.
       const failure = this.attach
-        ? this.attach.failure(code, signal, this.stopSnapshot !== null, this.strace.pid)
+        ? this.attach.failure(code, signal, this.stopRequested, this.strace.pid)
         : signal && !this.stopSnapshot && (wasRunning || survivors.length > 0)
           ? `strace (pid ${this.strace.pid}) was killed by ${signal}, so the trace ended early: the picture shows what it reported until then.${survivors.length === 1 ? ' 1 process it traced was still running and was killed.' : survivors.length > 1 ? ` ${survivors.length} processes it traced were still running and were killed.` : ''}`
           : null;
-      return { snapshot, exitCode: code, stoppedByUser: this.stopSnapshot !== null, failure };
+      return { snapshot, exitCode: code, stoppedByUser: this.stopRequested, failure };
     });
   }
 
@@ -266,7 +268,7 @@ export class LiveTrace {
   /** What changed since the last delta: for live views, in place of whole snapshots. */
   delta(): SnapshotDelta {
     const model = this.model;
-    if (!this.straceExited) model.markTime(Date.now() / 1000);
+    this.markTime();
     const delta = buildDelta(model, this.locator, this.fixer);
     if (this.unshown.length > 0 && !this.provisional) {
       delta.removed = [...delta.removed, ...this.unshown];
@@ -276,9 +278,17 @@ export class LiveTrace {
   }
 
   snapshot(): SnapshotJson {
-    // strace's -ttt and Date.now() read the same clock (CLOCK_REALTIME).
-    if (!this.straceExited) this.model.markTime(Date.now() / 1000);
+    this.markTime();
     return this.withAttach((this.provisional ?? this.session).snapshot(this.locator, this.fixer));
+  }
+
+  /**
+   * The trace's time goes on while nothing happens (a zombie's "so far" grows). strace's -ttt
+   * and Date.now() read the same clock (CLOCK_REALTIME); while records are still arriving the
+   * log's own time stands, since what is read lags behind the clock.
+   */
+  private markTime(): void {
+    if (!this.straceExited && Date.now() - this.lastData > QUIET_GAP_MS) this.model.markTime(Date.now() / 1000);
   }
 
   private withAttach(snapshot: SnapshotJson): SnapshotJson {
@@ -298,8 +308,12 @@ export class LiveTrace {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       // What strace already wrote happened before the stop: let it arrive, then take the picture.
+      this.stopRequested = true;
       await this.quiet();
-      if (!this.straceExited) {
+      // Detaching kills nothing: the attach's picture is taken once strace has gone and all it
+      // wrote was read. Taken before, on a busy server, it cut the log mid-stream (zombies the
+      // next lines reaped were left zombies) and aged them by the wall clock, not the log's.
+      if (!this.straceExited && !this.attach) {
         this.verifyAdopters();
         const t0 = timings.start();
         this.stopSnapshot = this.snapshot();
