@@ -180,6 +180,15 @@ export function reapedPid(event: SyscallEvent): number | null {
   return pid;
 }
 
+/** Whether a wait is for one given child: wait4/waitpid with a pid above 0, waitid with P_PID. */
+export function waitsForOne(event: SyscallEvent): boolean {
+  const comma = event.args.indexOf(',');
+  const first = (comma < 0 ? event.args : event.args.slice(0, comma)).trim();
+  if (event.name === 'waitid') return first === 'P_PID' || first === '1';
+  const pid = Number(first);
+  return Number.isInteger(pid) && pid > 0;
+}
+
 /** The exit a wait reported: `[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]`, or waitid's si_status. */
 export function waitStatus(event: SyscallEvent): ExitStatus {
   const args = splitArgs(event.args);

@@ -13,6 +13,7 @@ import {
   installedSigchld,
   NO_CLONE_FLAGS,
   reapedPid,
+  waitsForOne,
   SIGACTION_CALLS,
   WAIT_CALLS,
   waitStatus,
@@ -631,6 +632,7 @@ export class ProcessModel {
     site.reapedExecedChild = false;
     proc.lastWait = site;
     const pid = reapedPid(event);
+    if (event.result !== '-1' && (pid === null || waitsForOne(event))) proc.passedByAt = Math.max(proc.passedByAt, beganAt(event));
     const reaped = pid !== null && this.reapByWait(proc, event, site, pid);
     this.sigchld.waited(proc, event, site, pid === null, reaped);
   }

@@ -162,6 +162,12 @@ export class ProcessNode {
   flow: FlowAnchor | undefined = undefined;
   /** Its latest wait call (any result), for locating where reaping belongs. */
   lastWait: CallSite | null = null;
+  /**
+   * When it last began a wait that could pass a zombie child by: one that reaped nothing
+   * (WNOHANG found none ready), or one for a given pid. A zombie that exited before it was
+   * passed by; one its parent has not waited so since may still be reaped (findings/byProcess).
+   */
+  passedByAt: Seconds = -Infinity;
   /** True once a traced process created it or it was the first one seen. */
   linked = false;
   /**

@@ -218,9 +218,11 @@ export class SigchldTracker {
     return this.eintrProcesses.has(proc);
   }
 
-  /** The trace is over: handlers still running end here. */
+  /**
+   * The trace is over. A handler still running was cut off by its end (a stop, a detach, a
+   * log cut short) before it could loop again: that proves no coalescing, so it is dropped.
+   */
   finish(): void {
-    for (const [proc, run] of this.handlerRuns) this.endHandler(proc, run);
     this.handlerRuns.clear();
     this.deferredRuns = 0;
   }

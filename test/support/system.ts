@@ -1,6 +1,6 @@
 // Helpers for system tests: real binaries, the real strace, real loopback clients.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -84,6 +84,17 @@ export async function traceServer(name: string, options: Partial<Omit<LiveTraceO
   live.strace.stdout?.resume();
   const m = await waitForOutput(live.strace.stdout as Readable, /listening on 127\.0\.0\.1:(\d+)/);
   return { live, port: Number(m[1]), stderr: () => errText };
+}
+
+/**
+ * test/programs/make_zombies holding `n` zombies (their pids, in fork order), once all are
+ * zombies; SIGUSR1 makes it reap the oldest left. Killed when the test ends.
+ */
+export async function zombieHolder(t: { after: (fn: () => void) => void }, n: number): Promise<{ proc: ChildProcess; pid: number; zombies: number[] }> {
+  const proc = spawn(join(PROGRAMS, 'make_zombies'), [String(n), '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => proc.kill('SIGKILL'));
+  const m = await waitForOutput(proc.stdout as Readable, /holding \d+ zombies:([\d ]+)\n/);
+  return { proc, pid: proc.pid as number, zombies: m[1].trim().split(' ').map(Number) };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -13,7 +13,7 @@ import { SiteResolver } from '../../src/sites';
 import { LiveTrace } from '../../src/tracer/liveTrace';
 import { prepareAttach } from '../../src/tracer/attach';
 import type { SnapshotJson } from '../../src/shared/schema';
-import { buildPrograms, byPid, eventually, EXAMPLES, lineOf, PROGRAMS, ROOT, runClients, sleep, waitForOutput } from '../support/system';
+import { buildPrograms, byPid, eventually, EXAMPLES, lineOf, PROGRAMS, ROOT, runClients, sleep, waitForOutput, zombieHolder } from '../support/system';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 
@@ -260,11 +260,8 @@ test('a multi-threaded process with a living child: threads grouped, the child t
 // waits for strace to attach and reads /proc again; a reaping strace saw is read from its wait.
 test('a zombie its parent reaps while strace attaches is never left a zombie: gone from the picture, or reaped in it', async (t) => {
   buildPrograms();
-  const holder = spawn(join(PROGRAMS, 'make_zombies'), ['2', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => holder.kill('SIGKILL'));
-  const m = await waitForOutput(holder.stdout as Readable, /holding 2 zombies: (\d+) (\d+)/);
-  const pid = holder.pid as number;
-  const [first, second] = [Number(m[1]), Number(m[2])];
+  const { proc: holder, pid, zombies } = await zombieHolder(t, 2);
+  const [first, second] = zombies;
   const reaped = waitForOutput(holder.stdout as Readable, /reaped (\d+)\n/);
 
   const live = attachLive(pid);
@@ -302,25 +299,22 @@ test('a zombie its parent reaps while strace attaches is never left a zombie: go
 
 test('the seed looks at /proc again once strace has attached: a zombie reaped since the first look is left out, the one still held kept', async (t) => {
   buildPrograms();
-  const holder = spawn(join(PROGRAMS, 'make_zombies'), ['2', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => holder.kill('SIGKILL'));
-  const m = await waitForOutput(holder.stdout as Readable, /holding 2 zombies: (\d+) (\d+)/);
-  const pid = holder.pid as number;
+  const { proc: holder, pid, zombies } = await zombieHolder(t, 2);
   const attach = prepareAttach(pid);
   assert.deepEqual(
     attach.existing.map((e) => [e.pid, e.zombie !== null]),
     [
       [pid, false],
-      [Number(m[1]), true],
-      [Number(m[2]), true],
+      [zombies[0], true],
+      [zombies[1], true],
     ],
   );
   const reaped = waitForOutput(holder.stdout as Readable, /reaped (\d+)\n/);
   holder.kill('SIGUSR1');
-  assert.equal(Number((await reaped)[1]), Number(m[1]));
+  assert.equal(Number((await reaped)[1]), zombies[0]);
   assert.deepEqual(
     attach.stillThere().map((e) => e.pid),
-    [pid, Number(m[2])],
+    [pid, zombies[1]],
   );
 });
 

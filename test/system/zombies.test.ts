@@ -1,12 +1,11 @@
 // `forktrace zombies`: every zombie on the machine, from /proc, against a /proc scan of the test's own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { ZombieScanJson } from '../../src/shared/schema';
-import { buildPrograms, PROGRAMS, ROOT, waitForOutput } from '../support/system';
+import { buildPrograms, ROOT, zombieHolder } from '../support/system';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 
@@ -27,21 +26,10 @@ function procZombies(): Map<number, { ppid: number; start: number }> {
   return out;
 }
 
-/** make_zombies holding `n` zombies; resolves with it and their pids once all are zombies. */
-async function holder(n: number): Promise<{ proc: ChildProcess; zombies: number[] }> {
-  const proc = spawn(join(PROGRAMS, 'make_zombies'), [String(n), '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const m = await waitForOutput(proc.stdout as Readable, /holding \d+ zombies:([\d ]+)\n/);
-  return { proc, zombies: m[1].trim().split(' ').map(Number) };
-}
-
 test('forktrace zombies --json lists each holder, biggest first, with the zombies /proc shows', async (t) => {
   buildPrograms();
-  const small = await holder(2);
-  const big = await holder(5);
-  t.after(() => {
-    small.proc.kill('SIGKILL');
-    big.proc.kill('SIGKILL');
-  });
+  const small = await zombieHolder(t, 2);
+  const big = await zombieHolder(t, 5);
   const r = spawnSync(process.execPath, [CLI, 'zombies', '--json', '-'], { encoding: 'utf8' });
   const truth = procZombies();
   assert.equal(r.status, 0, r.stderr);

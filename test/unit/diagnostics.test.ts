@@ -142,6 +142,39 @@ describe('zombie-leak', () => {
     assert.deepEqual(diagnosticsOf(s, 'zombie-leak'), []);
   });
 
+  test('a reaping loop the end cut short (it reaped others after this one exited, but never found none) is no leak yet', () => {
+    // A detach from reap_loop_server: its handler reaped 101 and 102 after 103 exited, and would have reaped 103 next.
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        HANDLER_RESTART,
+        // An earlier run of the handler: it loops until no child is ready.
+        FORK(99, '020000'),
+        '99   1700000000.030000 +++ exited with 0 +++',
+        sigchld('031000', 99),
+        reapNoHang('032000', 99),
+        '100  1700000000.033000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = 0',
+        '100  1700000000.034000 rt_sigreturn({mask=[]}) = 43',
+        FORK(101, '100000'),
+        FORK(102, '110000'),
+        FORK(103, '120000'),
+        '101  1700000000.130000 +++ exited with 0 +++',
+        '102  1700000000.131000 +++ exited with 0 +++',
+        '103  1700000000.132000 +++ exited with 0 +++',
+        sigchld('133000', 101),
+        reapNoHang('134000', 101),
+        reapNoHang('135000', 102),
+      ),
+    );
+    assert.equal(byPid(s, 103).state, 'zombie');
+    assert.deepEqual(diagnosticsOf(s, 'zombie-leak'), []);
+  });
+
+  test('a WNOHANG wait that found none after it exited passed it by: a leak, however young', () => {
+    const s = analyzeText(reapsLate('280000').replace(/\n$/, `\n100  1700000000.270000 wait4(-1, 0x7ffd0000, WNOHANG, NULL) = 0\n`));
+    assert.deepEqual(diagnosticsOf(s, 'zombie-leak')[0]?.pids, [100, 102]);
+  });
+
   test('past twice that, it is a leak', () => {
     const [leak] = diagnosticsOf(analyzeText(reapsLate('440000')), 'zombie-leak');
     assert.deepEqual(leak?.pids, [100, 102]);

@@ -13,17 +13,13 @@ export interface ProcessFindings {
 /** The processes behind three kinds of finding, in one pass: a 30,000-process model is read once, not three times. */
 export function findingsByProcess(model: ProcessModel): ProcessFindings {
   const found: ProcessFindings = { leaks: new Map(), orphans: [], lingering: new Map() };
-  const reaping = new Map<ProcessNode, ReapedByWait>();
+  /** The longest a child stayed a zombie before the process's own wait reaped it, by process. */
+  const reapedWithin = new Map<ProcessNode, number>();
   for (const p of model.processes) {
     // Not one found at an attach, or known only from its wait: when it exited is not known.
     if (p.exit && p.reaped?.how === 'wait' && p.reaped.by && p.before === null) {
       const span = p.reaped.time - p.exit.time;
-      const known = reaping.get(p.reaped.by);
-      if (!known) reaping.set(p.reaped.by, { longest: span, last: p.reaped.time });
-      else {
-        if (span > known.longest) known.longest = span;
-        if (p.reaped.time > known.last) known.last = p.reaped.time;
-      }
+      if (!(span <= (reapedWithin.get(p.reaped.by) ?? -1))) reapedWithin.set(p.reaped.by, span);
     }
     const owner = p.ownerAtExit;
     if (p.exit && owner) {
@@ -45,29 +41,24 @@ export function findingsByProcess(model: ProcessModel): ProcessFindings {
       found.lingering.set(p.reaped.by, list);
     }
   }
-  notYetDue(model, found.leaks, reaping);
+  notYetDue(model, found.leaks, reapedWithin);
   return found;
-}
-
-/** How a process reaped its children by wait: the longest one stayed a zombie first, and when it last reaped one. */
-interface ReapedByWait {
-  longest: number;
-  last: number;
 }
 
 /**
  * A zombie the trace ended on (stopped, detached, or a live picture now) is no leak yet while
- * its parent has reaped no other child since it exited, and it has been one for no longer
- * than twice the longest its parent took to reap another (a busy machine delays a reaping):
- * a server that reaps each child 90 ms after its exit, detached from 20 ms after one exited,
- * would reap it too. A parent that never reaped a child by a wait, one that reaped another
- * and passed this one by, or one whose SIGCHLD handler left children behind, gets no grace.
+ * its parent has not passed it by since it exited (no wait that found none ready, nor one for
+ * another given pid: a reaping loop cut short by the end has not) and it has been one for no
+ * longer than twice the longest its parent took to reap another (a busy machine delays a
+ * reaping): a server that reaps each child 90 ms after its exit, detached 20 ms after one
+ * exited, would reap it too. A parent that never reaped a child by a wait, one that passed
+ * this one by, or one whose SIGCHLD handler left children behind, gets no grace.
  */
-function notYetDue(model: ProcessModel, leaks: ProcessFindings['leaks'], reaping: ReadonlyMap<ProcessNode, ReapedByWait>): void {
+function notYetDue(model: ProcessModel, leaks: ProcessFindings['leaks'], reapedWithin: ReadonlyMap<ProcessNode, number>): void {
   for (const [owner, group] of leaks) {
-    const reaped = reaping.get(owner);
-    if (!reaped || group.atEnd.length === 0 || model.coalescing.has(owner)) continue;
-    const due = (c: ProcessNode): boolean => !c.exit || reaped.last > c.exit.time || model.lastTime - c.exit.time > 2 * reaped.longest;
+    const within = reapedWithin.get(owner);
+    if (within === undefined || group.atEnd.length === 0 || model.coalescing.has(owner)) continue;
+    const due = (c: ProcessNode): boolean => !c.exit || owner.passedByAt > c.exit.time || model.lastTime - c.exit.time > 2 * within;
     group.atEnd = group.atEnd.filter(due);
     if (group.atEnd.length === 0 && group.viaAdopter.length === 0) leaks.delete(owner);
   }
