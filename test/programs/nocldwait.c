@@ -6,6 +6,7 @@
  * SIGCHLD. A final wait() fails with ECHILD: nothing left to reap.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,8 +34,11 @@ int main(void)
 
     for (int i = 0; i < 3; i++) {
         pid_t pid = fork();                        /* three children */
-        if (pid == 0)
+        if (pid == 0) {
+            /* Each exits during the sleep below; poll, not a second nanosleep call site. */
+            poll(NULL, 0, 20 * (i + 1));
             _exit(i);
+        }
         printf("forked %d\n", (int)pid);
     }
     /* Sleep 300 ms in total: SIGCHLD interrupts nanosleep, so resume it. */
