@@ -435,8 +435,9 @@ export class ProcessModel {
 
   /**
    * The log's first process. Begun by an exec (or by a program's first call, its execve left
-   * out), strace started it: its parent is strace, which reaps it. Begun by any other record, the log starts mid-run (strace -p, or its head cut
-   * off): like every process no clone names, its parent is not known, and a traced wait may reap it.
+   * out), strace started it: its parent is strace, which reaps it. Begun by any other record,
+   * the log starts mid-run (strace -p, or its head cut off): like every process no clone
+   * names, its parent is not known, and a traced wait may reap it.
    */
   private markRoot(root: ProcessNode, event: TraceEvent): void {
     // A log that begins with a program's first call (brk(NULL)) began with the program too: -e trace= left its execve out.
