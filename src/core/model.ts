@@ -241,15 +241,15 @@ export class ProcessModel {
     if (this.folding.due) this.folding.settle(this.foldHost);
   }
 
-  /**
-   * The trace is over: whatever is a zombie now stays counted as one at the end.
-   * `skipped`: whether the calls the parser read no event from succeeded or failed.
-   */
   /** The parser's record of the calls it reads past, which it fills as it reads. */
   readsPast(skipped: Readonly<SkippedCalls>): void {
     this.skippedSoFar = skipped;
   }
 
+  /**
+   * The trace is over: whatever is a zombie now stays counted as one at the end.
+   * `skipped`: whether the calls the parser read no event from succeeded or failed.
+   */
   finish(skipped: SkippedCalls = NO_SKIPPED_CALLS): void {
     let unseenExit: { event: TraceEvent; count: number } | null = null;
     for (const p of this.processes) {

@@ -62,7 +62,7 @@ export function readWords(read: number, total: number): string {
 }
 
 /** "0.005–0.008s", or "0.005–…s" while it runs; "" when the log has no timestamps. */
-export function formatLifetime(p: Pick<ProcessJson, 'start' | 'exit'> & { before?: boolean }): string {
+export function formatLifetime(p: Pick<ProcessJson, 'start' | 'exit' | 'before'>): string {
   if (p.start === null) return '';
   // Exited before an attached trace began (a zombie it found), or there before it and never
   // traced (known from its wait): when it started and exited is not known, only "before".

@@ -112,12 +112,11 @@ export class LiveTrace {
   private readonly cwd: string;
   /** The process attached to; null for a program the trace started. */
   readonly attach: AttachedProcess | null;
-  /** Whether the model holds what the attach found yet (seedAttach). */
-  private seeded = false;
   private seedTimer: ReturnType<typeof setTimeout> | null = null;
   /**
-   * Until the seed: what /proc showed as the attach began, for the views that ask at once.
-   * Its ids that the seed leaves out (ended before strace attached) go in the next delta's `removed`.
+   * Until the seed (seedAttach): what /proc showed as the attach began, for the views that ask
+   * at once; null once the model holds the seed, and for a program the trace started. Its ids
+   * that the seed leaves out (ended before strace attached) go in the next delta's `removed`.
    */
   private provisional: TraceSession | null = null;
   private unshown: string[] = [];
@@ -238,11 +237,10 @@ export class LiveTrace {
    * attached (or its records come first, or it ended, or SEED_LATEST_MS passed).
    */
   private seedAttach(): void {
-    if (!this.attach || this.seeded) return;
-    this.seeded = true;
+    if (!this.attach || !this.provisional) return;
     if (this.seedTimer) clearTimeout(this.seedTimer);
     const seeded = new Set(seedBefore(this.session.model, this.attach.time, this.attach.stillThere()).map((p) => p.id));
-    this.unshown = this.provisional?.model.processes.filter((p) => !seeded.has(p.id)).map((p) => p.id) ?? [];
+    this.unshown = this.provisional.model.processes.filter((p) => !seeded.has(p.id)).map((p) => p.id);
     this.provisional = null;
     this.scheduleUpdate();
   }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -331,6 +331,7 @@ test('attached three times to a busy reap-loop server: each picture is what its 
   (server.stdout as Readable).resume();
   const pid = server.pid as number;
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-busy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const load = runClients({ port: Number(m[1]), count: 4000, parallel: 4 });
   const traced = (s: SnapshotJson) =>
     s.processes
