@@ -268,6 +268,7 @@ export class TreeView {
       setAttr(row.adopted, 'title', orphan ? p.adoptedBy.map(describeAdoption).join('; ') : null);
       const before = p.before === true || p.zombie?.before === true;
       row.before.hidden = !before;
+      setText(row.before, p.untraced ? 'untraced' : 'before');
       setAttr(row.before, 'title', before ? (describeBefore(p) ?? `a zombie ${BEFORE_THE_TRACE}`) : null);
       if (before) root.dataset.before = 'true';
       else delete root.dataset.before;

@@ -128,6 +128,7 @@ function describe(p: ProcessJson, paint: (code: string, text: string) => string)
   const lifetime = formatLifetime(p);
   if (lifetime) parts.push(lifetime);
   parts.push(exitWords(p.exit));
+  if (p.untraced) parts.push(paint('2', 'untraced'));
   if (p.threads > 1) parts.push(count(p.threads, 'thread'));
   const zombie = zombieBrief(p);
   if (zombie) parts.push(p.state === 'zombie' ? paint('31;1', zombie) : zombie);

@@ -26,6 +26,13 @@ export interface ExistingProcess {
   sigchld: 'default' | 'ignore' | 'handler';
   /** Its start in clock ticks since boot, as /proc gives it: the same for the same process when read again. */
   startTicks?: number;
+  /** A tracer (strace) followed it when /proc was read (its TracerPid). */
+  traced?: boolean;
+  /**
+   * Forked as strace attached, before strace reached its parent: strace never follows it,
+   * so its calls, exit and children are not in the trace (only a wait that reaps it is).
+   */
+  untraced?: boolean;
 }
 
 /**
@@ -51,7 +58,7 @@ export function seedBefore(model: ProcessModel, attachTime: Seconds, existing: r
     visiting.delete(e.pid);
     const proc = model.newProcess(e.pid, Math.min(e.start, attachTime), null);
     proc.linked = true;
-    proc.before = 'running';
+    proc.before = e.untraced ? 'untraced' : 'running';
     proc.parent = proc.owner = parent;
     if (parent) {
       (parent.children ??= new Set()).add(proc);

@@ -648,6 +648,8 @@ export class ProcessModel {
     }
     site.reapedExecedChild = child.execs.length > 0;
     if (!child.exit) {
+      // Its exit is not in the trace (an attach found it forked untraced): the wait is all there is.
+      if (child.before === 'untraced') return this.exitedUnseen(child, proc, event, site);
       if (!child.pendingReap) child.pendingReap = { waiter: proc, site, time: event.time, status: waitStatus(event) };
       return true;
     }
@@ -671,8 +673,16 @@ export class ProcessModel {
     child.parent = child.owner = proc;
     (proc.children ??= new Set()).add(child);
     proc.unfoldedChildren++;
+    return this.exitedUnseen(child, proc, event, site);
+  }
+
+  /** An untraced child exited as `event`, a wait by `proc`, says (its exit time unknown), and that wait reaped it. */
+  private exitedUnseen(child: ProcessNode, proc: ProcessNode, event: SyscallEvent, site: CallSite): true {
     const status = waitStatus(event);
     // Exited unseen (its exit settles nothing: no SIGCHLD of it was counted), then reaped by this wait.
+    // Its tids are free: a record from one now is a new process's (pid reuse).
+    for (const tid of child.liveTids.values()) if (this.byTid.get(tid) === child) this.byTid.delete(tid);
+    child.liveTids.clear();
     this.running.delete(child);
     this.reaping.processExit(child, event.time, status.code, status.signal, status.core);
     child.linked = true;

@@ -41,6 +41,7 @@ export function processJson(p: ProcessNode, rel: Rel, locate: SiteLocator): Proc
   };
   if (p.before !== null) {
     json.before = true;
+    if (p.before === 'untraced') json.untraced = true;
     // A zombie already: the kernel keeps no exit time (the model holds the attach as its latest possible moment).
     if ((p.before === 'zombie' || p.before === 'untraced') && json.exit) json.exit.time = null;
   }

@@ -89,6 +89,13 @@ export interface ProcessJson {
    * the trace. Absent for everything the trace saw begin.
    */
   before?: boolean;
+  /**
+   * Present, true, when the trace did not follow it (always with `before`): an attach found
+   * it forked as strace attached, or a wait in a trace begun mid-run reaped a child never
+   * seen. Its calls, children and exit time are not in the trace; a wait that reaped it
+   * gives its exit status (`exit.time` null).
+   */
+  untraced?: boolean;
 }
 
 export type DiagnosticKind = 'zombie-leak' | 'sigchld-coalesced' | 'eintr-no-restart' | 'fork-failed' | 'orphan-adopted' | 'zombie-lingering';

@@ -109,8 +109,13 @@ export function pidList(ps: ReadonlyArray<{ pid: number }>): string {
  * For a process an attach found already there: "present before the trace (started 12.500 s
  * before it); what it did until the attach is not in the trace". Null for the others.
  */
-export function describeBefore(p: Pick<ProcessJson, 'before' | 'start'>): string | null {
+export function describeBefore(p: Pick<ProcessJson, 'before' | 'start' | 'untraced' | 'exit'>): string | null {
   if (p.before !== true) return null;
+  if (p.untraced === true) {
+    return p.exit
+      ? 'not traced: a child strace never followed (forked as it attached, or outside the pids it was given); only the wait that reaped it is in the trace'
+      : 'not traced: forked as strace attached, before strace reached its parent, so strace does not follow it; its calls and children are not in the trace';
+  }
   const started = p.start !== null && p.start < 0 ? ` (started ${formatTime(p.start)})` : '';
   return `present ${BEFORE_THE_TRACE}${started}; what it did until the attach is not in the trace`;
 }

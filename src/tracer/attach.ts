@@ -71,7 +71,13 @@ function existingProcess(entry: ProcEntry, now: number, up: number | null): Exis
     startTicks: stat.startTicks,
     zombie: zombie ? exitFromWaitStatus(stat.exitStatus) : null,
     sigchld: sigchldFrom(status),
+    ...(statusField(status, 'TracerPid') === '0' ? {} : { traced: true }),
   };
+}
+
+function uptime(): number | null {
+  const up = readText('/proc/uptime');
+  return up === null ? null : Number(up.split(' ')[0]);
 }
 
 /** What was there at the attach: the process first, then its descendants (zombies included), nearest first. */
@@ -79,11 +85,10 @@ export function readExistingTree(pid: number, now = Date.now() / 1000): Existing
   const entries = scanProcesses();
   const target = entries.find((e) => e.pid === pid);
   if (!target) return [];
-  const up = readText('/proc/uptime');
-  const uptime = up === null ? null : Number(up.split(' ')[0]);
+  const up = uptime();
   const out: ExistingProcess[] = [];
   for (const e of [target, ...descendantsOf(pid, entries)]) {
-    const p = existingProcess(e, now, uptime);
+    const p = existingProcess(e, now, up);
     if (p) out.push(p);
   }
   // A zombie's command line is gone; one that never exec'd ran what its parent runs (same comm).
@@ -164,8 +169,28 @@ export class AttachedProcess {
    * a zombie its parent reaped meanwhile was a zombie for ever (a false zombie-leak), and a
    * child that ended meanwhile ran for ever. A zombie reaped after strace attached is in
    * the trace: its wait shows it (ProcessModel's untraced children).
+   *
+   * And what is new since: a descendant forked after the first look. One forked after
+   * strace reached its parent is followed (its fork is in the trace) and is left to the
+   * trace; one forked before that never will be (strace's -f follows only forks it sees),
+   * so it is seeded here, running and marked untraced, or it would be missing until its
+   * parent reaped it. A new zombie is left out: one strace followed and has seen exit
+   * shows no tracer either, and its wait shows an untraced one anyway.
    */
   stillThere(): ExistingProcess[] {
+    const kept = this.keptSinceFirstLook();
+    const known = new Set(this.existing.map((e) => e.pid));
+    const now = Date.now() / 1000;
+    const up = uptime();
+    for (const entry of descendantsOf(this.pid, scanProcesses())) {
+      if (known.has(entry.pid)) continue;
+      const p = existingProcess(entry, now, up);
+      if (p && p.zombie === null && !p.traced) kept.push({ ...p, untraced: true });
+    }
+    return kept;
+  }
+
+  private keptSinceFirstLook(): ExistingProcess[] {
     return this.existing.filter((e) => {
       if (e.pid === this.pid) return true;
       const text = readText(`/proc/${e.pid}/stat`);

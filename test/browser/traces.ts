@@ -162,6 +162,8 @@ export function attachedTrace(): SnapshotJson {
       zombie: { from: 1.2, to: null },
       state: 'zombie',
     }),
+    // Forked as strace attached, before strace reached 200: strace never follows it.
+    proc({ pid: 204, parentPid: 200, parentId: '200', command: 'srv', argv: ['srv'], start: 0, before: true, untraced: true }),
   ];
   return { ...finish(processes, [], 2, false), attach: { pid: 200, command: ATTACHED_COMMAND, detached: false } };
 }

@@ -287,9 +287,12 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     assert.match((await detach.getAttribute('title')) ?? '', /pid 200 and its children run on, untraced/);
     // What was there before the attach carries the badge; the child forked after it does not.
     const before = await h.page.locator('.ft-row[data-before="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-pid')));
-    assert.deepEqual(before, ['200', '201', '202']);
+    assert.deepEqual(before, ['200', '201', '202', '204']);
     assert.ok(await h.page.locator('[data-id="201"] .ft-before').isVisible());
     assert.equal(await h.page.locator('[data-id="203"] .ft-before').isVisible(), false);
+    // One strace never followed (forked as it attached) says so, and why, in its tooltip.
+    assert.deepEqual(await Promise.all(['201', '204'].map((id) => h.page.locator(`[data-id="${id}"] .ft-before`).innerText())), ['before', 'untraced']);
+    assert.match((await h.page.locator('[data-id="204"] .ft-before').getAttribute('title')) ?? '', /^not traced: forked as strace attached/);
     assert.equal(await h.page.locator('[data-id="200"] .ft-command').innerText(), ATTACHED_COMMAND);
     // Negative times read "before the trace", never "-3600.000 s".
     assert.match(await h.page.locator('[data-id="200"] .ft-lifetime').innerText(), /^before–…s$/);

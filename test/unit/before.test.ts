@@ -8,6 +8,8 @@ import { log } from '../support/core';
 import type { ProcessJson, SnapshotJson } from '../../src/shared/schema';
 import type { SiteLocator } from '../../src/core/diagnostics';
 import { createFixProvider } from '../../src/fixes/provider';
+import { describeBefore } from '../../src/shared/words';
+import { renderSnapshot } from '../../src/cli/render';
 
 const T = 1700000100; // the attach
 const CLONE = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
@@ -185,6 +187,51 @@ test('a wait that reaps a child /proc did not show (forked as strace attached, n
     [p.parentPid, p.state, p.before, p.exit, p.reaped?.by, p.reaped?.how, p.zombie],
     [100, 'reaped', true, { time: null, code: 3, signal: null, core: false }, 100, 'wait', { from: null, to: 1 }],
   );
+  assert.equal(p.untraced, true);
+  assert.match(describeBefore(p) ?? '', /^not traced: a child strace never followed .*only the wait that reaped it is in the trace$/);
   assert.ok(!snap.warnings.some((w) => /never saw start/.test(w.reason)), JSON.stringify(snap.warnings));
   assert.equal(snap.summary.processes, 6);
+});
+
+// The second look at /proc finds a child forked after the first, before strace reached its
+// parent: strace never follows it. Seeded untraced, it shows at once, running; its exit is
+// never in the trace, so the wait that reaps it settles it. Before, it was missing until then.
+test('a child the second look found untraced shows at once, running; the wait that reaps it gives its exit, and its pid is free again', () => {
+  const session = new TraceSession();
+  seedBefore(session.model, T, [existing({ pid: 100, ppid: 1 }), existing({ pid: 107, ppid: 100, start: T + 0.01, untraced: true })]);
+  let p = byPid(session.snapshot(), 107);
+  assert.deepEqual([p.parentPid, p.state, p.start, p.before, p.untraced, p.exit], [100, 'running', 0, true, true, null]);
+  assert.match(describeBefore(p) ?? '', /^not traced: forked as strace attached, before strace reached its parent/);
+  assert.match(renderSnapshot(session.snapshot()), /^\S+ 107 {2}srv {2}0\.000–…s {2}running {2}untraced$/m, 'the CLI tree says so');
+  session.push(
+    log(
+      `100  ${T + 1}.000000 wait4(107, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = 107`,
+      `100  ${T + 2}.000000 ${CLONE} = 107`,
+      `107  ${T + 2}.100000 exit_group(4) = ?`,
+      `107  ${T + 2}.100010 +++ exited with 4 +++`,
+    ),
+  );
+  session.finish();
+  const snap = session.snapshot();
+  p = byPid(snap, 107);
+  assert.deepEqual(
+    [p.state, p.exit, p.reaped?.by, p.reaped?.how, p.zombie],
+    ['reaped', { time: null, code: null, signal: 'SIGTERM', core: false }, 100, 'wait', { from: null, to: 1 }],
+  );
+  const again = snap.processes.filter((q) => q.pid === 107);
+  assert.deepEqual(
+    again.map((q) => [q.id, q.untraced ?? false, q.exit?.code ?? null]),
+    [
+      ['107', true, null],
+      ['107.2', false, 4],
+    ],
+  );
+  assert.deepEqual(
+    snap.warnings.filter((w) => !/reused/.test(w.reason)),
+    [],
+  );
+  assert.deepEqual(
+    snap.diagnostics.filter((d) => d.kind === 'zombie-leak').map((d) => d.pids),
+    [[100, 107]],
+  );
 });
