@@ -11,9 +11,13 @@ export function wasBefore(p: ProcessJson): boolean {
   return p.before === true || p.zombie?.before === true;
 }
 
-/** "4 srv [zombie]"; "4 srv [zombie] (before the trace)" for what an attach found already there. */
+/**
+ * "4 srv [zombie]"; "4 srv [zombie] (before the trace)" for what an attach found already
+ * there; "5 srv [running] (untraced)" for a child strace never followed.
+ */
 export function threadName(p: ProcessJson): string {
-  return `${p.pid} ${p.command} [${p.state}]${wasBefore(p) ? ` (${BEFORE_THE_TRACE})` : ''}`;
+  const note = p.untraced ? ' (untraced)' : wasBefore(p) ? ` (${BEFORE_THE_TRACE})` : '';
+  return `${p.pid} ${p.command} [${p.state}]${note}`;
 }
 
 /** The frame of the line where the zombie's fix belongs, named for what happens there. */

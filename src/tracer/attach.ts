@@ -116,9 +116,14 @@ const DETACH_TIMEOUT_MS = 10_000;
 export class AttachedProcess {
   /** What strace printed on its stderr: why an attach failed, if it did. */
   private stderr = '';
-  /** The pids strace said it attached to, and those it said it could not. */
+  /** How much of `stderr` has been read line by line. */
+  private readUpTo = 0;
+  /** The pids strace said it attached to. */
   private readonly attachedPids = new Set<number>();
-  private readonly refusedPids = new Set<number>();
+  /** Those it said it could not attach to, each with strace's words ("attach: ptrace(PTRACE_SEIZE, N): …"). */
+  private readonly refusals = new Map<number, string>();
+  /** An attach complaint that names no pid. */
+  private otherRefusal: string | null = null;
 
   constructor(
     readonly pid: number,
@@ -142,25 +147,32 @@ export class AttachedProcess {
     strace.stderr?.on('data', (chunk: Buffer) => {
       if (this.stderr.length >= 64 * 1024) return;
       this.stderr += chunk.toString();
-      for (const m of this.stderr.matchAll(/^strace: (?:Process (\d+) attached|attach: ptrace\(PTRACE_SEIZE, (\d+)\))/gm)) {
-        if (m[1]) this.attachedPids.add(Number(m[1]));
-        else this.refusedPids.add(Number(m[2]));
-      }
-      if (!told && pids.every((p) => this.attachedPids.has(p) || this.refusedPids.has(p))) {
+      this.readLines();
+      if (!told && pids.every((p) => this.attachedPids.has(p) || this.refusals.has(p))) {
         told = true;
         answered();
       }
     });
   }
 
+  /** strace's "Process N attached" and "attach: …" lines, each whole line once. */
+  private readLines(): void {
+    for (let end = this.stderr.indexOf('\n', this.readUpTo); end >= 0; end = this.stderr.indexOf('\n', this.readUpTo)) {
+      const line = this.stderr.slice(this.readUpTo, end);
+      this.readUpTo = end + 1;
+      const m = /^strace: (?:Process (\d+) attached|(attach: (?:ptrace\(PTRACE_SEIZE, (\d+)\))?.*))/.exec(line);
+      if (!m) continue;
+      if (m[1]) this.attachedPids.add(Number(m[1]));
+      else if (m[3]) {
+        if (!this.refusals.has(Number(m[3]))) this.refusals.set(Number(m[3]), m[2]);
+      } else this.otherRefusal ??= m[2];
+    }
+  }
+
   /** strace's own complaint that it could not attach to the process (not permitted, no such process), or null. */
   get refused(): string | null {
     // One of its descendants may have ended before strace reached it: that is no failure of the attach.
-    const line = this.stderr.split('\n').find((l) => {
-      const seized = /^strace: attach: ptrace\(PTRACE_SEIZE, (\d+)\)/.exec(l);
-      return seized ? Number(seized[1]) === this.pid : l.startsWith('strace: attach: ');
-    });
-    return line ? line.replace(/^strace: /, '') : null;
+    return this.refusals.get(this.pid) ?? this.otherRefusal;
   }
 
   /**
@@ -199,7 +211,7 @@ export class AttachedProcess {
       // Reaped since (gone, or its pid reused); still a zombie, its reaping is to come, in the trace.
       if (e.zombie) return same && (stat.state === 'Z' || stat.state === 'X');
       // Gone before strace reached it; attached to, its end is in the trace.
-      return same || !this.refusedPids.has(e.pid);
+      return same || !this.refusals.has(e.pid);
     });
   }
 

@@ -3,12 +3,15 @@
 // and Yama read from a directory laid out like /proc, through the real reading code.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkAttach, hasSysPtrace, realAttachFacts, statusField, type AttachFacts, type TargetFacts } from '../../src/tracer/attachChecks';
 import { TraceError } from '../../src/tracer/strace';
+import { AttachedProcess } from '../../src/tracer/attach';
+import type { ExistingProcess } from '../../src/core/before';
 
 const server: TargetFacts = {
   pid: 500,
@@ -170,4 +173,47 @@ test('Yama as procfs gives it (this machine has none): the real reading of ptrac
   // The same reading, pointed at the real /proc: no Yama here, so our own sleep is allowed.
   assert.equal(existsSync('/proc/sys/kernel/yama'), false, 'this machine has no Yama (else the real-/proc case below needs its scope)');
   assert.equal(checkAttach(pid, realAttachFacts()).pid, pid);
+});
+
+// What strace says on its stderr as it attaches, read once, line by line: which pids it
+// attached to, which it could not (a descendant gone meanwhile is no failure), and when
+// every pid it was given has an answer (the seed waits for that).
+test("strace's attach lines: answered once every pid has one, across chunks; only the target's refusal (or one naming no pid) is the attach's", () => {
+  const fake = (): ChildProcess => Object.assign(new EventEmitter(), { stderr: new EventEmitter() }) as unknown as ChildProcess;
+  const seen = (pid: number, ppid: number): ExistingProcess => ({
+    pid,
+    ppid,
+    tids: [pid],
+    command: 'srv',
+    argv: ['srv'],
+    exe: '/srv',
+    start: 0,
+    zombie: null,
+    sigchld: 'default',
+  });
+  const say = (strace: ChildProcess, text: string) => strace.stderr?.emit('data', Buffer.from(text));
+
+  const attach = new AttachedProcess(10, 'srv', '/srv', 0, [seen(10, 1), seen(11, 10)]);
+  const strace = fake();
+  let answered = 0;
+  attach.watch(strace, () => answered++);
+  say(strace, 'strace: Process 10 attached\nstrace: attach: ptrace(PTRACE_SEIZE, 1');
+  assert.equal(answered, 0, 'half a line is not an answer');
+  say(strace, '1): No such process\n');
+  assert.equal(answered, 1);
+  say(strace, 'strace: Process 12 attached\n');
+  assert.equal(answered, 1, 'once');
+  assert.equal(attach.refused, null, 'a descendant that ended before strace reached it');
+
+  const denied = new AttachedProcess(10, 'srv', '/srv', 0, [seen(10, 1)]);
+  const other = fake();
+  denied.watch(other);
+  say(other, 'strace: attach: ptrace(PTRACE_SEIZE, 10): Operation not permitted\n');
+  assert.equal(denied.refused, 'attach: ptrace(PTRACE_SEIZE, 10): Operation not permitted');
+
+  const vague = new AttachedProcess(10, 'srv', '/srv', 0, [seen(10, 1)]);
+  const third = fake();
+  vague.watch(third);
+  say(third, 'strace: Process 10 attached\nstrace: attach: something went wrong\n');
+  assert.equal(vague.refused, 'attach: something went wrong');
 });

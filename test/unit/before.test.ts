@@ -10,6 +10,7 @@ import type { SiteLocator } from '../../src/core/diagnostics';
 import { createFixProvider } from '../../src/fixes/provider';
 import { describeBefore } from '../../src/shared/words';
 import { renderSnapshot } from '../../src/cli/render';
+import { threadName } from '../../src/debug/processView';
 
 const T = 1700000100; // the attach
 const CLONE = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
@@ -203,6 +204,7 @@ test('a child the second look found untraced shows at once, running; the wait th
   assert.deepEqual([p.parentPid, p.state, p.start, p.before, p.untraced, p.exit], [100, 'running', 0, true, true, null]);
   assert.match(describeBefore(p) ?? '', /^not traced: forked as strace attached, before strace reached its parent/);
   assert.match(renderSnapshot(session.snapshot()), /^\S+ 107 {2}srv {2}0\.000–…s {2}running {2}untraced$/m, 'the CLI tree says so');
+  assert.equal(threadName(p), '107 srv [running] (untraced)', 'and the debug view');
   session.push(
     log(
       `100  ${T + 1}.000000 wait4(107, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = 107`,
