@@ -55,7 +55,7 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
   badge.className = `ft-state ft-state-${p.state}`;
   badge.textContent = p.state;
   heading.append(badge);
-  if (p.before === true || p.zombie?.before === true) heading.append(' ', el('span', 'ft-before', BEFORE_THE_TRACE));
+  if (p.before === true || p.zombie?.before === true) heading.append(' ', el('span', 'ft-before', p.untraced ? 'untraced' : BEFORE_THE_TRACE));
   if (p.adoptedBy.length > 0) heading.append(' ', el('span', 'ft-adopted', 'adopted'));
 
   const list = el('dl', 'ft-facts');
@@ -73,7 +73,7 @@ function processDetails(store: ProcessStore, p: ProcessJson, actions: DetailsAct
   }
   fact('Started', formatTime(p.start));
   const before = describeBefore(p);
-  if (before) fact('Before', before);
+  if (before) fact(p.untraced ? 'Untraced' : 'Before', before);
   fact('Exit', describeExit(p.exit));
 
   if (p.parentId !== null && store.has(p.parentId)) {

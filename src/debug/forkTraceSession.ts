@@ -541,7 +541,7 @@ export class ForkTraceDebugSession extends LoggingDebugSession {
       new Variable('parent', p.parentPid === null ? 'none (the traced program)' : String(p.parentPid)),
     ];
     if (p.threads > 1) vars.push(new Variable('threads', String(p.threads)));
-    if (wasBefore(p)) vars.push(new Variable('before', describeBefore(p) ?? 'a zombie before the trace: its exit time is unknown'));
+    if (wasBefore(p)) vars.push(new Variable(p.untraced ? 'untraced' : 'before', describeBefore(p) ?? 'a zombie before the trace: its exit time is unknown'));
     vars.push(...lifeVariables(p, this.snapshot), ...foldedVariables(p, this.snapshot));
     const finding = p.state === 'zombie' ? findingFor(p, this.snapshot?.diagnostics ?? []) : null;
     if (finding) vars.push(new Variable('finding', finding.message));

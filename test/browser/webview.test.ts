@@ -293,6 +293,12 @@ describe('the panel in Chromium', { skip: missing || false }, () => {
     // One strace never followed (forked as it attached) says so, and why, in its tooltip.
     assert.deepEqual(await Promise.all(['201', '204'].map((id) => h.page.locator(`[data-id="${id}"] .ft-before`).innerText())), ['before', 'untraced']);
     assert.match((await h.page.locator('[data-id="204"] .ft-before').getAttribute('title')) ?? '', /^not traced: forked as strace attached/);
+    await h.page.locator('[data-id="204"]').click();
+    await h.settle();
+    const untraced = await h.page.locator('.ft-details').innerText();
+    assert.match(untraced, /pid 204\s+srv\s+running\s+untraced/);
+    assert.match(untraced, /Untraced\s+not traced: forked as strace attached, before strace reached its parent/);
+    assert.doesNotMatch(untraced, /before the trace/);
     assert.equal(await h.page.locator('[data-id="200"] .ft-command').innerText(), ATTACHED_COMMAND);
     // Negative times read "before the trace", never "-3600.000 s".
     assert.match(await h.page.locator('[data-id="200"] .ft-lifetime').innerText(), /^before–…s$/);

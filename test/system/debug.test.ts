@@ -19,7 +19,7 @@ import {
   type LaunchAttribute,
 } from '../../src/debug/launchArgs';
 import { childrenOf as procChildren, procState, readProcStatus } from '../../src/tracer/procfs';
-import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, ROOT, runClients, waitForOutput } from '../support/system';
+import { assertAllGone, buildPrograms, eventually, EXAMPLES, lineOf, processIdentity, PROGRAMS, ROOT, runClients, waitForOutput } from '../support/system';
 
 const ADAPTER = join(ROOT, 'dist', 'debugAdapter.js');
 const ZOMBIE_SERVER_C = join(EXAMPLES, 'zombie_server.c');
@@ -283,6 +283,41 @@ test('attach to a running zombie_server with 3 zombies: they show at once, marke
     assert.equal((await runClients({ port, count: 1 })).ok, 1, 'and still serves a new connection');
   } finally {
     server.kill('SIGKILL');
+  }
+});
+
+test('attached while it forks: a child strace never followed is a thread named (untraced), with an untraced variable that says why', async () => {
+  buildPrograms();
+  await dc.initializeRequest();
+  // A child every 2 ms for 3 s or more: still forking when the adapter gets to attach.
+  const proc = spawn(join(PROGRAMS, 'steady_forks'), ['1500'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const pid = proc.pid!;
+  try {
+    const forked = waitForOutput(proc.stdout!, /forked 1500\n/, 60_000);
+    await dc.attachRequest({ processId: String(pid) } as DebugProtocol.AttachRequestArguments);
+    await forked;
+    const untraced = await pollThreads((list) => {
+      const u = list.filter((t) => / \[running\] \(untraced\)$/.test(t.name));
+      return u.length > 0 ? u : undefined;
+    }, 'a [running] (untraced) thread');
+    for (const t of untraced) assert.equal(readProcStatus(pidOf(t))?.tracerPid, 0, `strace does not follow ${pidOf(t)}`);
+    const frames = (await dc.stackTraceRequest({ threadId: untraced[0].id })).body.stackFrames;
+    const scope = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes[0];
+    const vars = (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
+    assert.match(vars.find((v) => v.name === 'untraced')?.value ?? '', /^not traced: forked as strace attached/);
+    assert.equal(
+      vars.some((v) => v.name === 'before'),
+      false,
+    );
+    const terminated = dc.waitForEvent('terminated');
+    await dc.disconnectRequest({});
+    await terminated;
+  } finally {
+    try {
+      process.kill(-pid, 'SIGKILL'); // its children too: they wait in pause()
+    } catch {
+      /* gone */
+    }
   }
 });
 
