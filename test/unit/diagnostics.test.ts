@@ -180,6 +180,14 @@ describe('zombie-leak', () => {
     assert.deepEqual(leak?.pids, [100, 102]);
   });
 
+  test('in a log without timestamps no age is known, so there is no grace: a leak', () => {
+    const untimed = reapsLate('280000').replace(/^(\d+) +1700000000\.\d+ /gm, '$1 ');
+    assert.doesNotMatch(untimed, /1700000000/);
+    const s = analyzeText(untimed);
+    assert.equal(byPid(s, 102).state, 'zombie');
+    assert.deepEqual(diagnosticsOf(s, 'zombie-leak')[0]?.pids, [100, 102]);
+  });
+
   test('zombies reaped by init after their parent died are still a leak of that parent', () => {
     const s = analyzeText(
       log(

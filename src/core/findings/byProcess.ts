@@ -19,7 +19,8 @@ export function findingsByProcess(model: ProcessModel): ProcessFindings {
     // Not one found at an attach, or known only from its wait: when it exited is not known.
     if (p.exit && p.reaped?.how === 'wait' && p.reaped.by && p.before === null) {
       const span = p.reaped.time - p.exit.time;
-      if (!(span <= (reapedWithin.get(p.reaped.by) ?? -1))) reapedWithin.set(p.reaped.by, span);
+      // A log without timestamps (NaN times) gives no span: no grace can be measured from it.
+      if (Number.isFinite(span) && span > (reapedWithin.get(p.reaped.by) ?? -1)) reapedWithin.set(p.reaped.by, span);
     }
     const owner = p.ownerAtExit;
     if (p.exit && owner) {
@@ -58,7 +59,8 @@ function notYetDue(model: ProcessModel, leaks: ProcessFindings['leaks'], reapedW
   for (const [owner, group] of leaks) {
     const within = reapedWithin.get(owner);
     if (within === undefined || group.atEnd.length === 0 || model.coalescing.has(owner)) continue;
-    const due = (c: ProcessNode): boolean => !c.exit || owner.passedByAt > c.exit.time || model.lastTime - c.exit.time > 2 * within;
+    // An age that is not known to be within the grace (no timestamps) is due.
+    const due = (c: ProcessNode): boolean => !c.exit || owner.passedByAt > c.exit.time || !(model.lastTime - c.exit.time <= 2 * within);
     group.atEnd = group.atEnd.filter(due);
     if (group.atEnd.length === 0 && group.viaAdopter.length === 0) leaks.delete(owner);
   }
