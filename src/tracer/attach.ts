@@ -190,11 +190,13 @@ export class AttachedProcess {
    * shows no tracer either, and its wait shows an untraced one anyway.
    */
   stillThere(): ExistingProcess[] {
-    const kept = this.keptSinceFirstLook();
+    // One scan serves both: what is still there of the first look, and what is new.
+    const entries = scanProcesses();
+    const kept = this.keptSinceFirstLook(new Map(entries.map((e) => [e.pid, e])));
     const known = new Set(this.existing.map((e) => e.pid));
     const now = Date.now() / 1000;
     const up = uptime();
-    for (const entry of descendantsOf(this.pid, scanProcesses())) {
+    for (const entry of descendantsOf(this.pid, entries)) {
       if (known.has(entry.pid)) continue;
       const p = existingProcess(entry, now, up);
       if (p && p.zombie === null && !p.traced) kept.push({ ...p, untraced: true });
@@ -202,14 +204,14 @@ export class AttachedProcess {
     return kept;
   }
 
-  private keptSinceFirstLook(): ExistingProcess[] {
+  private keptSinceFirstLook(scanned: ReadonlyMap<number, ProcEntry>): ExistingProcess[] {
     return this.existing.filter((e) => {
       if (e.pid === this.pid) return true;
-      const text = readText(`/proc/${e.pid}/stat`);
-      const stat = text === null ? null : parseStat(text);
-      const same = stat !== null && stat.startTicks === e.startTicks;
+      const entry = scanned.get(e.pid);
+      // The same process: the same start, in clock ticks since boot (ProcEntry holds them over the tick rate).
+      const same = entry !== undefined && e.startTicks !== undefined && entry.startTime === e.startTicks / CLOCK_TICKS_PER_SECOND;
       // Reaped since (gone, or its pid reused); still a zombie, its reaping is to come, in the trace.
-      if (e.zombie) return same && (stat.state === 'Z' || stat.state === 'X');
+      if (e.zombie) return same && (entry.state === 'Z' || entry.state === 'X');
       // Gone before strace reached it; attached to, its end is in the trace.
       return same || !this.refusals.has(e.pid);
     });

@@ -245,9 +245,14 @@ export class LiveTrace {
     this.scheduleUpdate();
   }
 
-  /** The model the views read: the attach's provisional one until the seed, then the trace's. */
+  /** The session the views read: the attach's provisional one until the seed, then the trace's. */
+  private get shown(): TraceSession {
+    return this.provisional ?? this.session;
+  }
+
+  /** The model the views read (see shown). */
   get model(): ProcessModel {
-    return (this.provisional ?? this.session).model;
+    return this.shown.model;
   }
 
   /** Starts the program under strace; throws TraceError with the fix when it cannot. */
@@ -277,7 +282,7 @@ export class LiveTrace {
 
   snapshot(): SnapshotJson {
     this.markTime();
-    return this.withAttach((this.provisional ?? this.session).snapshot(this.locator, this.fixer));
+    return this.withAttach(this.shown.snapshot(this.locator, this.fixer));
   }
 
   /**
