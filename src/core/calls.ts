@@ -102,6 +102,14 @@ function isWordChar(c: number): boolean {
  * -e verbose=none or -e raw=clone3).
  */
 export function cloneFlagNames(name: string, args: string): string | null {
+  // A server clones with the same arguments again and again, which the parser gives as one string.
+  if (args !== lastClone.args || name !== lastClone.name) lastClone = { name, args, flags: readCloneFlagNames(name, args) };
+  return lastClone.flags;
+}
+
+let lastClone: { name: string; args: string; flags: string | null } = { name: '', args: '', flags: null };
+
+function readCloneFlagNames(name: string, args: string): string | null {
   let text = cloneFlagsText(args);
   if (text === null && name === 'clone') {
     const first = /^(0x[0-9a-fA-F]+|\d+)(?:,|$)/.exec(args);

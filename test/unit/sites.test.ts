@@ -15,7 +15,7 @@ import { TraceSession } from '../../src/core/session';
 import { SiteResolver, interpreterLanguage, isSystemObject, libcFunctionsFor, parseStackFrame, scriptOf, workspaceCandidates } from '../../src/sites';
 import { gotTarget, isLibrarySource, parseObjdump } from '../../src/sites/binutils';
 import { readElf } from '../../src/sites/elf';
-import { cloneFlagsText } from '../../src/core/calls';
+import { cloneFlagNames, cloneFlagsText } from '../../src/core/calls';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -750,6 +750,24 @@ describe('cost', () => {
         (args) => cloneFlagsText(args) === regex(args),
       ),
     );
+  });
+
+  it('names clone flags for each call, however the calls alternate (the last one is remembered)', () => {
+    const vfork = '{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88';
+    const raw = 'child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f';
+    const undecoded = '0x7ffc1234, 88';
+    const calls: Array<[string, string, string | null]> = [
+      ['clone3', vfork, 'CLONE_VM|CLONE_VFORK'],
+      ['clone3', vfork, 'CLONE_VM|CLONE_VFORK'],
+      ['clone', raw, 'CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID'],
+      ['clone3', undecoded, null],
+      // The same text under another name: clone reads a bare first argument, clone3 does not.
+      ['clone', '0x1200011, 0', 'CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID'],
+      ['clone3', '0x1200011, 0', null],
+      ['clone', raw, 'CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID'],
+      ['clone3', vfork, 'CLONE_VM|CLONE_VFORK'],
+    ];
+    for (const [name, args, flags] of calls) assert.equal(cloneFlagNames(name, args), flags, `${name}(${args})`);
   });
 
   it('maps syscalls to the libc functions that make them', () => {
