@@ -25,6 +25,9 @@ export const MODEL_CALLS: ReadonlySet<string> = new Set([
   'sigreturn',
   // Read for the frames after a clone3 in a precise trace (see CallSite.following).
   'rt_sigprocmask',
+  // Name a task's process: a log begun mid-run shows threads with no clone (ProcessModel.threadOf).
+  'getpid',
+  'tgkill',
 ]);
 
 export interface CloneFlags {

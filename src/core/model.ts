@@ -471,6 +471,11 @@ export class ProcessModel {
     if (name === 'prctl') return this.prctlCall(proc, event);
     if (name === 'getppid') return this.getppidCall(proc, event);
     if (name === 'set_tid_address') return this.tidAddressCall(proc, event);
+    if (name === 'getpid') return this.threadOf(Number(event.result), tid);
+    if (name === 'tgkill' && event.result === '0') {
+      const [tgid, target] = splitArgs(event.args).map(Number);
+      return this.threadOf(tgid, target);
+    }
   }
 
   /** The call's site, linked to where the process's control flow came from (CallSite.after), which it now is. */
@@ -575,35 +580,79 @@ export class ProcessModel {
   private threadCreated(proc: ProcessNode, tid: number): void {
     const early = this.byTid.get(tid);
     let exited = false;
-    if (early && !early.linked && !isSelfOrAncestor(early, proc)) {
-      // A thread whose exit was seen already is not live (else its process never exits), nor a zombie.
-      exited = early.exit !== null;
-      this.reaping.threadExitTakenBack(early);
-      // The thread's first record came before clone returned; it was never a process.
-      const at = this.processes.indexOf(early);
-      if (at >= 0) this.processes.splice(at, 1);
-      this.flowBeforeLink.delete(early);
-      this.unforked.delete(early);
-      this.running.delete(early);
-      if (this.byPid.get(tid) === early) this.byPid.delete(tid);
-      const n = this.reuseCount.get(tid) ?? 1;
-      if (n <= 1) this.reuseCount.delete(tid);
-      else this.reuseCount.set(tid, n - 1);
-      this.reaping.threadWasProcess(early, proc, this.processes);
-      if (early.children) for (const c of early.children) (proc.children ??= new Set()).add(c);
-      if (exited) this.reaping.undoOrphaning(early, proc, this.processes);
-      const failed = this.forkFailures.get(early);
-      if (failed) {
-        this.forkFailures.delete(early);
-        const known = this.forkFailures.get(proc);
-        if (known) known.times += failed.times;
-        else this.forkFailures.set(proc, failed);
-      }
-    }
+    // The thread's first record came before clone returned; it was never a process.
+    if (early && !early.linked && !isSelfOrAncestor(early, proc)) exited = this.absorbThread(proc, early, tid);
     this.byTid.set(tid, proc);
     if (!exited) proc.liveTids.add(tid);
     proc.threadCount++;
     this.changes.touch(proc);
+  }
+
+  /**
+   * `early`, drawn as a process of its own, was thread `tid` of `proc`: it leaves the picture,
+   * and what it forked, reaped and failed to fork is `proc`'s. True when its exit was seen
+   * already (the thread is not live).
+   */
+  private absorbThread(proc: ProcessNode, early: ProcessNode, tid: number): boolean {
+    // A thread whose exit was seen already is not live (else its process never exits), nor a zombie.
+    const exited = early.exit !== null;
+    this.reaping.threadExitTakenBack(early);
+    const at = this.processes.indexOf(early);
+    if (at >= 0) this.processes.splice(at, 1);
+    this.flowBeforeLink.delete(early);
+    this.unforked.delete(early);
+    this.running.delete(early);
+    if (this.byPid.get(tid) === early) this.byPid.delete(tid);
+    const n = this.reuseCount.get(tid) ?? 1;
+    if (n <= 1) this.reuseCount.delete(tid);
+    else this.reuseCount.set(tid, n - 1);
+    this.reaping.threadWasProcess(early, proc, this.processes);
+    if (early.children) for (const c of early.children) (proc.children ??= new Set()).add(c);
+    if (exited) this.reaping.undoOrphaning(early, proc, this.processes);
+    const failed = this.forkFailures.get(early);
+    if (failed) {
+      this.forkFailures.delete(early);
+      const known = this.forkFailures.get(proc);
+      if (known) known.times += failed.times;
+      else this.forkFailures.set(proc, failed);
+    }
+    return exited;
+  }
+
+  /**
+   * In a log that began mid-run (a hand-run `strace -f -p`), every task already there appears
+   * with no clone, each drawn as a process. A record that names a task's thread group
+   * (getpid() in a thread returns its process's pid; tgkill(TGID, TID) succeeds only for a
+   * thread of TGID) proves it a thread: it joins its process. Nothing else is guessed.
+   */
+  private threadOf(tgid: number, tid: number): void {
+    if (!this.beganMidRun || this.seeded || !Number.isSafeInteger(tgid) || tgid <= 0 || tgid === tid) return;
+    const early = this.byTid.get(tid);
+    // Only a task the log shows with no clone, alive, and still drawn as a process of its own.
+    if (!early || early.pid !== tid || !early.alive || early.linked || early.launchedByTracer || !this.unforked.has(early)) return;
+    let proc = this.byTid.get(tgid);
+    if (proc === early) return;
+    if (proc && (proc.pid !== tgid || !proc.alive)) return;
+    if (!proc) {
+      // Proven there by its thread's record: it was there when the log began, as its thread was.
+      proc = this.newProcess(tgid, early.start, null);
+      this.unforked.set(proc, this.unforked.get(early)!);
+    }
+    this.absorbThread(proc, early, tid);
+    if (proc.command === '?' && early.command !== '?') proc.command = early.command;
+    if (early.ownSigchld && !proc.ownSigchld) {
+      proc.sigchld = early.sigchld;
+      proc.ownSigchld = true;
+    }
+    proc.passedByAt = Math.max(proc.passedByAt, early.passedByAt);
+    proc.lastWait ??= early.lastWait;
+    for (const c of early.exitsSinceDelivery) proc.exitsSinceDelivery = appended(proc.exitsSinceDelivery, c);
+    this.sigchld.forget(early);
+    this.byTid.set(tid, proc);
+    proc.liveTids.add(tid);
+    proc.threadCount++;
+    this.changes.touch(proc);
+    this.version++;
   }
 
   private execCall(proc: ProcessNode, event: SyscallEvent, tid: number): void {

@@ -534,6 +534,63 @@ test("forktrace attach, run from another directory, to `perl leak.pl`: the scrip
 // What a user records by hand, `strace -f -p PID -p CHILD -o log`, then reads with analyze:
 // no /proc behind it, only the log. Before, the child the main thread reaped showed as
 // "reaped by an unidentified process", with a false "already reaped" warning.
+// A threaded program recorded by hand with `strace -f -p PID`: its threads were there
+// before the log, so no clone names them. A worker thread forks and tags its log line with
+// getpid(), as servers do; the main thread reaps. getpid() names the worker's process.
+test('analyze on a strace -f -p log of a threaded program: the thread whose getpid() names its process is drawn in it, with the children it forked', async (t) => {
+  buildPrograms();
+  const proc = spawn(join(PROGRAMS, 'thread_forks'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => proc.kill('SIGKILL'));
+  let out = '';
+  (proc.stdout as Readable).on('data', (d: Buffer) => (out += d.toString()));
+  const [pid, worker, sleeper] = (await eventually(() => /ready (\d+) (\d+) (\d+)\n/.exec(out) ?? false, 5000, 'ready')).slice(1).map(Number);
+  const dir = mkdtempSync(join(tmpdir(), 'forktrace-thread-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'threads.log');
+  const strace = spawn('strace', ['-f', '-ttt', '-o', log, '-p', String(pid)], { stdio: 'ignore' });
+  t.after(() => strace.kill('SIGKILL'));
+  await eventually(() => [pid, worker, sleeper].every((tid) => status(tid)?.tracerPid === strace.pid), 5000, 'strace to attach to every thread');
+  for (let k = 1; k <= 3; k++) {
+    (proc.stdin as Writable).write('go\n');
+    await eventually(() => [...out.matchAll(/reaped \d+ status \d+\n/g)].length === k, 5000, `child ${k} reaped`);
+  }
+  (proc.stdin as Writable).end();
+  await eventually(() => proc.exitCode !== null && strace.exitCode !== null, 10_000, 'the program to exit, and strace with it');
+  const forked = [...out.matchAll(/\[(\d+)\] forked (\d+)\n/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.deepEqual(
+    forked.map(([by]) => by),
+    [pid, pid, pid],
+    'the worker thread getpid() says it is in the process',
+  );
+  const statuses = new Map([...out.matchAll(/reaped (\d+) status (\d+)\n/g)].map((m) => [Number(m[1]), Number(m[2])]));
+  const children = forked.map(([, child]) => child);
+
+  const r = spawnSync(process.execPath, [CLI, 'analyze', '--no-color', '--json', '-', log], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const snap = JSON.parse(r.stdout) as SnapshotJson;
+  // The worker is no process: the picture's processes are the program, the sleeper (nothing in
+  // the log names its process: drawn alone, as the first warning says) and the three children.
+  assert.deepEqual(
+    snap.processes.map((p) => p.pid).sort((a, b) => a - b),
+    [pid, sleeper, ...children].sort((a, b) => a - b),
+    `worker ${worker}, sleeper ${sleeper}`,
+  );
+  assert.equal(byPid(snap, pid).threads, 2, 'the main thread and the worker');
+  for (const child of children) {
+    const c = byPid(snap, child);
+    assert.deepEqual(
+      [c.parentPid, c.state, c.reaped?.by ?? null, c.exit?.code ?? null],
+      [pid, 'reaped', pid, statuses.get(child)],
+      `child ${child}: forked by the worker thread of ${pid}, reaped by its main thread`,
+    );
+  }
+  assert.ok(!snap.diagnostics.some((d) => d.kind === 'zombie-leak'), JSON.stringify(snap.diagnostics));
+  assert.match(
+    snap.warnings[0]?.reason ?? '',
+    /^this log begins mid-run: .* 2 processes appear in it with no fork .*which of them are threads of one process are not in the log/,
+  );
+});
+
 test('analyze on a log the user recorded with strace -f -p: the attached child reaped by its parent, the others there from the start, and a note on what is unknown', async (t) => {
   const { pid, child, say, out } = await target(t);
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-log-'));

@@ -45,6 +45,98 @@ describe('threads are grouped under their process', () => {
     assert.deepEqual(child.reaped, { time: 0.8, by: 100, how: 'wait', seen: true });
   });
 
+  // A log recorded with `strace -f -p` after the threads were made: no clone names them.
+  describe('in a log begun mid-run, a record that names a thread group', () => {
+    const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
+    // Thread 101 of 100 forks 103, which exits; 100 reaps it; 102, a third task, only sleeps.
+    const midRun = (...evidence: string[]): string =>
+      log(
+        '100  1700000000.000000 wait4(-1, 0x7ffc0000, WNOHANG, NULL) = 0',
+        '102  1700000000.050000 rt_sigprocmask(SIG_BLOCK, [CHLD], NULL, 8) = 0',
+        `101  1700000000.100000 ${FORK} = 103`,
+        ...evidence,
+        '103  1700000000.300000 exit_group(9)   = ?',
+        '103  1700000000.400000 +++ exited with 9 +++',
+        '100  1700000000.500000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 9}], 0, NULL) = 103',
+      );
+    const picture = (text: string) => {
+      const s = analyzeText(text);
+      const child = byPid(s, 103);
+      return {
+        processes: s.processes.map((p) => p.id),
+        summary: s.summary.processes,
+        threads: byPid(s, 100).threads,
+        child: [child.parentPid, child.reaped?.by],
+      };
+    };
+
+    test("getpid() in a thread returns its process's pid: the thread joins it, and what it forked is the process's", () => {
+      assert.deepEqual(picture(midRun('101  1700000000.200000 getpid()        = 100')), {
+        processes: ['100', '102', '103'],
+        summary: 3,
+        threads: 2,
+        child: [100, 100],
+      });
+    });
+
+    test('tgkill(TGID, TID) that succeeded: TID is a thread of TGID', () => {
+      assert.deepEqual(picture(midRun('100  1700000000.200000 tgkill(100, 101, SIGUSR1) = 0')).processes, ['100', '102', '103']);
+    });
+
+    test('without such a record, or with one that proves nothing, each task stays drawn apart (the first warning says why)', () => {
+      const apart = { processes: ['100', '102', '101', '103'], summary: 4, threads: 1, child: [101, 100] };
+      assert.deepEqual(picture(midRun()), apart);
+      assert.deepEqual(picture(midRun('100  1700000000.200000 tgkill(100, 101, SIGUSR1) = -1 ESRCH (No such process)')), apart, 'a failed tgkill');
+      assert.deepEqual(picture(midRun('101  1700000000.200000 getpid()        = 101')), apart, "a leader's own pid");
+      assert.deepEqual(picture(midRun('101  1700000000.200000 getpid()        = -1 ENOSYS (Function not implemented)')), apart, 'no pid');
+    });
+
+    test('a process named only by its thread is there from the start, with that thread', () => {
+      const s = analyzeText(
+        log(
+          `101  1700000000.100000 ${FORK} = 103`,
+          '101  1700000000.150000 read(3, "x", 1) = 1',
+          '101  1700000000.200000 getpid()        = 100',
+          '103  1700000000.300000 +++ exited with 0 +++',
+          '101  1700000000.400000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 103',
+        ),
+      );
+      assert.deepEqual(
+        [100, 103].map((pid) => byPid(s, pid)).map((p) => [p.parentPid, p.threads, p.state, p.before ?? null, p.reaped?.by ?? null]),
+        [
+          [null, 2, 'running', true, null],
+          [100, 1, 'reaped', null, 100],
+        ],
+      );
+      assert.equal(s.processes.length, 2);
+    });
+
+    test("a zombie the thread's fork left is the process's, and so is the leak", () => {
+      const s = analyzeText(
+        log(
+          '100  1700000000.000000 rt_sigprocmask(SIG_BLOCK, [CHLD], NULL, 8) = 0',
+          `101  1700000000.100000 ${FORK} = 103`,
+          '101  1700000000.200000 getpid()        = 100',
+          '103  1700000000.300000 +++ exited with 0 +++',
+          '100  1700000005.000000 rt_sigprocmask(SIG_BLOCK, [CHLD], NULL, 8) = 0',
+        ),
+      );
+      assert.deepEqual([byPid(s, 103).state, byPid(s, 103).parentPid], ['zombie', 100]);
+      assert.deepEqual(
+        s.diagnostics.filter((d) => d.kind === 'zombie-leak').map((d) => d.pids),
+        [[100, 103]],
+      );
+    });
+
+    test('in a log that began with the program (strace started it), getpid() changes nothing', () => {
+      const s = analyzeText(log(EXEC_SRV, '100  1700000000.100000 getpid()        = 100', '101  1700000000.200000 getpid()        = 100'));
+      assert.deepEqual(
+        s.processes.map((p) => p.id),
+        ['100', '101'],
+      );
+    });
+  });
+
   test("exit_group: the process exits with the leader's status once its last thread is gone", () => {
     const s = analyzeText(
       log(
