@@ -609,6 +609,13 @@ export class ProcessModel {
     this.reaping.threadWasProcess(early, proc, this.processes);
     if (early.children) for (const c of early.children) (proc.children ??= new Set()).add(c);
     if (exited) this.reaping.undoOrphaning(early, proc, this.processes);
+    // Threads it was taken to have made are `proc`'s too (its own tid is the caller's to add).
+    for (const t of early.liveTids.values()) {
+      if (t === tid) continue;
+      this.byTid.set(t, proc);
+      proc.liveTids.add(t);
+    }
+    proc.threadCount += early.threadCount - 1;
     const failed = this.forkFailures.get(early);
     if (failed) {
       this.forkFailures.delete(early);

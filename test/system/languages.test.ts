@@ -4,13 +4,13 @@
 // Go's exec.Cmd.Start and Cmd.Wait) rather than in the program's code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { SnapshotJson } from '../../src/shared/schema';
 import { which } from '../../src/tracer/strace';
-import { lineOf, PROGRAMS, startTrace } from '../support/system';
+import { byPid, eventually, lineOf, PROGRAMS, ROOT, startTrace } from '../support/system';
 
 const out = mkdtempSync(join(tmpdir(), 'forktrace-languages-'));
 // .ci/run installs both compilers; a machine without one says so instead of passing.
@@ -162,3 +162,68 @@ test("Go: a SIGCHLD that interrupts the Go runtime's own sleep is info, says not
     assert.equal(d.fixNote, 'No fix is offered: the program does not see this EINTR, so there is nothing to fix.');
   }
 });
+
+const GO_THREADS = join(PROGRAMS, 'go_threads.go');
+
+/** TracerPid of task `tid`, or null once it is gone. */
+function tracerOf(tid: number): number | null {
+  try {
+    return Number(/\nTracerPid:\s*(\d+)/.exec(readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1]);
+  } catch {
+    return null;
+  }
+}
+
+// A Go server recorded by hand with `strace -f -p PID`: the runtime's threads were there
+// before the log, so no clone names them. The runtime's own records name their process
+// (getpid() in each thread, tgkill(PID, TID, SIGURG) to preempt a goroutine): those
+// threads are drawn in the program, and so are the children they forked.
+test(
+  'Go, a log recorded by hand with strace -f -p: the threads its runtime names by getpid() and tgkill() are in the program, with their children',
+  { skip: noGo },
+  async (t) => {
+    const binary = program(GO_THREADS);
+    const proc = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => proc.kill('SIGKILL'));
+    let output = '';
+    proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const pid = Number((await eventually(() => /ready (\d+)\n/.exec(output) ?? false, 10_000, 'ready'))[1]);
+    const log = join(out, 'go_threads.log');
+    const strace = spawn('strace', ['-f', '-ttt', '-o', log, '-p', String(pid)], { stdio: 'ignore' });
+    t.after(() => strace.kill('SIGKILL'));
+    const tasks = readdirSync(`/proc/${pid}/task`).map(Number);
+    assert.ok(tasks.length >= 3, `the Go runtime's threads: ${tasks.join(' ')}`);
+    await eventually(() => tasks.every((tid) => tracerOf(tid) === strace.pid), 10_000, 'strace to attach to every thread');
+    proc.stdin.write('go\n');
+    await eventually(() => proc.exitCode !== null && strace.exitCode !== null, 20_000, 'the program to finish, and strace with it');
+    assert.equal(proc.exitCode, 0);
+
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'analyze', '--no-color', '--json', '-', log], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const snapshot = JSON.parse(r.stdout) as SnapshotJson;
+    // What the log itself says of each task made before it: getpid() in it, or a tgkill that names it.
+    const text = readFileSync(log, 'utf8');
+    const named = new Set<number>();
+    for (const m of text.matchAll(/^(\d+) +[\d.]+ getpid\(\) += (\d+)$/gm)) if (Number(m[2]) === pid) named.add(Number(m[1]));
+    for (const m of text.matchAll(/^\d+ +[\d.]+ tgkill\((\d+), (\d+), \w+\) += 0$/gm)) if (Number(m[1]) === pid) named.add(Number(m[2]));
+    for (const m of text.matchAll(/^(\d+) +[\d.]+ tgkill\((\d+), (\d+), \w+ <unfinished \.\.\.>$/gm)) if (Number(m[2]) === pid) named.add(Number(m[3]));
+    const grouped = tasks.filter((tid) => tid !== pid && named.has(tid));
+    assert.ok(grouped.length > 0, `no record names a thread of ${pid}: nothing was tested`);
+    const drawn = new Set(snapshot.processes.map((p) => p.pid));
+    for (const tid of grouped) assert.ok(!drawn.has(tid), `thread ${tid}, named by the log, is drawn as a process`);
+    assert.ok(byPid(snapshot, pid).threads > grouped.length, `${pid} has its threads: ${byPid(snapshot, pid).threads}`);
+    // The twelve /bin/true children: each forked by a thread the log names is the program's, and reaped by it.
+    const children = snapshot.processes.filter((p) => p.command === 'true');
+    assert.equal(children.length, 12, snapshot.processes.map((p) => `${p.pid} ${p.command}`).join(', '));
+    const forkedBy = new Map<number, number>();
+    for (const m of text.matchAll(/^(\d+) +[\d.]+ (?:clone3?|vfork)\(.*\) += (\d+)$/gm)) forkedBy.set(Number(m[2]), Number(m[1]));
+    for (const m of text.matchAll(/^(\d+) +[\d.]+ <\.\.\. (?:clone3?|vfork) resumed>.* += (\d+)$/gm)) forkedBy.set(Number(m[2]), Number(m[1]));
+    for (const c of children) {
+      const by = forkedBy.get(c.pid);
+      if (by === pid || named.has(by ?? -1) || !tasks.includes(by ?? -1)) {
+        assert.deepEqual([c.parentPid, c.state, c.reaped?.by], [pid, 'reaped', pid], `child ${c.pid}, forked by task ${by}`);
+      }
+    }
+    assert.ok(!snapshot.diagnostics.some((d) => d.kind === 'zombie-leak'), JSON.stringify(snapshot.diagnostics.map((d) => d.message)));
+  },
+);

@@ -111,6 +111,28 @@ describe('threads are grouped under their process', () => {
       assert.equal(s.processes.length, 2);
     });
 
+    test('threads the thread made while drawn apart, and what they fork, join the process with it', () => {
+      const s = analyzeText(
+        log(
+          '100  1700000000.000000 wait4(-1, 0x7ffc0000, WNOHANG, NULL) = 0',
+          `101  1700000000.100000 clone(child_stack=0x7f00, flags=${THREAD_FLAGS}, parent_tid=[104], tls=0x7f00, child_tidptr=0x7f00) = 104`,
+          `104  1700000000.150000 ${FORK} = 105`,
+          '101  1700000000.200000 getpid()        = 100',
+          '105  1700000000.300000 +++ exited with 0 +++',
+          '104  1700000000.400000 wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 105',
+          '104  1700000000.500000 exit(0)         = ?',
+          '104  1700000000.500100 +++ exited with 0 +++',
+        ),
+      );
+      assert.deepEqual(
+        s.processes.map((p) => [p.id, p.parentPid, p.threads, p.state, p.reaped?.by ?? null]),
+        [
+          ['100', null, 3, 'running', null],
+          ['105', 100, 1, 'reaped', 100],
+        ],
+      );
+    });
+
     test("a zombie the thread's fork left is the process's, and so is the leak", () => {
       const s = analyzeText(
         log(
