@@ -2,7 +2,7 @@
 // built dist/debugAdapter.js, the real strace, the example servers and real clients.
 import { afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -32,16 +32,27 @@ before(() => {
   buildPrograms();
 });
 
+/** The adapter's process, and its exit. */
+let adapter: ChildProcess;
+let adapterExited: Promise<void>;
+
 beforeEach(async () => {
-  dc = new DebugClient('node', ADAPTER, DEBUG_TYPE);
+  // The adapter's stderr in the test's output: a crash there otherwise shows only as a request never answered.
+  dc = new DebugClient('node', ADAPTER, DEBUG_TYPE, undefined, true);
   dc.defaultTimeout = 15_000;
   output = '';
   dc.on('output', (e: DebugProtocol.OutputEvent) => (output += e.body.output));
   await dc.start();
+  adapter = (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
+  adapterExited = new Promise((resolve) => adapter.once('exit', () => resolve()));
 });
 
 afterEach(async () => {
-  await dc.stop().catch(() => undefined);
+  // A test that disconnected ends its adapter 100 ms later (DebugSession.shutdown): a disconnect
+  // sent after that is never answered, and with nothing else pending the test was cancelled
+  // (CI, once: the attach test's cleanup killed 1,500 processes first).
+  await Promise.race([dc.stop().catch(() => undefined), adapterExited]);
+  if (adapter.exitCode === null && adapter.signalCode === null) adapter.kill();
 });
 
 function launchArgs(name: string, args: string[] = ['0'], extra: Partial<ForkTraceLaunchArgs> = {}): ForkTraceLaunchArgs {
