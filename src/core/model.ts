@@ -86,6 +86,8 @@ export class ProcessModel {
   private readonly clone3AwaitingNextCall = new Map<number, CallSite>();
   /** The first fork-family call of a process not yet linked to its parent's clone: it came right after that clone. */
   private readonly flowBeforeLink = new Map<ProcessNode, CallSite>();
+  /** Tasks a getpid() or tgkill() named as threads of a pid that had no record yet, by that pid (threadOf). */
+  private readonly claims = new Map<number, number[]>();
   /** Processes no clone has named yet, by their first record: at the end, those still unnamed came from outside the log's forks. */
   private readonly unforked = new Map<ProcessNode, TraceEvent>();
   /** The log's first record was no exec: strace attached (-p), or the log's head is cut off. */
@@ -385,6 +387,12 @@ export class ProcessModel {
     // clone claims it (a vfork child execs before its parent's vfork returns).
     else proc.launchedByTracer = isExec(event);
     if (!proc.linked && !proc.launchedByTracer) this.unforked.set(proc, event);
+    // Threads whose getpid() or a tgkill named this pid before it had a record of its own.
+    const waiting = this.claims.get(event.pid);
+    if (waiting) {
+      this.claims.delete(event.pid);
+      for (const tid of waiting) this.threadOf(event.pid, tid);
+    }
     return this.noteComm(proc, event);
   }
 
@@ -630,22 +638,25 @@ export class ProcessModel {
    * In a log that began mid-run (a hand-run `strace -f -p`), every task already there appears
    * with no clone, each drawn as a process. A record that names a task's thread group
    * (getpid() in a thread returns its process's pid; tgkill(TGID, TID) succeeds only for a
-   * thread of TGID) proves it a thread: it joins its process. Nothing else is guessed.
+   * thread of TGID) proves it a thread: it joins its process, once that process's own task
+   * is in the log too. A pid no task has is left alone: in another pid namespace (a container
+   * traced from the host) getpid() returns a pid that is not strace's. Nothing else is guessed.
    */
   private threadOf(tgid: number, tid: number): void {
     if (!this.beganMidRun || this.seeded || !Number.isSafeInteger(tgid) || tgid <= 0 || tgid === tid) return;
     const early = this.byTid.get(tid);
-    // Only a task the log shows with no clone, alive, and still drawn as a process of its own.
-    if (!early || early.pid !== tid || !early.alive || early.linked || early.launchedByTracer || !this.unforked.has(early)) return;
-    let proc = this.byTid.get(tgid);
-    if (proc === early) return;
-    if (proc && (proc.pid !== tgid || !proc.alive)) return;
+    // Only a task the log shows with no clone, still drawn as a process of its own.
+    if (!early || early.pid !== tid || !this.isStranger(early)) return;
+    const proc = this.byTid.get(tgid);
     if (!proc) {
-      // Proven there by its thread's record: it was there when the log began, as its thread was.
-      proc = this.newProcess(tgid, early.start, null);
-      this.unforked.set(proc, this.unforked.get(early)!);
+      // Settled if that task's first record comes (taskOwner); else never.
+      const waiting = this.claims.get(tgid);
+      if (!waiting) this.claims.set(tgid, [tid]);
+      else if (!waiting.includes(tid)) waiting.push(tid);
+      return;
     }
-    this.absorbThread(proc, early, tid);
+    if (proc === early || proc.pid !== tgid || !proc.alive || !this.isStranger(proc)) return;
+    const exited = this.absorbThread(proc, early, tid);
     if (proc.command === '?' && early.command !== '?') proc.command = early.command;
     if (early.ownSigchld && !proc.ownSigchld) {
       proc.sigchld = early.sigchld;
@@ -655,11 +666,20 @@ export class ProcessModel {
     proc.lastWait ??= early.lastWait;
     for (const c of early.exitsSinceDelivery) proc.exitsSinceDelivery = appended(proc.exitsSinceDelivery, c);
     this.sigchld.forget(early);
-    this.byTid.set(tid, proc);
-    proc.liveTids.add(tid);
+    if (exited) {
+      if (this.byTid.get(tid) === early) this.byTid.delete(tid);
+    } else {
+      this.byTid.set(tid, proc);
+      proc.liveTids.add(tid);
+    }
     proc.threadCount++;
     this.changes.touch(proc);
     this.version++;
+  }
+
+  /** A task the log shows with no clone that made it, nor an exec that started it. */
+  private isStranger(proc: ProcessNode): boolean {
+    return !proc.linked && !proc.launchedByTracer && this.unforked.has(proc);
   }
 
   private execCall(proc: ProcessNode, event: SyscallEvent, tid: number): void {
