@@ -562,6 +562,7 @@ export class ProcessModel {
       // It exited before we knew its parent: it is that parent's zombie now.
       child.ownerAtExit = parent;
       this.reaping.settleExit(child, child.exit.time);
+      this.reaping.placed(child);
     }
     this.changes.touch(child);
     this.changes.touch(proc);

@@ -8,8 +8,15 @@ import type { SigchldTracker } from './sigchld';
 export class Reaping {
   /** Processes exited and not reaped, now. */
   zombiesNow = 0;
-  /** The most zombies at once so far. */
+  /**
+   * The most zombies at once so far. A process no clone has named yet (a `-p` log's task
+   * that was there before it, or a child whose parent's clone has not returned) counts only
+   * once a clone names it: the first are reaped unseen when they exit (ProcessModel.finish),
+   * and an attached JVM's 20 threads, each drawn as a process, ending together are no 20 zombies.
+   */
   maxZombies = 0;
+  /** Exited processes, not reaped, that no clone has named yet: left out of maxZombies. */
+  private readonly unplaced = new Set<ProcessNode>();
   /** Called when a process is adopted by someone outside the trace (a live trace reads /proc). */
   onAdoption: ((pid: number) => void) | null = null;
   /**
@@ -42,8 +49,19 @@ export class Reaping {
     }
     // A process whose parent's clone has not returned yet waits for it to be settled.
     if (proc.linked) this.settleExit(proc, time);
-    if (proc.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+    else this.unplaced.add(proc);
+    this.noteMax();
     this.changes.touch(proc);
+  }
+
+  /** A clone named `proc`, which had exited: a zombie it leaves counts now. */
+  placed(proc: ProcessNode): void {
+    if (this.unplaced.delete(proc)) this.noteMax();
+  }
+
+  private noteMax(): void {
+    const counted = this.zombiesNow - this.unplaced.size;
+    if (counted > this.maxZombies) this.maxZombies = counted;
   }
 
   /** Who reaps a process that just exited, if anyone does so at once. */
@@ -73,7 +91,10 @@ export class Reaping {
     // keeping every wait event alive was a sixth of the memory of a 30,000-process model.
     const lingered = child.exit !== null && time - child.exit.time > this.lingerThreshold;
     child.reaped = { time, by, byPid, how, seen, site: lingered ? site : null };
-    if (child.exit) this.zombiesNow--;
+    if (child.exit) {
+      this.zombiesNow--;
+      this.unplaced.delete(child);
+    }
     child.owner?.children?.delete(child);
     this.changes.touch(child);
     if (how === 'adopter' && !seen && by === null) this.onInferredReap?.(child);
@@ -82,7 +103,10 @@ export class Reaping {
 
   /** A thread's exit, taken for a process's until its clone returned, made no zombie. */
   threadExitTakenBack(thread: ProcessNode): void {
-    if (thread.exit !== null && !thread.reaped) this.zombiesNow--;
+    if (thread.exit !== null && !thread.reaped) {
+      this.zombiesNow--;
+      this.unplaced.delete(thread);
+    }
   }
 
   /** What a thread taken for a process forked or reaped, its process did (else a parentId named no process). */
@@ -123,7 +147,7 @@ export class Reaping {
         if (p.exit) {
           this.zombiesNow++;
           this.settleExit(p, p.exit.time);
-          if (p.isZombie && this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+          this.noteMax();
         }
       }
       this.changes.touch(p);
@@ -138,7 +162,7 @@ export class Reaping {
     if (!proc.exit || !proc.reaped || proc.reaped.how !== 'adopter' || proc.reaped.seen) return false;
     proc.reaped = null;
     this.zombiesNow++;
-    if (this.zombiesNow > this.maxZombies) this.maxZombies = this.zombiesNow;
+    this.noteMax();
     this.changes.touch(proc);
     return true;
   }

@@ -58,7 +58,9 @@ export function summarize(model: ProcessModel): SummaryJson {
     if (p.adoptions.length > 0) orphans++;
   }
   // Folded processes were reaped by their parent and never adopted: counted in processes only.
-  return { processes: model.processCount, running, zombiesAtEnd, maxZombies: model.maxZombies, orphans };
+  // Before the end, a process no clone named yet that exited is shown a zombie, which maxZombies
+  // leaves out until a clone names it (the end reaps the rest, unseen, as they exited).
+  return { processes: model.processCount, running, zombiesAtEnd, maxZombies: Math.max(model.maxZombies, zombiesAtEnd), orphans };
 }
 
 export function buildSnapshot(model: ProcessModel, locate: SiteLocator = NO_LOCATOR, fix: FixProvider = NO_FIXES): SnapshotJson {

@@ -163,6 +163,10 @@ export interface SummaryJson {
   processes: number;
   running: number;
   zombiesAtEnd: number;
+  /**
+   * The most zombies at once. A process the trace never saw forked (one a `-p` log found
+   * there, which its parent outside the trace reaps unseen) counts only if a clone later names it.
+   */
   maxZombies: number;
   orphans: number;
 }

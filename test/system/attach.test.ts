@@ -585,6 +585,9 @@ test('analyze on a strace -f -p log of a threaded program: the thread whose getp
     );
   }
   assert.ok(!snap.diagnostics.some((d) => d.kind === 'zombie-leak'), JSON.stringify(snap.diagnostics));
+  // One child at a time, each reaped before the next: the program and the sleeper, which end
+  // together (both drawn with no fork that made them), are no zombies at once with it.
+  assert.equal(snap.summary.maxZombies, 1);
   assert.match(
     snap.warnings[0]?.reason ?? '',
     /^this log begins mid-run: .* 2 processes appear in it with no fork .*which of them are threads of one process are not in the log/,

@@ -966,6 +966,37 @@ test("a child whose whole life is logged before its parent's clone returns is on
   assert.deepEqual(child.zombie, { from: 0.3, to: 0.5 });
   assert.deepEqual(child.reaped, { time: 0.5, by: 4242, how: 'wait', seen: true });
   assert.deepEqual(s.warnings, []);
+  // Counted once the clone named it: a zombie of its parent from its exit.
+  assert.equal(s.summary.maxZombies, 1);
+});
+
+test('in a -p log, tasks that were there before it and end together are no zombies at once: most zombies at once counts the children the log saw forked', () => {
+  // 100, 101 and 102 were there before the log (threads of one program, nothing says so);
+  // 101 forks 103, which lingers a zombie for 0.5 s. Then the program ends: every task's exit at once.
+  const s = analyzeText(
+    log(
+      '100  1700000000.000000 wait4(-1, 0x7ffc0000, WNOHANG, NULL) = 0',
+      '102  1700000000.050000 rt_sigprocmask(SIG_BLOCK, [CHLD], NULL, 8) = 0',
+      '101  1700000000.100000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 103',
+      '103  1700000000.200000 +++ exited with 0 +++',
+      '101  1700000000.700000 wait4(103, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 103',
+      '100  1700000001.000000 exit_group(0)   = ?',
+      '101  1700000001.000100 +++ exited with 0 +++',
+      '102  1700000001.000200 +++ exited with 0 +++',
+      '100  1700000001.000300 +++ exited with 0 +++',
+    ),
+  );
+  assert.deepEqual(byPid(s, 103).zombie, { from: 0.2, to: 0.7 });
+  assert.deepEqual(
+    [100, 101, 102].map((pid) => byPid(s, pid).zombie),
+    [
+      { from: 1.0003, to: 1.0003 },
+      { from: 1.0001, to: 1.0001 },
+      { from: 1.0002, to: 1.0002 },
+    ],
+    'reaped unseen as they exited, by whoever was outside the log',
+  );
+  assert.deepEqual(s.summary, { processes: 4, running: 0, zombiesAtEnd: 0, maxZombies: 1, orphans: 0 });
 });
 
 describe("a wait knows whether the child it reaped had exec'd", () => {
