@@ -599,8 +599,8 @@ export class ProcessModel {
 
   /**
    * `early`, drawn as a process of its own, was thread `tid` of `proc`: it leaves the picture,
-   * and what it forked, reaped and failed to fork is `proc`'s. True when its exit was seen
-   * already (the thread is not live).
+   * and what it forked, reaped, failed to fork and set (its SIGCHLD disposition, which threads
+   * share) is `proc`'s. True when its exit was seen already (the thread is not live).
    */
   private absorbThread(proc: ProcessNode, early: ProcessNode, tid: number): boolean {
     // A thread whose exit was seen already is not live (else its process never exits), nor a zombie.
@@ -632,6 +632,15 @@ export class ProcessModel {
       if (known) known.times += failed.times;
       else this.forkFailures.set(proc, failed);
     }
+    if (proc.command === '?' && early.command !== '?') proc.command = early.command;
+    if (early.ownSigchld && !proc.ownSigchld) {
+      proc.sigchld = early.sigchld;
+      proc.ownSigchld = true;
+    }
+    proc.passedByAt = Math.max(proc.passedByAt, early.passedByAt);
+    proc.lastWait ??= early.lastWait;
+    for (const c of early.exitsSinceDelivery) proc.exitsSinceDelivery = appended(proc.exitsSinceDelivery, c);
+    this.sigchld.forget(early);
     return exited;
   }
 
@@ -658,15 +667,6 @@ export class ProcessModel {
     }
     if (proc === early || proc.pid !== tgid || !proc.alive || !this.isStranger(proc)) return;
     const exited = this.absorbThread(proc, early, tid);
-    if (proc.command === '?' && early.command !== '?') proc.command = early.command;
-    if (early.ownSigchld && !proc.ownSigchld) {
-      proc.sigchld = early.sigchld;
-      proc.ownSigchld = true;
-    }
-    proc.passedByAt = Math.max(proc.passedByAt, early.passedByAt);
-    proc.lastWait ??= early.lastWait;
-    for (const c of early.exitsSinceDelivery) proc.exitsSinceDelivery = appended(proc.exitsSinceDelivery, c);
-    this.sigchld.forget(early);
     if (exited) {
       if (this.byTid.get(tid) === early) this.byTid.delete(tid);
     } else {

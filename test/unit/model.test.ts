@@ -45,6 +45,25 @@ describe('threads are grouped under their process', () => {
     assert.deepEqual(child.reaped, { time: 0.8, by: 100, how: 'wait', seen: true });
   });
 
+  test("a SIGCHLD disposition a thread set before its clone returned is its process's: threads share it", () => {
+    const s = analyzeText(
+      log(
+        EXEC_SRV,
+        `100  1700000000.100000 clone(child_stack=0x7f00, flags=${THREAD_FLAGS} <unfinished ...>`,
+        '101  1700000000.150000 rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f00}, NULL, 8) = 0',
+        '100  1700000000.200000 <... clone resumed>, parent_tid=[101], tls=0x7f00, child_tidptr=0x7f00) = 101',
+        '100  1700000000.300000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 102',
+        '102  1700000000.400000 exit_group(0)   = ?',
+        '102  1700000000.500000 +++ exited with 0 +++',
+      ),
+    );
+    assert.deepEqual(
+      s.processes.map((p) => p.id),
+      ['100', '102'],
+    );
+    assert.deepEqual(byPid(s, 102).reaped, { time: 0.5, by: 100, how: 'auto', seen: true });
+  });
+
   // A log recorded with `strace -f -p` after the threads were made: no clone names them.
   describe('in a log begun mid-run, a record that names a thread group', () => {
     const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00)';
