@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { SnapshotJson } from '../../src/shared/schema';
 import { which } from '../../src/tracer/strace';
+import { readProcStatus } from '../../src/tracer/procfs';
 import { byPid, eventually, lineOf, PROGRAMS, ROOT, startTrace } from '../support/system';
 
 const out = mkdtempSync(join(tmpdir(), 'forktrace-languages-'));
@@ -165,15 +166,6 @@ test("Go: a SIGCHLD that interrupts the Go runtime's own sleep is info, says not
 
 const GO_THREADS = join(PROGRAMS, 'go_threads.go');
 
-/** TracerPid of task `tid`, or null once it is gone. */
-function tracerOf(tid: number): number | null {
-  try {
-    return Number(/\nTracerPid:\s*(\d+)/.exec(readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1]);
-  } catch {
-    return null;
-  }
-}
-
 // A Go server recorded by hand with `strace -f -p PID`: the runtime's threads were there
 // before the log, so no clone names them. The runtime's own records name their process
 // (getpid() in each thread, tgkill(PID, TID, SIGURG) to preempt a goroutine): those
@@ -193,7 +185,7 @@ test(
     t.after(() => strace.kill('SIGKILL'));
     const tasks = readdirSync(`/proc/${pid}/task`).map(Number);
     assert.ok(tasks.length >= 3, `the Go runtime's threads: ${tasks.join(' ')}`);
-    await eventually(() => tasks.every((tid) => tracerOf(tid) === strace.pid), 10_000, 'strace to attach to every thread');
+    await eventually(() => tasks.every((tid) => readProcStatus(tid)?.tracerPid === strace.pid), 10_000, 'strace to attach to every thread');
     proc.stdin.write('go\n');
     await eventually(() => proc.exitCode !== null && strace.exitCode !== null, 20_000, 'the program to finish, and strace with it');
     assert.equal(proc.exitCode, 0);
