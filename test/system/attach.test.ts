@@ -531,9 +531,6 @@ test("forktrace attach, run from another directory, to `perl leak.pl`: the scrip
   assert.equal(status(perl.pid as number)?.tracerPid, 0, 'detached');
 });
 
-// What a user records by hand, `strace -f -p PID -p CHILD -o log`, then reads with analyze:
-// no /proc behind it, only the log. Before, the child the main thread reaped showed as
-// "reaped by an unidentified process", with a false "already reaped" warning.
 // A threaded program recorded by hand with `strace -f -p PID`: its threads were there
 // before the log, so no clone names them. A worker thread forks and tags its log line with
 // getpid(), as servers do; the main thread reaps. getpid() names the worker's process.
@@ -594,6 +591,9 @@ test('analyze on a strace -f -p log of a threaded program: the thread whose getp
   );
 });
 
+// What a user records by hand, `strace -f -p PID -p CHILD -o log`, then reads with analyze:
+// no /proc behind it, only the log. Before, the child the main thread reaped showed as
+// "reaped by an unidentified process", with a false "already reaped" warning.
 test('analyze on a log the user recorded with strace -f -p: the attached child reaped by its parent, the others there from the start, and a note on what is unknown', async (t) => {
   const { pid, child, say, out } = await target(t);
   const dir = mkdtempSync(join(tmpdir(), 'forktrace-attach-log-'));
